@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Run the test suite: ./test.sh [pytest arguments]
+# On SQLite by default; with YUNWEI_DATABASE_URL=postgresql://… the same suite runs on PostgreSQL
+# (pytest-django creates and drops the test_<name> database itself).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+
+stamp=var/.installed-test
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ requirements.lock -nt "$stamp" ]; then
+    .venv/bin/python -m pip install --quiet -e '.[test]' -c requirements.lock
+    mkdir -p var
+    touch "$stamp"
+fi
+
+# Browser tests drive Debian's chromium; without it they skip and say why.
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing Debian's chromium for the browser tests …"
+    if ! { DEBIAN_FRONTEND=noninteractive apt-get -qq update \
+        && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y chromium; } >var/apt-chromium.log 2>&1; then
+        echo "warning: could not install chromium (see var/apt-chromium.log); browser tests will skip." >&2
+    fi
+fi
+
+exec .venv/bin/python -m pytest "$@"

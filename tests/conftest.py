@@ -1,0 +1,85 @@
+"""Named personas shared by every test: a group admin, unit admins of two units, a unit user."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from yunwei.celery import app as celery_app
+from yunwei.org import services
+from yunwei.org.choices import Role, UnitKind
+from yunwei.org.models import Person, Team, Unit
+
+PASSWORD = "correct-horse-battery-9"
+
+
+@pytest.fixture(autouse=True)
+def _eager_tasks():
+    """Tasks run in-process in tests; the scale-mode test exercises a real broker and worker."""
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+def make_user(username: str, unit: Unit | None, *roles: str, superuser: bool = False, name: str = ""):
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    user = (User.objects.create_superuser if superuser else User.objects.create_user)(username, "", PASSWORD)
+    if unit is not None:
+        person = Person.objects.create(unit=unit, name=name or username, account=user, phone="13812345678",
+                                       email=f"{username}@example.cn")
+        for role in roles:
+            person.role_assignments.create(unit=unit, role=role)
+    return user
+
+
+@pytest.fixture
+def group(db) -> Unit:
+    return Unit.objects.create(code="group", name="集团公司", kind=UnitKind.GROUP)
+
+
+@pytest.fixture
+def unit_a(group) -> Unit:
+    return Unit.objects.create(code="unit-a", name="甲单位", parent=group)
+
+
+@pytest.fixture
+def unit_b(group) -> Unit:
+    return Unit.objects.create(code="unit-b", name="乙单位", parent=group)
+
+
+@pytest.fixture
+def group_admin(group):
+    return make_user("group-admin", group, Role.GROUP_ADMIN)
+
+
+@pytest.fixture
+def unit_admin_a(unit_a):
+    return make_user("a-admin", unit_a, Role.UNIT_ADMIN)
+
+
+@pytest.fixture
+def unit_admin_b(unit_b):
+    return make_user("b-admin", unit_b, Role.UNIT_ADMIN)
+
+
+@pytest.fixture
+def unit_user_a(unit_a):
+    return make_user("a-user", unit_a, Role.USER)
+
+
+@pytest.fixture
+def team_a(unit_a, group_admin) -> Team:
+    return services.create(Team, actor=group_admin, unit=unit_a, code="ops", name="运维班", domains=["network"])
+
+
+@pytest.fixture
+def api_client_for():
+    """An API client authenticated as the given user (session-less: force_authenticate)."""
+
+    def build(user) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return build

@@ -1,0 +1,108 @@
+import os
+
+import pytest
+from django.conf import settings
+
+from yunwei.celery import app as celery_app
+from yunwei.core.models import WorkerHeartbeat
+from yunwei.core.tasks import YunweiTask, record_worker_heartbeat
+
+HEARTBEAT_URL = "/api/system/heartbeat/"
+
+
+def _yunwei_tasks() -> dict:
+    celery_app.loader.import_default_modules()  # runs autodiscovery: every app's tasks.py
+    return {name: task for name, task in celery_app.tasks.items() if name.startswith("yunwei.")}
+
+
+def test_every_task_has_an_explicit_queue_route():
+    tasks = _yunwei_tasks()
+    assert "yunwei.core.tasks.record_worker_heartbeat" in tasks
+    unrouted = sorted(name for name in tasks if name not in settings.CELERY_TASK_ROUTES)
+    assert not unrouted, f"add these tasks to CELERY_TASK_ROUTES in yunwei/settings.py: {unrouted}"
+
+
+def test_every_task_shares_the_retrying_base():
+    plain = sorted(name for name, task in _yunwei_tasks().items() if not isinstance(task, YunweiTask))
+    assert not plain, f"declare these tasks with base=YunweiTask: {plain}"
+    assert YunweiTask.max_retries == 5
+    assert YunweiTask.retry_backoff and YunweiTask.retry_jitter
+
+
+def test_every_scheduled_task_exists():
+    tasks = _yunwei_tasks()
+    missing = sorted(
+        entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values() if entry["task"] not in tasks
+    )
+    assert not missing
+
+
+@pytest.mark.django_db
+def test_heartbeat_task_records_who_ran_it():
+    record_worker_heartbeat("direct-call")
+
+    heartbeat = WorkerHeartbeat.objects.get(token="direct-call")
+    assert heartbeat.pid == os.getpid()
+    assert heartbeat.hostname
+    assert heartbeat.at is not None
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run queued tasks in the test process, as a worker would."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.mark.django_db
+def test_group_admin_requests_a_heartbeat_and_sees_it(
+    group_admin, api_client_for, eager_tasks, django_capture_on_commit_callbacks
+):
+    client = api_client_for(group_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(HEARTBEAT_URL)
+
+    assert response.status_code == 202
+    token = response.json()["token"]
+    status = client.get(HEARTBEAT_URL, {"token": token}).json()
+    assert status["seen"] is True
+    assert status["token"] == token
+    assert status["hostname"]
+    assert status["at"]
+
+
+@pytest.mark.django_db
+def test_heartbeat_is_queued_only_after_commit(group_admin, api_client_for, eager_tasks):
+    client = api_client_for(group_admin)
+    token = client.post(HEARTBEAT_URL).json()["token"]
+
+    # The test's transaction never commits, so the task was never queued.
+    assert client.get(HEARTBEAT_URL, {"token": token}).json()["seen"] is False
+
+
+@pytest.mark.django_db
+def test_heartbeat_status_without_token_shows_the_latest(group_admin, api_client_for):
+    client = api_client_for(group_admin)
+    assert client.get(HEARTBEAT_URL).json()["seen"] is False
+
+    record_worker_heartbeat("older")
+    record_worker_heartbeat("newer")
+
+    status = client.get(HEARTBEAT_URL).json()
+    assert status["seen"] is True
+    assert status["token"] == "newer"
+
+
+@pytest.mark.django_db
+def test_non_admin_may_not_request_or_read_heartbeats(unit_user_a, api_client_for):
+    client = api_client_for(unit_user_a)
+    assert client.post(HEARTBEAT_URL).status_code == 403
+    assert client.get(HEARTBEAT_URL).status_code == 403
+    assert not WorkerHeartbeat.objects.exists()
+
+
+@pytest.mark.django_db
+def test_anonymous_may_not_request_heartbeats(client):
+    assert client.post(HEARTBEAT_URL).status_code in (401, 403)

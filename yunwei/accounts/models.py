@@ -1,0 +1,83 @@
+"""Accounts: log-in identities, API tokens and log-in sessions (Art. 8, 11)."""
+
+import hashlib
+import secrets
+from functools import cached_property
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from yunwei.core.scoping import Access
+
+
+class User(AbstractUser):
+    """An account. The person it belongs to (org.Person) carries the unit and the roles."""
+
+    @cached_property
+    def access(self) -> Access:
+        """The account's tier of Art. 8, from its person's role assignments."""
+        person = getattr(self, "person", None)
+        if self.is_superuser:
+            return Access(self.pk, person.unit_id if person else None, is_group_admin=True)
+        if person is None or not person.is_active:
+            return Access(self.pk, None)
+        roles = list(person.role_assignments.values_list("role", "unit_id"))
+        return Access(
+            user_id=self.pk,
+            unit_id=person.unit_id,
+            is_group_admin=any(role == "group_admin" for role, _unit in roles),
+            admin_unit_ids=frozenset(unit for role, unit in roles if role == "unit_admin"),
+        )
+
+
+def _hash_token(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now(), user__is_active=True)
+
+
+class ApiToken(models.Model):
+    """An API token; only its SHA-256 is stored, so a leaked database does not leak tokens."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(_("prefix"), max_length=8)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    @staticmethod
+    def new_key() -> str:
+        return secrets.token_urlsafe(32)
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return _hash_token(key)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…"
+
+
+class LoginSession(models.Model):
+    """A session opened by logging in, so disabling an account can end every one of its sessions."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login_sessions")
+    session_key = models.CharField(max_length=40, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("log-in session")
+        verbose_name_plural = _("log-in sessions")

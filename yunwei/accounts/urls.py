@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("otp/", views.otp_verify, name="otp"),
+    path("otp/setup/", views.otp_setup, name="otp-setup"),
+    path("password/", views.PasswordChangeView.as_view(), name="password-change"),
+]

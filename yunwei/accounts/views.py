@@ -1,0 +1,110 @@
+"""Log-in and log-out pages and the TOTP second factor."""
+
+import base64
+import io
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.contrib.auth import authenticate
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp import user_has_device
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from yunwei.core.errors import DomainError
+
+from . import services
+from .forms import LoginForm, OtpForm, PasswordChangeForm
+
+
+def _next_url(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return "/"
+
+
+def login_view(request):
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(request, **form.cleaned_data)
+        if user is not None:
+            services.log_in(request, user)
+            if services.needs_second_factor(user):
+                return redirect(f"{reverse('accounts:otp')}?next={_next_url(request)}")
+            return redirect(_next_url(request))
+        # The same message whether the account does not exist, is disabled or the password is wrong.
+        form.add_error(None, _("Wrong user name or password."))
+    return render(request, "accounts/login.html", {"form": form, "next": _next_url(request)})
+
+
+def locked_out(request, credentials=None, *args, **kwargs):
+    """django-axes calls this when an account and address are locked out."""
+    form = LoginForm()
+    form.add_error(None, _("Too many failed log-ins; try again later."))
+    return render(request, "accounts/login.html", {"form": form, "next": "/"}, status=403)
+
+
+@require_POST
+def logout_view(request):
+    services.log_out(request)
+    return redirect("accounts:login")
+
+
+@login_required
+def otp_verify(request):
+    if not user_has_device(request.user, confirmed=True):
+        return redirect(f"{reverse('accounts:otp-setup')}?next={_next_url(request)}")
+    form = OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        for device in TOTPDevice.objects.devices_for_user(request.user, confirmed=True):
+            if device.verify_token(form.cleaned_data["code"].strip()):
+                otp_login(request, device)
+                return redirect(_next_url(request))
+        form.add_error("code", _("The one-time code is wrong; check the clock of your phone."))
+    return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})
+
+
+@login_required
+def otp_setup(request):
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=request.user, name="TOTP", confirmed=False)
+    form = OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.confirm_totp_device(device, form.cleaned_data["code"], actor=request.user)
+        except DomainError as exc:
+            form.add_error("code", exc.message)
+        else:
+            otp_login(request, device)
+            messages.success(request, _("The second factor is set up."))
+            return redirect(_next_url(request))
+    svg = io.BytesIO()
+    qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage).save(svg)
+    context = {
+        "form": form,
+        "qr_svg": base64.b64encode(svg.getvalue()).decode(),
+        "secret": base64.b32encode(device.bin_key).decode(),
+        "next": _next_url(request),
+    }
+    return render(request, "accounts/otp_setup.html", context)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    form_class = PasswordChangeForm
+    success_url = reverse_lazy("web:dashboard")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.record_password_change(self.request.user)
+        messages.success(self.request, _("Your password is changed."))
+        return response

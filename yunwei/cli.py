@@ -1,0 +1,200 @@
+"""The `yunwei` command: embedded `serve`, the scale-mode processes, and Django's commands.
+
+Embedded mode (`yunwei serve`) runs migrations, loads the demo data on first start and keeps two
+children running: gunicorn and one Celery worker with the scheduler inside it (filesystem broker,
+SQLite, all under var/). Scale mode runs `yunwei web`, `yunwei worker` and `yunwei scheduler` as
+separate processes (docs/deploy.md); each replaces itself with gunicorn or Celery, keeping its pid.
+"""
+
+import argparse
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+STOP_TIMEOUT = 20  # seconds a child gets to finish its requests and tasks before it is killed
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yunwei.settings")
+    import django
+
+    django.setup()
+
+
+def _prepare_var() -> None:
+    """Create var/ and the filesystem broker's folders; the children must agree on where they are."""
+    from django.conf import settings
+
+    folders = [settings.VAR_DIR, Path(settings.CELERY_BEAT_SCHEDULE_FILENAME).parent]
+    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
+    keys = ("data_folder_in", "data_folder_out", "processed_folder")
+    folders += [options[key] for key in keys if key in options]
+    for folder in folders:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    os.environ["YUNWEI_VAR_DIR"] = str(settings.VAR_DIR)
+
+
+def _manage(*argv: str) -> None:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["yunwei manage", *argv])
+
+
+def _gunicorn_argv(bind: str, workers: int, threads: int) -> list[str]:
+    return [
+        sys.executable, "-m", "gunicorn", "yunwei.wsgi:application",
+        "--bind", bind, "--workers", str(workers), "--threads", str(threads),
+        "--graceful-timeout", str(STOP_TIMEOUT // 2), "--access-logfile", "-",
+    ]  # fmt: skip
+
+
+def _celery_argv(*argv: str) -> list[str]:
+    return [sys.executable, "-m", "celery", "-A", "yunwei", *argv, "--loglevel", "INFO"]
+
+
+def _exec(argv: list[str]) -> None:
+    """Become the server process, so a supervisor (systemd) signals and watches it directly."""
+    sys.stdout.flush()
+    os.execv(argv[0], argv)  # noqa: S606 - our own interpreter with fixed arguments
+
+
+def _load_demo_on_first_start() -> None:
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command, get_commands
+
+    from yunwei.org.models import Unit
+
+    if not Unit.objects.exists():
+        if "demo" in get_commands():
+            print("First start: loading demo data …", flush=True)
+            call_command("demo")
+        else:
+            print("First start: no demo command available; starting with an empty database.", flush=True)
+    codes = list(Unit.objects.values_list("code", flat=True))
+    wanted = ["admin"] + [f"{code}-{kind}" for code in codes for kind in ("admin", "user")]
+    existing = set(get_user_model().objects.filter(username__in=wanted).values_list("username", flat=True))
+    accounts = [name for name in wanted if name in existing]
+    if accounts:
+        from django.conf import settings
+
+        print(f"Demo accounts (password {settings.DEMO_PASSWORD!r}): {', '.join(accounts)}", flush=True)
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Embedded mode: web server, worker and scheduler as one process tree; exits when any of them dies."""
+    _setup_django()
+    _prepare_var()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=1)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    _load_demo_on_first_start()
+
+    port = os.environ.get("YUNWEI_PORT", "8000")
+    children = {
+        "web": _gunicorn_argv(f"127.0.0.1:{port}", workers=2, threads=4),
+        "worker": _celery_argv("worker", "-B", "--pool=threads", "--concurrency=4", "-Q", "default"),
+    }
+    stopping: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, frame: stopping.append(signum))
+    signal.signal(signal.SIGTERM, lambda signum, frame: stopping.append(signum))
+    # Own process groups: a Ctrl-C reaches only this process, which then stops the children in order.
+    procs = {name: subprocess.Popen(argv, process_group=0) for name, argv in children.items()}  # noqa: S603
+    print(f"Yunwei is running at http://127.0.0.1:{port}/ — press Ctrl-C to stop.", flush=True)
+
+    died = None
+    while not stopping and died is None:
+        died = next((name for name, proc in procs.items() if proc.poll() is not None), None)
+        time.sleep(0.5)
+    if died:
+        print(f"The {died} process exited with code {procs[died].returncode}; stopping.", file=sys.stderr)
+    _stop(procs)
+    return 1 if died else 0
+
+
+def _stop(procs: dict[str, subprocess.Popen]) -> None:
+    for proc in procs.values():
+        if proc.poll() is None:
+            proc.terminate()
+    deadline = time.monotonic() + STOP_TIMEOUT
+    for proc in procs.values():
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        # Kill the whole group: gunicorn's workers and anything else the child left behind.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def web(args: argparse.Namespace) -> None:
+    _setup_django()
+    _prepare_var()
+    _exec(_gunicorn_argv(args.bind, args.workers, args.threads))
+
+
+def worker(args: argparse.Namespace) -> None:
+    _setup_django()
+    _prepare_var()
+    argv = ["worker", "-Q", args.queues, "--concurrency", str(args.concurrency), "--pool", args.pool]
+    if args.hostname:
+        argv += ["--hostname", args.hostname]
+    _exec(_celery_argv(*argv))
+
+
+def scheduler(args: argparse.Namespace) -> None:
+    _setup_django()
+    _prepare_var()
+    _exec(_celery_argv("beat"))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="yunwei", description="Yunwei (运维) O&M management platform")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+    sub.add_parser("serve", help="embedded mode: web server, worker and scheduler in one process tree")
+
+    p = sub.add_parser("web", help="the web server only (scale mode)")
+    p.add_argument("--bind", default=f"127.0.0.1:{os.environ.get('YUNWEI_PORT', '8000')}")
+    p.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    p.add_argument("--threads", type=int, default=4)
+
+    p = sub.add_parser("worker", help="a Celery worker without scheduler (scale mode)")
+    p.add_argument("-Q", "--queues", default="default", help="comma-separated queues to consume")
+    p.add_argument("--concurrency", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--pool", default="prefork", choices=["prefork", "threads", "solo"])
+    p.add_argument("-n", "--hostname", help="node name, e.g. worker1@%%h")
+
+    sub.add_parser("scheduler", help="the Celery beat scheduler: run exactly one (scale mode)")
+    for name, help_text in [
+        ("migrate", "apply database migrations"),
+        ("demo", "load the demo data"),
+        ("createadmin", "create a group system administrator"),
+    ]:
+        sub.add_parser(name, help=help_text).add_argument("args", nargs=argparse.REMAINDER)
+    p = sub.add_parser("audit", help="audit log tools")
+    p.add_argument("action", choices=["verify"])
+    p.add_argument("args", nargs=argparse.REMAINDER)
+    p = sub.add_parser("manage", help="any Django management command", add_help=False)
+    p.add_argument("args", nargs=argparse.REMAINDER)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yunwei.settings")
+    args = _parser().parse_args(argv)
+    if args.command in {"serve", "web", "worker", "scheduler"}:
+        return {"serve": serve, "web": web, "worker": worker, "scheduler": scheduler}[args.command](args) or 0
+    if args.command == "audit":
+        _manage(f"audit_{args.action}", *args.args)
+    elif args.command == "manage":
+        _manage(*(args.args or ["help"]))
+    else:
+        _manage(args.command, *args.args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""The one write path for plain records: create, update (with version check), delete — each audited.
+
+Domain services (org, cmdb, …) call these after checking who may act; workflows with states have
+their own services. Every call is one transaction: a refused write leaves nothing behind.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models.deletion import ProtectedError, RestrictedError
+from django.utils.translation import gettext as _
+
+from yunwei.audit import services as audit
+
+from .errors import DomainError, StaleEdit
+
+
+def _validate(instance: models.Model) -> None:
+    # Uniqueness and constraints are checked by the services with field-named messages first;
+    # full_clean is the net for field formats (lengths, choices, e-mail …).
+    instance.full_clean(validate_unique=False, validate_constraints=False)
+
+
+def _first_error(exc: ValidationError) -> DomainError:
+    errors = exc.message_dict if hasattr(exc, "message_dict") else {"__all__": exc.messages}
+    field, messages = next(iter(errors.items()))
+    return DomainError(messages[0], field=None if field == "__all__" else field)
+
+
+@transaction.atomic
+def create_record(model: type[models.Model], *, actor, comment: str = "", **fields) -> models.Model:
+    instance = model(**fields)
+    try:
+        _validate(instance)
+    except ValidationError as exc:
+        raise _first_error(exc) from None
+    instance.save()
+    audit.record("create", actor=actor, obj=instance, after=audit.snapshot(instance), comment=comment)
+    return instance
+
+
+@transaction.atomic
+def update_record(
+    instance: models.Model, *, actor, expected_version: int | None = None, comment: str = "", **fields
+) -> models.Model:
+    locked = type(instance).objects.select_for_update().get(pk=instance.pk)
+    if expected_version is not None and expected_version != locked.version:
+        raise StaleEdit(
+            _("Someone else saved this record first (version %(current)s, yours %(yours)s); reload and retry.")
+            % {"current": locked.version, "yours": expected_version},
+            field="version",
+        )
+    before = audit.snapshot(locked)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    try:
+        _validate(locked)
+    except ValidationError as exc:
+        raise _first_error(exc) from None
+    if hasattr(locked, "version"):
+        locked.version += 1
+    locked.save()
+    changed_before, changed_after = audit.diff(before, audit.snapshot(locked))
+    if changed_after:
+        audit.record("update", actor=actor, obj=locked, before=changed_before, after=changed_after, comment=comment)
+    return locked
+
+
+@transaction.atomic
+def delete_record(instance: models.Model, *, actor, comment: str = "") -> None:
+    before = audit.snapshot(instance)
+    audit.record("delete", actor=actor, obj=instance, before=before, comment=comment)
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except (ProtectedError, RestrictedError) as exc:
+        count = len(exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects)
+        raise DomainError(
+            _("Cannot delete: %(count)s other record(s) still refer to it.") % {"count": count}
+        ) from None

@@ -1,0 +1,78 @@
+"""Unit scoping, in one place (Art. 8).
+
+Three tiers: a group system admin sees and manages every unit; a unit system admin manages their own
+unit; a user sees their own records and their unit's shared ones. Every page, API endpoint, export and
+search takes its queryset from `visible()` or `writable()`; nothing else filters by unit.
+
+A model opts in by naming the path to its unit (`scope_unit_field = "unit"` or `"vendor__unit"`) and,
+for records a user owns personally, `scope_owner_field` (then a plain user sees only their own).
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Model, QuerySet
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one account may reach; computed once per request from its person and role assignments."""
+
+    user_id: int | None
+    unit_id: int | None
+    is_group_admin: bool = False
+    admin_unit_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def is_unit_admin(self) -> bool:
+        return bool(self.admin_unit_ids)
+
+    def can_manage_unit(self, unit_id: int | None) -> bool:
+        return self.is_group_admin or (unit_id is not None and unit_id in self.admin_unit_ids)
+
+    @property
+    def manageable_unit_ids(self) -> frozenset[int] | None:
+        """Units this account may write to; None means every unit."""
+        return None if self.is_group_admin else self.admin_unit_ids
+
+
+NO_ACCESS = Access(user_id=None, unit_id=None)
+
+
+def access_of(user) -> Access:
+    if user is None or not user.is_authenticated:
+        return NO_ACCESS
+    return user.access
+
+
+def _unit_path(model: type[Model]) -> str:
+    path = getattr(model, "scope_unit_field", None)
+    if path is None:
+        raise TypeError(f"{model.__name__} declares no scope_unit_field; it cannot be scoped")
+    return path
+
+
+def visible(queryset: QuerySet, user) -> QuerySet:
+    """Rows `user` may see."""
+    access = access_of(user)
+    if access.is_group_admin:
+        return queryset
+    if access.unit_id is None and not access.admin_unit_ids:
+        return queryset.none()
+    path = _unit_path(queryset.model)
+    unit_ids = set(access.admin_unit_ids)
+    if access.unit_id is not None:
+        unit_ids.add(access.unit_id)
+    owner_field = getattr(queryset.model, "scope_owner_field", None)
+    if owner_field and not access.is_unit_admin:
+        return queryset.filter(**{f"{path}__in": unit_ids, owner_field: access.user_id})
+    return queryset.filter(**{f"{path}__in": unit_ids})
+
+
+def writable(queryset: QuerySet, user) -> QuerySet:
+    """Rows `user` may change: every unit for a group admin, their own unit for a unit admin."""
+    access = access_of(user)
+    if access.is_group_admin:
+        return queryset
+    if not access.admin_unit_ids:
+        return queryset.none()
+    return queryset.filter(**{f"{_unit_path(queryset.model)}__in": access.admin_unit_ids})

@@ -1,0 +1,228 @@
+"""Every change to the organisation goes through here: pages, API and commands alike (Art. 4, 8–10)."""
+
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yunwei.accounts.models import ApiToken, LoginSession
+from yunwei.audit import services as audit
+from yunwei.core.errors import DomainError, PermissionDenied
+from yunwei.core.records import create_record, delete_record, update_record
+from yunwei.core.scoping import access_of
+
+from .choices import GROUP_ONLY_ROLES, Domain, Role, UnitKind
+from .models import MaintenanceContract, Person, RoleAssignment, Team, Unit, Vendor, VendorEngineer
+
+
+def _unit_id_of(instance: models.Model) -> int | None:
+    if isinstance(instance, Unit):
+        return instance.pk
+    if isinstance(instance, VendorEngineer):
+        return instance.vendor.unit_id
+    return instance.unit_id
+
+
+def require_manage(actor, unit_id: int | None) -> None:
+    if not access_of(actor).can_manage_unit(unit_id):
+        raise PermissionDenied(_("You may not manage records of this unit."))
+
+
+def require_group_admin(actor) -> None:
+    if not access_of(actor).is_group_admin:
+        raise PermissionDenied(_("Only a group system admin may do this."))
+
+
+def _require_unique(model, field: str, value, exclude_pk=None, **scope) -> None:
+    clash = model.objects.filter(**{field: value}, **scope)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if value not in (None, "") and clash.exists():
+        raise DomainError(_("“%(value)s” is already in use.") % {"value": value}, field=field)
+
+
+def _check_domains(domains) -> None:
+    unknown = [d for d in domains or [] if d not in Domain.values]
+    if unknown:
+        raise DomainError(_("Unknown domain: %(codes)s") % {"codes": ", ".join(map(str, unknown))}, field="domains")
+
+
+def _check_fields(model, instance, fields: dict) -> None:
+    """Rules that hold for a record whatever the path: unique codes in a unit, consistent references."""
+    pk = instance.pk if instance else None
+    merged = {f.attname: getattr(instance, f.attname) for f in model._meta.concrete_fields} if instance else {}
+    merged.update({(k + "_id" if isinstance(v, models.Model) else k): (v.pk if isinstance(v, models.Model) else v)
+                   for k, v in fields.items()})
+    if model is Unit:
+        _require_unique(Unit, "code", merged.get("code"), pk)
+        if merged.get("kind") == UnitKind.UNIT and not merged.get("parent_id"):
+            raise DomainError(_("A unit belongs to the group: choose its parent."), field="parent")
+        if pk and merged.get("parent_id") == pk:
+            raise DomainError(_("A unit cannot be its own parent."), field="parent")
+    elif model in (Team, Vendor):
+        _require_unique(model, "code", merged.get("code"), pk, unit_id=merged.get("unit_id"))
+        if model is Team:
+            _check_domains(merged.get("domains"))
+    elif model is MaintenanceContract:
+        _require_unique(model, "number", merged.get("number"), pk, unit_id=merged.get("unit_id"))
+        _check_domains(merged.get("domains"))
+        vendor = Vendor.objects.get(pk=merged["vendor_id"])
+        if merged.get("engineer_id") and not vendor.engineers.filter(pk=merged["engineer_id"]).exists():
+            raise DomainError(_("The engineer must work for the contract's vendor."), field="engineer")
+        starts, ends = merged.get("starts_on"), merged.get("ends_on")
+        if starts and ends and ends < starts:
+            raise DomainError(_("The contract cannot end before it starts."), field="ends_on")
+    elif model is Person and merged.get("team_id"):
+        team = Team.objects.get(pk=merged["team_id"])
+        if team.unit_id != merged.get("unit_id") and team.unit.kind != UnitKind.GROUP:
+            raise DomainError(_("The team belongs to another unit."), field="team")
+
+
+# -- plain records --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create(model, *, actor, **fields):
+    """Create a unit, team, person, vendor, engineer or contract after the permission and field rules."""
+    if model is Unit:
+        require_group_admin(actor)
+    else:
+        unit = fields["vendor"].unit if model is VendorEngineer else fields["unit"]
+        require_manage(actor, unit.pk)
+    _check_fields(model, None, fields)
+    return create_record(model, actor=actor, **fields)
+
+
+@transaction.atomic
+def update(instance, *, actor, expected_version=None, **fields):
+    require_manage(actor, _unit_id_of(instance))
+    if "unit" in fields and fields["unit"].pk != _unit_id_of(instance):
+        require_manage(actor, fields["unit"].pk)
+    if isinstance(instance, Unit) and {"kind", "parent", "code"} & fields.keys():
+        require_group_admin(actor)
+    _check_fields(type(instance), instance, fields)
+    return update_record(instance, actor=actor, expected_version=expected_version, **fields)
+
+
+@transaction.atomic
+def delete(instance, *, actor):
+    if isinstance(instance, Unit):
+        require_group_admin(actor)
+    require_manage(actor, _unit_id_of(instance))
+    delete_record(instance, actor=actor)
+
+
+# -- roles ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def assign_role(person: Person, role: str, *, actor, unit: Unit | None = None) -> RoleAssignment:
+    unit = unit or person.unit
+    require_manage(actor, unit.pk)
+    if role in GROUP_ONLY_ROLES:
+        require_group_admin(actor)
+    if role == Role.GROUP_ADMIN and unit.kind != UnitKind.GROUP:
+        raise DomainError(_("The group system admin role is held in the group."), field="unit")
+    if RoleAssignment.objects.filter(person=person, unit=unit, role=role).exists():
+        raise DomainError(_("%(person)s already holds this role.") % {"person": person}, field="role")
+    return create_record(RoleAssignment, actor=actor, person=person, unit=unit, role=role)
+
+
+@transaction.atomic
+def revoke_role(assignment: RoleAssignment, *, actor) -> None:
+    require_manage(actor, assignment.unit_id)
+    if assignment.role in GROUP_ONLY_ROLES:
+        require_group_admin(actor)
+    delete_record(assignment, actor=actor)
+
+
+# -- accounts -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_account(person: Person, *, actor, username: str, password: str):
+    """Give a person a log-in account; the password must pass the password rules."""
+    require_manage(actor, person.unit_id)
+    User = get_user_model()
+    if person.account_id:
+        raise DomainError(_("This person already has an account."), field="username")
+    if User.objects.filter(username__iexact=username).exists():
+        raise DomainError(_("This user name is taken."), field="username")
+    user = User(username=username, email=person.email)
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise DomainError(" ".join(exc.messages), field="password") from None
+    user.set_password(password)
+    user.save()
+    Person.objects.filter(pk=person.pk).update(account=user)
+    person.account = user
+    audit.record("create", actor=actor, obj=user, object_repr=username, unit_id=person.unit_id,
+                 after={"username": username, "person_id": person.pk})
+    return user
+
+
+def end_sessions(user) -> int:
+    """End every session and revoke every API token of an account."""
+    keys = list(LoginSession.objects.filter(user=user).values_list("session_key", flat=True))
+    Session.objects.filter(session_key__in=keys).delete()
+    LoginSession.objects.filter(user=user).delete()
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+@transaction.atomic
+def set_account_active(person: Person, active: bool, *, actor) -> None:
+    """Disable (ending its sessions and tokens) or re-enable a person's account."""
+    require_manage(actor, person.unit_id)
+    user = person.account
+    if user is None:
+        raise DomainError(_("This person has no account."), field="account")
+    if user.pk == getattr(actor, "pk", None) and not active:
+        raise DomainError(_("You cannot disable your own account."), field="account")
+    type(user).objects.filter(pk=user.pk).update(is_active=active)
+    if not active:
+        end_sessions(user)
+    audit.record(
+        "update" if active else "account_disabled",
+        actor=actor,
+        obj=user,
+        object_repr=user.username,
+        unit_id=person.unit_id,
+        after={"is_active": active},
+    )
+
+
+# -- personal data (Art. 11) ----------------------------------------------------------------------
+
+
+def mask_phone(value: str) -> str:
+    if len(value) < 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_email(value: str) -> str:
+    if "@" not in value:
+        return value and "***"
+    name, domain = value.split("@", 1)
+    return f"{name[:1]}***@{domain}"
+
+
+def may_reveal(actor, person_unit_id: int, person_account_id: int | None = None) -> bool:
+    access = access_of(actor)
+    return access.can_manage_unit(person_unit_id) or (
+        person_account_id is not None and person_account_id == access.user_id
+    )
+
+
+@transaction.atomic
+def reveal_personal_data(record, *, actor) -> dict[str, str]:
+    """Un-mask a person's or engineer's phone and e-mail; every un-masking is audited."""
+    unit_id = _unit_id_of(record)
+    if not may_reveal(actor, unit_id, getattr(record, "account_id", None)):
+        raise PermissionDenied(_("You may not see this person's contact details."))
+    values = {name: getattr(record, name) for name in record.personal_fields}
+    audit.record("unmask", actor=actor, obj=record, comment=", ".join(record.personal_fields))
+    return values

@@ -1,0 +1,20 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+api_patterns = [
+    path("auth/", include("yunwei.accounts.api_urls")),
+    path("org/", include("yunwei.org.api_urls")),
+    path("audit/", include("yunwei.audit.api_urls")),
+    path("system/", include("yunwei.core.api_urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("api/", include((api_patterns, "api"))),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("yunwei.accounts.urls")),
+    path("org/", include("yunwei.org.urls")),
+    path("audit/", include("yunwei.audit.urls")),
+    path("", include("yunwei.web.urls")),
+]

@@ -1,0 +1,16 @@
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from yunwei.org import demo as org_demo
+from yunwei.org.models import Unit
+
+
+class Command(BaseCommand):
+    help = "Load the demo group (units, teams, people, vendors, accounts) into an empty database."
+
+    def handle(self, *args, **options):
+        if Unit.objects.exists():
+            raise CommandError("The database already holds units; the demo loads only into an empty one.")
+        with transaction.atomic():
+            org_demo.load(self.stdout)
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))

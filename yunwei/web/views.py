@@ -1,0 +1,43 @@
+"""The home dashboard and the liveness probe."""
+
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from yunwei.core import scoping
+from yunwei.core.models import WorkerHeartbeat
+from yunwei.org.models import CONTRACT_EXPIRING_DAYS, MaintenanceContract, Person, Team, Unit, Vendor
+from yunwei.org.choices import UnitKind
+
+
+@login_required
+def dashboard(request):
+    user = request.user
+    units = scoping.visible(Unit.objects.with_staffing(), user)
+    today = timezone.localdate()
+    expiring = scoping.visible(
+        MaintenanceContract.objects.select_related("vendor", "unit"), user
+    ).filter(ends_on__gte=today, ends_on__lte=today + datetime.timedelta(days=CONTRACT_EXPIRING_DAYS))
+    context = {
+        "counts": {
+            "units": units.count(),
+            "teams": scoping.visible(Team.objects.all(), user).count(),
+            "people": scoping.visible(Person.objects.filter(is_active=True), user).count(),
+            "vendors": scoping.visible(Vendor.objects.all(), user).count(),
+        },
+        "flagged_units": [u for u in units.filter(kind=UnitKind.UNIT) if u.staffing_gaps()],
+        "expiring_contracts": expiring.order_by("ends_on")[:10],
+        "heartbeat": WorkerHeartbeat.objects.order_by("-at").first() if user.access.is_group_admin else None,
+    }
+    return render(request, "web/dashboard.html", context)
+
+
+def healthz(request):
+    """Liveness for nginx and monitors: the process answers and the database is reachable."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
