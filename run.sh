@@ -15,8 +15,13 @@ fi
 # Reinstall only when the project's requirements changed since the last install.
 stamp=var/.installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ requirements.lock -nt "$stamp" ]; then
-    .venv/bin/python -m pip install --quiet -e . -c requirements.lock
+    echo "Installing the pinned packages into .venv (log: var/pip-install.log) …"
     mkdir -p var
+    if ! .venv/bin/python -m pip install -e . -c requirements.lock >var/pip-install.log 2>&1; then
+        tail -n 30 var/pip-install.log >&2
+        echo "Installing the packages failed; the whole log is var/pip-install.log." >&2
+        exit 1
+    fi
     touch "$stamp"
 fi
 

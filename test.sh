@@ -12,8 +12,13 @@ fi
 
 stamp=var/.installed-test
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ requirements.lock -nt "$stamp" ]; then
-    .venv/bin/python -m pip install --quiet -e '.[test]' -c requirements.lock
+    echo "Installing the pinned packages into .venv (log: var/pip-install-test.log) …"
     mkdir -p var
+    if ! .venv/bin/python -m pip install -e '.[test]' -c requirements.lock >var/pip-install-test.log 2>&1; then
+        tail -n 30 var/pip-install-test.log >&2
+        echo "Installing the packages failed; the whole log is var/pip-install-test.log." >&2
+        exit 1
+    fi
     touch "$stamp"
 fi
 

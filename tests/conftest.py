@@ -25,8 +25,13 @@ def make_user(username: str, unit: Unit | None, *roles: str, superuser: bool = F
     User = get_user_model()
     user = (User.objects.create_superuser if superuser else User.objects.create_user)(username, "", PASSWORD)
     if unit is not None:
-        person = Person.objects.create(unit=unit, name=name or username, account=user, phone="13812345678",
-                                       email=f"{username}@example.cn")
+        person = Person.objects.create(
+            unit=unit,
+            name=name or username,
+            account=user,
+            phone="13812345678",
+            email=f"{username}@example.cn",
+        )
         for role in roles:
             person.role_assignments.create(unit=unit, role=role)
     return user
@@ -69,7 +74,9 @@ def unit_user_a(unit_a):
 
 @pytest.fixture
 def team_a(unit_a, group_admin) -> Team:
-    return services.create(Team, actor=group_admin, unit=unit_a, code="ops", name="运维班", domains=["network"])
+    return services.create(
+        Team, actor=group_admin, unit=unit_a, code="ops", name="运维班", domains=["network"]
+    )
 
 
 @pytest.fixture

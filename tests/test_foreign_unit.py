@@ -31,6 +31,11 @@ NOT_OBJECT_ROUTES = {
     "api:auth:token": "issues/revokes the caller's own token",
     "api:auth:me": "the caller's own access",
     "api:org:api-root": "index of links",
+    "api:audit:api-root": "index of links",
+    "org:unit-create": "a form; other units are not among its choices",
+    "org:team-create": "a form; other units are not among its choices",
+    "org:person-create": "a form; other units are not among its choices",
+    "org:vendor-create": "a form; other units are not among its choices",
     "api:system:heartbeat": "group admins only: tested in tests/core (403 for others)",
 }
 
@@ -49,26 +54,43 @@ def _routes(resolver=None, namespace=""):
 def records(unit_a, group_admin):
     """One record of every kind in unit A, created through the services."""
     team = services.create(Team, actor=group_admin, unit=unit_a, code="secret-team", name="甲运维班")
-    person = services.create(Person, actor=group_admin, unit=unit_a, name="甲某某", phone="13900000001",
-                             email="jia@example.cn")
+    person = services.create(
+        Person, actor=group_admin, unit=unit_a, name="甲某某", phone="13900000001", email="jia@example.cn"
+    )
     services.create_account(person, actor=group_admin, username="jia-user", password="a-long-password-77")
     role = services.assign_role(person, "clerk", actor=group_admin)
     vendor = services.create(Vendor, actor=group_admin, unit=unit_a, code="secret-vendor", name="甲厂家")
-    engineer = services.create(VendorEngineer, actor=group_admin, vendor=vendor, name="甲工程师", phone="13900000002")
+    engineer = services.create(
+        VendorEngineer, actor=group_admin, vendor=vendor, name="甲工程师", phone="13900000002"
+    )
     today = timezone.localdate()
     contract = services.create(
-        MaintenanceContract, actor=group_admin, unit=unit_a, vendor=vendor, number="A-001", title="甲合同",
-        engineer=engineer, starts_on=today, ends_on=today + datetime.timedelta(days=30),
+        MaintenanceContract,
+        actor=group_admin,
+        unit=unit_a,
+        vendor=vendor,
+        number="A-001",
+        title="甲合同",
+        engineer=engineer,
+        starts_on=today,
+        ends_on=today + datetime.timedelta(days=30),
     )
     _key, token = issue_token(person.account)
     return {
-        "unit": unit_a, "team": team, "person": person, "role": role, "vendor": vendor, "engineer": engineer,
-        "contract": contract, "token": token,
+        "unit": unit_a,
+        "team": team,
+        "person": person,
+        "role": role,
+        "vendor": vendor,
+        "engineer": engineer,
+        "contract": contract,
+        "token": token,
         "event": AuditEvent.objects.filter(unit_id=unit_a.pk).order_by("seq").first(),
     }
 
 
-# route → (kind, record key). kind: list | detail (GET, PATCH, PUT, DELETE) | get | post.
+# route → (kind, record key). API kinds: list | detail (GET, PATCH, PUT, DELETE) | detail-ro (GET, DELETE)
+# | post. Page kinds: page-list (the record's name is nowhere on it) | page (GET and POST) | page-post.
 CASES = {
     "api:org:unit-list": ("list", "unit"),
     "api:org:unit-detail": ("detail", "unit"),
@@ -81,7 +103,7 @@ CASES = {
     "api:org:person-disable-account": ("post", "person"),
     "api:org:person-enable-account": ("post", "person"),
     "api:org:roleassignment-list": ("list", "role"),
-    "api:org:roleassignment-detail": ("detail", "role"),
+    "api:org:roleassignment-detail": ("detail-ro", "role"),
     "api:org:vendor-list": ("list", "vendor"),
     "api:org:vendor-detail": ("detail", "vendor"),
     "api:org:vendorengineer-list": ("list", "engineer"),
@@ -90,61 +112,117 @@ CASES = {
     "api:org:maintenancecontract-list": ("list", "contract"),
     "api:org:maintenancecontract-detail": ("detail", "contract"),
     "api:auth:apitoken-list": ("list", "token"),
-    "api:auth:apitoken-detail": ("detail", "token"),
-    "api:audit:auditevent-list": ("list", "event"),
-    "api:audit:auditevent-detail": ("detail", "event"),
+    "api:auth:apitoken-detail": ("detail-ro", "token"),
+    "api:audit:event-list": ("list", "event"),
+    "api:audit:event-detail": ("get", "event"),
+    "web:dashboard": ("page-list", "unit"),
+    "org:unit-list": ("page-list", "unit"),
+    "org:unit-detail": ("page", "unit"),
+    "org:unit-edit": ("page", "unit"),
+    "org:team-list": ("page-list", "team"),
+    "org:team-detail": ("page", "team"),
+    "org:team-edit": ("page", "team"),
+    "org:team-delete": ("page-post", "team"),
+    "org:person-list": ("page-list", "person"),
+    "org:person-detail": ("page", "person"),
+    "org:person-edit": ("page", "person"),
+    "org:person-delete": ("page-post", "person"),
+    "org:person-reveal": ("page-post", "person"),
+    "org:person-assign-role": ("page-post", "person"),
+    "org:person-account": ("page-post", "person"),
+    "org:person-account-active": ("page-post", "person"),
+    "org:role-revoke": ("page-post", "role"),
+    "org:vendor-list": ("page-list", "vendor"),
+    "org:vendor-detail": ("page", "vendor"),
+    "org:vendor-edit": ("page", "vendor"),
+    "org:vendor-delete": ("page-post", "vendor"),
+    "org:engineer-create": ("page", "vendor"),
+    "org:engineer-edit": ("page", "engineer"),
+    "org:engineer-delete": ("page-post", "engineer"),
+    "org:engineer-reveal": ("page-post", "engineer"),
+    "org:contract-create": ("page", "vendor"),
+    "org:contract-edit": ("page", "contract"),
+    "org:contract-delete": ("page-post", "contract"),
+    "audit:event-list": ("page-list", "event"),
+    "audit:event-detail": ("get", "event"),
+    "audit:verify": ("page-post", "event"),
 }
 
 
 def test_every_route_has_a_foreign_unit_case():
-    missing = [
-        name for name, _kwargs in _routes() if name not in CASES and name not in NOT_OBJECT_ROUTES
-    ]
+    missing = sorted(
+        {name for name, _kwargs in _routes() if name not in CASES and name not in NOT_OBJECT_ROUTES}
+    )
     assert missing == [], f"routes without a foreign-unit case in {__file__}: {missing}"
 
 
 def _url(route: str, record) -> str:
-    kwargs = dict.fromkeys(dict(_routes())[route], record.pk if hasattr(record, "pk") else record.seq)
-    kwargs.pop("format", None)
-    if "seq" in kwargs:
-        kwargs["seq"] = record.seq
+    kwargs = {name: getattr(record, name, record.pk) for name in dict(_routes())[route] if name != "format"}
     return reverse(route, kwargs=kwargs)
 
 
 def _ids(payload) -> set:
-    return {row.get("id", row.get("seq")) for row in payload["results"]}
+    return {row.get("id") for row in payload["results"]}
+
+
+DETAIL_PAGES = {
+    "unit": "org:unit-detail",
+    "team": "org:team-detail",
+    "person": "org:person-detail",
+    "vendor": "org:vendor-detail",
+    "event": "audit:event-detail",
+}
+
+
+def _label(record) -> str:
+    return (
+        getattr(record, "name", None) or getattr(record, "code", None) or getattr(record, "object_repr", "")
+    )
 
 
 @pytest.mark.parametrize("route", sorted(CASES))
 def test_foreign_unit_admin_reaches_nothing(route, records, unit_admin_b, api_client_for, client):
     kind, key = CASES[route]
     record = records[key]
-    record_id = getattr(record, "pk", None)
-    is_api = route.startswith("api:")
-    if is_api:
+    if route.startswith("api:"):
         http = api_client_for(unit_admin_b)
     else:
         client.force_login(unit_admin_b)
         http = client
     if kind == "list":
         url = reverse(route)
+        for query in ({}, {"search": _label(record)}, {"unit": records["unit"].pk}, {"ordering": "-id"}):
+            response = http.get(url, query)
+            assert response.status_code in (200, 400), query
+            if response.status_code == 200:
+                assert record.pk not in _ids(response.json()), query
+        return
+    if kind == "page-list":
+        url = reverse(route) if not dict(_routes())[route] else _url(route, record)
         response = http.get(url)
-        assert response.status_code == 200
-        assert record_id not in _ids(response.json())
-        name = getattr(record, "name", None) or getattr(record, "code", None) or str(record)
-        for query in ({"search": name}, {"unit": records["unit"].pk}, {"ordering": "-id"}):
-            filtered = http.get(url, query)
-            assert filtered.status_code in (200, 400)
-            if filtered.status_code == 200:
-                assert record_id not in _ids(filtered.json())
+        assert response.status_code in (200, 404)
+        assert _label(record) not in response.content.decode()
+        searched = http.get(url, {"q": _label(record)})
+        assert searched.status_code in (200, 404)
+        assert _url(DETAIL_PAGES[key], record) not in searched.content.decode()
         return
     url = _url(route, record)
-    methods = {"detail": ["get", "patch", "put", "delete"], "get": ["get"], "post": ["post"]}[kind]
+    methods = {
+        "detail": ["get", "patch", "put", "delete"],
+        "detail-ro": ["get", "delete"],
+        "get": ["get"],
+        "post": ["post"],
+        "page": ["get", "post"],
+        "page-post": ["post"],
+    }[kind]
     for method in methods:
-        response = getattr(http, method)(url, {}, format="json") if is_api else getattr(http, method)(url)
+        if route.startswith("api:"):
+            response = getattr(http, method)(url, {}, format="json")
+        else:
+            response = getattr(http, method)(url)
         assert response.status_code == 404, (method, url, response.status_code)
     # Nothing was changed on the way.
-    type(record).objects.get(pk=record.pk)
+    assert type(record).objects.filter(pk=record.pk).exists()
 
 
 @pytest.mark.django_db
@@ -154,9 +232,10 @@ def test_foreign_unit_record_named_in_a_write_is_refused_as_missing(records, uni
     response = http.post("/api/org/people/", {"unit": records["unit"].pk, "name": "越权"}, format="json")
     assert response.status_code == 400
     assert response.json()["field"] == "unit"
-    response = http.post("/api/org/people/", {"unit": unit_b.pk, "name": "越权", "team": records["team"].pk},
-                         format="json")
+    response = http.post(
+        "/api/org/people/", {"unit": unit_b.pk, "name": "越权", "team": records["team"].pk}, format="json"
+    )
     assert response.status_code == 400
     assert response.json()["field"] == "team"
-    assert "does not exist" in response.json()["detail"]
+    assert str(records["team"].pk) in response.json()["detail"]
     assert not Person.objects.filter(name="越权").exists()

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+import traceback
 from pathlib import Path
 
 STOP_TIMEOUT = 20  # seconds a child gets to finish its requests and tasks before it is killed
@@ -31,7 +32,7 @@ def _prepare_var() -> None:
 
     folders = [settings.VAR_DIR, Path(settings.CELERY_BEAT_SCHEDULE_FILENAME).parent]
     options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
-    keys = ("data_folder_in", "data_folder_out", "processed_folder")
+    keys = ("data_folder_in", "data_folder_out", "processed_folder", "control_folder")
     folders += [options[key] for key in keys if key in options]
     for folder in folders:
         Path(folder).mkdir(parents=True, exist_ok=True)
@@ -41,6 +42,7 @@ def _prepare_var() -> None:
 def _manage(*argv: str) -> None:
     from django.core.management import execute_from_command_line
 
+    _prepare_var()  # the SQLite database lives there
     execute_from_command_line(["yunwei manage", *argv])
 
 
@@ -48,7 +50,7 @@ def _gunicorn_argv(bind: str, workers: int, threads: int) -> list[str]:
     return [
         sys.executable, "-m", "gunicorn", "yunwei.wsgi:application",
         "--bind", bind, "--workers", str(workers), "--threads", str(threads),
-        "--graceful-timeout", str(STOP_TIMEOUT // 2), "--access-logfile", "-",
+        "--graceful-timeout", str(STOP_TIMEOUT // 2), "--access-logfile", "-", "--no-control-socket",
     ]  # fmt: skip
 
 
@@ -65,13 +67,19 @@ def _exec(argv: list[str]) -> None:
 def _load_demo_on_first_start() -> None:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command, get_commands
+    from django.db import transaction
 
     from yunwei.org.models import Unit
 
     if not Unit.objects.exists():
         if "demo" in get_commands():
             print("First start: loading demo data …", flush=True)
-            call_command("demo")
+            try:
+                with transaction.atomic():  # all or nothing, so the next start tries again
+                    call_command("demo")
+            except Exception:
+                traceback.print_exc()
+                print("Loading the demo data failed (above); starting without it.", file=sys.stderr)
         else:
             print("First start: no demo command available; starting with an empty database.", flush=True)
     codes = list(Unit.objects.values_list("code", flat=True))
@@ -131,13 +139,11 @@ def _stop(procs: dict[str, subprocess.Popen]) -> None:
 
 
 def web(args: argparse.Namespace) -> None:
-    _setup_django()
     _prepare_var()
     _exec(_gunicorn_argv(args.bind, args.workers, args.threads))
 
 
 def worker(args: argparse.Namespace) -> None:
-    _setup_django()
     _prepare_var()
     argv = ["worker", "-Q", args.queues, "--concurrency", str(args.concurrency), "--pool", args.pool]
     if args.hostname:
@@ -146,7 +152,6 @@ def worker(args: argparse.Namespace) -> None:
 
 
 def scheduler(args: argparse.Namespace) -> None:
-    _setup_django()
     _prepare_var()
     _exec(_celery_argv("beat"))
 
@@ -168,31 +173,39 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-n", "--hostname", help="node name, e.g. worker1@%%h")
 
     sub.add_parser("scheduler", help="the Celery beat scheduler: run exactly one (scale mode)")
-    for name, help_text in [
-        ("migrate", "apply database migrations"),
-        ("demo", "load the demo data"),
-        ("createadmin", "create a group system administrator"),
-    ]:
-        sub.add_parser(name, help=help_text).add_argument("args", nargs=argparse.REMAINDER)
-    p = sub.add_parser("audit", help="audit log tools")
-    p.add_argument("action", choices=["verify"])
-    p.add_argument("args", nargs=argparse.REMAINDER)
-    p = sub.add_parser("manage", help="any Django management command", add_help=False)
-    p.add_argument("args", nargs=argparse.REMAINDER)
+    # Listed for --help only: main() hands these to Django before argparse sees their options.
+    for name, help_text in DJANGO_COMMANDS.items():
+        sub.add_parser(name, help=help_text, add_help=False)
     return parser
+
+
+# yunwei <name> [options] runs the Django management command of the same name (`audit verify`:
+# audit_verify; `manage X`: any command X), with the options Django defines for it.
+DJANGO_COMMANDS = {
+    "migrate": "apply database migrations",
+    "demo": "load the demo data",
+    "createadmin": "create a group system administrator",
+    "audit": "audit log tools: `yunwei audit verify` checks the hash chain",
+    "manage": "any Django management command: yunwei manage <command> [options]",
+}
+PROCESSES = {"serve": serve, "web": web, "worker": worker, "scheduler": scheduler}
 
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yunwei.settings")
-    args = _parser().parse_args(argv)
-    if args.command in {"serve", "web", "worker", "scheduler"}:
-        return {"serve": serve, "web": web, "worker": worker, "scheduler": scheduler}[args.command](args) or 0
-    if args.command == "audit":
-        _manage(f"audit_{args.action}", *args.args)
-    elif args.command == "manage":
-        _manage(*(args.args or ["help"]))
+    argv = sys.argv[1:] if argv is None else argv
+    command, rest = (argv[0], argv[1:]) if argv else (None, [])
+    if command == "manage":
+        _manage(*(rest or ["help"]))
+    elif command == "audit" and rest and not rest[0].startswith("-"):
+        _manage(f"audit_{rest[0]}", *rest[1:])
+    elif command in DJANGO_COMMANDS and command != "audit":
+        _manage(command, *rest)
     else:
-        _manage(args.command, *args.args)
+        args = _parser().parse_args(argv)
+        if args.command == "audit":
+            _parser().error("audit needs an action: yunwei audit verify")
+        return PROCESSES[args.command](args) or 0
     return 0
 
 

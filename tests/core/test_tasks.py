@@ -47,20 +47,11 @@ def test_heartbeat_task_records_who_ran_it():
     assert heartbeat.at is not None
 
 
-@pytest.fixture
-def eager_tasks():
-    """Run queued tasks in the test process, as a worker would."""
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
-
-
 @pytest.mark.django_db
 def test_group_admin_requests_a_heartbeat_and_sees_it(
-    group_admin, api_client_for, eager_tasks, django_capture_on_commit_callbacks
+    group_admin, api_client_for, django_capture_on_commit_callbacks
 ):
-    client = api_client_for(group_admin)
+    client = api_client_for(group_admin)  # tasks run eagerly in tests (tests/conftest.py)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(HEARTBEAT_URL)
 
@@ -74,7 +65,7 @@ def test_group_admin_requests_a_heartbeat_and_sees_it(
 
 
 @pytest.mark.django_db
-def test_heartbeat_is_queued_only_after_commit(group_admin, api_client_for, eager_tasks):
+def test_heartbeat_is_queued_only_after_commit(group_admin, api_client_for):
     client = api_client_for(group_admin)
     token = client.post(HEARTBEAT_URL).json()["token"]
 

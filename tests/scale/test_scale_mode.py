@@ -98,7 +98,8 @@ class Processes:
         self.env, self.logs, self.procs = env, logs, {}
 
     def run(self, *args: str) -> None:
-        subprocess.run([*_yunwei(), *args], env=self.env, check=True, timeout=300, capture_output=True)
+        done = subprocess.run([*_yunwei(), *args], env=self.env, timeout=300, capture_output=True, text=True)
+        assert done.returncode == 0, f"yunwei {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
 
     def start(self, name: str, *args: str) -> subprocess.Popen:
         log = (self.logs / f"{name}.log").open("w")
@@ -130,7 +131,7 @@ class Processes:
 def processes(services, tmp_path):
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "yunwei.settings",
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "yunwei.settings"),
         "YUNWEI_DATABASE_URL": services,
         "YUNWEI_BROKER_URL": REDIS_URL,
         "YUNWEI_VAR_DIR": str(tmp_path / "var"),
@@ -182,10 +183,10 @@ def test_heartbeat_crosses_from_web_to_worker_through_redis(processes):
 
     credentials = {"username": "scale-admin", "password": ADMIN_PASSWORD}
     status, body = _request(f"{bases[0]}/api/auth/token/", data=credentials)
-    assert status in (200, 201), f"token endpoint answered {status}"
+    assert status in (200, 201), f"token endpoint answered {status}\n{processes.output()}"
     api_token = body["token"]
     status, body = _request(f"{bases[0]}/api/system/heartbeat/", data={}, token=api_token)
-    assert status == 202
+    assert status == 202, f"heartbeat request answered {status}\n{processes.output()}"
     heartbeat_token = body["token"]
 
     seen = {"seen": False}

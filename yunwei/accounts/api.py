@@ -16,10 +16,12 @@ from .models import ApiToken
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=256, style={"input_type": "password"})
-    otp = serializers.CharField(max_length=10, required=False, allow_blank=True, help_text="TOTP code, when set up")
+    otp = serializers.CharField(
+        max_length=10, required=False, allow_blank=True, help_text="TOTP code, when set up"
+    )
 
 
-class TokenSerializer(serializers.ModelSerializer):
+class ApiTokenSerializer(serializers.ModelSerializer):
     class Meta:
         model = ApiToken
         fields = ["id", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at"]
@@ -28,7 +30,11 @@ class TokenSerializer(serializers.ModelSerializer):
 class TokenView(APIView):
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={201: inline_serializer("Token", {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()})},
+        responses={
+            201: inline_serializer(
+                "Token", {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()}
+            )
+        },
         auth=[],
     )
     def post(self, request):
@@ -36,12 +42,17 @@ class TokenView(APIView):
         form = TokenRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:
-            user = authenticate(request._request, username=form.validated_data["username"],
-                                password=form.validated_data["password"])
+            user = authenticate(
+                request._request,
+                username=form.validated_data["username"],
+                password=form.validated_data["password"],
+            )
         except AxesBackendPermissionDenied:
             user = None
         if getattr(request._request, "axes_locked_out", False):
-            return Response({"detail": _("Too many failed log-ins; try again later.")}, status=status.HTTP_403_FORBIDDEN)
+            return Response(
+                {"detail": _("Too many failed log-ins; try again later.")}, status=status.HTTP_403_FORBIDDEN
+            )
         if user is None:
             # The same answer whether or not the account exists.
             return Response({"detail": _("Wrong user name or password.")}, status=status.HTTP_400_BAD_REQUEST)
@@ -52,7 +63,9 @@ class TokenView(APIView):
     def delete(self, request):
         """Revoke the token this request was made with."""
         if not isinstance(request.auth, ApiToken):
-            return Response({"detail": _("This request was not made with a token.")}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"detail": _("This request was not made with a token.")}, status=status.HTTP_400_BAD_REQUEST
+            )
         services.revoke_token(request.auth, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -86,10 +99,12 @@ class MeView(APIView):
         )
 
 
-class TokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class TokenViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
     """The caller's own tokens; DELETE revokes one (the row stays, marked revoked)."""
 
-    serializer_class = TokenSerializer
+    serializer_class = ApiTokenSerializer
     queryset = ApiToken.objects.all()
     ordering_fields = ["created_at", "expires_at"]
     filterset_fields = ["revoked_at"]

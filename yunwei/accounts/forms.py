@@ -6,7 +6,9 @@ from yunwei.core.forms import BootstrapFormMixin
 
 
 class LoginForm(BootstrapFormMixin, forms.Form):
-    username = forms.CharField(label=_("User name"), max_length=150, widget=forms.TextInput(attrs={"autofocus": True}))
+    username = forms.CharField(
+        label=_("User name"), max_length=150, widget=forms.TextInput(attrs={"autofocus": True})
+    )
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
 
 
@@ -14,7 +16,9 @@ class OtpForm(BootstrapFormMixin, forms.Form):
     code = forms.CharField(
         label=_("One-time code"),
         max_length=10,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
     )
 
 

@@ -63,21 +63,26 @@ class ApiToken(models.Model):
     def new_key() -> str:
         return secrets.token_urlsafe(32)
 
+    def __str__(self) -> str:
+        return f"{self.prefix}…"
+
     @staticmethod
     def hash_key(key: str) -> str:
         return _hash_token(key)
-
-    def __str__(self) -> str:
-        return f"{self.prefix}…"
 
 
 class LoginSession(models.Model):
     """A session opened by logging in, so disabling an account can end every one of its sessions."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login_sessions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login_sessions"
+    )
     session_key = models.CharField(max_length=40, db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("log-in session")
         verbose_name_plural = _("log-in sessions")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.session_key[:6]}…"

@@ -26,7 +26,9 @@ def needs_second_factor(user) -> bool:
 
 def check_totp(user, code: str) -> bool:
     code = (code or "").strip()
-    return any(device.verify_token(code) for device in TOTPDevice.objects.devices_for_user(user, confirmed=True))
+    return any(
+        device.verify_token(code) for device in TOTPDevice.objects.devices_for_user(user, confirmed=True)
+    )
 
 
 @transaction.atomic
@@ -71,7 +73,9 @@ def revoke_token(token: ApiToken, *, actor) -> None:
         raise PermissionDenied(_("You may only revoke your own tokens."))
     if token.revoked_at is None:
         ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
-        audit.record("token_revoked", actor=actor, obj=token, object_repr=token.prefix, unit_id=actor.access.unit_id)
+        audit.record(
+            "token_revoked", actor=actor, obj=token, object_repr=token.prefix, unit_id=actor.access.unit_id
+        )
 
 
 @transaction.atomic
@@ -81,11 +85,23 @@ def confirm_totp_device(device: TOTPDevice, code: str, *, actor) -> None:
     TOTPDevice.objects.filter(user=actor).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    audit.record("update", actor=actor, obj=actor, object_repr=actor.username, unit_id=actor.access.unit_id,
-                 after={"totp": "confirmed"})
+    audit.record(
+        "update",
+        actor=actor,
+        obj=actor,
+        object_repr=actor.username,
+        unit_id=actor.access.unit_id,
+        after={"totp": "confirmed"},
+    )
 
 
 @transaction.atomic
 def record_password_change(user) -> None:
-    audit.record("update", actor=user, obj=user, object_repr=user.username, unit_id=user.access.unit_id,
-                 after={"password": "changed"})
+    audit.record(
+        "update",
+        actor=user,
+        obj=user,
+        object_repr=user.username,
+        unit_id=user.access.unit_id,
+        after={"password": "changed"},
+    )

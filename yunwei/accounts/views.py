@@ -7,8 +7,9 @@ import qrcode
 import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import authenticate
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -47,9 +48,11 @@ def login_view(request):
 
 def locked_out(request, credentials=None, *args, **kwargs):
     """django-axes calls this when an account and address are locked out."""
-    form = LoginForm()
-    form.add_error(None, _("Too many failed log-ins; try again later."))
-    return render(request, "accounts/login.html", {"form": form, "next": "/"}, status=403)
+    message = _("Too many failed log-ins; try again later.")
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=403)
+    context = {"form": LoginForm(), "next": "/", "locked_message": message}
+    return render(request, "accounts/login.html", context, status=403)
 
 
 @require_POST

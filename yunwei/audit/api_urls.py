@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import DefaultRouter
+
+from . import api
 
 app_name = "audit"
-urlpatterns = []
+
+router = DefaultRouter()
+router.register("events", api.AuditEventViewSet, basename="event")
+urlpatterns = router.urls

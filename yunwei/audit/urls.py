@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "audit"
-urlpatterns = []
+urlpatterns = [
+    path("", views.event_list, name="event-list"),
+    path("<int:seq>/", views.event_detail, name="event-detail"),
+    path("verify/", views.verify, name="verify"),
+]

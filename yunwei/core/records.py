@@ -45,7 +45,9 @@ def update_record(
     locked = type(instance).objects.select_for_update().get(pk=instance.pk)
     if expected_version is not None and expected_version != locked.version:
         raise StaleEdit(
-            _("Someone else saved this record first (version %(current)s, yours %(yours)s); reload and retry.")
+            _(
+                "Someone else saved this record first (version %(current)s, yours %(yours)s); reload."
+            )
             % {"current": locked.version, "yours": expected_version},
             field="version",
         )
@@ -61,7 +63,9 @@ def update_record(
     locked.save()
     changed_before, changed_after = audit.diff(before, audit.snapshot(locked))
     if changed_after:
-        audit.record("update", actor=actor, obj=locked, before=changed_before, after=changed_after, comment=comment)
+        audit.record(
+            "update", actor=actor, obj=locked, before=changed_before, after=changed_after, comment=comment
+        )
     return locked
 
 

@@ -55,6 +55,7 @@ class TeamSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Team
+        validators = []  # uniqueness is the service's, with a message naming the field
         fields = ["id", "unit", "code", "name", "domains", "duties", "version"]
 
 
@@ -88,8 +89,20 @@ class PersonSerializer(MaskedPersonalDataMixin, serializers.ModelSerializer):
     class Meta:
         model = Person
         fields = [
-            "id", "unit", "name", "employee_no", "department", "title", "team", "phone", "email",
-            "is_active", "username", "account_active", "roles", "version",
+            "id",
+            "unit",
+            "name",
+            "employee_no",
+            "department",
+            "title",
+            "team",
+            "phone",
+            "email",
+            "is_active",
+            "username",
+            "account_active",
+            "roles",
+            "version",
         ]
 
     def get_roles(self, person) -> list[dict]:
@@ -102,6 +115,7 @@ class VendorSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Vendor
+        validators = []  # uniqueness is the service's, with a message naming the field
         fields = ["id", "unit", "code", "name", "hotline", "address", "notes", "version"]
 
 
@@ -117,16 +131,30 @@ class VendorEngineerSerializer(MaskedPersonalDataMixin, serializers.ModelSeriali
 class ContractSerializer(serializers.ModelSerializer):
     unit = WritableUnitField()
     vendor = ScopedPrimaryKeyRelatedField(queryset=Vendor.objects.all())
-    engineer = ScopedPrimaryKeyRelatedField(queryset=VendorEngineer.objects.all(), required=False, allow_null=True)
+    engineer = ScopedPrimaryKeyRelatedField(
+        queryset=VendorEngineer.objects.all(), required=False, allow_null=True
+    )
     domains = DomainListField(required=False)
     status = serializers.CharField(read_only=True)
     version = VersionField()
 
     class Meta:
         model = MaintenanceContract
+        validators = []  # uniqueness is the service's, with a message naming the field
         fields = [
-            "id", "unit", "vendor", "number", "title", "domains", "coverage", "engineer", "response_hours",
-            "starts_on", "ends_on", "status", "version",
+            "id",
+            "unit",
+            "vendor",
+            "number",
+            "title",
+            "domains",
+            "coverage",
+            "engineer",
+            "response_hours",
+            "starts_on",
+            "ends_on",
+            "status",
+            "version",
         ]
 
     def validate(self, attrs):
@@ -170,7 +198,9 @@ class TeamViewSet(RecordViewSet):
 class PersonalDataActionsMixin:
     @extend_schema(
         request=None,
-        responses=inline_serializer("PersonalData", {"phone": serializers.CharField(), "email": serializers.CharField()}),
+        responses=inline_serializer(
+            "PersonalData", {"phone": serializers.CharField(), "email": serializers.CharField()}
+        ),
     )
     @action(detail=True, methods=["post"])
     def reveal(self, request, pk=None):
@@ -199,7 +229,9 @@ class PersonViewSet(PersonalDataActionsMixin, RecordViewSet):
         form = AccountSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         services.create_account(person, actor=request.user, **form.validated_data)
-        return Response(PersonSerializer(person, context={"request": request}).data, status=status.HTTP_201_CREATED)
+        return Response(
+            PersonSerializer(person, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(request=None, responses=PersonSerializer)
     @action(detail=True, methods=["post"], url_path="disable-account")
@@ -245,7 +277,11 @@ class ContractViewSet(RecordViewSet):
 
 
 class RoleAssignmentViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, ScopedViewSet
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    ScopedViewSet,
 ):
     queryset = RoleAssignment.objects.select_related("person", "unit")
     serializer_class = RoleAssignmentSerializer

@@ -45,4 +45,6 @@ class ContractStatus(models.TextChoices):
 
     @property
     def badge(self) -> str:
-        return {"active": "success", "expiring": "warning", "expired": "secondary", "pending": "info"}[self.value]
+        return {"active": "success", "expiring": "warning", "expired": "secondary", "pending": "info"}[
+            self.value
+        ]

@@ -2,6 +2,7 @@
 
 import datetime
 import itertools
+import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -12,7 +13,28 @@ from .choices import Domain, Role, UnitKind
 from .models import MaintenanceContract, Person, Team, Unit, Vendor, VendorEngineer
 
 SURNAMES = "王李张刘陈杨黄赵周吴徐孙马朱胡郭何林罗高"
-GIVEN = ["伟", "芳", "娜", "敏", "静", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明", "超", "秀英", "建华", "海燕", "志强", "晓东"]
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "建华",
+    "海燕",
+    "志强",
+    "晓东",
+]
 
 UNITS = [
     # code, name, has clerk
@@ -50,25 +72,48 @@ def load(stdout=None) -> dict:
     def person(unit, *roles, team=None, department="", title="", account=None):
         name = next(names)
         p = services.create(
-            Person, actor=admin_user, unit=unit, name=name, department=department, title=title, team=team,
-            phone=next(phone_numbers), email=f"{account or 'staff' + str(Person.objects.count() + 1)}@example.cn",
+            Person,
+            actor=admin_user,
+            unit=unit,
+            name=name,
+            department=department,
+            title=title,
+            team=team,
+            phone=next(phone_numbers),
+            email=f"{account or 'staff' + str(Person.objects.count() + 1)}@example.cn",
         )
         for role in roles:
             services.assign_role(p, role, actor=admin_user, unit=unit)
         if account:
-            services.create_account(p, actor=admin_user, username=account, password=password)
+            user = services.create_account(
+                p, actor=admin_user, username=account, password=secrets.token_urlsafe(16)
+            )
+            # The shared demo password is documented as demo-only; it need not pass the password rules.
+            user.set_password(password)
+            user.save(update_fields=["password"])
         return p
 
     computer_room = services.create(
-        Team, actor=admin_user, unit=group, code="computer-room", name="计算机室",
+        Team,
+        actor=admin_user,
+        unit=group,
+        code="computer-room",
+        name="计算机室",
         domains=[Domain.HARDWARE, Domain.NETWORK, Domain.BASE_SOFTWARE, Domain.APPLICATION],
         duties="负责计算机硬件平台、配套网络、基础软件及应用软件的日常运维（第四条）",
     )
     cable = services.create(
-        Team, actor=admin_user, unit=group, code="cable", name="有线科", domains=[Domain.MACHINE_ROOM],
+        Team,
+        actor=admin_user,
+        unit=group,
+        code="cable",
+        name="有线科",
+        domains=[Domain.MACHINE_ROOM],
         duties="负责机房环境的日常运维（第四条）",
     )
-    admin_person = person(group, Role.GROUP_ADMIN, team=computer_room, department="计讯处", title="集团系统管理员")
+    admin_person = person(
+        group, Role.GROUP_ADMIN, team=computer_room, department="计讯处", title="集团系统管理员"
+    )
     Person.objects.filter(pk=admin_person.pk).update(account=admin_user)
     person(group, Role.LEADER, department="集团领导", title="总工程师")
     person(group, Role.SYSTEM_LEAD, team=computer_room, department="计算机室", title="主任", account="lead")
@@ -92,18 +137,35 @@ def load(stdout=None) -> dict:
         vendor = services.create(Vendor, actor=admin_user, unit=group, code=code, name=name, hotline=hotline)
         engineers = [
             services.create(
-                VendorEngineer, actor=admin_user, vendor=vendor, name=next(names), speciality=str(domain.label),
-                phone=next(phone_numbers), email=f"support{n}@{code}.example.cn",
+                VendorEngineer,
+                actor=admin_user,
+                vendor=vendor,
+                name=next(names),
+                speciality=str(domain.label),
+                phone=next(phone_numbers),
+                email=f"support{n}@{code}.example.cn",
             )
             for n, domain in enumerate(domains)
         ]
         services.create(
-            MaintenanceContract, actor=admin_user, unit=group, vendor=vendor, number=f"YW-2026-{index + 1:03d}",
-            title=f"{name}维保合同", domains=[str(d) for d in domains], engineer=engineers[0],
-            coverage="7×24 小时电话支持，4 小时到场", response_hours=4,
-            starts_on=today - datetime.timedelta(days=365 - days_left), ends_on=today + datetime.timedelta(days=days_left),
+            MaintenanceContract,
+            actor=admin_user,
+            unit=group,
+            vendor=vendor,
+            number=f"YW-2026-{index + 1:03d}",
+            title=f"{name}维保合同",
+            domains=[str(d) for d in domains],
+            engineer=engineers[0],
+            coverage="7×24 小时电话支持，4 小时到场",
+            response_hours=4,
+            starts_on=today - datetime.timedelta(days=365 - days_left),
+            ends_on=today + datetime.timedelta(days=days_left),
         )
-    summary = {"units": Unit.objects.count(), "people": Person.objects.count(), "vendors": Vendor.objects.count()}
+    summary = {
+        "units": Unit.objects.count(),
+        "people": Person.objects.count(),
+        "vendors": Vendor.objects.count(),
+    }
     if stdout:
         stdout.write(f"demo organisation: {summary}")
     return summary

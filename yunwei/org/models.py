@@ -39,7 +39,12 @@ class Unit(VersionedModel):
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=10, choices=UnitKind.choices, default=UnitKind.UNIT)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -72,7 +77,7 @@ class Unit(VersionedModel):
 
 
 class Team(VersionedModel):
-    """A team and the maintenance domains it owns (Art. 4: 计算机室 the four domains, 有线科 the machine room)."""
+    """A team and the maintenance domains it owns (Art. 4: 计算机室 four domains, 有线科 machine room)."""
 
     scope_unit_field = "unit"
 
@@ -138,8 +143,12 @@ class RoleAssignment(models.Model):
 
     scope_unit_field = "unit"
 
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="role_assignments")
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="role_assignments")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="role_assignments"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="role_assignments"
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     assigned_at = models.DateTimeField(_("assigned at"), default=timezone.now)
 
@@ -147,7 +156,9 @@ class RoleAssignment(models.Model):
         verbose_name = _("role assignment")
         verbose_name_plural = _("role assignments")
         ordering = ["unit__code", "role"]
-        constraints = [models.UniqueConstraint(fields=["person", "unit", "role"], name="role_once_per_person_unit")]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "unit", "role"], name="role_once_per_person_unit")
+        ]
 
     def __str__(self) -> str:
         return f"{self.person} · {self.get_role_display()}"
@@ -181,7 +192,9 @@ class VendorEngineer(VersionedModel):
     scope_unit_field = "vendor__unit"
     personal_fields = ("phone", "email")
 
-    vendor = models.ForeignKey(Vendor, verbose_name=_("vendor"), on_delete=models.CASCADE, related_name="engineers")
+    vendor = models.ForeignKey(
+        Vendor, verbose_name=_("vendor"), on_delete=models.CASCADE, related_name="engineers"
+    )
     name = models.CharField(_("name"), max_length=60)
     speciality = models.CharField(_("speciality"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
@@ -202,7 +215,9 @@ class MaintenanceContract(VersionedModel):
     scope_unit_field = "unit"
 
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="contracts")
-    vendor = models.ForeignKey(Vendor, verbose_name=_("vendor"), on_delete=models.PROTECT, related_name="contracts")
+    vendor = models.ForeignKey(
+        Vendor, verbose_name=_("vendor"), on_delete=models.PROTECT, related_name="contracts"
+    )
     number = models.CharField(_("contract number"), max_length=40)
     title = models.CharField(_("title"), max_length=200)
     domains = models.JSONField(_("domains covered"), default=list, blank=True)
@@ -225,7 +240,9 @@ class MaintenanceContract(VersionedModel):
         ordering = ["ends_on"]
         constraints = [
             models.UniqueConstraint(fields=["unit", "number"], name="contract_number_unique_in_unit"),
-            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="contract_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="contract_ends_after_start"
+            ),
         ]
 
     def __str__(self) -> str:

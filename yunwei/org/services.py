@@ -46,15 +46,23 @@ def _require_unique(model, field: str, value, exclude_pk=None, **scope) -> None:
 def _check_domains(domains) -> None:
     unknown = [d for d in domains or [] if d not in Domain.values]
     if unknown:
-        raise DomainError(_("Unknown domain: %(codes)s") % {"codes": ", ".join(map(str, unknown))}, field="domains")
+        raise DomainError(
+            _("Unknown domain: %(codes)s") % {"codes": ", ".join(map(str, unknown))}, field="domains"
+        )
 
 
 def _check_fields(model, instance, fields: dict) -> None:
     """Rules that hold for a record whatever the path: unique codes in a unit, consistent references."""
     pk = instance.pk if instance else None
-    merged = {f.attname: getattr(instance, f.attname) for f in model._meta.concrete_fields} if instance else {}
-    merged.update({(k + "_id" if isinstance(v, models.Model) else k): (v.pk if isinstance(v, models.Model) else v)
-                   for k, v in fields.items()})
+    merged = (
+        {f.attname: getattr(instance, f.attname) for f in model._meta.concrete_fields} if instance else {}
+    )
+    merged.update(
+        {
+            (k + "_id" if isinstance(v, models.Model) else k): (v.pk if isinstance(v, models.Model) else v)
+            for k, v in fields.items()
+        }
+    )
     if model is Unit:
         _require_unique(Unit, "code", merged.get("code"), pk)
         if merged.get("kind") == UnitKind.UNIT and not merged.get("parent_id"):
@@ -159,8 +167,14 @@ def create_account(person: Person, *, actor, username: str, password: str):
     user.save()
     Person.objects.filter(pk=person.pk).update(account=user)
     person.account = user
-    audit.record("create", actor=actor, obj=user, object_repr=username, unit_id=person.unit_id,
-                 after={"username": username, "person_id": person.pk})
+    audit.record(
+        "create",
+        actor=actor,
+        obj=user,
+        object_repr=username,
+        unit_id=person.unit_id,
+        after={"username": username, "person_id": person.pk},
+    )
     return user
 
 

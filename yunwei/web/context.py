@@ -23,8 +23,12 @@ def navigation(request):
     current = match.namespace if match else ""
     return {
         "navigation": [
-            {"label": label, "url_name": url_name, "icon": icon,
-             "active": bool(url_name) and url_name.split(":")[0] == current}
+            {
+                "label": label,
+                "url_name": url_name,
+                "icon": icon,
+                "active": bool(url_name) and url_name.split(":")[0] == current,
+            }
             for label, url_name, icon in NAVIGATION
         ]
     }

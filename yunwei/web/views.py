@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from yunwei.core import scoping
 from yunwei.core.models import WorkerHeartbeat
-from yunwei.org.models import CONTRACT_EXPIRING_DAYS, MaintenanceContract, Person, Team, Unit, Vendor
 from yunwei.org.choices import UnitKind
+from yunwei.org.models import CONTRACT_EXPIRING_DAYS, MaintenanceContract, Person, Team, Unit, Vendor
 
 
 @login_required
@@ -19,9 +19,9 @@ def dashboard(request):
     user = request.user
     units = scoping.visible(Unit.objects.with_staffing(), user)
     today = timezone.localdate()
-    expiring = scoping.visible(
-        MaintenanceContract.objects.select_related("vendor", "unit"), user
-    ).filter(ends_on__gte=today, ends_on__lte=today + datetime.timedelta(days=CONTRACT_EXPIRING_DAYS))
+    expiring = scoping.visible(MaintenanceContract.objects.select_related("vendor", "unit"), user).filter(
+        ends_on__gte=today, ends_on__lte=today + datetime.timedelta(days=CONTRACT_EXPIRING_DAYS)
+    )
     context = {
         "counts": {
             "units": units.count(),

@@ -1,0 +1,185 @@
+"""The audit log resists and reveals tampering: refused writes, and verification naming the bad event."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, IntegrityError, transaction
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from yunwei import cli
+from yunwei.audit import services
+from yunwei.audit.models import AppendOnlyError, AuditChainHead, AuditEvent
+
+from .tampering import TABLE, TAMPER, alter, execute, insert, remove, triggers_off
+
+pytestmark = pytest.mark.django_db
+
+
+def chain(n: int) -> list[AuditEvent]:
+    return [
+        services.record("update", object_type="org.team", object_id=str(i), after={"n": i}) for i in range(n)
+    ]
+
+
+# -- refused ----------------------------------------------------------------------------------------
+
+
+def test_the_model_refuses_to_save_an_existing_event_or_delete_one():
+    event = chain(1)[0]
+    event.comment = "changed"
+    with pytest.raises(AppendOnlyError):
+        event.save()
+    with pytest.raises(AppendOnlyError):
+        event.delete()
+
+
+def test_querysets_refuse_update_and_delete():
+    chain(2)
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.update(comment="changed")
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.filter(seq=1).delete()
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.bulk_update(list(AuditEvent.objects.all()), ["comment"])
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [f"UPDATE {TABLE} SET comment = 'changed' WHERE seq = 1", f"DELETE FROM {TABLE} WHERE seq = 1"],
+    ids=["update", "delete"],
+)
+def test_the_database_refuses_raw_update_and_delete(sql):
+    chain(2)
+    # Both vendors report it as an integrity error (SQLite's RAISE(ABORT), PostgreSQL's 23001).
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        execute(sql)
+    assert AuditEvent.objects.filter(seq=1, comment="").exists()
+    assert services.verify_chain().ok
+
+
+def test_triggers_come_back_after_tampering():
+    chain(1)
+    with triggers_off():
+        alter(1)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        alter(1)
+
+
+# -- revealed ---------------------------------------------------------------------------------------
+
+
+def test_an_altered_event_is_named():
+    chain(5)
+    with triggers_off():
+        execute(f"UPDATE {TABLE} SET after = %s WHERE seq = 3", ['{"n": 99}'])
+    assert AuditEvent.objects.get(seq=3).after == {"n": 99}
+    assert services.verify_chain() == services.VerifyResult(
+        False, checked=2, first_bad_seq=3, reason="altered"
+    )
+
+
+def test_a_removed_event_is_named():
+    chain(5)
+    with triggers_off():
+        remove(2)
+    assert services.verify_chain() == services.VerifyResult(
+        False, checked=1, first_bad_seq=2, reason="removed"
+    )
+
+
+def test_removing_the_last_event_is_caught_by_the_head():
+    chain(3)
+    with triggers_off():
+        remove(3)
+    assert services.verify_chain() == services.VerifyResult(
+        False, checked=2, first_bad_seq=3, reason="removed"
+    )
+
+
+def test_an_event_slipped_in_the_middle_is_named():
+    chain(5)
+    with triggers_off():
+        insert(3)
+    assert services.verify_chain() == services.VerifyResult(
+        False, checked=2, first_bad_seq=3, reason="inserted"
+    )
+
+
+def test_an_event_appended_behind_the_heads_back_is_named():
+    chain(3)
+    insert(4)  # a plain INSERT: no trigger stands in the way, but the head does not know it
+    assert services.verify_chain() == services.VerifyResult(
+        False, checked=3, first_bad_seq=4, reason="inserted"
+    )
+
+
+def test_an_event_that_does_not_chain_is_named():
+    chain(3)
+    with triggers_off():
+        execute(f"UPDATE {TABLE} SET prev_hash = %s WHERE seq = 2", ["f" * 64])
+    assert services.verify_chain().first_bad_seq == 2
+    assert services.verify_chain().reason == "inserted"
+
+
+def test_a_rewritten_head_is_caught():
+    chain(3)
+    AuditChainHead.objects.filter(pk=1).update(hash="e" * 64)
+    assert services.verify_chain() == services.VerifyResult(
+        False, checked=2, first_bad_seq=3, reason="altered"
+    )
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    records=st.lists(
+        st.tuples(st.sampled_from(["create", "update", "unmask"]), st.integers()), min_size=1, max_size=8
+    ),
+    data=st.data(),
+)
+def test_verification_names_exactly_the_tampered_event(records, data):
+    kind = data.draw(st.sampled_from(sorted(TAMPER)), label="kind")
+    # An insertion may also go after the last event.
+    position = data.draw(st.integers(1, len(records) + (kind == "inserted")), label="position")
+    # Each example starts from an empty log: its savepoint is rolled back at the end.
+    with transaction.atomic():
+        for action, value in records:
+            services.record(action, object_type="org.person", object_id=str(value), after={"v": value})
+        assert services.verify_chain().ok
+        with triggers_off():
+            TAMPER[kind](position)
+        result = services.verify_chain()
+        transaction.set_rollback(True)
+    assert (result.ok, result.first_bad_seq, result.reason) == (False, position, kind)
+    assert result.checked == position - 1
+
+
+# -- the operator's command -------------------------------------------------------------------------
+
+
+def test_command_reports_an_intact_chain():
+    chain(3)
+    out = io.StringIO()
+    call_command("audit_verify", stdout=out)
+    assert out.getvalue().strip() == "audit chain intact: 3 events"
+
+
+def test_command_fails_naming_the_first_bad_event():
+    chain(4)
+    with triggers_off():
+        alter(2)
+    with pytest.raises(CommandError, match=r"event 2 \(altered\)") as raised:
+        call_command("audit_verify")
+    assert raised.value.returncode == 1
+
+
+def test_yunwei_audit_verify_exits_non_zero(capsys):
+    chain(2)
+    with triggers_off():
+        remove(1)
+    with pytest.raises(SystemExit) as raised:
+        cli.main(["audit", "verify"])
+    assert raised.value.code == 1
+    assert "event 1 (removed)" in capsys.readouterr().err

@@ -1,0 +1,95 @@
+"""Audit pages: list with filters and pages, htmx table, detail, chain verification; group admins only."""
+
+import pytest
+from django.urls import reverse
+
+from yunwei.audit import services
+
+from .tampering import alter, triggers_off
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client, group_admin):
+    client.force_login(group_admin)
+    return client
+
+
+def test_group_admin_sees_the_log(admin_client, unit_a):
+    services.record("update", obj=unit_a, comment="改名")
+    response = admin_client.get(reverse("audit:event-list"))
+    assert response.status_code == 200
+    assert "改名" in response.text
+    assert unit_a.name in response.text
+
+
+def test_filter_and_search(admin_client, unit_a):
+    services.record("login", comment="first")
+    services.record("update", obj=unit_a, comment="second")
+    response = admin_client.get(reverse("audit:event-list"), {"action": "update", "search": "sec"})
+    assert [event.seq for event in response.context["page_obj"]] == [2]
+
+
+def test_pages_of_fifty_keep_the_filter(admin_client):
+    for _ in range(60):
+        services.record("login")
+    response = admin_client.get(reverse("audit:event-list"), {"action": "login"})
+    assert len(response.context["page_obj"]) == 50
+    assert "?action=login&page=2" in response.text
+    second = admin_client.get(reverse("audit:event-list"), {"action": "login", "page": 2})
+    assert [event.seq for event in second.context["page_obj"]] == list(range(10, 0, -1))
+
+
+def test_htmx_gets_only_the_table(admin_client):
+    services.record("login")
+    response = admin_client.get(reverse("audit:event-list"), headers={"HX-Request": "true"})
+    assert [t.name for t in response.templates][0] == "audit/partials/event_table.html"
+    assert "<html" not in response.text
+
+
+def test_a_bad_date_is_shown_not_a_500(admin_client):
+    response = admin_client.get(reverse("audit:event-list"), {"since": "not a date"})
+    assert response.status_code == 200
+    assert "since" in response.context["filter"].form.errors
+
+
+def test_detail_shows_before_and_after(admin_client, unit_a):
+    event = services.record("update", obj=unit_a, before={"name": "旧名"}, after={"name": "新名"})
+    response = admin_client.get(reverse("audit:event-detail", args=[event.seq]))
+    assert response.status_code == 200
+    assert "旧名" in response.text and "新名" in response.text
+    assert admin_client.get(reverse("audit:event-detail", args=[99])).status_code == 404
+
+
+def test_verify_reports_an_intact_chain(admin_client):
+    services.record("login")
+    response = admin_client.post(reverse("audit:verify"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("audit:event-list")
+    assert [m.level_tag for m in response.context["messages"]] == ["success"]
+
+
+def test_verify_names_the_broken_event(admin_client):
+    for _ in range(3):
+        services.record("login")
+    with triggers_off():
+        alter(2)
+    response = admin_client.post(reverse("audit:verify"), headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "alert-danger" in response.text
+    assert "#2" in response.text
+
+
+@pytest.mark.parametrize("persona", ["unit_admin_a", "unit_user_a"])
+def test_others_get_404_everywhere(persona, request, client):
+    event = services.record("login")
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(reverse("audit:event-list")).status_code == 404
+    assert client.get(reverse("audit:event-detail", args=[event.seq])).status_code == 404
+    assert client.post(reverse("audit:verify")).status_code == 404
+
+
+def test_anonymous_is_sent_to_log_in(client):
+    response = client.get(reverse("audit:event-list"))
+    assert response.status_code == 302
+    assert reverse("accounts:login") in response["Location"]

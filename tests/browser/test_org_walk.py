@@ -1,0 +1,45 @@
+"""Log in, switch language, walk from units to people; a unit admin sees only their unit."""
+
+import pytest
+
+from .conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_login_switch_language_and_walk_from_units_to_people(page, tmp_path):
+    log_in(page, "admin")
+    assert page.locator("h1").first.inner_text() == "首页"
+    # The demo unit without a clerk is flagged on the dashboard (Art. 10).
+    assert "化工公司" in page.get_by_test_id("flagged-units").inner_text()
+
+    page.get_by_test_id("language-switch").select_option("en")
+    page.wait_for_load_state()
+    assert page.locator("h1").first.inner_text() == "Dashboard"
+
+    page.get_by_role("link", name="Organisation").click()
+    page.get_by_role("link", name="化工公司").click()
+    assert "Clerk" in page.get_by_test_id("staffing-flag").inner_text()
+    page.screenshot(path=str(tmp_path / "unit.png"), full_page=True)
+
+    page.get_by_role("link", name="People").first.click()
+    page.fill("input[name=q]", "chem-user")
+    page.keyboard.press("Enter")
+    page.get_by_test_id("person-table").get_by_role("link").first.click()
+    assert "chem-user" in page.content()
+    # Phone shows masked until someone allowed asks to see it.
+    assert "****" in page.get_by_test_id("person-phone").inner_text()
+
+    page.get_by_test_id("language-switch").select_option("zh-hans")
+    page.wait_for_load_state()
+    assert "人员" in page.content()
+
+
+def test_unit_admin_sees_only_their_unit(page):
+    log_in(page, "power-admin")
+    page.goto("/org/units/")
+    table = page.get_by_test_id("unit-table").inner_text()
+    assert "发电公司" in table
+    assert "煤业公司" not in table
+    page.goto("/org/people/")
+    assert "coal-user" not in page.content()

@@ -1,0 +1,75 @@
+"""Pages of the audit log (Art. 11): list with filters, one event, chain verification. Group admins only."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from . import services
+from .filters import AuditEventFilter
+from .models import AuditEvent
+
+PAGE_SIZE = 50
+
+
+def _require_viewer(request) -> None:
+    # 404, not 403: the log's existence is no business of those who may not read it.
+    if not services.can_view(request.user):
+        raise Http404
+
+
+@login_required
+@require_GET
+def event_list(request):
+    _require_viewer(request)
+    filterset = AuditEventFilter(request.GET, queryset=AuditEvent.objects.order_by("-seq"))
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"filter": filterset, "page_obj": page, "query": query.urlencode()}
+    template = "audit/partials/event_table.html" if request.htmx else "audit/event_list.html"
+    return render(request, template, context)
+
+
+def _pretty(value) -> str:
+    return "" if value is None else json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+@login_required
+@require_GET
+def event_detail(request, seq: int):
+    _require_viewer(request)
+    event = get_object_or_404(AuditEvent, seq=seq)
+    context = {"event": event, "before": _pretty(event.before), "after": _pretty(event.after)}
+    return render(request, "audit/event_detail.html", context)
+
+
+def _describe(result: services.VerifyResult) -> str:
+    if result.ok:
+        return _("The audit chain is intact: %(count)s events checked.") % {"count": result.checked}
+    reasons = {
+        services.ALTERED: _("its content no longer matches its hash (altered)"),
+        services.INSERTED: _("it is not part of the original chain (inserted)"),
+        services.REMOVED: _("it is missing (removed)"),
+    }
+    return _("The audit chain is broken at event #%(seq)s: %(reason)s.") % {
+        "seq": result.first_bad_seq,
+        "reason": reasons[result.reason],
+    }
+
+
+@login_required
+@require_POST
+def verify(request):
+    _require_viewer(request)
+    result = services.verify_chain()
+    text = _describe(result)
+    if request.htmx:
+        return render(request, "audit/partials/verify_result.html", {"result": result, "text": text})
+    (messages.success if result.ok else messages.error)(request, text)
+    return redirect("audit:event-list")
