@@ -1,5 +1,7 @@
 """Named personas shared by every test: a group admin, unit admins of two units, a unit user."""
 
+from pathlib import Path
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -9,6 +11,22 @@ from yunwei.org.choices import Role, UnitKind
 from yunwei.org.models import Person, Team, Unit
 
 PASSWORD = "correct-horse-battery-9"
+
+
+def pytest_configure(config):
+    # WhiteNoise warns about a missing static root; a clean clone has none until collectstatic runs.
+    from django.conf import settings
+
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture(autouse=True)
+def _static_files_without_collectstatic(settings):
+    """Pages render from the source folders; the manifest of collectstatic belongs to a deployment."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture(autouse=True)

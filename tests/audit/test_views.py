@@ -93,3 +93,11 @@ def test_anonymous_is_sent_to_log_in(client):
     response = client.get(reverse("audit:event-list"))
     assert response.status_code == 302
     assert reverse("accounts:login") in response["Location"]
+
+
+def test_the_page_speaks_chinese_by_default_and_english_on_request(admin_client):
+    services.record("login")
+    chinese = admin_client.get(reverse("audit:event-list")).text
+    assert "审计日志" in chinese and "校验审计链" in chinese and "登录" in chinese
+    english = admin_client.get(reverse("audit:event-list"), headers={"Accept-Language": "en"}).text
+    assert "Audit log" in english and "Verify chain" in english and "Log-in" in english

@@ -59,12 +59,12 @@ class ApiToken(models.Model):
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
 
+    def __str__(self) -> str:
+        return f"{self.prefix}…"
+
     @staticmethod
     def new_key() -> str:
         return secrets.token_urlsafe(32)
-
-    def __str__(self) -> str:
-        return f"{self.prefix}…"
 
     @staticmethod
     def hash_key(key: str) -> str:

@@ -177,17 +177,28 @@ class VerifyResult:
     reason: str = ""  # "", ALTERED, INSERTED or REMOVED
 
 
+def _head() -> tuple[int, str]:
+    head = AuditChainHead.objects.filter(pk=1).first()
+    return (head.seq, head.hash) if head else (0, GENESIS_HASH)
+
+
 def verify_chain() -> VerifyResult:
     """Walk the chain from event 1 and name the first event that is not what was written.
 
     - removed: a number is missing (in the middle, or at the end: the head is ahead of the last event);
-    - inserted: a number appears twice, an event does not chain to its predecessor, or an event
+    - inserted: a number appears twice, an event does not chain to its predecessor, or an event lies
       beyond the head; when an event chains to the one *before* its predecessor, the predecessor is
       the one slipped in (an insertion that renumbered the rest);
-    - altered: an event's content no longer matches its own hash.
-    An attacker who rewrites the tail and the head consistently is only caught against a copy of the
-    head kept elsewhere (the monthly report prints it).
+    - altered: an event's content no longer matches its own hash, or the head's hash.
+    Someone who rewrites the tail and the head consistently is caught only against a copy of the head
+    kept elsewhere (`AuditChainHead` shows what to keep).
+
+    Appends may go on meanwhile: the head is read before the walk (everything up to it must be seen)
+    and again after it (an append commits its event and the head together, so a seen event is never
+    beyond the second reading).
     """
+    head_seq, head_hash = _head()
+    hash_at_head = GENESIS_HASH
     checked = 0
     prev_seq, prev_hash, prevprev_hash = 0, GENESIS_HASH, None
     for event in AuditEvent.objects.order_by("seq", "pk").iterator(chunk_size=2000):
@@ -203,13 +214,14 @@ def verify_chain() -> VerifyResult:
             return VerifyResult(False, checked, event.seq, ALTERED)
         checked += 1
         prev_seq, prevprev_hash, prev_hash = event.seq, prev_hash, event.hash
+        if event.seq == head_seq:
+            hash_at_head = event.hash
 
-    head = AuditChainHead.objects.filter(pk=1).first()
-    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
-    if head_seq > prev_seq:
+    if prev_seq < head_seq:
         return VerifyResult(False, checked, prev_seq + 1, REMOVED)
-    if head_seq < prev_seq:
+    if hash_at_head != head_hash:
+        return VerifyResult(False, head_seq - 1, head_seq, ALTERED)
+    head_seq, _hash = _head()
+    if prev_seq > head_seq:
         return VerifyResult(False, head_seq, head_seq + 1, INSERTED)
-    if head_hash != prev_hash:
-        return VerifyResult(False, checked - 1, prev_seq, ALTERED)
     return VerifyResult(True, checked)

@@ -178,7 +178,7 @@ class RoleAssignmentSerializer(serializers.ModelSerializer):
 
 
 class UnitViewSet(RecordViewSet):
-    queryset = Unit.objects.with_staffing().select_related("parent")
+    queryset = Unit.objects.with_staffing().select_related("parent").order_by("code")
     serializer_class = UnitSerializer
     service = services
     filterset_class = UnitFilter

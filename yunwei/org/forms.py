@@ -55,6 +55,9 @@ class RecordForm(BootstrapFormMixin, LimitedFieldsMixin, forms.ModelForm):
         self.fixed = {"vendor": vendor} if vendor is not None else {}
         self.fixed_unit = None
         super().__init__(data, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.CheckboxSelectMultiple):
+                field.widget.attrs["class"] = "form-check-input"  # not BootstrapFormMixin's form-control
 
     def limit_fields(self) -> None:
         if self.instance.pk:
@@ -71,9 +74,6 @@ class RecordForm(BootstrapFormMixin, LimitedFieldsMixin, forms.ModelForm):
             else:
                 del self.fields["unit"]
                 self.fixed_unit = units.first()
-        for field in self.fields.values():
-            if isinstance(field.widget, forms.CheckboxSelectMultiple):
-                field.widget.attrs["class"] = "form-check-input"
 
     def _post_clean(self):
         # The form checks its own fields only and leaves the instance alone: the service validates the
@@ -132,7 +132,9 @@ class PersonForm(RecordForm):
     def limit_fields(self) -> None:
         super().limit_fields()
         team = self.fields["team"]
-        team.queryset = scoping.visible(Team.objects.select_related("unit"), self.user)
+        # The person's current team stays a choice even when it is the group's (shown on their page anyway).
+        current = Team.objects.filter(pk=self.instance.team_id)
+        team.queryset = (scoping.visible(Team.objects.all(), self.user) | current).select_related("unit")
         team.label_from_instance = lambda t: f"{t.unit} · {t.name}"
 
 
@@ -193,7 +195,7 @@ class AssignRoleForm(BootstrapFormMixin, LimitedFieldsMixin, forms.Form):
 
     def limit_fields(self) -> None:
         group_admin = scoping.access_of(self.user).is_group_admin
-        self.fields["role"].choices = [
+        self.fields["role"].choices = [("", "---------")] + [
             (code, label) for code, label in Role.choices if group_admin or code not in GROUP_ONLY_ROLES
         ]
         self.fields["unit"].queryset = scoping.writable(Unit.objects.all(), self.user)

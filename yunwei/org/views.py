@@ -103,7 +103,10 @@ def _form_call(form, call):
     except errors.DomainError as exc:
         field = form.fields.get(exc.field)
         # A stale version is about the whole form, not the hidden field carrying it.
-        form.add_error(exc.field if field is not None and not field.widget.is_hidden else None, exc.message)
+        named = field is not None and not field.widget.is_hidden
+        form.add_error(exc.field if named else None, exc.message)
+        if named:
+            field.widget.attrs["class"] = field.widget.attrs.get("class", "") + " is-invalid"
         return None
 
 

@@ -14,7 +14,7 @@ class Command(BaseCommand):
         if not result.ok:
             raise CommandError(
                 f"audit chain broken at event {result.first_bad_seq} ({result.reason}); "
-                f"{result.checked} events before it are intact",
+                f"intact before it: {result.checked}",
                 returncode=1,
             )
         self.stdout.write(f"audit chain intact: {result.checked} events")

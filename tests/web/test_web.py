@@ -1,0 +1,62 @@
+"""Dashboard, language switch, API documentation and the liveness probe."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from yunwei.org import services
+from yunwei.org.models import MaintenanceContract, Vendor
+
+pytestmark = pytest.mark.django_db
+
+
+def test_dashboard_is_chinese_first_and_english_on_request(client, unit_admin_a):
+    client.force_login(unit_admin_a)
+    page = client.get("/").content.decode()
+    assert "首页" in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Dashboard" in client.get("/").content.decode()
+
+
+def test_dashboard_counts_only_what_the_user_may_see(client, group_admin, unit_a, unit_b, unit_admin_b):
+    today = timezone.localdate()
+    vendor = services.create(Vendor, actor=group_admin, unit=unit_a, code="v", name="甲厂家")
+    services.create(MaintenanceContract, actor=group_admin, unit=unit_a, vendor=vendor, number="n1",
+                    title="即将到期的甲合同", starts_on=today, ends_on=today + datetime.timedelta(days=10))
+    client.force_login(group_admin)
+    page = client.get("/")
+    assert page.context["counts"]["vendors"] == 1
+    assert "即将到期的甲合同" in page.content.decode()
+    client.force_login(unit_admin_b)
+    page = client.get("/")
+    assert page.context["counts"] == {"units": 1, "teams": 0, "people": 1, "vendors": 0}
+    assert "即将到期的甲合同" not in page.content.decode()
+    assert "甲单位" not in page.content.decode()
+
+
+def test_pages_need_a_log_in(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/")
+
+
+def test_api_needs_credentials(client):
+    response = client.get("/api/org/units/")
+    assert response.status_code in (401, 403)
+    assert "detail" in response.json()
+
+
+def test_openapi_schema_and_documentation_page(client, unit_user_a):
+    client.force_login(unit_user_a)
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    assert {"/api/org/units/", "/api/org/people/", "/api/audit/events/", "/api/auth/token/"} <= set(paths)
+    docs = client.get("/api/docs/").content.decode()
+    assert "swagger-ui" in docs
+    assert "cdn" not in docs.lower()  # served from the vendored sidecar package
+
+
+def test_healthz(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
