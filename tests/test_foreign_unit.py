@@ -15,6 +15,7 @@ from yunwei.audit.models import AuditEvent
 from yunwei.org import services
 from yunwei.org.models import MaintenanceContract, Person, Team, Vendor, VendorEngineer
 
+from .cmdb import foreign as cmdb_foreign
 from .conftest import make_user
 
 # Routes that name no unit's record, each with the reason.
@@ -77,6 +78,7 @@ def records(unit_a, group_admin):
     )
     _key, token = issue_token(person.account)
     return {
+        **cmdb_foreign.build_records(unit_a, group_admin),
         "unit": unit_a,
         "team": team,
         "person": person,
@@ -149,6 +151,10 @@ CASES = {
 }
 
 
+CASES.update(cmdb_foreign.CASES)
+NOT_OBJECT_ROUTES.update(cmdb_foreign.NOT_OBJECT_ROUTES)
+
+
 def test_every_route_has_a_foreign_unit_case():
     missing = sorted(
         {name for name, _kwargs in _routes() if name not in CASES and name not in NOT_OBJECT_ROUTES}
@@ -172,6 +178,7 @@ DETAIL_PAGES = {
     "vendor": "org:vendor-detail",
     "event": "audit:event-detail",
 }
+DETAIL_PAGES.update(cmdb_foreign.DETAIL_PAGES)
 
 
 def _label(record) -> str:

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "yunwei.core",
     "yunwei.accounts",
     "yunwei.org",
+    "yunwei.cmdb",
     "yunwei.web",
 ]
 

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 api_patterns = [
     path("auth/", include("yunwei.accounts.api_urls")),
     path("org/", include("yunwei.org.api_urls")),
+    path("cmdb/", include("yunwei.cmdb.api_urls")),
     path("audit/", include("yunwei.audit.api_urls")),
     path("system/", include("yunwei.core.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -15,6 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("yunwei.accounts.urls")),
     path("org/", include("yunwei.org.urls")),
+    path("cmdb/", include("yunwei.cmdb.urls")),
     path("audit/", include("yunwei.audit.urls")),
     path("", include("yunwei.web.urls")),
 ]

@@ -450,6 +450,22 @@ def test_editing_a_person_keeps_the_masked_phone(records, group_admin, browse):
     assert (person.name, person.phone, person.email) == ("甲改名", PHONE, "jia@example.cn")
 
 
+def test_editing_keeps_a_group_team_the_unit_admin_cannot_list(
+    group, unit_a, unit_admin_a, group_admin, browse
+):
+    room = services.create(Team, actor=group_admin, unit=group, code="computer-room", name="计算机室")
+    person = services.create(Person, actor=group_admin, unit=unit_a, name="驻场工程师", team=room)
+    http = browse(unit_admin_a)
+    assert "计算机室" in http.get(reverse("org:person-edit", args=[person.pk])).content.decode()
+    http.post(
+        reverse("org:person-edit", args=[person.pk]),
+        {"name": "驻场工程师", "team": room.pk, "is_active": "on", "version": person.version},
+    )
+    person.refresh_from_db()
+    assert person.team == room
+    assert "计算机室" not in http.get(reverse("org:team-list")).content.decode()
+
+
 def test_unit_admin_edits_their_unit_but_not_its_code(unit_admin_a, unit_a, browse):
     http = browse(unit_admin_a)
     assert set(_form(http.get(reverse("org:unit-edit", args=[unit_a.pk]))).fields) == {
