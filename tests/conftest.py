@@ -30,6 +30,12 @@ def _static_files_without_collectstatic(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Personas' passwords are hashed many times; the real hasher's cost is not under test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _eager_tasks():
     """Tasks run in-process in tests; the scale-mode test exercises a real broker and worker."""
     celery_app.conf.task_always_eager = True

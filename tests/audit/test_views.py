@@ -48,6 +48,12 @@ def test_htmx_gets_only_the_table(admin_client):
     assert "<html" not in response.text
 
 
+def test_htmx_history_restore_gets_the_whole_page(admin_client):
+    headers = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    response = admin_client.get(reverse("audit:event-list"), headers=headers)
+    assert "<html" in response.text
+
+
 def test_a_bad_date_is_shown_not_a_500(admin_client):
     response = admin_client.get(reverse("audit:event-list"), {"since": "not a date"})
     assert response.status_code == 200

@@ -22,8 +22,16 @@ def test_dashboard_is_chinese_first_and_english_on_request(client, unit_admin_a)
 def test_dashboard_counts_only_what_the_user_may_see(client, group_admin, unit_a, unit_b, unit_admin_b):
     today = timezone.localdate()
     vendor = services.create(Vendor, actor=group_admin, unit=unit_a, code="v", name="甲厂家")
-    services.create(MaintenanceContract, actor=group_admin, unit=unit_a, vendor=vendor, number="n1",
-                    title="即将到期的甲合同", starts_on=today, ends_on=today + datetime.timedelta(days=10))
+    services.create(
+        MaintenanceContract,
+        actor=group_admin,
+        unit=unit_a,
+        vendor=vendor,
+        number="n1",
+        title="即将到期的甲合同",
+        starts_on=today,
+        ends_on=today + datetime.timedelta(days=10),
+    )
     client.force_login(group_admin)
     page = client.get("/")
     assert page.context["counts"]["vendors"] == 1

@@ -32,7 +32,9 @@ def event_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     context = {"filter": filterset, "page_obj": page, "query": query.urlencode()}
-    template = "audit/partials/event_table.html" if request.htmx else "audit/event_list.html"
+    # A history restore asks for the whole page, though it comes through htmx.
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "audit/partials/event_table.html" if partial else "audit/event_list.html"
     return render(request, template, context)
 
 

@@ -45,9 +45,7 @@ def update_record(
     locked = type(instance).objects.select_for_update().get(pk=instance.pk)
     if expected_version is not None and expected_version != locked.version:
         raise StaleEdit(
-            _(
-                "Someone else saved this record first (version %(current)s, yours %(yours)s); reload."
-            )
+            _("Someone else saved this record first (version %(current)s, yours %(yours)s); reload.")
             % {"current": locked.version, "yours": expected_version},
             field="version",
         )

@@ -3,13 +3,14 @@ import datetime
 import django_filters
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .choices import REQUIRED_UNIT_ROLES, UnitKind
 from .models import MaintenanceContract, Person, RoleAssignment, Team, Unit, Vendor, VendorEngineer
 
 
 class UnitFilter(django_filters.FilterSet):
-    flagged = django_filters.BooleanFilter(method="filter_flagged", label="Lacks a role Art. 10 requires")
+    flagged = django_filters.BooleanFilter(method="filter_flagged", label=_("Lacks a role Art. 10 requires"))
 
     class Meta:
         model = Unit
@@ -53,7 +54,7 @@ class VendorEngineerFilter(django_filters.FilterSet):
 
 
 class ContractFilter(django_filters.FilterSet):
-    expiring_within = django_filters.NumberFilter(method="filter_expiring", label="Ends within N days")
+    expiring_within = django_filters.NumberFilter(method="filter_expiring", label=_("Ends within N days"))
 
     class Meta:
         model = MaintenanceContract

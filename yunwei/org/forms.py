@@ -25,11 +25,8 @@ class DomainsField(forms.MultipleChoiceField):
 
 
 class LimitedFieldsMixin:
-    """Calls `limit_fields()` as soon as the fields exist.
-
-    BootstrapFormMixin reads `errors` in its __init__, which validates a bound form there and then;
-    choices must be limited before that, or a foreign unit's record would pass validation.
-    """
+    """Calls `limit_fields()` as soon as the fields exist: choices are narrowed to what the user may
+    reach in one place, before any validation."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -55,9 +52,6 @@ class RecordForm(BootstrapFormMixin, LimitedFieldsMixin, forms.ModelForm):
         self.fixed = {"vendor": vendor} if vendor is not None else {}
         self.fixed_unit = None
         super().__init__(data, **kwargs)
-        for field in self.fields.values():
-            if isinstance(field.widget, forms.CheckboxSelectMultiple):
-                field.widget.attrs["class"] = "form-check-input"  # not BootstrapFormMixin's form-control
 
     def limit_fields(self) -> None:
         if self.instance.pk:

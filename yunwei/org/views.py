@@ -5,8 +5,7 @@ Every queryset starts from `scoping.visible()` / `scoping.writable()`, so anothe
 a service's refusal comes back as a form error (DomainError) or a 403 (PermissionDenied).
 """
 
-import functools
-from functools import reduce
+from functools import reduce, wraps
 from operator import or_
 
 from django.contrib import messages
@@ -30,6 +29,7 @@ from .filters import PersonFilter, TeamFilter, UnitFilter, VendorFilter
 from .models import MaintenanceContract, Person, RoleAssignment, Team, Unit, Vendor, VendorEngineer
 
 PAGE_SIZE = 25
+PEOPLE = Person.objects.select_related("unit", "team", "account")
 RESULTS_ID = "results"  # the element a list's filter form swaps (hx-target)
 
 FORMS = {
@@ -56,7 +56,7 @@ CREATE_TITLES = {
 def page_view(view):
     """Log-in required; a service's refusal (core PermissionDenied) answers 403."""
 
-    @functools.wraps(view)
+    @wraps(view)
     def wrapper(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
@@ -66,10 +66,9 @@ def page_view(view):
     return login_required(wrapper)
 
 
-def _get(request, model, pk, queryset=None):
+def _get(request, queryset, pk):
     """A record the user may see; anything else (another unit's) is 404."""
-    base = queryset if queryset is not None else model.objects.all()
-    return get_object_or_404(scoping.visible(base, request.user), pk=pk)
+    return get_object_or_404(scoping.visible(queryset, request.user), pk=pk)
 
 
 def _may_change(user, record) -> bool:
@@ -184,7 +183,7 @@ def create(request, model, pk=None):
     """New record of `model`; engineers and contracts are created on their vendor (`pk`)."""
     user, fixed = request.user, {}
     if pk is not None:
-        fixed["vendor"] = vendor = _get(request, Vendor, pk)
+        fixed["vendor"] = vendor = _get(request, Vendor.objects.all(), pk)
         _require_change(user, vendor)
         cancel_url = _detail_url(vendor)
     else:
@@ -205,7 +204,7 @@ def create(request, model, pk=None):
 
 @page_view
 def edit(request, model, pk):
-    record = _get(request, model, pk)
+    record = _get(request, model.objects.all(), pk)
     _require_change(request.user, record)
     title = _("Edit “%(name)s”") % {"name": record}
     form = FORMS[model](_data(request), user=request.user, instance=record)
@@ -221,7 +220,7 @@ def edit(request, model, pk):
 @page_view
 @require_POST
 def delete(request, model, pk):
-    record = _get(request, model, pk)
+    record = _get(request, model.objects.all(), pk)
     if isinstance(record, VendorEngineer | MaintenanceContract):
         after = _detail_url(record)
     else:
@@ -239,12 +238,17 @@ def delete(request, model, pk):
 @require_POST
 def reveal(request, model, pk):
     """Un-mask a person's or engineer's phone and e-mail; the service writes the audit event."""
-    record = _get(request, model, pk)
+    record = _get(request, model.objects.all(), pk)
     contact = services.reveal_personal_data(record, actor=request.user)
     return render(
         request,
         "org/partials/contact.html",
-        {"record": record, "contact": contact, "revealed": True, "prefix": model._meta.model_name},
+        {
+            "record": record,
+            "contact": contact,
+            "revealed": True,
+            "prefix": "person" if model is Person else "engineer",
+        },
     )
 
 
@@ -267,7 +271,7 @@ def unit_list(request):
 @page_view
 def unit_detail(request, pk):
     user = request.user
-    unit = _get(request, Unit, pk, Unit.objects.with_staffing().select_related("parent"))
+    unit = _get(request, Unit.objects.with_staffing().select_related("parent"), pk)
     assignments = scoping.visible(RoleAssignment.objects.filter(unit=unit).select_related("person"), user)
     by_role = {}
     for assignment in assignments.order_by("person__name"):
@@ -281,7 +285,7 @@ def unit_detail(request, pk):
             "roles": [(label, by_role[code]) for code, label in Role.choices if code in by_role],
             "teams": scoping.visible(unit.teams.annotate(n_members=Count("members")), user),
             "people_count": scoping.visible(unit.people.filter(is_active=True), user).count(),
-            "vendors": scoping.visible(unit.vendors.annotate(n_engineers=Count("engineers")), user),
+            "vendors": scoping.visible(unit.vendors.all(), user),
             "contracts": scoping.visible(unit.contracts.select_related("vendor"), user),
             "can_manage": _may_change(user, unit),
         },
@@ -303,7 +307,7 @@ def team_list(request):
 
 @page_view
 def team_detail(request, pk):
-    team = _get(request, Team, pk, Team.objects.select_related("unit"))
+    team = _get(request, Team.objects.select_related("unit"), pk)
     members = scoping.visible(
         team.members.select_related("account").prefetch_related("role_assignments"), request.user
     )
@@ -323,7 +327,7 @@ def team_detail(request, pk):
 
 @page_view
 def person_list(request):
-    people = Person.objects.select_related("unit", "team", "account").prefetch_related("role_assignments")
+    people = PEOPLE.prefetch_related("role_assignments")
     return _list(
         request,
         "person",
@@ -359,16 +363,14 @@ def _person_page(request, person, *, role_form=None, account_form=None):
 
 
 def _managed_person(request, pk):
-    person = _get(request, Person, pk, Person.objects.select_related("unit", "team", "account"))
+    person = _get(request, PEOPLE, pk)
     _require_change(request.user, person)
     return person
 
 
 @page_view
 def person_detail(request, pk):
-    return _person_page(
-        request, _get(request, Person, pk, Person.objects.select_related("unit", "team", "account"))
-    )
+    return _person_page(request, _get(request, PEOPLE, pk))
 
 
 @page_view
@@ -389,7 +391,7 @@ def person_assign_role(request, pk):
 @page_view
 @require_POST
 def role_revoke(request, pk):
-    assignment = _get(request, RoleAssignment, pk, RoleAssignment.objects.select_related("person"))
+    assignment = _get(request, RoleAssignment.objects.select_related("person"), pk)
     return _button_call(
         request,
         lambda: services.revoke_role(assignment, actor=request.user),
@@ -441,7 +443,7 @@ def vendor_list(request):
 @page_view
 def vendor_detail(request, pk):
     user = request.user
-    vendor = _get(request, Vendor, pk, Vendor.objects.select_related("unit"))
+    vendor = _get(request, Vendor.objects.select_related("unit"), pk)
     contracts = scoping.visible(vendor.contracts.select_related("unit", "engineer"), user)
     for contract in contracts:
         contract.domain_labels = [
