@@ -14,6 +14,9 @@ import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 YUNWEI = str(Path(sys.executable).with_name("yunwei"))
+# Screenshots of the walks, kept for people to look at (var/ is not committed).
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
 
 def _free_port() -> int:

@@ -2,25 +2,26 @@
 
 import pytest
 
-from .conftest import log_in
+from .conftest import SCREENSHOTS, log_in
 
 pytestmark = pytest.mark.browser
 
 
-def test_login_switch_language_and_walk_from_units_to_people(page, tmp_path):
+def test_login_switch_language_and_walk_from_units_to_people(page):
     log_in(page, "admin")
+    page.screenshot(path=str(SCREENSHOTS / "dashboard-zh.png"), full_page=True)
     assert page.locator("h1").first.inner_text() == "首页"
     # The demo unit without a clerk is flagged on the dashboard (Art. 10).
     assert "化工公司" in page.get_by_test_id("flagged-units").inner_text()
 
-    page.get_by_test_id("language-switch").select_option("en")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_test_id("language-switch").select_option("en")
     assert page.locator("h1").first.inner_text() == "Dashboard"
 
     page.get_by_role("link", name="Organisation").click()
     page.get_by_role("link", name="化工公司").click()
     assert "Clerk" in page.get_by_test_id("staffing-flag").inner_text()
-    page.screenshot(path=str(tmp_path / "unit.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "unit-en.png"), full_page=True)
 
     page.get_by_role("link", name="People").first.click()
     page.fill("input[name=q]", "chem-user")
@@ -30,9 +31,10 @@ def test_login_switch_language_and_walk_from_units_to_people(page, tmp_path):
     # Phone shows masked until someone allowed asks to see it.
     assert "****" in page.get_by_test_id("person-phone").inner_text()
 
-    page.get_by_test_id("language-switch").select_option("zh-hans")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_test_id("language-switch").select_option("zh-hans")
     assert "人员" in page.content()
+    page.screenshot(path=str(SCREENSHOTS / "person-zh.png"), full_page=True)
 
 
 def test_unit_admin_sees_only_their_unit(page):
