@@ -1,14 +1,16 @@
 """Named personas shared by every test: a group admin, unit admins of two units, a unit user."""
 
+import datetime
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from yunwei.celery import app as celery_app
 from yunwei.org import services
 from yunwei.org.choices import Role, UnitKind
-from yunwei.org.models import Person, Team, Unit
+from yunwei.org.models import MaintenanceContract, Person, Team, Unit, Vendor, VendorEngineer
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -114,3 +116,43 @@ def api_client_for():
         return client
 
     return build
+
+
+@pytest.fixture
+def org_records_a(unit_a, group_admin, team_a) -> dict:
+    """One organisation record of every kind in unit A, created through the services."""
+    person = services.create(
+        Person,
+        actor=group_admin,
+        unit=unit_a,
+        name="甲某某",
+        phone="13900000001",
+        email="jia@example.cn",
+        team=team_a,
+    )
+    role = services.assign_role(person, "clerk", actor=group_admin)
+    vendor = services.create(Vendor, actor=group_admin, unit=unit_a, code="jia-vendor", name="甲厂家")
+    engineer = services.create(
+        VendorEngineer, actor=group_admin, vendor=vendor, name="甲工程师", phone="13900000002"
+    )
+    today = timezone.localdate()
+    contract = services.create(
+        MaintenanceContract,
+        actor=group_admin,
+        unit=unit_a,
+        vendor=vendor,
+        number="A-001",
+        title="甲合同",
+        engineer=engineer,
+        starts_on=today,
+        ends_on=today + datetime.timedelta(days=30),
+    )
+    return {
+        "unit": unit_a,
+        "team": team_a,
+        "person": person,
+        "role": role,
+        "vendor": vendor,
+        "engineer": engineer,
+        "contract": contract,
+    }

@@ -4,16 +4,13 @@
 neither CASES nor NOT_OBJECT_ROUTES, so a new endpoint cannot skip this file.
 """
 
-import datetime
-
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
 
 from yunwei.accounts.services import issue_token
 from yunwei.audit.models import AuditEvent
 from yunwei.org import services
-from yunwei.org.models import MaintenanceContract, Person, Team, Vendor, VendorEngineer
+from yunwei.org.models import Person
 
 from .cmdb import foreign as cmdb_foreign
 from .conftest import make_user
@@ -52,40 +49,14 @@ def _routes(resolver=None, namespace=""):
 
 
 @pytest.fixture
-def records(unit_a, group_admin):
+def records(org_records_a, unit_a, group_admin):
     """One record of every kind in unit A, created through the services."""
-    team = services.create(Team, actor=group_admin, unit=unit_a, code="secret-team", name="甲运维班")
-    person = services.create(
-        Person, actor=group_admin, unit=unit_a, name="甲某某", phone="13900000001", email="jia@example.cn"
-    )
+    person = org_records_a["person"]
     services.create_account(person, actor=group_admin, username="jia-user", password="a-long-password-77")
-    role = services.assign_role(person, "clerk", actor=group_admin)
-    vendor = services.create(Vendor, actor=group_admin, unit=unit_a, code="secret-vendor", name="甲厂家")
-    engineer = services.create(
-        VendorEngineer, actor=group_admin, vendor=vendor, name="甲工程师", phone="13900000002"
-    )
-    today = timezone.localdate()
-    contract = services.create(
-        MaintenanceContract,
-        actor=group_admin,
-        unit=unit_a,
-        vendor=vendor,
-        number="A-001",
-        title="甲合同",
-        engineer=engineer,
-        starts_on=today,
-        ends_on=today + datetime.timedelta(days=30),
-    )
     _key, token = issue_token(person.account)
     return {
+        **org_records_a,
         **cmdb_foreign.build_records(unit_a, group_admin),
-        "unit": unit_a,
-        "team": team,
-        "person": person,
-        "role": role,
-        "vendor": vendor,
-        "engineer": engineer,
-        "contract": contract,
         "token": token,
         "event": AuditEvent.objects.filter(unit_id=unit_a.pk).order_by("seq").first(),
     }

@@ -50,7 +50,7 @@ def test_missing_field_is_named(unit_user_a):
 
 def test_revoked_token_is_refused(unit_user_a):
     key = _token("a-user").json()["token"]
-    client = APIClient(HTTP_AUTHORIZATION=f"Token {key}")
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {key}", HTTP_ACCEPT_LANGUAGE="en")
     assert client.delete("/api/auth/token/").status_code == 204
     response = client.get("/api/auth/me/")
     assert response.status_code == 401
@@ -60,7 +60,9 @@ def test_revoked_token_is_refused(unit_user_a):
 def test_expired_token_is_refused(unit_user_a):
     key = _token("a-user").json()["token"]
     with time_machine.travel(timezone.now() + datetime.timedelta(days=91)):
-        response = APIClient(HTTP_AUTHORIZATION=f"Token {key}").get("/api/auth/me/")
+        response = APIClient(HTTP_AUTHORIZATION=f"Token {key}", HTTP_ACCEPT_LANGUAGE="en").get(
+            "/api/auth/me/"
+        )
     assert response.status_code == 401
     assert "expired" in response.json()["detail"]
 

@@ -5,7 +5,6 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from yunwei.audit.models import AuditEvent
 from yunwei.org import services
@@ -17,43 +16,8 @@ PHONE = "13900000001"
 
 
 @pytest.fixture
-def records(unit_a, group_admin, team_a):
-    """One record of every kind in unit A, created through the services."""
-    person = services.create(
-        Person,
-        actor=group_admin,
-        unit=unit_a,
-        name="甲某某",
-        phone=PHONE,
-        email="jia@example.cn",
-        team=team_a,
-    )
-    role = services.assign_role(person, "clerk", actor=group_admin)
-    vendor = services.create(Vendor, actor=group_admin, unit=unit_a, code="jia-vendor", name="甲厂家")
-    engineer = services.create(
-        VendorEngineer, actor=group_admin, vendor=vendor, name="甲工程师", phone="13900000002"
-    )
-    today = timezone.localdate()
-    contract = services.create(
-        MaintenanceContract,
-        actor=group_admin,
-        unit=unit_a,
-        vendor=vendor,
-        number="A-001",
-        title="甲合同",
-        engineer=engineer,
-        starts_on=today,
-        ends_on=today + datetime.timedelta(days=30),
-    )
-    return {
-        "unit": unit_a,
-        "team": team_a,
-        "person": person,
-        "role": role,
-        "vendor": vendor,
-        "engineer": engineer,
-        "contract": contract,
-    }
+def records(org_records_a):
+    return org_records_a
 
 
 @pytest.fixture
