@@ -1,5 +1,7 @@
 """Every change to the organisation goes through here: pages, API and commands alike (Art. 4, 8–10)."""
 
+import copy
+
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
@@ -53,39 +55,34 @@ def _check_domains(domains) -> None:
 
 def _check_fields(model, instance, fields: dict) -> None:
     """Rules that hold for a record whatever the path: unique codes in a unit, consistent references."""
-    pk = instance.pk if instance else None
-    merged = (
-        {f.attname: getattr(instance, f.attname) for f in model._meta.concrete_fields} if instance else {}
-    )
-    merged.update(
-        {
-            (k + "_id" if isinstance(v, models.Model) else k): (v.pk if isinstance(v, models.Model) else v)
-            for k, v in fields.items()
-        }
-    )
+    record = copy.copy(instance) if instance is not None else model()
+    for name, value in fields.items():
+        setattr(record, name, value)
+    pk = record.pk
     if model is Unit:
-        _require_unique(Unit, "code", merged.get("code"), pk)
-        if merged.get("kind") == UnitKind.UNIT and not merged.get("parent_id"):
+        _require_unique(Unit, "code", record.code, pk)
+        if record.kind == UnitKind.UNIT and not record.parent_id:
             raise DomainError(_("A unit belongs to the group: choose its parent."), field="parent")
-        if pk and merged.get("parent_id") == pk:
+        if pk and record.parent_id == pk:
             raise DomainError(_("A unit cannot be its own parent."), field="parent")
     elif model in (Team, Vendor):
-        _require_unique(model, "code", merged.get("code"), pk, unit_id=merged.get("unit_id"))
+        _require_unique(model, "code", record.code, pk, unit_id=record.unit_id)
         if model is Team:
-            _check_domains(merged.get("domains"))
+            _check_domains(record.domains)
     elif model is MaintenanceContract:
-        _require_unique(model, "number", merged.get("number"), pk, unit_id=merged.get("unit_id"))
-        _check_domains(merged.get("domains"))
-        vendor = Vendor.objects.get(pk=merged["vendor_id"])
-        if merged.get("engineer_id") and not vendor.engineers.filter(pk=merged["engineer_id"]).exists():
+        _require_unique(model, "number", record.number, pk, unit_id=record.unit_id)
+        _check_domains(record.domains)
+        if record.engineer_id and record.engineer.vendor_id != record.vendor_id:
             raise DomainError(_("The engineer must work for the contract's vendor."), field="engineer")
-        starts, ends = merged.get("starts_on"), merged.get("ends_on")
-        if starts and ends and ends < starts:
+        if record.starts_on and record.ends_on and record.ends_on < record.starts_on:
             raise DomainError(_("The contract cannot end before it starts."), field="ends_on")
-    elif model is Person and merged.get("team_id"):
-        team = Team.objects.get(pk=merged["team_id"])
-        if team.unit_id != merged.get("unit_id") and team.unit.kind != UnitKind.GROUP:
-            raise DomainError(_("The team belongs to another unit."), field="team")
+    elif (
+        model is Person
+        and record.team_id
+        and record.team.unit_id != record.unit_id
+        and record.team.unit.kind != UnitKind.GROUP
+    ):
+        raise DomainError(_("The team belongs to another unit."), field="team")
 
 
 # -- plain records --------------------------------------------------------------------------------
