@@ -212,6 +212,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for the maintenance domains wherever a serializer offers them.
+    "ENUM_NAME_OVERRIDES": {"DomainEnum": "yunwei.org.choices.Domain"},
 }
 
 # Celery: embedded mode uses the filesystem broker under var/ (no server); scale mode sets a Redis URL.
