@@ -281,3 +281,16 @@ def test_unknown_filter_choice_is_a_400(group_admin, api_client_for):
     response = api_client_for(group_admin).get("/api/org/units/", {"kind": "planet"})
     assert response.status_code == 400
     assert response.json()["field"] == "kind"
+
+
+def test_roles_cannot_be_set_through_the_person_endpoint(unit_admin_a, api_client_for):
+    person = Person.objects.get(account=unit_admin_a)
+    response = api_client_for(unit_admin_a).patch(
+        f"/api/org/people/{person.pk}/",
+        {"roles": [{"role": "group_admin", "unit": person.unit_id}], "title": "管理员"},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert not person.role_assignments.filter(role="group_admin").exists()
+    unit_admin_a.refresh_from_db()
+    assert not Person.objects.get(pk=person.pk).account.access.is_group_admin
