@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from . import api
 
 app_name = "cmdb"
-urlpatterns = []
+
+router = DefaultRouter()
+router.register("types", api.ItemTypeViewSet)
+router.register("relation-types", api.RelationTypeViewSet)
+router.register("items", api.ItemViewSet)
+router.register("relations", api.RelationViewSet)
+urlpatterns = [
+    path("impact/", api.BlastRadiusView.as_view(), name="blast-radius"),
+    *router.urls,
+]

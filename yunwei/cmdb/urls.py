@@ -1,4 +1,22 @@
-from django.urls import path  # noqa: F401
+"""Pages of the inventory, under /cmdb/."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "cmdb"
-urlpatterns = []
+urlpatterns = [
+    path("", views.item_list, name="item-list"),
+    path("items/new/", views.item_create, name="item-create"),
+    path("items/<int:pk>/", views.item_detail, name="item-detail"),
+    path("items/<int:pk>/edit/", views.item_edit, name="item-edit"),
+    path("items/<int:pk>/delete/", views.item_delete, name="item-delete"),
+    path("items/<int:pk>/graph/", views.item_graph, name="item-graph"),
+    path("items/<int:pk>/topology/", views.item_topology, name="item-topology"),
+    path("items/<int:pk>/relations/", views.relation_create, name="relation-create"),
+    path("relations/<int:pk>/delete/", views.relation_delete, name="relation-delete"),
+    path("topology/", views.topology_list, name="topology-list"),
+    path("export/", views.export, name="export"),
+    path("import/", views.import_page, name="import"),
+    path("import/template/<slug:code>/", views.import_template, name="import-template"),
+]

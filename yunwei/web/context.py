@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 NAVIGATION = [
     (_("Dashboard"), "web:dashboard", "speedometer2"),
     (_("Organisation"), "org:unit-list", "diagram-3"),
-    (_("Inventory"), None, "hdd-network"),
+    (_("Inventory"), "cmdb:item-list", "hdd-network"),
     (_("Monitoring"), None, "activity"),
     (_("Incidents"), None, "exclamation-octagon"),
     (_("Problems"), None, "bug"),

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from yunwei.cmdb import demo as cmdb_demo
 from yunwei.org import demo as org_demo
 from yunwei.org.models import Unit
 
@@ -13,4 +14,5 @@ class Command(BaseCommand):
             raise CommandError("The database already holds units; the demo loads only into an empty one.")
         with transaction.atomic():
             org_demo.load(self.stdout)
+            cmdb_demo.load(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))

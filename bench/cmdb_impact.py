@@ -1,0 +1,184 @@
+"""Benchmark: impact analysis on a large inventory (issue 3), against reading the same rows by key.
+
+    python bench/cmdb_impact.py --scale small|full
+
+Generates items and dependency relations (full: 100,000 / 300,000; small: 5,000 / 15,000) in its own
+database — `YUNWEI_DATABASE_URL` when set (an empty database of its own), else a temporary SQLite file —
+then measures downstream impact (unlimited depth) from 50 start items (p50/p95) and a 20-item blast
+radius, and, as the baseline in the same run, reading the same result rows by primary key. Prints the
+figures and, as its last line, one JSON object.
+
+The graph is layered like an inventory: a few core items, then ever more items each depending on three
+items of the layer below, chosen near their position, so an impact reaches a band of the graph (up to a
+few thousand items) rather than all of it. The data is bulk-inserted: this measures reads, and the
+service write path is not what is timed.
+"""
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SCALES = {"small": 5_000, "full": 100_000}
+LAYER_SHARES = [0.0002, 0.002, 0.02, 0.2]  # the rest is the top layer (applications and the like)
+PARENTS = 3
+WINDOW = 4
+STARTS = 50
+BLAST_ITEMS = 20
+
+
+def _setup() -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    if not os.environ.get("YUNWEI_DATABASE_URL"):
+        folder = tempfile.mkdtemp(prefix="yunwei-bench-")
+        os.environ["YUNWEI_VAR_DIR"] = folder
+        os.environ["YUNWEI_DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yunwei.settings")
+    import django
+
+    django.setup()
+
+
+def _layers(n: int) -> list[int]:
+    sizes = [max(2, round(n * share)) for share in LAYER_SHARES]
+    sizes.append(n - sum(sizes))
+    return sizes
+
+
+def generate(n: int, rng: random.Random) -> tuple[list[list[int]], int]:
+    from django.db import transaction
+
+    from yunwei.cmdb.models import Item, ItemType, Relation, RelationType
+    from yunwei.org.models import Unit
+
+    unit = Unit.objects.create(code=f"bench-{rng.randrange(10**6)}", name="bench")
+    item_type = ItemType.objects.get(code="server")
+    depends = RelationType.objects.get(code="depends-on")
+    layers, relations = [], 0
+    with transaction.atomic():
+        for depth, size in enumerate(_layers(n)):
+            batch = [
+                Item(
+                    unit=unit,
+                    type=item_type,
+                    domain=item_type.domain,
+                    code=f"L{depth}-{i}",
+                    name=f"L{depth}-{i}",
+                )
+                for i in range(size)
+            ]
+            created = Item.objects.bulk_create(batch, batch_size=5000)
+            ids = [item.pk for item in created]
+            if None in ids:  # backends that do not return keys from bulk inserts
+                ids = list(
+                    Item.objects.filter(unit=unit, code__startswith=f"L{depth}-")
+                    .order_by("pk")
+                    .values_list("pk", flat=True)
+                )
+            if layers:
+                below = layers[-1]
+                rows = []
+                for position, source in enumerate(ids):
+                    centre = position * len(below) // len(ids)
+                    window = below[max(0, centre - WINDOW) : centre + WINDOW + 1]
+                    for target in rng.sample(window, min(PARENTS, len(window))):
+                        rows.append(Relation(source_id=source, target_id=target, type=depends, unit=unit))
+                Relation.objects.bulk_create(rows, batch_size=5000)
+                relations += len(rows)
+            layers.append(ids)
+    return layers, relations
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
+
+
+def _p95(values: list[float]) -> float:
+    return sorted(values)[max(0, int(len(values) * 0.95) - 1)]
+
+
+def measure(layers: list[list[int]], rng: random.Random) -> dict:
+    from django.db import connection
+
+    from yunwei.cmdb import impact
+    from yunwei.cmdb.models import Item
+
+    def by_key(ids):
+        started = time.perf_counter()
+        rows = list(
+            Item.objects.filter(pk__in=ids).values_list("id", "code", "name", "unit_id", "type_id", "domain")
+        )
+        return time.perf_counter() - started, len(rows)
+
+    starts = rng.sample(layers[0] + layers[1], min(STARTS, len(layers[0]) + len(layers[1])))
+    impact_times, baseline_times, sizes = [], [], []
+    impact.walk([starts[0]], "down")  # warm the caches once, as a running server would be
+    for start in starts:
+        began = time.perf_counter()
+        reached = impact.walk([start], "down")
+        impact_times.append(time.perf_counter() - began)
+        sizes.append(len(reached))
+        elapsed, _count = by_key([r.id for r in reached])
+        baseline_times.append(elapsed)
+    blast_starts = rng.sample(layers[1] + layers[2], BLAST_ITEMS)
+    began = time.perf_counter()
+    blast = impact.walk(blast_starts, "down")
+    blast_time = time.perf_counter() - began
+    blast_baseline, _count = by_key([r.id for r in blast])
+    return {
+        "backend": connection.vendor,
+        "impact_p50_ms": _ms(statistics.median(impact_times)),
+        "impact_p95_ms": _ms(_p95(impact_times)),
+        "baseline_p50_ms": _ms(statistics.median(baseline_times)),
+        "baseline_p95_ms": _ms(_p95(baseline_times)),
+        "ratio_p95": round(_p95(impact_times) / max(_p95(baseline_times), 1e-9), 2),
+        "reached_median": int(statistics.median(sizes)),
+        "reached_max": max(sizes),
+        "blast_radius_ms": _ms(blast_time),
+        "blast_radius_items": len(blast),
+        "blast_baseline_ms": _ms(blast_baseline),
+        "blast_ratio": round(blast_time / max(blast_baseline, 1e-9), 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=sorted(SCALES), default="small")
+    parser.add_argument("--seed", type=int, default=3)
+    args = parser.parse_args()
+    _setup()
+    from django.core.management import call_command
+
+    from yunwei.cmdb.models import Item
+
+    call_command("migrate", verbosity=0)
+    if Item.objects.exists():
+        sys.exit("The benchmark needs an empty database of its own (YUNWEI_DATABASE_URL holds items).")
+    rng = random.Random(args.seed)
+    began = time.perf_counter()
+    layers, relations = generate(SCALES[args.scale], rng)
+    generated = time.perf_counter() - began
+    print(f"generated {sum(map(len, layers))} items and {relations} relations in {generated:.1f} s")
+    figures = measure(layers, rng)
+    for key, value in figures.items():
+        print(f"{key:>20}: {value}")
+    print(
+        json.dumps(
+            {
+                "bench": "cmdb_impact",
+                "scale": args.scale,
+                "items": sum(map(len, layers)),
+                "relations": relations,
+                **figures,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

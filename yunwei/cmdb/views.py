@@ -1,0 +1,409 @@
+"""Pages of the inventory (Art. 2): thin views over scoped querysets, cmdb.services and cmdb.impact.
+
+Every record is looked up through `scoping.visible()` before anything else, so another unit's item is
+a 404 for every method. Views never save a model: forms validate, services decide and write.
+"""
+
+import functools
+from functools import reduce
+from operator import or_
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.forms import ModelChoiceField
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseLocation
+
+from yunwei.audit.models import AuditEvent
+from yunwei.core import errors, scoping
+from yunwei.org.choices import Domain
+from yunwei.org.models import Unit
+
+from . import excel, impact, services
+from .choices import Direction
+from .filters import ItemFilter
+from .forms import ImportForm, ItemForm, RelationForm
+from .models import Item, ItemType, Relation
+
+PAGE_SIZE = 25
+RESULTS_ID = "results"
+GRAPH_DEPTH = 5
+SEARCH = ["code", "name", "ip", "hostname"]
+
+
+def page_view(view):
+    """Log-in required; a service's refusal (core PermissionDenied) answers 403."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except errors.PermissionDenied as exc:
+            raise PermissionDenied(exc.message) from None
+
+    return login_required(wrapper)
+
+
+def _item(request, pk) -> Item:
+    queryset = Item.objects.select_related("unit", "type", "owner_team", "responsible", "vendor", "contract")
+    return get_object_or_404(scoping.visible(queryset, request.user), pk=pk)
+
+
+def _may_change(user, item: Item) -> bool:
+    return scoping.access_of(user).can_manage_unit(item.unit_id)
+
+
+def _done(request, url, message=None):
+    if message:
+        messages.success(request, message)
+    return HttpResponseLocation(url) if request.htmx else redirect(url)
+
+
+def _form_call(form, call, field_for=lambda name: name):
+    """Run a service call for a valid form; a domain error becomes an error on the field it names."""
+    try:
+        return call()
+    except errors.PermissionDenied:
+        raise
+    except errors.DomainError as exc:
+        name = field_for(exc.field)
+        field = form.fields.get(name)
+        named = field is not None and not field.widget.is_hidden
+        form.add_error(name if named else None, exc.message)
+        return None
+
+
+def _filtered(request):
+    """The list's rows: visible, filtered (the same filters as the API), searched."""
+    user = request.user
+    base = scoping.visible(Item.objects.select_related("unit", "type", "owner_team"), user)
+    filterset = ItemFilter(request.GET, queryset=base, request=request)
+    for name, field in filterset.form.fields.items():
+        if isinstance(field, ModelChoiceField) and name != "type":
+            field.queryset = scoping.visible(field.queryset, user)  # no other unit's name in a choice
+        if hasattr(field, "empty_label"):
+            field.empty_label = _("All")
+        field.widget.attrs["class"] = "form-select form-select-sm"
+    filterset.form.fields["contract_expiring_within"].widget.attrs["class"] = "form-control form-control-sm"
+    rows = filterset.qs if filterset.is_valid() else base.none()
+    q = request.GET.get("q", "").strip()
+    if q:
+        rows = rows.filter(reduce(or_, (Q(**{f"{path}__icontains": q}) for path in SEARCH)))
+    return filterset, rows.order_by("unit__code", "code"), q
+
+
+@page_view
+def item_list(request):
+    filterset, rows, q = _filtered(request)
+    page_obj = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page_obj": page_obj,
+        "filters": filterset.form,
+        "q": q,
+        "query": query.urlencode(),
+        "results_id": RESULTS_ID,
+        "can_create": scoping.writable(Unit.objects.all(), request.user).exists(),
+    }
+    partial = request.htmx and request.htmx.target == RESULTS_ID
+    return render(request, "cmdb/partials/item_table.html" if partial else "cmdb/item_list.html", context)
+
+
+@page_view
+def export(request):
+    _filterset, rows, _q = _filtered(request)
+    response = HttpResponse(excel.export_items(rows), content_type=excel.XLSX)
+    response["Content-Disposition"] = 'attachment; filename="cmdb-items.xlsx"'
+    return response
+
+
+def _attribute_rows(item: Item) -> list[tuple[str, object]]:
+    return [(_(spec["label"]), item.attributes.get(spec["code"])) for spec in item.type.attributes]
+
+
+def _history(item: Item):
+    return AuditEvent.objects.filter(object_type="cmdb.item", object_id=str(item.pk)).order_by("-seq")[:50]
+
+
+@page_view
+def item_detail(request, pk):
+    item = _item(request, pk)
+    user = request.user
+    relations = scoping.visible(Relation.objects.select_related("type", "source", "target"), user)
+    direction = request.GET.get("direction", Direction.DOWN)
+    if direction not in Direction.values:
+        direction = Direction.DOWN
+    can_manage = _may_change(user, item)
+    return render(
+        request,
+        "cmdb/item_detail.html",
+        {
+            "item": item,
+            "attributes": _attribute_rows(item),
+            "outgoing": relations.filter(source=item),
+            "incoming": relations.filter(target=item),
+            "downstream": impact.downstream(item, user=user),
+            "upstream": impact.upstream(item, user=user),
+            "history": _history(item),
+            "can_manage": can_manage,
+            "relation_form": RelationForm(user=user, item=item) if can_manage else None,
+            "graph_url": reverse("cmdb:item-graph", args=[item.pk]),
+        },
+    )
+
+
+def graph_data(item: Item, user, depth: int | None) -> dict:
+    """Nodes and links of the item's neighbourhood, upstream and downstream, for ECharts."""
+    down = impact.walk([item.pk], Direction.DOWN, depth, user)
+    up = impact.walk([item.pk], Direction.UP, depth, user)
+    down_ids = {r.id for r in down}
+    ids = {item.pk} | down_ids | {r.id for r in up}
+    items = scoping.visible(Item.objects.filter(pk__in=ids).select_related("type"), user)
+    domains = list(Domain.values)
+    nodes = [
+        {
+            "id": str(i.pk),
+            "name": i.code,
+            "value": i.name,
+            "category": domains.index(i.domain) if i.domain in domains else 0,
+            "url": reverse("cmdb:item-detail", args=[i.pk]),
+            "symbolSize": 44 if i.pk == item.pk else 28,
+            "side": "self" if i.pk == item.pk else ("down" if i.pk in down_ids else "up"),
+        }
+        for i in items
+    ]
+    links = [
+        {
+            "source": str(r.source_id),
+            "target": str(r.target_id),
+            "label": r.type.label,
+            "dependency": r.type.is_dependency,
+        }
+        for r in scoping.visible(
+            Relation.objects.filter(source__in=ids, target__in=ids).select_related("type"), user
+        )
+    ]
+    return {
+        "center": str(item.pk),
+        "nodes": nodes,
+        "links": links,
+        "categories": [{"name": str(label)} for _code, label in Domain.choices],
+    }
+
+
+@page_view
+def item_graph(request, pk):
+    item = _item(request, pk)
+    try:
+        depth = int(request.GET.get("depth", GRAPH_DEPTH))
+    except ValueError:
+        depth = GRAPH_DEPTH
+    return JsonResponse(graph_data(item, request.user, depth or None))
+
+
+@page_view
+def item_topology(request, pk):
+    item = _item(request, pk)
+    return render(
+        request,
+        "cmdb/topology.html",
+        {"item": item, "graph_url": reverse("cmdb:item-graph", args=[item.pk]) + "?depth=0"},
+    )
+
+
+@page_view
+def topology_list(request):
+    applications = scoping.visible(
+        Item.objects.filter(domain=Domain.APPLICATION).select_related("unit", "type"), request.user
+    ).order_by("unit__code", "code")
+    q = request.GET.get("q", "").strip()
+    if q:
+        applications = applications.filter(Q(code__icontains=q) | Q(name__icontains=q))
+    return render(request, "cmdb/topology_list.html", {"applications": applications, "q": q})
+
+
+# -- create, edit, delete -------------------------------------------------------------------------
+
+
+def _form_page(request, form, call, *, title, cancel_url, item_type):
+    if request.method == "POST" and form.is_valid():
+        record = _form_call(form, call, form.field_for)
+        if record is not None:
+            return _done(
+                request,
+                reverse("cmdb:item-detail", args=[record.pk]),
+                _("Saved “%(name)s”.") % {"name": record},
+            )
+    return render(
+        request,
+        "cmdb/item_form.html",
+        {"form": form, "title": title, "cancel_url": cancel_url, "item_type": item_type},
+    )
+
+
+@page_view
+def item_create(request):
+    user = request.user
+    if not scoping.writable(Unit.objects.all(), user).exists():
+        raise PermissionDenied
+    type_id = request.GET.get("type", "")
+    item_type = ItemType.objects.filter(pk=type_id).first() if type_id.isdigit() else None
+    if item_type is None:
+        types = ItemType.objects.order_by("domain", "code")
+        groups = [(label, [t for t in types if t.domain == code]) for code, label in Domain.choices]
+        return render(request, "cmdb/type_picker.html", {"groups": groups})
+    form = ItemForm(request.POST if request.method == "POST" else None, user=user, item_type=item_type)
+    return _form_page(
+        request,
+        form,
+        lambda: services.create(Item, actor=user, **form.service_fields()),
+        title=_("New %(type)s") % {"type": item_type.label},
+        cancel_url=reverse("cmdb:item-list"),
+        item_type=item_type,
+    )
+
+
+@page_view
+def item_edit(request, pk):
+    item = _item(request, pk)
+    if not _may_change(request.user, item):
+        raise PermissionDenied
+    form = ItemForm(
+        request.POST if request.method == "POST" else None,
+        user=request.user,
+        item_type=item.type,
+        instance=item,
+    )
+
+    def call():
+        return services.update(
+            item, actor=request.user, expected_version=form.expected_version, **form.service_fields()
+        )
+
+    return _form_page(
+        request,
+        form,
+        call,
+        title=_("Edit “%(name)s”") % {"name": item},
+        cancel_url=reverse("cmdb:item-detail", args=[item.pk]),
+        item_type=item.type,
+    )
+
+
+def _button_call(request, call, *, done_url, message, fail_url=None):
+    try:
+        call()
+    except errors.PermissionDenied:
+        raise
+    except errors.DomainError as exc:
+        messages.error(request, exc.message)
+        return _done(request, fail_url or done_url)
+    return _done(request, done_url, message)
+
+
+@page_view
+@require_POST
+def item_delete(request, pk):
+    item = _item(request, pk)
+    return _button_call(
+        request,
+        lambda: services.delete(item, actor=request.user),
+        done_url=reverse("cmdb:item-list"),
+        fail_url=reverse("cmdb:item-detail", args=[item.pk]),
+        message=_("Deleted “%(name)s”.") % {"name": item},
+    )
+
+
+@page_view
+@require_POST
+def relation_create(request, pk):
+    item = _item(request, pk)
+    if not _may_change(request.user, item):
+        raise PermissionDenied
+    form = RelationForm(request.POST, user=request.user, item=item)
+    detail = reverse("cmdb:item-detail", args=[item.pk])
+    if form.is_valid():
+        done = _form_call(
+            form,
+            lambda: services.create(Relation, actor=request.user, **form.service_fields()),
+            lambda name: "other" if name in ("source", "target") else name,
+        )
+        if done is not None:
+            return _done(request, detail, _("Relation added."))
+    for field_errors in form.errors.values():
+        for error in field_errors:
+            messages.error(request, error)
+    return _done(request, detail)
+
+
+@page_view
+@require_POST
+def relation_delete(request, pk):
+    relation = get_object_or_404(
+        scoping.visible(Relation.objects.select_related("source"), request.user), pk=pk
+    )
+    back = request.POST.get("item")
+    back_url = reverse("cmdb:item-detail", args=[int(back)]) if back and back.isdigit() else None
+    return _button_call(
+        request,
+        lambda: services.delete(relation, actor=request.user),
+        done_url=back_url or reverse("cmdb:item-detail", args=[relation.source_id]),
+        message=_("Relation removed."),
+    )
+
+
+# -- Excel exchange -------------------------------------------------------------------------------
+
+
+@page_view
+def import_page(request):
+    if not scoping.writable(Unit.objects.all(), request.user).exists():
+        raise PermissionDenied
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result, refused = None, None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > excel.MAX_BYTES:
+            refused = _("The file is larger than 5 MB; split it.")
+        else:
+            try:
+                result = excel.run_import(
+                    upload.name,
+                    upload.read(),
+                    actor=request.user,
+                    dry_run=request.POST.get("mode") != "import",
+                )
+            except errors.DomainError as exc:
+                refused = exc.message
+        if result is not None and result.committed:
+            messages.success(
+                request,
+                _("Imported: %(created)s created, %(updated)s updated.")
+                % {"created": result.count("create"), "updated": result.count("update")},
+            )
+    return render(
+        request,
+        "cmdb/import.html",
+        {
+            "form": form,
+            "result": result,
+            "refused": refused,
+            "types": ItemType.objects.order_by("domain", "code"),
+        },
+    )
+
+
+@page_view
+def import_template(request, code):
+    item_type = get_object_or_404(ItemType, code=code)
+    response = HttpResponse(excel.template(item_type), content_type=excel.XLSX)
+    response["Content-Disposition"] = f'attachment; filename="cmdb-template-{item_type.code}.xlsx"'
+    return response
