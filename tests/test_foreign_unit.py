@@ -13,6 +13,8 @@ from yunwei.org import services
 from yunwei.org.models import Person
 
 from .cmdb import foreign as cmdb_foreign
+from .incidents import foreign as incidents_foreign
+from .notify import foreign as notify_foreign
 from .conftest import make_user
 
 # Routes that name no unit's record, each with the reason.
@@ -57,6 +59,8 @@ def records(org_records_a, unit_a, group_admin):
     return {
         **org_records_a,
         **cmdb_foreign.build_records(unit_a, group_admin),
+        **incidents_foreign.build_records(unit_a, group_admin),
+        **notify_foreign.build_records(unit_a, group_admin),
         "token": token,
         "event": AuditEvent.objects.filter(unit_id=unit_a.pk).order_by("seq").first(),
     }
@@ -122,8 +126,10 @@ CASES = {
 }
 
 
-CASES.update(cmdb_foreign.CASES)
-NOT_OBJECT_ROUTES.update(cmdb_foreign.NOT_OBJECT_ROUTES)
+FOREIGN_MODULES = (cmdb_foreign, incidents_foreign, notify_foreign)
+for module in FOREIGN_MODULES:
+    CASES.update(module.CASES)
+    NOT_OBJECT_ROUTES.update(module.NOT_OBJECT_ROUTES)
 
 
 def test_every_route_has_a_foreign_unit_case():
@@ -149,7 +155,8 @@ DETAIL_PAGES = {
     "vendor": "org:vendor-detail",
     "event": "audit:event-detail",
 }
-DETAIL_PAGES.update(cmdb_foreign.DETAIL_PAGES)
+for module in FOREIGN_MODULES:
+    DETAIL_PAGES.update(module.DETAIL_PAGES)
 
 
 def _label(record) -> str:

@@ -86,6 +86,8 @@ INSTALLED_APPS = [
     "yunwei.accounts",
     "yunwei.org",
     "yunwei.cmdb",
+    "yunwei.incidents",
+    "yunwei.notify",
     "yunwei.web",
 ]
 

@@ -5,6 +5,8 @@ api_patterns = [
     path("auth/", include("yunwei.accounts.api_urls")),
     path("org/", include("yunwei.org.api_urls")),
     path("cmdb/", include("yunwei.cmdb.api_urls")),
+    path("incidents/", include("yunwei.incidents.api_urls")),
+    path("notify/", include("yunwei.notify.api_urls")),
     path("audit/", include("yunwei.audit.api_urls")),
     path("system/", include("yunwei.core.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -17,6 +19,8 @@ urlpatterns = [
     path("accounts/", include("yunwei.accounts.urls")),
     path("org/", include("yunwei.org.urls")),
     path("cmdb/", include("yunwei.cmdb.urls")),
+    path("incidents/", include("yunwei.incidents.urls")),
+    path("notify/", include("yunwei.notify.urls")),
     path("audit/", include("yunwei.audit.urls")),
     path("", include("yunwei.web.urls")),
 ]
