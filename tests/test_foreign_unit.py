@@ -13,9 +13,9 @@ from yunwei.org import services
 from yunwei.org.models import Person
 
 from .cmdb import foreign as cmdb_foreign
+from .conftest import make_user
 from .incidents import foreign as incidents_foreign
 from .notify import foreign as notify_foreign
-from .conftest import make_user
 
 # Routes that name no unit's record, each with the reason.
 NOT_OBJECT_ROUTES = {
