@@ -119,6 +119,8 @@ def test_results_are_scoped_and_hidden_ids_blanked_from_paths(unit_a, unit_b, gr
     assert {r.id for r in seen} == {server_b.pk, app_b.pk}
     server_row = next(r for r in seen if r.id == server_b.pk)
     assert server_row.path == [core.pk, None, server_b.pk]
+    app_row = next(r for r in seen if r.id == app_b.pk)
+    assert app_row.path == [core.pk, None, server_b.pk, app_b.pk]  # the path runs on through the hidden item
 
 
 def test_blast_radius_groups_by_unit_and_application(unit_a, unit_b, make_item, relate, group_admin):

@@ -11,13 +11,17 @@ Direction, in terms of a dependency relation `S → T` (S runs on / depends on /
 Only relation types with `is_dependency` are followed. The walk is one recursive query (`WITH
 RECURSIVE`, the same SQL on SQLite and PostgreSQL), never the graph loaded into Python:
 
-1. `reach(item_id, depth)` — every item reachable within the depth limit, with each distance at which
-   it is reachable. `UNION` (not `UNION ALL`) keeps each (item, depth) pair once, so the work grows
-   with items × distinct distances, not with the number of paths (which explodes on a dense graph).
-2. `best` — the shortest distance of each item; `parent` — one predecessor at distance − 1 (the
-   smallest id, so the answer is deterministic).
-3. `tree(item_id, depth, path)` — walks that shortest-path tree from the start(s), building each
-   item's path as a `/`-delimited string of ids with `||`.
+1. `reach(item_id, depth, parent_id)` — every item reachable within the depth limit, at each distance
+   at which it is reachable, with the item it was reached from. `UNION` (not `UNION ALL`) keeps each
+   triple once, so the work grows with the edges walked × distinct distances, not with the number of
+   paths (which explodes on a dense graph). The dependency type ids are read first and passed as
+   parameters, so each step is one index range on `(target, type, source)` / `(source, type, target)`
+   with no join.
+2. `ranked` — per item, its shortest distance and the smallest parent at that distance
+   (`ROW_NUMBER() OVER (PARTITION BY item ORDER BY depth, parent)`). A parent seen at distance d − 1 of
+   an item whose shortest distance is d is itself at its shortest distance d − 1 (else the item would
+   be nearer), so these parents form a shortest-path tree and the answer is deterministic.
+3. Paths are read off that tree in Python, over the result rows only: O(items reached).
 
 Results are scoped: the walk crosses every unit (a unit's application may run on a group server),
 but only items the user may see are returned, and ids of items they may not see are blanked out of
@@ -32,7 +36,7 @@ from yunwei.core import scoping
 from yunwei.org.models import Unit
 
 from .choices import Direction
-from .models import Item
+from .models import Item, RelationType
 
 # "Unlimited" depth: dependency cycles are refused, so real chains are far shorter; the bound keeps a
 # cycle that slipped in (data loaded around the services) from running the query for ever.
@@ -60,47 +64,41 @@ class Reached:
     extra: dict = field(default_factory=dict)
 
 
-def _walk_sql(direction: str, n_starts: int, scope_sql: str = "") -> str:
+def _walk_sql(direction: str, n_starts: int, n_types: int, scope_sql: str = "") -> str:
     here, nxt = _COLUMNS[Direction(direction)]
     starts = ", ".join(["%s"] * n_starts)
-    # Only fixed column names and placeholders are formatted in; every value is a parameter.
+    types = ", ".join(["%s"] * n_types)
+    # Only fixed column names, placeholders and the scope subquery Django compiled are formatted in;
+    # every value is a parameter.
     return f"""
-WITH RECURSIVE reach(item_id, depth) AS (
-    SELECT id, 0 FROM cmdb_item WHERE id IN ({starts})
+WITH RECURSIVE reach(item_id, depth, parent_id) AS (
+    SELECT id, 0, id FROM cmdb_item WHERE id IN ({starts})
   UNION
-    SELECT r.{nxt}, reach.depth + 1
+    SELECT r.{nxt}, reach.depth + 1, reach.item_id
     FROM reach
     JOIN cmdb_relation r ON r.{here} = reach.item_id
-    JOIN cmdb_relationtype t ON t.id = r.type_id
-    WHERE t.is_dependency AND reach.depth < %s
+    WHERE r.type_id IN ({types}) AND reach.depth < %s
 ),
-best(item_id, depth) AS (
-    SELECT item_id, MIN(depth) FROM reach GROUP BY item_id
-),
-parent(item_id, parent_id) AS (
-    SELECT b.item_id, MIN(p.item_id)
-    FROM best b
-    JOIN cmdb_relation r ON r.{nxt} = b.item_id
-    JOIN cmdb_relationtype t ON t.id = r.type_id
-    JOIN best p ON p.item_id = r.{here} AND p.depth = b.depth - 1
-    WHERE t.is_dependency AND b.depth > 0
-    GROUP BY b.item_id
-),
-tree(item_id, depth, path) AS (
-    SELECT item_id, 0, CAST(item_id AS TEXT) FROM best WHERE depth = 0
-  UNION ALL
-    SELECT parent.item_id, tree.depth + 1, tree.path || '/' || CAST(parent.item_id AS TEXT)
-    FROM tree JOIN parent ON parent.parent_id = tree.item_id
+ranked(item_id, depth, parent_id, n) AS (
+    SELECT item_id, depth, parent_id,
+           ROW_NUMBER() OVER (PARTITION BY item_id ORDER BY depth, parent_id)
+    FROM reach
 )
-SELECT i.id, tree.depth, tree.path, i.code, i.name, i.unit_id, i.type_id, i.domain
-FROM tree JOIN cmdb_item i ON i.id = tree.item_id
-WHERE tree.depth > 0 {scope_sql}
-ORDER BY tree.depth, i.id
+SELECT i.id, ranked.depth, ranked.parent_id, i.code, i.name, i.unit_id, i.type_id, i.domain,
+       {scope_sql or "1"}
+FROM ranked JOIN cmdb_item i ON i.id = ranked.item_id
+WHERE ranked.n = 1 AND ranked.depth > 0
+ORDER BY ranked.depth, i.id
 """  # noqa: S608
 
 
 def _limit(depth: int | None) -> int:
     return MAX_DEPTH if depth is None or depth <= 0 else min(int(depth), MAX_DEPTH)
+
+
+def _dependency_type_ids() -> list[int]:
+    # A handful of rows; reading them first keeps the recursive step a plain index range.
+    return list(RelationType.objects.filter(is_dependency=True).order_by("pk").values_list("pk", flat=True))
 
 
 def walk(start_ids, direction: str = Direction.DOWN, depth: int | None = None, user=None) -> list[Reached]:
@@ -110,35 +108,42 @@ def walk(start_ids, direction: str = Direction.DOWN, depth: int | None = None, u
     the rest are None). Without, the whole graph answers (for the services' own rules).
     """
     start_ids = sorted({int(pk) for pk in start_ids})
-    if not start_ids:
+    type_ids = _dependency_type_ids()
+    if not start_ids or not type_ids:
         return []
     scope_sql, scope_params = "", []
     if user is not None:
         visible = scoping.visible(Item.objects.all(), user)
         if visible.query.where:  # a group admin sees every unit: no filter to add
             inner, scope_params = visible.values("pk").query.sql_with_params()
-            scope_sql = f"AND i.id IN ({inner})"
-    sql = _walk_sql(direction, len(start_ids), scope_sql)
+            # Hidden items stay in the rows (their parents carry the paths through them), flagged.
+            scope_sql = f"CASE WHEN i.id IN ({inner}) THEN 1 ELSE 0 END"
+    sql = _walk_sql(direction, len(start_ids), len(type_ids), scope_sql)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*start_ids, _limit(depth), *scope_params])
+        cursor.execute(sql, [*start_ids, *type_ids, _limit(depth), *scope_params])
         rows = cursor.fetchall()
-    reached = [
-        Reached(
-            id=pk,
-            depth=d,
-            path=[int(x) for x in path.split("/")],
-            code=code,
-            name=name,
-            unit_id=unit_id,
-            type_id=type_id,
-            domain=domain,
-        )
-        for pk, d, path, code, name, unit_id, type_id, domain in rows
-    ]
-    if user is not None:
-        shown = {r.id for r in reached} | set(start_ids)
+    # Rows come nearest first, so each parent's path is known before its children's.
+    paths: dict[int, list[int]] = {pk: [pk] for pk in start_ids}
+    reached = []
+    for pk, d, parent, code, name, unit_id, type_id, domain, shown in rows:
+        paths[pk] = [*paths[parent], pk]
+        if shown:
+            reached.append(
+                Reached(
+                    id=pk,
+                    depth=d,
+                    path=paths[pk],
+                    code=code,
+                    name=name,
+                    unit_id=unit_id,
+                    type_id=type_id,
+                    domain=domain,
+                )
+            )
+    if scope_sql:
+        shown_ids = {r.id for r in reached} | set(start_ids)
         for r in reached:
-            r.path = [pk if pk in shown else None for pk in r.path]
+            r.path = [pk if pk in shown_ids else None for pk in r.path]
     return reached
 
 

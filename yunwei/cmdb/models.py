@@ -200,7 +200,9 @@ class Relation(VersionedModel):
         ]
         # Impact analysis walks from target to source (downstream) and from source to target
         # (upstream); this index and the unique one (source, target, type) make each step index-only.
-        indexes = [models.Index(fields=["target", "type", "source"], name="cmdb_relation_down")]
+        # The type comes last: the walk asks for several dependency types at once, and as a trailing
+        # column they are one filter on one index range rather than one descent per type.
+        indexes = [models.Index(fields=["target", "source", "type"], name="cmdb_relation_walk")]
 
     def __str__(self) -> str:
         return f"{self.source_id} → {self.target_id} ({self.type_id})"
