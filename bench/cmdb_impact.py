@@ -16,9 +16,11 @@ service write path is not what is timed.
 """
 
 import argparse
+import atexit
 import json
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -37,6 +39,7 @@ def _setup() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     if not os.environ.get("YUNWEI_DATABASE_URL"):
         folder = tempfile.mkdtemp(prefix="yunwei-bench-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
         os.environ["YUNWEI_VAR_DIR"] = folder
         os.environ["YUNWEI_DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yunwei.settings")
