@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from . import api
 
 app_name = "notify"
-urlpatterns = []
+
+router = DefaultRouter()
+router.register("channels", api.ChannelViewSet)
+router.register("deliveries", api.DeliveryViewSet)
+urlpatterns = [
+    path("preferences/me/", api.MyPreferenceView.as_view(), name="preference-me"),
+    *router.urls,
+]

@@ -1,4 +1,18 @@
-from django.urls import path  # noqa: F401
+"""Pages of notify, under /notify/."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "notify"
-urlpatterns = []
+urlpatterns = [
+    path("", views.channel_list),
+    path("channels/", views.channel_list, name="channel-list"),
+    path("channels/new/", views.channel_create, name="channel-create"),
+    path("channels/<int:pk>/", views.channel_detail, name="channel-detail"),
+    path("channels/<int:pk>/edit/", views.channel_edit, name="channel-edit"),
+    path("channels/<int:pk>/delete/", views.channel_delete, name="channel-delete"),
+    path("channels/<int:pk>/test/", views.channel_test, name="channel-test"),
+    path("deliveries/", views.delivery_list, name="delivery-list"),
+    path("preferences/", views.preferences, name="preferences"),
+]

@@ -8,12 +8,13 @@ NAVIGATION = [
     (_("Organisation"), "org:unit-list", "diagram-3"),
     (_("Inventory"), "cmdb:item-list", "hdd-network"),
     (_("Monitoring"), None, "activity"),
-    (_("Incidents"), None, "exclamation-octagon"),
+    (_("Incidents"), "incidents:incident-list", "exclamation-octagon"),
     (_("Problems"), None, "bug"),
     (_("Changes"), None, "arrow-repeat"),
     (_("Log books"), None, "journal-text"),
     (_("Reports"), None, "file-earmark-bar-graph"),
     (_("Compliance"), None, "shield-check"),
+    (_("Notifications"), "notify:channel-list", "bell"),
     (_("Audit log"), "audit:event-list", "fingerprint"),
 ]
 

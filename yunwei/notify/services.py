@@ -1,0 +1,407 @@
+"""Notifications: the one write path for channels, preferences and the outbox (Art. 13).
+
+Service API for the other apps
+------------------------------
+``send(*, event_key, unit_id, recipients, subject, body, urgent=False) -> list[Delivery]``
+    Write one notice and its deliveries. Call it inside your own transaction, next to the change
+    that causes the notice: the rows commit or roll back with it (an outbox), and ``deliver`` is
+    queued with ``transaction.on_commit`` only. ``event_key`` names the event ("incident:42:restored");
+    a second call with the same event key and recipient creates nothing, so callers may retry freely.
+    ``subject`` and ``body`` map a language ("zh-hans", "en") to text; Chinese is required.
+    ``recipients`` is a list of ``Recipient``:
+
+    - ``Recipient("email", "ops@example.cn")``: an e-mail through the unit's SMTP channel;
+    - ``Recipient("channel", str(channel.pk))``: a message to a robot or webhook channel;
+    - ``Recipient("user", str(user.pk))``: whatever that person's preferences say (default: an e-mail
+      to their address), deferred while their quiet hours last unless ``urgent`` (grade Ⅱ).
+
+    Returns the deliveries this call created (empty when all existed already).
+
+``test_channel(channel, *, actor) -> (ok, reason)``
+    Send a test message now; answers only whether it went out, or why not.
+
+Channels are written with ``create`` / ``update`` / ``delete`` (the RecordViewSet protocol); the
+targets are checked against the SSRF guard (``guard``) when saved and again before each send.
+"""
+
+import datetime
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yunwei.audit import services as audit
+from yunwei.core import scoping
+from yunwei.core.errors import DomainError, PermissionDenied, StaleEdit
+from yunwei.core.scoping import access_of
+
+from . import guard, senders, tasks
+from .choices import ChannelKind, DeliveryState, Language, RecipientKind
+from .models import AllowedAddress, Channel, Delivery, Notice, Preference
+
+MASK = "******"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a notice goes to: an e-mail address, a channel (its id) or a user (their id)."""
+
+    kind: Literal["email", "channel", "user"]
+    value: str
+    language: str = Language.ZH_HANS
+
+
+# -- channels -------------------------------------------------------------------------------------
+
+
+def require_manage(actor, unit_id: int | None) -> None:
+    if not access_of(actor).can_manage_unit(unit_id):
+        raise PermissionDenied(_("You may not manage the channels of this unit."))
+
+
+def mask_target(channel_kind: str, target):
+    """The target as it may be shown: no SMTP password, no token in a robot URL's query."""
+    if channel_kind == ChannelKind.EMAIL:
+        shown = {key: value for key, value in (target or {}).items() if key != "password"}
+        shown["password_set"] = bool((target or {}).get("password"))
+        return shown
+    if not isinstance(target, str):
+        return target
+    parts = urlsplit(target)
+    query = urlencode([(key, MASK) for key, _value in parse_qsl(parts.query, keep_blank_values=True)])
+    return urlunsplit(parts._replace(query=query))
+
+
+def _merge_secret_parts(channel: Channel | None, kind: str, target):
+    """An edit that echoes the masked target back (or leaves the password out) keeps the real one."""
+    if channel is None or channel.kind != kind:
+        return target
+    if kind == ChannelKind.EMAIL and isinstance(target, dict):
+        target = {key: value for key, value in target.items() if key != "password_set"}
+        if not target.get("password") and isinstance(channel.target, dict):
+            target["password"] = channel.target.get("password", "")
+        return target
+    if target == mask_target(kind, channel.target):
+        return channel.target
+    return target
+
+
+def _check_target(kind: str, target) -> None:
+    if kind == ChannelKind.EMAIL:
+        if not isinstance(target, dict) or not target.get("host"):
+            raise DomainError(_("An e-mail channel needs the SMTP server's host."), field="target")
+        try:
+            port = int(target.get("port") or 25)
+        except (TypeError, ValueError):
+            raise DomainError(_("The SMTP port must be a number."), field="target") from None
+        if not 0 < port < 65536:
+            raise DomainError(_("The SMTP port must be between 1 and 65535."), field="target")
+        try:
+            guard.check_host(str(target["host"]), port)
+        except guard.Refused as exc:
+            raise DomainError(str(exc), field="target") from None
+        return
+    if not isinstance(target, str) or not target:
+        raise DomainError(_("This channel needs the robot's or webhook's URL."), field="target")
+    try:
+        guard.check_url(target)
+    except guard.Refused as exc:
+        raise DomainError(str(exc), field="target") from None
+
+
+def _audit_view(channel: Channel) -> dict:
+    """What the audit log keeps of a channel: never its secrets."""
+    return {
+        "unit_id": channel.unit_id,
+        "name": channel.name,
+        "kind": channel.kind,
+        "target": mask_target(channel.kind, channel.target),
+        "secret_set": bool(channel.secret),
+        "enabled": channel.enabled,
+    }
+
+
+def _validate(channel: Channel) -> None:
+    if channel.kind not in ChannelKind.values:
+        raise DomainError(_("Unknown kind of channel."), field="kind")
+    if not (channel.name or "").strip():
+        raise DomainError(_("This field is required."), field="name")
+    clash = Channel.objects.filter(unit_id=channel.unit_id, name=channel.name).exclude(pk=channel.pk)
+    if clash.exists():
+        raise DomainError(_("“%(value)s” is already in use.") % {"value": channel.name}, field="name")
+    _check_target(channel.kind, channel.target)
+
+
+CHANNEL_FIELDS = ("unit_id", "name", "kind", "target", "secret", "enabled")
+
+
+@transaction.atomic
+def create(model=Channel, *, actor, **fields) -> Channel:
+    """A new channel of a unit the actor manages; the target must pass the SSRF guard."""
+    fields = {key: value for key, value in fields.items() if key in CHANNEL_FIELDS}
+    require_manage(actor, fields.get("unit_id"))
+    channel = Channel(**fields)
+    _validate(channel)
+    channel.save()
+    audit.record("create", actor=actor, obj=channel, after=_audit_view(channel))
+    return channel
+
+
+@transaction.atomic
+def update(channel: Channel, *, actor, expected_version: int | None = None, **fields) -> Channel:
+    locked = Channel.objects.select_for_update().get(pk=channel.pk)
+    require_manage(actor, locked.unit_id)
+    if expected_version is not None and expected_version != locked.version:
+        raise StaleEdit(
+            _("Someone else saved this record first (version %(current)s, yours %(yours)s); reload.")
+            % {"current": locked.version, "yours": expected_version},
+            field="version",
+        )
+    before = _audit_view(locked)
+    if "unit_id" in fields:
+        require_manage(actor, fields["unit_id"])
+    if "target" in fields:
+        fields["target"] = _merge_secret_parts(locked, fields.get("kind", locked.kind), fields["target"])
+    if "secret" in fields and not fields["secret"]:
+        fields.pop("secret")  # write-only: an empty value keeps the stored secret
+    for name, value in fields.items():
+        if name in CHANNEL_FIELDS:
+            setattr(locked, name, value)
+    _validate(locked)
+    locked.version += 1
+    locked.save()
+    changed_before, changed_after = audit.diff(before, _audit_view(locked))
+    if changed_after:
+        audit.record("update", actor=actor, obj=locked, before=changed_before, after=changed_after)
+    return locked
+
+
+@transaction.atomic
+def delete(channel: Channel, *, actor) -> None:
+    require_manage(actor, channel.unit_id)
+    audit.record("delete", actor=actor, obj=channel, before=_audit_view(channel))
+    channel.delete()  # its deliveries stay, with the channel emptied (history)
+
+
+def _own_address(user) -> str:
+    person = getattr(user, "person", None)  # the org app's person, reached without importing it
+    return (user.email or getattr(person, "email", "") or "").strip()
+
+
+def test_channel(channel: Channel, *, actor) -> tuple[bool, str]:
+    """Send a test message through `channel` now: (True, "OK") or (False, why it failed)."""
+    require_manage(actor, channel.unit_id)
+    subject = _("Yunwei test message")
+    body = _("This channel works: sent by %(user)s.") % {"user": actor.get_username()}
+    to = ""
+    if channel.kind == ChannelKind.EMAIL:
+        to = _own_address(actor)
+        if not to:
+            return False, _("You have no e-mail address to send the test message to.")
+    try:
+        senders.send(channel, subject=subject, body=body, to=to, payload={"event_key": "notify.test"})
+    except senders.SendError as exc:
+        return False, str(exc)
+    return True, _("OK")
+
+
+# -- allow-list and preferences -------------------------------------------------------------------
+
+
+@transaction.atomic
+def allow_address(value: str, *, actor, note: str = "") -> AllowedAddress:
+    """Let channels reach an internal host, address or network (group admins only)."""
+    if not access_of(actor).is_group_admin:
+        raise PermissionDenied(_("Only a group system admin may do this."))
+    value = (value or "").strip()
+    if not value:
+        raise DomainError(_("This field is required."), field="value")
+    allowed, created = AllowedAddress.objects.get_or_create(value=value, defaults={"note": note})
+    if created:
+        audit.record("create", actor=actor, obj=allowed, after={"value": value, "note": note})
+    return allowed
+
+
+def preference_of(user) -> Preference:
+    """The user's preferences, or the defaults (not saved) when they have none."""
+    return Preference.objects.filter(user=user).first() or Preference(user=user, channels=["email"])
+
+
+def visible_channels(user) -> models.QuerySet:
+    return scoping.visible(Channel.objects.filter(enabled=True), user)
+
+
+@transaction.atomic
+def set_preferences(user, *, channels: list, quiet_start=None, quiet_end=None, language=Language.ZH_HANS):
+    """Save the user's own preferences; channels are "email" or ids of channels they can see."""
+    clean = []
+    seen_ids = set(visible_channels(user).values_list("pk", flat=True))
+    for entry in channels or []:
+        entry = str(entry).strip()
+        if entry == "email":
+            clean.append("email")
+        elif entry.isdigit() and int(entry) in seen_ids:
+            clean.append(entry)
+        else:
+            raise DomainError(_("Unknown channel: %(value)s") % {"value": entry}, field="channels")
+    if (quiet_start is None) != (quiet_end is None):
+        field = "quiet_end" if quiet_end is None else "quiet_start"
+        raise DomainError(_("Quiet hours need both a start and an end."), field=field)
+    if quiet_start is not None and quiet_start == quiet_end:
+        raise DomainError(_("Quiet hours cannot start and end at the same time."), field="quiet_end")
+    if language not in Language.values:
+        raise DomainError(_("Unknown language."), field="language")
+    preference, _created = Preference.objects.select_for_update().get_or_create(user=user)
+    preference.channels = list(dict.fromkeys(clean))
+    preference.quiet_start, preference.quiet_end, preference.language = quiet_start, quiet_end, language
+    preference.save()
+    return preference
+
+
+def quiet_until(preference: Preference, now: datetime.datetime) -> datetime.datetime | None:
+    """When the quiet hours around `now` end (local time), or None when `now` is not in them."""
+    start, end = preference.quiet_start, preference.quiet_end
+    if start is None or end is None or start == end:
+        return None
+    local = timezone.localtime(now)
+    clock = local.time()
+    if start < end:
+        quiet = start <= clock < end
+        end_day = local.date()
+    else:  # over midnight, e.g. 22:00–07:00
+        quiet = clock >= start or clock < end
+        end_day = local.date() + datetime.timedelta(days=1) if clock >= start else local.date()
+    if not quiet:
+        return None
+    naive = datetime.datetime.combine(end_day, end)
+    return timezone.make_aware(naive, timezone.get_current_timezone())
+
+
+# -- the outbox -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Target:
+    recipient_kind: str
+    recipient: str
+    language: str
+    channel: Channel | None
+    not_before: datetime.datetime | None = None
+    error: str = ""
+
+
+def _email_channel(unit_id: int | None) -> Channel | None:
+    """The SMTP server for a unit's e-mails: its own, else any enabled one (usually the group's)."""
+    channels = Channel.objects.filter(kind=ChannelKind.EMAIL, enabled=True)
+    return channels.filter(unit_id=unit_id).order_by("pk").first() or channels.order_by("pk").first()
+
+
+def _channel_target(value: str, language: str, not_before=None) -> _Target:
+    channel = Channel.objects.filter(pk=int(value)).first() if str(value).isdigit() else None
+    error = "" if channel is not None else _("The channel %(id)s does not exist.") % {"id": value}
+    return _Target(RecipientKind.CHANNEL, str(value), language, channel, not_before, error)
+
+
+def _expand(recipient: Recipient, unit_id: int | None, urgent: bool, now) -> list[_Target]:
+    if recipient.kind == "email":
+        address = recipient.value.strip()
+        return [_Target(RecipientKind.EMAIL, address, recipient.language, _email_channel(unit_id))]
+    if recipient.kind == "channel":
+        return [_channel_target(recipient.value, recipient.language)]
+    if recipient.kind != "user":
+        raise DomainError(_("Unknown kind of recipient."), field="recipients")
+    user = get_user_model().objects.filter(pk=recipient.value).first() if recipient.value.isdigit() else None
+    if user is None:
+        raise DomainError(_("No such user: %(id)s") % {"id": recipient.value}, field="recipients")
+    preference = preference_of(user)
+    language = preference.language if preference.pk else recipient.language
+    not_before = None if urgent else quiet_until(preference, now)
+    targets = []
+    for entry in preference.channels or ["email"]:
+        if entry == "email":
+            address = _own_address(user)
+            if address:
+                targets.append(
+                    _Target(RecipientKind.EMAIL, address, language, _email_channel(unit_id), not_before)
+                )
+            else:
+                error = _("%(user)s has no e-mail address.") % {"user": user.get_username()}
+                targets.append(
+                    _Target(RecipientKind.EMAIL, f"user:{user.pk}", language, None, not_before, error)
+                )
+        else:
+            targets.append(_channel_target(entry, language, not_before))
+    return targets
+
+
+def _text(mapping: dict[str, str], language: str) -> str:
+    return (mapping or {}).get(language) or (mapping or {}).get(language.split("-")[0]) or ""
+
+
+def send(
+    *,
+    event_key: str,
+    unit_id: int | None,
+    recipients: list[Recipient],
+    subject: dict[str, str],
+    body: dict[str, str],
+    urgent: bool = False,
+) -> list[Delivery]:
+    """Write the notice and one delivery per new (event, recipient); queue them after commit."""
+    event_key = (event_key or "").strip()
+    if not event_key:
+        raise DomainError(_("This field is required."), field="event_key")
+    subject_zh = _text(subject, Language.ZH_HANS)
+    if not subject_zh:
+        raise DomainError(_("A notice needs a Chinese subject."), field="subject")
+    now = timezone.now()
+    targets = [target for recipient in recipients for target in _expand(recipient, unit_id, urgent, now)]
+    if not targets:
+        return []
+    with transaction.atomic():
+        notice, _created = Notice.objects.get_or_create(
+            event_key=event_key,
+            defaults={
+                "unit_id": unit_id,
+                "subject_zh": subject_zh[:300],
+                "subject_en": _text(subject, Language.EN)[:300],
+                "body_zh": _text(body, Language.ZH_HANS),
+                "body_en": _text(body, Language.EN),
+                "urgent": urgent,
+            },
+        )
+        existing = set(
+            Delivery.objects.filter(event_key=event_key).values_list("recipient_kind", "recipient")
+        )
+        created = []
+        for target in targets:
+            key = (target.recipient_kind, target.recipient)
+            if key in existing:
+                continue
+            existing.add(key)
+            delivery = Delivery(
+                notice=notice,
+                event_key=event_key,
+                unit_id=unit_id,
+                channel=target.channel,
+                recipient_kind=target.recipient_kind,
+                recipient=target.recipient[:254],
+                language=target.language,
+                next_attempt_at=target.not_before or now,
+            )
+            if target.error:
+                delivery.state, delivery.last_error = DeliveryState.FAILED, target.error[:500]
+            try:
+                with transaction.atomic():  # a concurrent twin wins the unique key; this one steps aside
+                    delivery.save()
+            except IntegrityError:
+                continue
+            created.append(delivery)
+    due = [d.pk for d in created if d.state == DeliveryState.PENDING and d.next_attempt_at <= now]
+    if due:
+        transaction.on_commit(lambda: [tasks.deliver.delay(pk) for pk in due])
+    return created

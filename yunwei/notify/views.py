@@ -1,0 +1,209 @@
+"""Pages of notify (Art. 13): channels with a test button, deliveries, one's own preferences.
+
+Querysets start from `scoping.visible()`, so another unit's channel is a 404 here as in the API;
+services decide and write, and their refusals come back as form errors or 403.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseLocation
+
+from yunwei.core import errors, scoping
+
+from . import services
+from .filters import ChannelFilter, DeliveryFilter
+from .forms import ChannelForm, PreferenceForm
+from .models import Channel, Delivery
+
+PAGE_SIZE = 25
+
+
+def page_view(view):
+    """Log-in required; a service's refusal (core PermissionDenied) answers 403."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except errors.PermissionDenied as exc:
+            raise PermissionDenied(exc.message) from None
+
+    return login_required(wrapper)
+
+
+def _channel(request, pk) -> Channel:
+    return get_object_or_404(scoping.visible(Channel.objects.all(), request.user), pk=pk)
+
+
+def _may_manage(user, channel) -> bool:
+    return scoping.access_of(user).can_manage_unit(channel.unit_id)
+
+
+def _done(request, url, message=None):
+    if message:
+        messages.success(request, message)
+    return HttpResponseLocation(url) if request.htmx else redirect(url)
+
+
+def _form_call(form, call):
+    try:
+        return call()
+    except errors.PermissionDenied:
+        raise
+    except errors.DomainError as exc:
+        names = {"target": "url", "unit_id": "unit"}
+        field = names.get(exc.field, exc.field)
+        if field == "url" and form.cleaned_data.get("kind") == "email":
+            field = "smtp_host"
+        form.add_error(field if field in form.fields and field != "version" else None, exc.message)
+        return None
+
+
+def _paged(request, rows):
+    query = request.GET.copy()
+    query.pop("page", None)
+    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")), query.urlencode()
+
+
+@page_view
+def channel_list(request):
+    filterset = ChannelFilter(request.GET, queryset=scoping.visible(Channel.objects.all(), request.user))
+    rows = filterset.qs
+    q = request.GET.get("q", "").strip()
+    if q:
+        rows = rows.filter(name__icontains=q)
+    page_obj, query = _paged(request, rows)
+    access = scoping.access_of(request.user)
+    return render(
+        request,
+        "notify/channel_list.html",
+        {
+            "page_obj": page_obj,
+            "query": query,
+            "q": q,
+            "can_create": access.is_group_admin or access.is_unit_admin,
+        },
+    )
+
+
+@page_view
+def channel_detail(request, pk):
+    channel = _channel(request, pk)
+    if request.method != "GET":
+        return redirect("notify:channel-detail", pk)
+    deliveries = scoping.visible(Delivery.objects.filter(channel=channel), request.user)[:20]
+    return render(
+        request,
+        "notify/channel_detail.html",
+        {
+            "channel": channel,
+            "target": services.mask_target(channel.kind, channel.target),
+            "deliveries": deliveries,
+            "can_manage": _may_manage(request.user, channel),
+        },
+    )
+
+
+def _form_page(request, form, call, *, title, cancel_url):
+    if request.method == "POST" and form.is_valid():
+        channel = _form_call(form, call)
+        if channel is not None:
+            url = reverse("notify:channel-detail", args=[channel.pk])
+            return _done(request, url, _("Saved “%(name)s”.") % {"name": channel})
+    return render(request, "notify/form.html", {"form": form, "title": title, "cancel_url": cancel_url})
+
+
+@page_view
+def channel_create(request):
+    access = scoping.access_of(request.user)
+    if not (access.is_group_admin or access.is_unit_admin):
+        raise PermissionDenied
+    form = ChannelForm(request.POST if request.method == "POST" else None, user=request.user)
+    return _form_page(
+        request,
+        form,
+        lambda: services.create(Channel, actor=request.user, **form.service_fields()),
+        title=_("New channel"),
+        cancel_url=reverse("notify:channel-list"),
+    )
+
+
+@page_view
+def channel_edit(request, pk):
+    channel = _channel(request, pk)
+    if not _may_manage(request.user, channel):
+        raise PermissionDenied
+    form = ChannelForm(
+        request.POST if request.method == "POST" else None, user=request.user, instance=channel
+    )
+
+    def call():
+        return services.update(
+            channel, actor=request.user, expected_version=form.expected_version, **form.service_fields()
+        )
+
+    return _form_page(
+        request,
+        form,
+        call,
+        title=_("Edit “%(name)s”") % {"name": channel},
+        cancel_url=reverse("notify:channel-detail", args=[channel.pk]),
+    )
+
+
+@page_view
+@require_POST
+def channel_delete(request, pk):
+    channel = _channel(request, pk)
+    services.delete(channel, actor=request.user)
+    return _done(request, reverse("notify:channel-list"), _("Deleted “%(name)s”.") % {"name": channel})
+
+
+@page_view
+@require_POST
+def channel_test(request, pk):
+    """The test button (htmx): sends now and shows only OK or why it failed."""
+    channel = _channel(request, pk)
+    ok, reason = services.test_channel(channel, actor=request.user)
+    return render(request, "notify/partials/test_result.html", {"ok": ok, "reason": reason})
+
+
+@page_view
+def delivery_list(request):
+    visible = scoping.visible(Delivery.objects.select_related("notice", "channel"), request.user)
+    filterset = DeliveryFilter(request.GET, queryset=visible)
+    rows = filterset.qs
+    q = request.GET.get("q", "").strip()
+    if q:
+        rows = rows.filter(Q(event_key__icontains=q) | Q(recipient__icontains=q))
+    page_obj, query = _paged(request, rows)
+    template = "notify/partials/delivery_table.html" if request.htmx else "notify/delivery_list.html"
+    return render(
+        request,
+        template,
+        {"page_obj": page_obj, "query": query, "q": q, "filters": filterset.form},
+    )
+
+
+@page_view
+def preferences(request):
+    preference = services.preference_of(request.user)
+    form = PreferenceForm(
+        request.POST if request.method == "POST" else None, user=request.user, preference=preference
+    )
+    if request.method == "POST" and form.is_valid():
+        saved = _form_call(form, lambda: services.set_preferences(request.user, **form.cleaned_data))
+        if saved is not None:
+            return _done(
+                request, reverse("notify:preferences"), _("Your notification preferences are saved.")
+            )
+    return render(request, "notify/preferences.html", {"form": form})
