@@ -238,9 +238,14 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # Every task has an explicit route; tests/core/test_tasks.py fails when one has none.
 CELERY_TASK_ROUTES = {
     "yunwei.core.tasks.record_worker_heartbeat": {"queue": "default"},
+    "yunwei.notify.tasks.deliver": {"queue": "default"},
+    "yunwei.notify.tasks.sweep_deliveries": {"queue": "default"},
+    "yunwei.incidents.tasks.reevaluate_grades": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "yunwei.core.tasks.record_worker_heartbeat", "schedule": 60.0},
+    "notify-sweep-deliveries": {"task": "yunwei.notify.tasks.sweep_deliveries", "schedule": 60.0},
+    "incident-grades": {"task": "yunwei.incidents.tasks.reevaluate_grades", "schedule": 60.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"

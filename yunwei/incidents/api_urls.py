@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
+
+from . import api
 
 app_name = "incidents"
-urlpatterns = []
+
+catalogue = SimpleRouter()
+catalogue.register("plans", api.PlanViewSet, basename="plan")
+catalogue.register("grading-rules", api.GradingRuleViewSet, basename="gradingrule")
+catalogue.register("sla-targets", api.SlaTargetViewSet, basename="slatarget")
+catalogue.register("drills", api.DrillViewSet, basename="drill")
+# The incidents themselves sit at the root: /api/incidents/{id}/transition/.
+incidents = SimpleRouter()
+incidents.register("", api.IncidentViewSet, basename="incident")
+urlpatterns = [*catalogue.urls, *incidents.urls]

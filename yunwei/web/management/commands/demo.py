@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from yunwei.cmdb import demo as cmdb_demo
+from yunwei.incidents import demo as incidents_demo
 from yunwei.org import demo as org_demo
 from yunwei.org.models import Unit
 
@@ -15,4 +16,5 @@ class Command(BaseCommand):
         with transaction.atomic():
             org_demo.load(self.stdout)
             cmdb_demo.load(self.stdout)
+            incidents_demo.load(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))

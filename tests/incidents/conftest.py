@@ -1,0 +1,79 @@
+"""Incident fixtures: an application of unit A with a maintenance contract, plans, a leader and a clerk."""
+
+import pytest
+from django.utils import translation
+
+from yunwei.cmdb import services as cmdb
+from yunwei.cmdb.models import Item, ItemType
+from yunwei.incidents import services
+from yunwei.incidents.models import EmergencyPlan
+from yunwei.org.choices import Role
+
+from ..conftest import make_user
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Service messages are asserted in the source language; pages and API answer in the reader's."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def app_a(org_records_a, group_admin):
+    return cmdb.create(
+        Item,
+        actor=group_admin,
+        unit=org_records_a["unit"],
+        type=ItemType.objects.get(code="application"),
+        code="OA",
+        name="甲协同办公应用",
+        contract=org_records_a["contract"],
+    )
+
+
+@pytest.fixture
+def leader_a(unit_a):
+    return make_user("a-leader", unit_a, Role.LEADER)
+
+
+@pytest.fixture
+def plans(group_admin):
+    def plan(code, grade, suspend):
+        return services.create(
+            EmergencyPlan,
+            actor=group_admin,
+            code=code,
+            title=f"应用故障 {grade} 级预案",
+            grade=grade,
+            cause_category="application",
+            suspend_service=suspend,
+            steps=[{"text": "切换备用服务器", "role": "tech_staff", "minutes": 10}, {"text": "检查日志"}],
+            verification=["登录测试", "流程测试"],
+        )
+
+    return {"III": plan("app-iii", "III", False), "II": plan("app-ii", "II", True)}
+
+
+@pytest.fixture
+def incident(unit_a, unit_user_a, app_a):
+    return services.report(
+        actor=unit_user_a,
+        unit=unit_a,
+        title="OA 无法登录",
+        impact_scope="one_department",
+        affected_items=[app_a],
+    )
+
+
+def walk(incident, actor, to: str, **fields):
+    return services.transition(incident, to=to, actor=actor, **fields)
+
+
+def to_repairing(incident, actor):
+    """reported → repairing with the plan of grade Ⅲ activated."""
+    incident = walk(incident, actor, "acknowledged")
+    incident = walk(incident, actor, "diagnosing")
+    incident = services.update_details(incident, actor=actor, cause_category="application")
+    incident = services.activate_plan(incident, actor=actor)
+    return walk(incident, actor, "repairing")

@@ -1,0 +1,108 @@
+"""Random action sequences on one incident keep the flow's invariants: the timeline is complete and in
+order, the state is always one the table allows, and no notice goes out twice."""
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+
+from yunwei.core.errors import DomainError
+from yunwei.incidents import services
+from yunwei.incidents.choices import State
+from yunwei.notify.models import Delivery
+
+pytestmark = pytest.mark.django_db
+
+
+def test_random_walks_keep_the_invariants(unit_a, unit_admin_a, app_a, plans, leader_a, unit_user_a):
+    class Flow(RuleBasedStateMachine):
+        @initialize(scope=st.sampled_from(["one_user", "one_unit", "several_units"]))
+        def report(self, scope):
+            self.incident = services.report(
+                actor=unit_user_a, unit=unit_a, title="随机", impact_scope=scope, affected_items=[app_a]
+            )
+
+        def _try(self, call):
+            before = self.incident.state
+            try:
+                call()
+            except DomainError:
+                self.incident.refresh_from_db()
+                assert self.incident.state == before  # a refusal leaves nothing behind
+            else:
+                self.incident.refresh_from_db()
+
+        @rule(to=st.sampled_from(State.values), cause=st.sampled_from(["", "application", "network"]))
+        def transition(self, to, cause):
+            fields = {"cause_category": cause} if cause and to == State.REPAIRING else {}
+            if to == State.CLOSED:
+                fields = {"resolution_summary": "ok", "fixed_for_good": True}
+            self._try(
+                lambda: services.transition(self.incident, to=to, actor=unit_admin_a, comment="x", **fields)
+            )
+
+        @rule()
+        def set_cause(self):
+            self._try(
+                lambda: services.update_details(
+                    self.incident, actor=unit_admin_a, cause_category="application"
+                )
+            )
+
+        @rule()
+        def activate(self):
+            self._try(lambda: services.activate_plan(self.incident, actor=unit_admin_a))
+
+        @rule(kind=st.sampled_from(["leader_report", "suspension"]))
+        def notice(self, kind):
+            self._try(lambda: services.send_notice(self.incident, kind, actor=unit_admin_a))
+
+        @rule(passed=st.booleans())
+        def tick_all(self, passed):
+            for item in self.incident.checklist.filter(done_at__isnull=True):
+                self._try(
+                    lambda item=item: services.tick(
+                        item, actor=unit_admin_a, passed=passed or item.kind == "step"
+                    )
+                )
+
+        @rule()
+        def raise_grade(self):
+            self._try(lambda: services.set_grade(self.incident, grade="II", reason="r", actor=unit_admin_a))
+
+        @invariant()
+        def timeline_is_complete_and_ordered(self):
+            if not hasattr(self, "incident"):
+                return
+            events = list(self.incident.events.order_by("id"))
+            assert [e.at for e in events] == sorted(e.at for e in events)
+            changes = [e for e in events if e.to_state]
+            assert changes[0].kind == "reported"
+            for previous, current in zip(changes, changes[1:], strict=False):
+                assert current.from_state == previous.to_state
+                assert current.to_state in services.ALLOWED_TRANSITIONS[previous.to_state]
+            assert changes[-1].to_state == self.incident.state
+
+        @invariant()
+        def no_notice_twice(self):
+            if not hasattr(self, "incident"):
+                return
+            keys = list(self.incident.notices.values_list("event_key", flat=True))
+            assert len(keys) == len(set(keys))
+            assert self.incident.notices.filter(kind="recovery").count() <= 1
+            pairs = list(
+                Delivery.objects.filter(event_key__startswith=f"incident:{self.incident.pk}:").values_list(
+                    "event_key", "recipient_kind", "recipient"
+                )
+            )
+            assert len(pairs) == len(set(pairs))
+
+    run_state_machine_as_test(
+        Flow,
+        settings=settings(
+            max_examples=15,
+            stateful_step_count=30,
+            deadline=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        ),
+    )

@@ -1,0 +1,205 @@
+import pytest
+
+from yunwei.audit.models import AuditEvent
+from yunwei.core.errors import DomainError, PermissionDenied, StaleEdit, TransitionNotAllowed
+from yunwei.incidents import services
+from yunwei.incidents.models import EmergencyPlan, IncidentEvent
+from yunwei.notify.models import Delivery
+
+from .conftest import to_repairing, walk
+
+pytestmark = pytest.mark.django_db
+
+
+def _reason(excinfo) -> str:
+    return str(excinfo.value.message)
+
+
+def test_a_user_reports_a_fault_of_their_unit_graded_by_the_matrix(incident, unit_user_a):
+    assert incident.state == "reported"
+    assert incident.grade == "III"
+    assert incident.reporter == unit_user_a
+    assert incident.acknowledge_due_at is not None
+    event = incident.events.get()
+    assert (event.kind, event.to_state) == ("reported", "reported")
+    assert AuditEvent.objects.filter(object_type="incidents.incident", action="create").exists()
+
+
+def test_user_cannot_report_for_another_unit(unit_b, unit_user_a):
+    with pytest.raises(PermissionDenied):
+        services.report(actor=unit_user_a, unit=unit_b, title="x")
+
+
+def test_a_fault_of_several_units_is_grade_ii_and_reported_to_the_leader(unit_a, unit_admin_a, leader_a):
+    incident = services.report(
+        actor=unit_admin_a, unit=unit_a, title="全网中断", impact_scope="several_units"
+    )
+    assert incident.grade == "II"
+    notice = incident.notices.get()
+    assert notice.kind == "leader_report"
+    assert Delivery.objects.filter(event_key__startswith=f"incident:{incident.pk}:").exists()
+
+
+def test_plain_user_cannot_move_the_flow(incident, unit_user_a):
+    with pytest.raises(PermissionDenied):
+        walk(incident, unit_user_a, "acknowledged")
+
+
+def test_foreign_unit_admin_cannot_move_the_flow(incident, unit_admin_b):
+    with pytest.raises(PermissionDenied):
+        walk(incident, unit_admin_b, "acknowledged")
+
+
+def test_skipping_a_step_is_refused_with_the_reason(incident, unit_admin_a):
+    with pytest.raises(TransitionNotAllowed) as excinfo:
+        walk(incident, unit_admin_a, "repairing")
+    assert excinfo.value.status_code == 409
+    assert "cannot go from" in _reason(excinfo)
+
+
+def test_leaving_diagnosing_needs_a_preliminary_cause(incident, unit_admin_a):
+    incident = walk(walk(incident, unit_admin_a, "acknowledged"), unit_admin_a, "diagnosing")
+    with pytest.raises(TransitionNotAllowed) as excinfo:
+        walk(incident, unit_admin_a, "repairing")
+    assert excinfo.value.field == "cause_category"
+
+
+def test_the_plan_of_grade_and_cause_must_be_activated(incident, unit_admin_a, plans):
+    incident = walk(walk(incident, unit_admin_a, "acknowledged"), unit_admin_a, "diagnosing")
+    with pytest.raises(TransitionNotAllowed) as excinfo:
+        walk(incident, unit_admin_a, "repairing", cause_category="application")
+    assert excinfo.value.field == "plan"
+    incident.refresh_from_db()
+    assert incident.cause_category == ""  # nothing half-written
+    incident = services.update_details(incident, actor=unit_admin_a, cause_category="application")
+    incident = services.activate_plan(incident, actor=unit_admin_a)
+    assert incident.plan == plans["III"]
+    assert incident.checklist.filter(kind="step").count() == 2
+    assert incident.checklist.filter(kind="verification").count() == 2
+
+
+def test_grade_ii_needs_the_leader_report_and_suspension_notice(incident, unit_admin_a, plans, leader_a):
+    incident = walk(walk(incident, unit_admin_a, "acknowledged"), unit_admin_a, "diagnosing")
+    incident = services.set_grade(incident, grade="II", reason="领导要求", actor=unit_admin_a)
+    assert incident.notices.filter(kind="leader_report").count() == 1  # raising the grade reports it
+    incident = services.update_details(incident, actor=unit_admin_a, cause_category="application")
+    incident = services.activate_plan(incident, actor=unit_admin_a)
+    assert incident.plan == plans["II"]
+    with pytest.raises(TransitionNotAllowed) as excinfo:
+        walk(incident, unit_admin_a, "repairing")
+    assert "suspension" in _reason(excinfo)
+    services.send_notice(incident, "suspension", actor=unit_admin_a)
+    with pytest.raises(TransitionNotAllowed):
+        services.send_notice(incident, "suspension", actor=unit_admin_a)
+    incident = walk(incident, unit_admin_a, "repairing")
+    assert incident.state == "repairing"
+
+
+def test_manual_grade_change_needs_a_reason(incident, unit_admin_a):
+    with pytest.raises(DomainError) as excinfo:
+        services.set_grade(incident, grade="II", reason=" ", actor=unit_admin_a)
+    assert excinfo.value.field == "reason"
+
+
+def test_verifying_needs_every_step_and_restoring_the_checklist(incident, unit_admin_a, plans):
+    incident = to_repairing(incident, unit_admin_a)
+    with pytest.raises(TransitionNotAllowed) as excinfo:
+        walk(incident, unit_admin_a, "verifying")
+    assert excinfo.value.field == "checklist"
+    for item in incident.checklist.filter(kind="step"):
+        services.tick(item, actor=unit_admin_a)
+    incident = walk(incident, unit_admin_a, "verifying")
+    first, second = incident.checklist.filter(kind="verification")
+    services.tick(first, actor=unit_admin_a)
+    services.tick(second, actor=unit_admin_a, passed=False, note="流程报错")
+    with pytest.raises(TransitionNotAllowed):
+        walk(incident, unit_admin_a, "restored")
+    with pytest.raises(TransitionNotAllowed) as excinfo:
+        walk(incident, unit_admin_a, "repairing")
+    assert excinfo.value.field == "comment"
+    incident = walk(incident, unit_admin_a, "repairing", comment="流程测试失败")
+    assert not incident.checklist.filter(kind="verification", passed__isnull=False).exists()
+    incident = walk(incident, unit_admin_a, "verifying")
+    for item in incident.checklist.filter(kind="verification"):
+        services.tick(item, actor=unit_admin_a)
+    incident = walk(incident, unit_admin_a, "restored")
+    assert incident.restored_at is not None
+    assert incident.notices.filter(kind="recovery").exists()
+
+
+def test_closing_needs_a_summary_and_a_problem_when_not_fixed_for_good(incident, unit_admin_a, plans):
+    incident = to_repairing(incident, unit_admin_a)
+    for item in incident.checklist.filter(kind="step"):
+        services.tick(item, actor=unit_admin_a)
+    incident = walk(incident, unit_admin_a, "verifying")
+    for item in incident.checklist.filter(kind="verification"):
+        services.tick(item, actor=unit_admin_a)
+    incident = walk(incident, unit_admin_a, "restored")
+    with pytest.raises(TransitionNotAllowed) as excinfo:
+        walk(incident, unit_admin_a, "closed")
+    assert excinfo.value.field == "resolution_summary"
+    with pytest.raises(TransitionNotAllowed) as excinfo:
+        walk(incident, unit_admin_a, "closed", resolution_summary="重启服务", fixed_for_good=False)
+    assert excinfo.value.field == "problem_ref"
+    incident = walk(
+        incident,
+        unit_admin_a,
+        "closed",
+        resolution_summary="重启服务",
+        fixed_for_good=False,
+        problem_ref="PRB-1",
+    )
+    assert incident.state == "closed"
+    with pytest.raises(TransitionNotAllowed):
+        services.update_details(incident, actor=unit_admin_a, title="改")
+    states = [e.to_state for e in incident.events.filter(kind="transition")]
+    assert states == ["acknowledged", "diagnosing", "repairing", "verifying", "restored", "closed"]
+    assert AuditEvent.objects.filter(action="transition", object_id=str(incident.pk)).count() == 6
+    timers = services.timers(incident)
+    assert timers.to_acknowledge is not None and timers.to_restore is not None
+    assert set(timers.per_state) >= {"reported", "acknowledged", "repairing", "closed"}
+
+
+def test_stale_version_is_refused(incident, unit_admin_a):
+    with pytest.raises(StaleEdit):
+        services.transition(
+            incident, to="acknowledged", actor=unit_admin_a, expected_version=incident.version + 1
+        )
+
+
+def test_vendor_engineer_comes_from_the_items_contract(incident, unit_admin_a, org_records_a):
+    incident = walk(walk(incident, unit_admin_a, "acknowledged"), unit_admin_a, "diagnosing")
+    escalation = services.escalate(incident, actor=unit_admin_a, mode="on_site")
+    assert escalation.engineer == org_records_a["engineer"]
+    assert escalation.contract == org_records_a["contract"]
+    services.record_arrival(escalation, actor=unit_admin_a)
+    with pytest.raises(TransitionNotAllowed):
+        services.record_arrival(escalation, actor=unit_admin_a)
+    assert incident.events.filter(kind__in=["escalation", "arrival"]).count() == 2
+
+
+def test_timeline_is_append_only(incident):
+    event = incident.events.get()
+    with pytest.raises(Exception, match="cannot"):
+        event.save()
+    with pytest.raises(Exception, match="cannot"):
+        IncidentEvent.objects.filter(pk=event.pk).delete()
+
+
+def test_editing_a_plan_makes_a_new_version_and_keeps_the_snapshot(
+    incident, unit_admin_a, plans, group_admin
+):
+    incident = walk(walk(incident, unit_admin_a, "acknowledged"), unit_admin_a, "diagnosing")
+    incident = services.update_details(incident, actor=unit_admin_a, cause_category="application")
+    incident = services.activate_plan(incident, actor=unit_admin_a)
+    plan = services.update(plans["III"], actor=group_admin, steps=[{"text": "新步骤"}])
+    assert plan.revision == 2
+    incident.refresh_from_db()
+    assert incident.plan_snapshot["revision"] == 1
+
+
+def test_only_group_admins_edit_plans(unit_admin_a):
+    with pytest.raises(PermissionDenied):
+        services.create(
+            EmergencyPlan, actor=unit_admin_a, code="x", title="x", grade="II", cause_category="power"
+        )

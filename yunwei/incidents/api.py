@@ -1,0 +1,468 @@
+"""REST API of fault handling: thin views over scoped querysets and incidents.services (Art. 12–13)."""
+
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, mixins, serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from yunwei.cmdb.models import Item
+from yunwei.core import scoping
+from yunwei.core.api import RecordViewSet, ScopedPrimaryKeyRelatedField, ScopedViewSet, VersionField
+from yunwei.notify.models import Delivery
+from yunwei.org.api import WritableUnitField
+from yunwei.org.models import Person, Team, Unit, VendorEngineer
+
+from . import services
+from .choices import Cause, EscalationMode, Grade, NoticeKind, State
+from .filters import DrillFilter, IncidentFilter
+from .models import (
+    ChecklistItem,
+    Drill,
+    EmergencyPlan,
+    GradingRule,
+    Incident,
+    IncidentEvent,
+    Notice,
+    SlaTarget,
+    VendorEscalation,
+)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = IncidentEvent
+        fields = ["id", "at", "actor", "actor_name", "kind", "from_state", "to_state", "comment", "data"]
+
+
+class ChecklistItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ChecklistItem
+        fields = [
+            "id",
+            "kind",
+            "position",
+            "text",
+            "role",
+            "expected_minutes",
+            "done_by",
+            "done_at",
+            "passed",
+            "note",
+        ]
+
+
+class NoticeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notice
+        fields = ["id", "kind", "event_key", "subject", "body", "sent_by", "sent_at"]
+
+
+class EscalationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = VendorEscalation
+        fields = ["id", "contract", "engineer", "mode", "contacted_at", "arrived_at", "note"]
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Delivery
+        fields = ["id", "event_key", "recipient_kind", "state", "attempts", "last_error", "sent_at"]
+
+
+class TimersSerializer(serializers.Serializer):
+    to_acknowledge = serializers.DurationField(allow_null=True)
+    to_restore = serializers.DurationField(allow_null=True)
+    total = serializers.DurationField()
+    per_state = serializers.DictField(child=serializers.DurationField())
+    acknowledge_breached = serializers.BooleanField()
+    restore_breached = serializers.BooleanField()
+
+
+class ReportUnitField(serializers.PrimaryKeyRelatedField):
+    """The unit a fault is reported for: the reporter's own, or one they manage."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        user = request.user if request else None
+        access = scoping.access_of(user)
+        units = Unit.objects.all()
+        if access.is_group_admin:
+            return units
+        return units.filter(Q(pk=access.unit_id) | Q(pk__in=access.admin_unit_ids))
+
+
+class ReporterVisibleItemField(serializers.PrimaryKeyRelatedField):
+    """Affected items: any item of a unit the reporter belongs to or manages (a user picks the application
+    from a list, though the inventory itself is staff-only)."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        access = scoping.access_of(request.user if request else None)
+        items = Item.objects.all()
+        if access.is_group_admin:
+            return items
+        return items.filter(Q(unit_id=access.unit_id) | Q(unit_id__in=access.admin_unit_ids))
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    unit = ReportUnitField()
+    code = serializers.CharField(read_only=True)
+    affected_items = ReporterVisibleItemField(many=True, required=False)
+    assignee = ScopedPrimaryKeyRelatedField(queryset=Person.objects.all(), required=False, allow_null=True)
+    team = ScopedPrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
+    started_at = serializers.DateTimeField(required=False)
+    version = VersionField()
+    allowed_transitions = serializers.SerializerMethodField()
+    timers = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id",
+            "code",
+            "unit",
+            "title",
+            "description",
+            "affected_items",
+            "impact_scope",
+            "started_at",
+            "reported_at",
+            "cause_category",
+            "cause_detail",
+            "grade",
+            "grade_reason",
+            "assignee",
+            "team",
+            "state",
+            "reporter",
+            "plan",
+            "resolution_summary",
+            "fixed_for_good",
+            "problem_ref",
+            "acknowledged_at",
+            "restored_at",
+            "closed_at",
+            "acknowledge_due_at",
+            "restore_due_at",
+            "allowed_transitions",
+            "timers",
+            "version",
+        ]
+        read_only_fields = [
+            "reported_at",
+            "grade",
+            "grade_reason",
+            "state",
+            "reporter",
+            "plan",
+            "resolution_summary",
+            "fixed_for_good",
+            "problem_ref",
+            "acknowledged_at",
+            "restored_at",
+            "closed_at",
+            "acknowledge_due_at",
+            "restore_due_at",
+        ]
+
+    def get_allowed_transitions(self, incident) -> list[str]:
+        request = self.context.get("request")
+        return services.allowed_targets(incident, request.user if request else None)
+
+    def get_timers(self, incident) -> dict:
+        return TimersSerializer(services.timers(incident)).data
+
+
+class IncidentDetailSerializer(IncidentSerializer):
+    events = EventSerializer(many=True, read_only=True)
+    checklist = ChecklistItemSerializer(many=True, read_only=True)
+    notices = NoticeSerializer(many=True, read_only=True)
+    escalations = EscalationSerializer(many=True, read_only=True)
+    deliveries = serializers.SerializerMethodField()
+
+    class Meta(IncidentSerializer.Meta):
+        fields = [
+            *IncidentSerializer.Meta.fields,
+            "events",
+            "checklist",
+            "notices",
+            "escalations",
+            "deliveries",
+        ]
+
+    def get_deliveries(self, incident) -> list[dict]:
+        rows = Delivery.objects.filter(
+            unit_id=incident.unit_id, event_key__startswith=f"incident:{incident.pk}:"
+        )
+        return DeliverySerializer(rows.order_by("pk"), many=True).data
+
+
+class TransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=State.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    version = VersionField()
+    assignee = ScopedPrimaryKeyRelatedField(queryset=Person.objects.all(), required=False, allow_null=True)
+    team = ScopedPrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
+    cause_category = serializers.ChoiceField(choices=Cause.choices, required=False)
+    cause_detail = serializers.CharField(required=False, allow_blank=True)
+    resolution_summary = serializers.CharField(required=False, allow_blank=True)
+    fixed_for_good = serializers.BooleanField(required=False, allow_null=True)
+    problem_ref = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class TickSerializer(serializers.Serializer):
+    item = serializers.IntegerField()
+    passed = serializers.BooleanField(default=True)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class GradeSerializer(serializers.Serializer):
+    grade = serializers.ChoiceField(choices=Grade.choices)
+    reason = serializers.CharField(max_length=300)
+
+
+class NoticeRequestSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=[
+            (NoticeKind.SUSPENSION.value, NoticeKind.SUSPENSION.label),
+            (NoticeKind.LEADER_REPORT.value, NoticeKind.LEADER_REPORT.label),
+        ]
+    )
+
+
+class PlanRequestSerializer(serializers.Serializer):
+    cause_category = serializers.ChoiceField(choices=Cause.choices, required=False)
+    plan = serializers.PrimaryKeyRelatedField(
+        queryset=EmergencyPlan.objects.filter(is_active=True), required=False, allow_null=True
+    )
+
+
+class EscalateSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(choices=EscalationMode.choices)
+    engineer = ScopedPrimaryKeyRelatedField(
+        queryset=VendorEngineer.objects.all(), required=False, allow_null=True
+    )
+    contacted_at = serializers.DateTimeField(required=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class ArrivalSerializer(serializers.Serializer):
+    escalation = serializers.IntegerField()
+    arrived_at = serializers.DateTimeField(required=False)
+
+
+class IncidentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    ScopedViewSet,
+):
+    """Incidents: anyone reports one for their unit; the unit's staff edit it and move it along the flow.
+    Incidents are never deleted."""
+
+    queryset = Incident.objects.select_related("unit").prefetch_related("affected_items")
+    filterset_class = IncidentFilter
+    search_fields = ["title", "description"]
+    ordering_fields = ["id", "reported_at", "started_at", "grade", "state"]
+    lookup_value_regex = r"[0-9]+"
+
+    def get_serializer_class(self):
+        return IncidentDetailSerializer if self.action == "retrieve" else IncidentSerializer
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        serializer.instance = services.report(actor=self.request.user, **data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        version = data.pop("version", None)
+        data.pop("unit", None)
+        serializer.instance = services.update_details(
+            serializer.instance, actor=self.request.user, expected_version=version, **data
+        )
+
+    def destroy(self, request, *args, **kwargs):
+        self.get_object()
+        raise exceptions.MethodNotAllowed("DELETE")
+
+    def _done(self, incident):
+        incident = self.get_queryset().get(pk=incident.pk)
+        return Response(IncidentDetailSerializer(incident, context=self.get_serializer_context()).data)
+
+    def _input(self, serializer_class):
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    @extend_schema(request=TransitionSerializer, responses=IncidentDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        """Move the incident along the flow; 409 with the reason when the flow forbids the step."""
+        incident = self.get_object()
+        data = self._input(TransitionSerializer)
+        to, comment, version = data.pop("to"), data.pop("comment", ""), data.pop("version", None)
+        incident = services.transition(
+            incident, to=to, actor=request.user, comment=comment, expected_version=version, **data
+        )
+        return self._done(incident)
+
+    @extend_schema(request=TickSerializer, responses=IncidentDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def tick(self, request, pk=None):
+        incident = self.get_object()
+        data = self._input(TickSerializer)
+        item = incident.checklist.filter(pk=data["item"]).first()
+        if item is None:
+            raise exceptions.ValidationError({"item": ["No such checklist item on this incident."]})
+        services.tick(item, actor=request.user, passed=data["passed"], note=data["note"])
+        return self._done(incident)
+
+    @extend_schema(request=GradeSerializer, responses=IncidentDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def grade(self, request, pk=None):
+        incident = self.get_object()
+        data = self._input(GradeSerializer)
+        return self._done(services.set_grade(incident, actor=request.user, **data))
+
+    @extend_schema(request=NoticeRequestSerializer, responses=IncidentDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def notice(self, request, pk=None):
+        incident = self.get_object()
+        services.send_notice(incident, self._input(NoticeRequestSerializer)["kind"], actor=request.user)
+        return self._done(incident)
+
+    @extend_schema(request=PlanRequestSerializer, responses=IncidentDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="activate-plan")
+    def activate_plan(self, request, pk=None):
+        incident = self.get_object()
+        data = self._input(PlanRequestSerializer)
+        incident = services.activate_plan(
+            incident, actor=request.user, plan=data.get("plan"), cause_category=data.get("cause_category", "")
+        )
+        return self._done(incident)
+
+    @extend_schema(request=EscalateSerializer, responses=IncidentDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def escalate(self, request, pk=None):
+        incident = self.get_object()
+        services.escalate(incident, actor=request.user, **self._input(EscalateSerializer))
+        return self._done(incident)
+
+    @extend_schema(request=ArrivalSerializer, responses=IncidentDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def arrival(self, request, pk=None):
+        incident = self.get_object()
+        data = self._input(ArrivalSerializer)
+        escalation = incident.escalations.filter(pk=data["escalation"]).first()
+        if escalation is None:
+            raise exceptions.ValidationError({"escalation": ["No such escalation on this incident."]})
+        services.record_arrival(escalation, actor=request.user, arrived_at=data.get("arrived_at"))
+        return self._done(incident)
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    steps = serializers.JSONField(required=False, help_text="List of {text, role, minutes}")
+    notice_templates = serializers.JSONField(required=False)
+    verification = serializers.JSONField(required=False, help_text="List of texts")
+    version = VersionField()
+
+    class Meta:
+        model = EmergencyPlan
+        validators = []
+        fields = [
+            "id",
+            "code",
+            "title",
+            "grade",
+            "cause_category",
+            "revision",
+            "is_active",
+            "suspend_service",
+            "steps",
+            "notice_templates",
+            "verification",
+            "description",
+            "version",
+        ]
+        read_only_fields = ["revision"]
+
+
+class CatalogueViewSet(RecordViewSet):
+    """The group's plans, matrix and SLA targets: every account reads them; group admins change them."""
+
+    service = services
+
+    def get_queryset(self):
+        return self.queryset.all()
+
+
+class PlanViewSet(CatalogueViewSet):
+    queryset = EmergencyPlan.objects.all()
+    serializer_class = PlanSerializer
+    filterset_fields = ["grade", "cause_category", "is_active"]
+    search_fields = ["code", "title"]
+
+
+class GradingRuleSerializer(serializers.ModelSerializer):
+    version = VersionField()
+
+    class Meta:
+        model = GradingRule
+        validators = []
+        fields = ["id", "impact_scope", "min_duration_minutes", "grade", "version"]
+
+
+class GradingRuleViewSet(CatalogueViewSet):
+    queryset = GradingRule.objects.all()
+    serializer_class = GradingRuleSerializer
+
+
+class SlaTargetSerializer(serializers.ModelSerializer):
+    version = VersionField()
+
+    class Meta:
+        model = SlaTarget
+        validators = []
+        fields = ["id", "grade", "acknowledge_minutes", "restore_minutes", "version"]
+
+
+class SlaTargetViewSet(CatalogueViewSet):
+    queryset = SlaTarget.objects.all()
+    serializer_class = SlaTargetSerializer
+
+
+class DrillSerializer(serializers.ModelSerializer):
+    unit = WritableUnitField()
+    code = serializers.CharField(read_only=True)
+    plan = serializers.PrimaryKeyRelatedField(queryset=EmergencyPlan.objects.all())
+    participants = ScopedPrimaryKeyRelatedField(queryset=Person.objects.all(), many=True, required=False)
+    step_timings = serializers.JSONField(required=False, help_text="List of {step, minutes}")
+    version = VersionField()
+
+    class Meta:
+        model = Drill
+        fields = [
+            "id",
+            "code",
+            "unit",
+            "plan",
+            "scheduled_for",
+            "participants",
+            "step_timings",
+            "findings",
+            "state",
+            "version",
+        ]
+
+
+class DrillViewSet(RecordViewSet):
+    queryset = Drill.objects.select_related("plan").prefetch_related("participants")
+    serializer_class = DrillSerializer
+    service = services
+    filterset_class = DrillFilter
+    search_fields = ["findings", "plan__title"]
+    ordering_fields = ["id", "scheduled_for"]

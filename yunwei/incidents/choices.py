@@ -1,0 +1,109 @@
+"""Choice sets of fault handling (Art. 12–13): stable English codes, translated labels, badge colours."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ImpactScope(models.TextChoices):
+    ONE_USER = "one_user", _("One user")
+    ONE_DEPARTMENT = "one_department", _("One department")
+    ONE_UNIT = "one_unit", _("One unit")
+    SEVERAL_UNITS = "several_units", _("Several units")
+    WHOLE_GROUP = "whole_group", _("Whole group")
+
+
+class Cause(models.TextChoices):
+    """The cause categories named by Art. 13."""
+
+    POWER = "power", _("Power")
+    SERVER = "server", _("Server")
+    STORAGE = "storage", _("Storage")
+    NETWORK = "network", _("Network")
+    APPLICATION = "application", _("Application software")
+    OTHER = "other", _("Other")
+
+
+class Grade(models.TextChoices):
+    """Fault grades of Art. 12; Ⅰ is the most severe. Shipped with Ⅱ and Ⅲ; a group may add Ⅰ."""
+
+    I = "I", _("Grade Ⅰ")  # noqa: E741
+    II = "II", _("Grade Ⅱ")
+    III = "III", _("Grade Ⅲ")
+
+    @property
+    def badge(self) -> str:
+        return {"I": "danger", "II": "warning", "III": "info"}[self.value]
+
+    @property
+    def rank(self) -> int:
+        """Smaller is more severe."""
+        return {"I": 1, "II": 2, "III": 3}[self.value]
+
+
+class State(models.TextChoices):
+    REPORTED = "reported", _("Reported")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    DIAGNOSING = "diagnosing", _("Diagnosing")
+    REPAIRING = "repairing", _("Repairing")
+    VERIFYING = "verifying", _("Verifying")
+    RESTORED = "restored", _("Restored")
+    CLOSED = "closed", _("Closed")
+
+    @property
+    def badge(self) -> str:
+        return {
+            "reported": "danger",
+            "acknowledged": "warning",
+            "diagnosing": "warning",
+            "repairing": "primary",
+            "verifying": "info",
+            "restored": "success",
+            "closed": "secondary",
+        }[self.value]
+
+
+OPEN_STATES = (
+    State.REPORTED,
+    State.ACKNOWLEDGED,
+    State.DIAGNOSING,
+    State.REPAIRING,
+    State.VERIFYING,
+)
+
+
+class EventKind(models.TextChoices):
+    REPORTED = "reported", _("Reported")
+    TRANSITION = "transition", _("State change")
+    GRADE = "grade", _("Grade changed")
+    PLAN = "plan", _("Emergency plan activated")
+    TICK = "tick", _("Checklist item ticked")
+    NOTICE = "notice", _("Notice sent")
+    ESCALATION = "escalation", _("Vendor called")
+    ARRIVAL = "arrival", _("Vendor engineer arrived")
+    EDIT = "edit", _("Details edited")
+
+
+class NoticeKind(models.TextChoices):
+    SUSPENSION = "suspension", _("Suspension notice")
+    RECOVERY = "recovery", _("Recovery notice")
+    LEADER_REPORT = "leader_report", _("Leader report")
+
+
+class ChecklistKind(models.TextChoices):
+    STEP = "step", _("Plan step")
+    VERIFICATION = "verification", _("Verification")
+
+
+class EscalationMode(models.TextChoices):
+    REMOTE = "remote", _("Remote assistance")
+    ON_SITE = "on_site", _("On site")
+
+
+class DrillState(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+    @property
+    def badge(self) -> str:
+        return {"scheduled": "info", "done": "success", "cancelled": "secondary"}[self.value]

@@ -1,0 +1,50 @@
+import django_filters
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from yunwei.org.models import Team, Unit
+
+from .choices import Cause, Grade, State
+from .models import Drill, Incident
+
+
+def breached_q(now) -> Q:
+    """SLA missed or already late: acknowledged or restored after its deadline, or still not by now."""
+    return (
+        Q(acknowledged_at__isnull=True, acknowledge_due_at__lt=now)
+        | Q(acknowledged_at__gt=F("acknowledge_due_at"))
+        | Q(restored_at__isnull=True, restore_due_at__lt=now)
+        | Q(restored_at__gt=F("restore_due_at"))
+    )
+
+
+class IncidentFilter(django_filters.FilterSet):
+    """The incident list's filters, shared by the page and the API."""
+
+    state = django_filters.ChoiceFilter(label=_("State"), choices=State.choices)
+    grade = django_filters.ChoiceFilter(label=_("Grade"), choices=Grade.choices)
+    unit = django_filters.ModelChoiceFilter(label=_("Unit"), queryset=Unit.objects.all())
+    cause = django_filters.ChoiceFilter(label=_("Cause"), field_name="cause_category", choices=Cause.choices)
+    team = django_filters.ModelChoiceFilter(label=_("Team"), queryset=Team.objects.all())
+    reported_after = django_filters.DateFilter(
+        label=_("Reported from"), field_name="reported_at", lookup_expr="date__gte"
+    )
+    reported_before = django_filters.DateFilter(
+        label=_("Reported until"), field_name="reported_at", lookup_expr="date__lte"
+    )
+    breached = django_filters.BooleanFilter(label=_("SLA breached"), method="filter_breached")
+
+    class Meta:
+        model = Incident
+        fields = ["state", "grade", "unit", "cause", "team", "reported_after", "reported_before", "breached"]
+
+    def filter_breached(self, queryset, name, value):
+        condition = breached_q(timezone.now())
+        return queryset.filter(condition) if value else queryset.exclude(condition)
+
+
+class DrillFilter(django_filters.FilterSet):
+    class Meta:
+        model = Drill
+        fields = ["unit", "plan", "state"]

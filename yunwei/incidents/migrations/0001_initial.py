@@ -1,0 +1,228 @@
+import django.db.models.deletion
+from django.conf import settings
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    initial = True
+
+    dependencies = [
+        ('cmdb', '0003_impact_walk_index'),
+        ('org', '0001_initial'),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name='EmergencyPlan',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
+                ('title', models.CharField(max_length=200, verbose_name='title')),
+                ('grade', models.CharField(choices=[('I', 'Grade Ⅰ'), ('II', 'Grade Ⅱ'), ('III', 'Grade Ⅲ')], max_length=3, verbose_name='grade')),
+                ('cause_category', models.CharField(choices=[('power', 'Power'), ('server', 'Server'), ('storage', 'Storage'), ('network', 'Network'), ('application', 'Application software'), ('other', 'Other')], max_length=20, verbose_name='cause')),
+                ('revision', models.PositiveIntegerField(default=1, verbose_name='plan version')),
+                ('is_active', models.BooleanField(default=True, verbose_name='in force')),
+                ('suspend_service', models.BooleanField(default=False, verbose_name='service must be suspended')),
+                ('steps', models.JSONField(blank=True, default=list, verbose_name='steps')),
+                ('notice_templates', models.JSONField(blank=True, default=dict, verbose_name='notice templates')),
+                ('verification', models.JSONField(blank=True, default=list, verbose_name='verification checklist')),
+                ('description', models.TextField(blank=True, verbose_name='description')),
+            ],
+            options={
+                'verbose_name': 'emergency plan',
+                'verbose_name_plural': 'emergency plans',
+                'ordering': ['grade', 'cause_category', 'code'],
+            },
+        ),
+        migrations.CreateModel(
+            name='SlaTarget',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ('grade', models.CharField(choices=[('I', 'Grade Ⅰ'), ('II', 'Grade Ⅱ'), ('III', 'Grade Ⅲ')], max_length=3, unique=True, verbose_name='grade')),
+                ('acknowledge_minutes', models.PositiveIntegerField(verbose_name='minutes to acknowledge')),
+                ('restore_minutes', models.PositiveIntegerField(verbose_name='minutes to restore')),
+            ],
+            options={
+                'verbose_name': 'SLA target',
+                'verbose_name_plural': 'SLA targets',
+                'ordering': ['grade'],
+            },
+        ),
+        migrations.CreateModel(
+            name='Drill',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ('scheduled_for', models.DateTimeField(verbose_name='scheduled for')),
+                ('step_timings', models.JSONField(blank=True, default=list, verbose_name='step timings')),
+                ('findings', models.TextField(blank=True, verbose_name='findings')),
+                ('state', models.CharField(choices=[('scheduled', 'Scheduled'), ('done', 'Done'), ('cancelled', 'Cancelled')], default='scheduled', max_length=10, verbose_name='state')),
+                ('participants', models.ManyToManyField(blank=True, related_name='drills', to='org.person', verbose_name='participants')),
+                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='drills', to='org.unit', verbose_name='unit')),
+                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='drills', to='incidents.emergencyplan', verbose_name='emergency plan')),
+            ],
+            options={
+                'verbose_name': 'drill',
+                'verbose_name_plural': 'drills',
+                'ordering': ['-scheduled_for', '-id'],
+            },
+        ),
+        migrations.CreateModel(
+            name='GradingRule',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ('impact_scope', models.CharField(choices=[('one_user', 'One user'), ('one_department', 'One department'), ('one_unit', 'One unit'), ('several_units', 'Several units'), ('whole_group', 'Whole group')], max_length=20, verbose_name='impact scope')),
+                ('min_duration_minutes', models.PositiveIntegerField(default=0, verbose_name='lasting at least (minutes)')),
+                ('grade', models.CharField(choices=[('I', 'Grade Ⅰ'), ('II', 'Grade Ⅱ'), ('III', 'Grade Ⅲ')], max_length=3, verbose_name='grade')),
+            ],
+            options={
+                'verbose_name': 'grading rule',
+                'verbose_name_plural': 'grading rules',
+                'ordering': ['impact_scope', 'min_duration_minutes'],
+                'constraints': [models.UniqueConstraint(fields=('impact_scope', 'min_duration_minutes'), name='grading_rule_unique_cell')],
+            },
+        ),
+        migrations.CreateModel(
+            name='Incident',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ('title', models.CharField(max_length=200, verbose_name='title')),
+                ('description', models.TextField(blank=True, verbose_name='description')),
+                ('impact_scope', models.CharField(choices=[('one_user', 'One user'), ('one_department', 'One department'), ('one_unit', 'One unit'), ('several_units', 'Several units'), ('whole_group', 'Whole group')], default='one_user', max_length=20, verbose_name='impact scope')),
+                ('started_at', models.DateTimeField(verbose_name='started at')),
+                ('reported_at', models.DateTimeField(verbose_name='reported at')),
+                ('cause_category', models.CharField(blank=True, choices=[('power', 'Power'), ('server', 'Server'), ('storage', 'Storage'), ('network', 'Network'), ('application', 'Application software'), ('other', 'Other')], max_length=20, verbose_name='cause')),
+                ('cause_detail', models.TextField(blank=True, verbose_name='cause detail')),
+                ('grade', models.CharField(choices=[('I', 'Grade Ⅰ'), ('II', 'Grade Ⅱ'), ('III', 'Grade Ⅲ')], max_length=3, verbose_name='grade')),
+                ('grade_reason', models.CharField(blank=True, max_length=300, verbose_name='reason for the grade')),
+                ('grade_manual', models.BooleanField(default=False, verbose_name='grade set by hand')),
+                ('state', models.CharField(choices=[('reported', 'Reported'), ('acknowledged', 'Acknowledged'), ('diagnosing', 'Diagnosing'), ('repairing', 'Repairing'), ('verifying', 'Verifying'), ('restored', 'Restored'), ('closed', 'Closed')], default='reported', max_length=20, verbose_name='state')),
+                ('plan_snapshot', models.JSONField(blank=True, default=dict, verbose_name='plan as activated')),
+                ('resolution_summary', models.TextField(blank=True, verbose_name='resolution summary')),
+                ('fixed_for_good', models.BooleanField(blank=True, null=True, verbose_name='fixed for good')),
+                ('problem_ref', models.CharField(blank=True, max_length=200, verbose_name='problem reference')),
+                ('acknowledged_at', models.DateTimeField(blank=True, null=True, verbose_name='acknowledged at')),
+                ('restored_at', models.DateTimeField(blank=True, null=True, verbose_name='restored at')),
+                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed at')),
+                ('acknowledge_due_at', models.DateTimeField(blank=True, null=True, verbose_name='acknowledge by')),
+                ('restore_due_at', models.DateTimeField(blank=True, null=True, verbose_name='restore by')),
+                ('affected_items', models.ManyToManyField(blank=True, related_name='incidents', to='cmdb.item', verbose_name='affected items')),
+                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='incidents', to='org.person', verbose_name='assignee')),
+                ('plan', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='incidents', to='incidents.emergencyplan', verbose_name='emergency plan')),
+                ('reporter', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reported_incidents', to=settings.AUTH_USER_MODEL, verbose_name='reporter')),
+                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='incidents', to='org.team', verbose_name='team')),
+                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='incidents', to='org.unit', verbose_name='unit')),
+            ],
+            options={
+                'verbose_name': 'incident',
+                'verbose_name_plural': 'incidents',
+                'ordering': ['-reported_at', '-id'],
+            },
+        ),
+        migrations.CreateModel(
+            name='ChecklistItem',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('step', 'Plan step'), ('verification', 'Verification')], max_length=20, verbose_name='kind')),
+                ('position', models.PositiveSmallIntegerField(verbose_name='position')),
+                ('text', models.CharField(max_length=500, verbose_name='text')),
+                ('role', models.CharField(blank=True, max_length=40, verbose_name='responsible role')),
+                ('expected_minutes', models.PositiveIntegerField(blank=True, null=True, verbose_name='expected minutes')),
+                ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='done at')),
+                ('passed', models.BooleanField(blank=True, null=True, verbose_name='passed')),
+                ('note', models.CharField(blank=True, max_length=500, verbose_name='note')),
+                ('done_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='done by')),
+                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='checklist', to='incidents.incident', verbose_name='incident')),
+            ],
+            options={
+                'verbose_name': 'checklist item',
+                'verbose_name_plural': 'checklist items',
+                'ordering': ['incident', 'kind', 'position'],
+            },
+        ),
+        migrations.CreateModel(
+            name='IncidentEvent',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('at', models.DateTimeField(db_index=True, verbose_name='at')),
+                ('actor_name', models.CharField(blank=True, max_length=150, verbose_name='by')),
+                ('kind', models.CharField(choices=[('reported', 'Reported'), ('transition', 'State change'), ('grade', 'Grade changed'), ('plan', 'Emergency plan activated'), ('tick', 'Checklist item ticked'), ('notice', 'Notice sent'), ('escalation', 'Vendor called'), ('arrival', 'Vendor engineer arrived'), ('edit', 'Details edited')], max_length=20, verbose_name='kind')),
+                ('from_state', models.CharField(blank=True, choices=[('reported', 'Reported'), ('acknowledged', 'Acknowledged'), ('diagnosing', 'Diagnosing'), ('repairing', 'Repairing'), ('verifying', 'Verifying'), ('restored', 'Restored'), ('closed', 'Closed')], max_length=20, verbose_name='from')),
+                ('to_state', models.CharField(blank=True, choices=[('reported', 'Reported'), ('acknowledged', 'Acknowledged'), ('diagnosing', 'Diagnosing'), ('repairing', 'Repairing'), ('verifying', 'Verifying'), ('restored', 'Restored'), ('closed', 'Closed')], max_length=20, verbose_name='to')),
+                ('comment', models.TextField(blank=True, verbose_name='comment')),
+                ('data', models.JSONField(blank=True, default=dict, verbose_name='data')),
+                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='by')),
+                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='incidents.incident', verbose_name='incident')),
+            ],
+            options={
+                'verbose_name': 'incident event',
+                'verbose_name_plural': 'incident events',
+                'ordering': ['at', 'id'],
+            },
+        ),
+        migrations.CreateModel(
+            name='Notice',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('suspension', 'Suspension notice'), ('recovery', 'Recovery notice'), ('leader_report', 'Leader report')], max_length=20, verbose_name='kind')),
+                ('event_key', models.CharField(max_length=120, unique=True, verbose_name='event key')),
+                ('subject', models.JSONField(default=dict, verbose_name='subject')),
+                ('body', models.JSONField(default=dict, verbose_name='body')),
+                ('sent_at', models.DateTimeField(verbose_name='sent at')),
+                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notices', to='incidents.incident', verbose_name='incident')),
+                ('sent_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='sent by')),
+            ],
+            options={
+                'verbose_name': 'notice',
+                'verbose_name_plural': 'notices',
+                'ordering': ['sent_at', 'id'],
+            },
+        ),
+        migrations.CreateModel(
+            name='VendorEscalation',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('mode', models.CharField(choices=[('remote', 'Remote assistance'), ('on_site', 'On site')], max_length=10, verbose_name='mode')),
+                ('contacted_at', models.DateTimeField(verbose_name='contacted at')),
+                ('arrived_at', models.DateTimeField(blank=True, null=True, verbose_name='arrived at')),
+                ('note', models.CharField(blank=True, max_length=500, verbose_name='note')),
+                ('contract', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='org.maintenancecontract', verbose_name='maintenance contract')),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='by')),
+                ('engineer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='escalations', to='org.vendorengineer', verbose_name='engineer')),
+                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='escalations', to='incidents.incident', verbose_name='incident')),
+            ],
+            options={
+                'verbose_name': 'vendor escalation',
+                'verbose_name_plural': 'vendor escalations',
+                'ordering': ['contacted_at', 'id'],
+            },
+        ),
+        migrations.AddIndex(
+            model_name='incident',
+            index=models.Index(fields=['unit', 'state', 'grade'], name='incident_unit_state_grade'),
+        ),
+        migrations.AddIndex(
+            model_name='incident',
+            index=models.Index(fields=['state', 'reported_at'], name='incident_state_reported'),
+        ),
+        migrations.AddIndex(
+            model_name='incident',
+            index=models.Index(fields=['reported_at'], name='incident_reported'),
+        ),
+    ]

@@ -1,0 +1,383 @@
+"""Fault handling (Art. 12–13): incidents and their timeline, the grading matrix, SLA targets, emergency
+plans with their checklists, notices, vendor escalation and drills.
+
+The grading rules, SLA targets and plans are the group's catalogue, shared by every unit (the group's
+《应急预案》); incidents and drills belong to a unit.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from yunwei.cmdb.models import Item
+from yunwei.core.models import VersionedModel
+from yunwei.org.models import MaintenanceContract, Person, Team, Unit, VendorEngineer
+
+from .choices import (
+    Cause,
+    ChecklistKind,
+    DrillState,
+    EscalationMode,
+    EventKind,
+    Grade,
+    ImpactScope,
+    NoticeKind,
+    State,
+)
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class GradingRule(VersionedModel):
+    """One cell of the grading matrix of Art. 12: a fault of this scope lasting at least this long has
+    this grade. The most severe matching rule wins."""
+
+    impact_scope = models.CharField(_("impact scope"), max_length=20, choices=ImpactScope.choices)
+    min_duration_minutes = models.PositiveIntegerField(_("lasting at least (minutes)"), default=0)
+    grade = models.CharField(_("grade"), max_length=3, choices=Grade.choices)
+
+    class Meta:
+        verbose_name = _("grading rule")
+        verbose_name_plural = _("grading rules")
+        ordering = ["impact_scope", "min_duration_minutes"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["impact_scope", "min_duration_minutes"], name="grading_rule_unique_cell"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_impact_scope_display()} ≥ {self.min_duration_minutes} min → {self.grade}"
+
+
+class SlaTarget(VersionedModel):
+    """How fast a fault of a grade must be acknowledged and restored (Art. 13: 尽快恢复系统运行)."""
+
+    grade = models.CharField(_("grade"), max_length=3, choices=Grade.choices, unique=True)
+    acknowledge_minutes = models.PositiveIntegerField(_("minutes to acknowledge"))
+    restore_minutes = models.PositiveIntegerField(_("minutes to restore"))
+
+    class Meta:
+        verbose_name = _("SLA target")
+        verbose_name_plural = _("SLA targets")
+        ordering = ["grade"]
+
+    def __str__(self) -> str:
+        return f"{self.grade}: {self.acknowledge_minutes}/{self.restore_minutes} min"
+
+
+class EmergencyPlan(VersionedModel):
+    """An emergency plan (应急预案) for a grade and cause (Art. 12–13), with its ordered steps, notice
+    templates and verification checklist. `revision` counts the plan's published versions; an incident
+    keeps a snapshot of the revision it activated.
+
+    `steps`: list of {text, role, minutes}; `notice_templates`: {kind: {"zh-hans": {subject, body},
+    "en": {subject, body}}} with `{title}`, `{unit}`, `{started_at}`, `{grade}` placeholders;
+    `verification`: list of texts.
+    """
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    grade = models.CharField(_("grade"), max_length=3, choices=Grade.choices)
+    cause_category = models.CharField(_("cause"), max_length=20, choices=Cause.choices)
+    revision = models.PositiveIntegerField(_("plan version"), default=1)
+    is_active = models.BooleanField(_("in force"), default=True)
+    suspend_service = models.BooleanField(_("service must be suspended"), default=False)
+    steps = models.JSONField(_("steps"), default=list, blank=True)
+    notice_templates = models.JSONField(_("notice templates"), default=dict, blank=True)
+    verification = models.JSONField(_("verification checklist"), default=list, blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("emergency plan")
+        verbose_name_plural = _("emergency plans")
+        ordering = ["grade", "cause_category", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.revision})"
+
+    def snapshot(self) -> dict:
+        return {
+            "id": self.pk,
+            "code": self.code,
+            "title": self.title,
+            "revision": self.revision,
+            "grade": self.grade,
+            "cause_category": self.cause_category,
+            "suspend_service": self.suspend_service,
+            "steps": self.steps,
+            "notice_templates": self.notice_templates,
+            "verification": self.verification,
+        }
+
+
+class Incident(VersionedModel):
+    """A fault (故障) and its handling under Art. 13. A plain user sees the incidents they reported."""
+
+    scope_unit_field = "unit"
+    scope_owner_field = "reporter"
+
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="incidents")
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    affected_items = models.ManyToManyField(
+        Item, verbose_name=_("affected items"), blank=True, related_name="incidents"
+    )
+    impact_scope = models.CharField(
+        _("impact scope"), max_length=20, choices=ImpactScope.choices, default=ImpactScope.ONE_USER
+    )
+    started_at = models.DateTimeField(_("started at"))
+    reported_at = models.DateTimeField(_("reported at"))
+    cause_category = models.CharField(_("cause"), max_length=20, choices=Cause.choices, blank=True)
+    cause_detail = models.TextField(_("cause detail"), blank=True)
+    grade = models.CharField(_("grade"), max_length=3, choices=Grade.choices)
+    grade_reason = models.CharField(_("reason for the grade"), max_length=300, blank=True)
+    grade_manual = models.BooleanField(_("grade set by hand"), default=False)
+    assignee = models.ForeignKey(
+        Person,
+        verbose_name=_("assignee"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="incidents",
+    )
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="incidents",
+    )
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.REPORTED)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reporter"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reported_incidents",
+    )
+    plan = models.ForeignKey(
+        EmergencyPlan,
+        verbose_name=_("emergency plan"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="incidents",
+    )
+    plan_snapshot = models.JSONField(_("plan as activated"), default=dict, blank=True)
+    resolution_summary = models.TextField(_("resolution summary"), blank=True)
+    fixed_for_good = models.BooleanField(_("fixed for good"), null=True, blank=True)
+    problem_ref = models.CharField(_("problem reference"), max_length=200, blank=True)
+    # Moments copied from the timeline when they happen, and the SLA deadlines, so lists filter and
+    # sort without reading every timeline; the timers themselves are computed from the events.
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    restored_at = models.DateTimeField(_("restored at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    acknowledge_due_at = models.DateTimeField(_("acknowledge by"), null=True, blank=True)
+    restore_due_at = models.DateTimeField(_("restore by"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        ordering = ["-reported_at", "-id"]
+        indexes = [
+            models.Index(fields=["unit", "state", "grade"], name="incident_unit_state_grade"),
+            models.Index(fields=["state", "reported_at"], name="incident_state_reported"),
+            models.Index(fields=["reported_at"], name="incident_reported"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    @property
+    def code(self) -> str:
+        return f"INC{self.pk:06d}" if self.pk else "INC"
+
+    @property
+    def state_badge(self) -> str:
+        return State(self.state).badge
+
+    @property
+    def grade_badge(self) -> str:
+        return Grade(self.grade).badge
+
+
+class IncidentEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("incident events cannot be updated")
+
+    def delete(self):
+        raise AppendOnlyError("incident events cannot be deleted")
+
+
+class IncidentEvent(models.Model):
+    """One entry of an incident's timeline (Art. 13: each step timestamped and attributed). Append-only."""
+
+    scope_unit_field = "incident__unit"
+
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("incident"), on_delete=models.CASCADE, related_name="events"
+    )
+    at = models.DateTimeField(_("at"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    actor_name = models.CharField(_("by"), max_length=150, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
+    from_state = models.CharField(_("from"), max_length=20, choices=State.choices, blank=True)
+    to_state = models.CharField(_("to"), max_length=20, choices=State.choices, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    objects = IncidentEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("incident event")
+        verbose_name_plural = _("incident events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("incident events cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("incident events cannot be deleted")
+
+
+class ChecklistItem(models.Model):
+    """A step or verification item of the plan attached to an incident, ticked by someone at a time."""
+
+    scope_unit_field = "incident__unit"
+
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("incident"), on_delete=models.CASCADE, related_name="checklist"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ChecklistKind.choices)
+    position = models.PositiveSmallIntegerField(_("position"))
+    text = models.CharField(_("text"), max_length=500)
+    role = models.CharField(_("responsible role"), max_length=40, blank=True)
+    expected_minutes = models.PositiveIntegerField(_("expected minutes"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("done by"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    passed = models.BooleanField(_("passed"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist items")
+        ordering = ["incident", "kind", "position"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Notice(models.Model):
+    """A notice the flow requires (Art. 13): suspension and recovery through the general office, the
+    report to the leader in charge. Delivery is the notify app's; `event_key` ties the two together."""
+
+    scope_unit_field = "incident__unit"
+
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("incident"), on_delete=models.CASCADE, related_name="notices"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=NoticeKind.choices)
+    event_key = models.CharField(_("event key"), max_length=120, unique=True)
+    subject = models.JSONField(_("subject"), default=dict)
+    body = models.JSONField(_("body"), default=dict)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("sent by"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        ordering = ["sent_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+class VendorEscalation(models.Model):
+    """The vendor's maintenance engineer called in (Art. 13), remote or on site."""
+
+    scope_unit_field = "incident__unit"
+
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("incident"), on_delete=models.CASCADE, related_name="escalations"
+    )
+    contract = models.ForeignKey(
+        MaintenanceContract,
+        verbose_name=_("maintenance contract"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    engineer = models.ForeignKey(
+        VendorEngineer, verbose_name=_("engineer"), on_delete=models.PROTECT, related_name="escalations"
+    )
+    mode = models.CharField(_("mode"), max_length=10, choices=EscalationMode.choices)
+    contacted_at = models.DateTimeField(_("contacted at"))
+    arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("vendor escalation")
+        verbose_name_plural = _("vendor escalations")
+        ordering = ["contacted_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.engineer} · {self.get_mode_display()}"
+
+
+class Drill(VersionedModel):
+    """A drill (演练) of an emergency plan in a unit (Art. 13: 按照日常演练迅速处理故障).
+
+    `step_timings`: list of {step, minutes} — how long each plan step took in the drill.
+    """
+
+    scope_unit_field = "unit"
+
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="drills")
+    plan = models.ForeignKey(
+        EmergencyPlan, verbose_name=_("emergency plan"), on_delete=models.PROTECT, related_name="drills"
+    )
+    scheduled_for = models.DateTimeField(_("scheduled for"))
+    participants = models.ManyToManyField(
+        Person, verbose_name=_("participants"), blank=True, related_name="drills"
+    )
+    step_timings = models.JSONField(_("step timings"), default=list, blank=True)
+    findings = models.TextField(_("findings"), blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=DrillState.choices, default=DrillState.SCHEDULED
+    )
+
+    class Meta:
+        verbose_name = _("drill")
+        verbose_name_plural = _("drills")
+        ordering = ["-scheduled_for", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.plan.title}"
+
+    @property
+    def code(self) -> str:
+        return f"DRILL{self.pk:05d}" if self.pk else "DRILL"
+
+    @property
+    def state_badge(self) -> str:
+        return DrillState(self.state).badge

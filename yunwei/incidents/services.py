@@ -1,0 +1,954 @@
+"""Every change to an incident, plan or drill goes through here: pages, API, tasks and commands alike
+(Art. 12–13).
+
+A state change is `transition(incident, to=…, actor=…, **fields)`: it checks who may act, that the flow
+allows the step and what the step requires, then — in one transaction with the incident row locked —
+applies the step, appends the timeline entry and writes the audit event. Notices are written in the same
+transaction and handed to the notify app, whose deliveries run after commit.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yunwei.audit import services as audit
+from yunwei.core.errors import DomainError, PermissionDenied, StaleEdit, TransitionNotAllowed
+from yunwei.core.records import create_record, delete_record, update_record
+from yunwei.core.scoping import access_of
+from yunwei.notify import services as notify
+from yunwei.org.choices import Role
+from yunwei.org.models import Person, RoleAssignment, VendorEngineer
+
+from .choices import OPEN_STATES, Cause, ChecklistKind, EventKind, Grade, NoticeKind, State
+from .models import (
+    ChecklistItem,
+    Drill,
+    EmergencyPlan,
+    GradingRule,
+    Incident,
+    IncidentEvent,
+    Notice,
+    SlaTarget,
+    VendorEscalation,
+)
+
+# The flow of Art. 13. Every step is made by the unit's system staff (a unit or group system admin).
+ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    State.REPORTED: (State.ACKNOWLEDGED,),
+    State.ACKNOWLEDGED: (State.DIAGNOSING,),
+    State.DIAGNOSING: (State.REPAIRING,),
+    State.REPAIRING: (State.VERIFYING,),
+    State.VERIFYING: (State.RESTORED, State.REPAIRING),  # back to repairing when a test fails
+    State.RESTORED: (State.CLOSED,),
+    State.CLOSED: (),
+}
+# Fields a step may set, besides its comment.
+TRANSITION_FIELDS: dict[str, tuple[str, ...]] = {
+    State.ACKNOWLEDGED: ("assignee", "team"),
+    State.DIAGNOSING: (),
+    State.REPAIRING: ("cause_category", "cause_detail"),
+    State.VERIFYING: (),
+    State.RESTORED: (),
+    State.CLOSED: ("resolution_summary", "fixed_for_good", "problem_ref"),
+}
+PLAN_STATES = (State.ACKNOWLEDGED, State.DIAGNOSING, State.REPAIRING)
+SEVERE_GRADES = (Grade.I, Grade.II)  # need the leader report (Art. 13: 向主管领导汇报)
+EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "impact_scope",
+    "started_at",
+    "cause_category",
+    "cause_detail",
+    "assignee",
+    "team",
+)
+
+
+# -- who may act -----------------------------------------------------------------------------------
+
+
+def is_staff_for(actor, unit_id: int | None) -> bool:
+    """System staff of the unit: its unit system admins and the group's admins."""
+    return access_of(actor).can_manage_unit(unit_id)
+
+
+def _require_staff(actor, incident: Incident) -> None:
+    if not is_staff_for(actor, incident.unit_id):
+        raise PermissionDenied(_("Only the unit's system staff may handle this incident."))
+
+
+def _require_group_admin(actor) -> None:
+    if not access_of(actor).is_group_admin:
+        raise PermissionDenied(_("Only a group system admin may change the emergency plans and the matrix."))
+
+
+def _require_open(incident: Incident) -> None:
+    if incident.state == State.CLOSED:
+        raise TransitionNotAllowed(_("This incident is closed; it can no longer be changed."))
+
+
+# -- grading and SLA --------------------------------------------------------------------------------
+
+
+def grade_for(impact_scope: str, minutes: float) -> str:
+    """The most severe grade of the matrix for a fault of this scope lasting `minutes` (Art. 12)."""
+    rules = GradingRule.objects.filter(impact_scope=impact_scope, min_duration_minutes__lte=max(minutes, 0))
+    grades = [Grade(rule.grade) for rule in rules]
+    if not grades:
+        return Grade.III
+    return min(grades, key=lambda grade: grade.rank).value
+
+
+def _deadlines(grade: str, reported_at: datetime.datetime) -> dict:
+    target = SlaTarget.objects.filter(grade=grade).first()
+    if target is None:
+        return {"acknowledge_due_at": None, "restore_due_at": None}
+    return {
+        "acknowledge_due_at": reported_at + datetime.timedelta(minutes=target.acknowledge_minutes),
+        "restore_due_at": reported_at + datetime.timedelta(minutes=target.restore_minutes),
+    }
+
+
+def _minutes_since(moment: datetime.datetime, now: datetime.datetime) -> float:
+    return (now - moment).total_seconds() / 60
+
+
+# -- timeline -------------------------------------------------------------------------------------
+
+
+def _event(incident: Incident, kind: str, *, actor, at=None, comment: str = "", **data) -> IncidentEvent:
+    has_account = actor is not None and actor.pk is not None
+    from_state = data.pop("from_state", "")
+    to_state = data.pop("to_state", "")
+    return IncidentEvent.objects.create(
+        incident=incident,
+        at=at or timezone.now(),
+        actor=actor if has_account else None,
+        actor_name=actor.get_username() if has_account else "system",
+        kind=kind,
+        from_state=from_state,
+        to_state=to_state,
+        comment=str(comment),
+        data=audit.json_safe(data),
+    )
+
+
+def _locked(incident: Incident, expected_version: int | None = None) -> Incident:
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    if expected_version is not None and expected_version != locked.version:
+        raise StaleEdit(
+            _("Someone else saved this record first (version %(current)s, yours %(yours)s); reload.")
+            % {"current": locked.version, "yours": expected_version},
+            field="version",
+        )
+    return locked
+
+
+def _save(incident: Incident, *fields: str) -> None:
+    incident.version += 1
+    incident.save(update_fields=[*fields, "version", "updated_at"])
+
+
+# -- reporting and editing ------------------------------------------------------------------------
+
+
+def _check_items(unit, items) -> list:
+    foreign = [item for item in items if item.unit_id != unit.pk]
+    if foreign:
+        raise DomainError(
+            _("Affected items must belong to the incident's unit: %(codes)s")
+            % {"codes": ", ".join(item.code for item in foreign)},
+            field="affected_items",
+        )
+    return list(items)
+
+
+def _check_people(unit, fields: dict) -> None:
+    for name in ("assignee", "team"):
+        value = fields.get(name)
+        if value is not None and value.unit_id != unit.pk:
+            raise DomainError(_("This belongs to another unit."), field=name)
+
+
+def may_report(actor, unit) -> bool:
+    access = access_of(actor)
+    return access.is_group_admin or unit.pk == access.unit_id or access.can_manage_unit(unit.pk)
+
+
+@transaction.atomic
+def report(
+    *,
+    actor,
+    unit,
+    title: str,
+    description: str = "",
+    impact_scope: str = "one_user",
+    started_at: datetime.datetime | None = None,
+    affected_items=(),
+    now: datetime.datetime | None = None,
+    **fields,
+) -> Incident:
+    """Open an incident. Anyone may report a fault of their own unit; staff of any unit they manage."""
+    if not may_report(actor, unit):
+        raise PermissionDenied(_("You may report faults only of your own unit."))
+    now = now or timezone.now()
+    started_at = started_at or now
+    if started_at > now + datetime.timedelta(minutes=5):
+        raise DomainError(_("The start time lies in the future."), field="started_at")
+    items = _check_items(unit, affected_items)
+    _check_people(unit, fields)
+    grade = grade_for(impact_scope, _minutes_since(started_at, now))
+    incident = create_record(
+        Incident,
+        actor=actor if actor is not None and actor.pk else None,
+        unit=unit,
+        title=title,
+        description=description,
+        impact_scope=impact_scope,
+        started_at=started_at,
+        reported_at=now,
+        grade=grade,
+        grade_reason=_("From the grading matrix"),
+        reporter=actor if actor is not None and actor.pk else None,
+        **_deadlines(grade, now),
+        **fields,
+    )
+    incident.affected_items.set(items)
+    _event(
+        incident,
+        EventKind.REPORTED,
+        actor=actor,
+        at=now,
+        to_state=State.REPORTED,
+        grade=grade,
+        items=[item.pk for item in items],
+    )
+    if grade in SEVERE_GRADES:
+        _leader_report(incident, actor=None, grade=grade, now=now)
+    return incident
+
+
+@transaction.atomic
+def update_details(incident: Incident, *, actor, expected_version: int | None = None, **fields) -> Incident:
+    """Edit what is known of the fault (not its state or grade) while it is not closed."""
+    _require_staff(actor, incident)
+    locked = _locked(incident, expected_version)
+    _require_open(locked)
+    unknown = set(fields) - set(EDITABLE_FIELDS) - {"affected_items"}
+    if unknown:
+        raise DomainError(_("This field cannot be edited here."), field=sorted(unknown)[0])
+    items = fields.pop("affected_items", None)
+    _check_people(locked.unit, fields)
+    before = audit.snapshot(locked)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    _save(locked, *fields)
+    if items is not None:
+        locked.affected_items.set(_check_items(locked.unit, items))
+    changed_before, changed_after = audit.diff(before, audit.snapshot(locked))
+    if items is not None:
+        changed_after["affected_items"] = [item.pk for item in items]
+    _event(locked, EventKind.EDIT, actor=actor, fields=sorted(changed_after))
+    audit.record("update", actor=actor, obj=locked, before=changed_before, after=changed_after)
+    return locked
+
+
+# -- the flow -------------------------------------------------------------------------------------
+
+
+def _current_plan(incident: Incident) -> EmergencyPlan | None:
+    if not incident.cause_category:
+        return None
+    return (
+        EmergencyPlan.objects.filter(
+            is_active=True, grade=incident.grade, cause_category=incident.cause_category
+        )
+        .order_by("code")
+        .first()
+    )
+
+
+def _has_notice(incident: Incident, kind: str) -> bool:
+    return incident.notices.filter(kind=kind).exists()
+
+
+def requirement_failures(incident: Incident, to: str, comment: str = "") -> list[tuple[str, str | None]]:
+    """What the step to `to` still lacks, as (reason, field). Empty when it may be made."""
+    failures = []
+    source = incident.state
+    if source == State.DIAGNOSING and to == State.REPAIRING:
+        if not incident.cause_category:
+            failures.append(
+                (_("A preliminary cause is required before leaving diagnosing."), "cause_category")
+            )
+        elif incident.plan_id is None and _current_plan(incident) is not None:
+            failures.append((_("Activate the emergency plan of this grade and cause first."), "plan"))
+        if incident.grade in SEVERE_GRADES and not _has_notice(incident, NoticeKind.LEADER_REPORT):
+            failures.append((_("A grade Ⅱ fault needs the leader report notice first."), "notice"))
+        if incident.plan_snapshot.get("suspend_service") and not _has_notice(incident, NoticeKind.SUSPENSION):
+            failures.append(
+                (_("The plan says service must be suspended: send the suspension notice first."), "notice")
+            )
+    if (
+        to == State.VERIFYING
+        and incident.checklist.filter(kind=ChecklistKind.STEP, done_at__isnull=True).exists()
+    ):
+        failures.append((_("Every step of the plan must be ticked before verifying."), "checklist"))
+    if source == State.VERIFYING and to == State.RESTORED:
+        checks = incident.checklist.filter(kind=ChecklistKind.VERIFICATION)
+        if checks.exclude(passed=True).exists():
+            failures.append((_("The verification checklist must be passed before restoring."), "checklist"))
+        elif not checks.exists() and not comment.strip():
+            failures.append(
+                (_("Without a verification checklist, describe the test in the comment."), "comment")
+            )
+    if source == State.VERIFYING and to == State.REPAIRING and not comment.strip():
+        failures.append((_("Say which test failed in the comment."), "comment"))
+    if to == State.CLOSED:
+        if not incident.resolution_summary.strip():
+            failures.append((_("A resolution summary is required to close."), "resolution_summary"))
+        if incident.fixed_for_good is None:
+            failures.append((_("Say whether the fault is fixed for good."), "fixed_for_good"))
+        elif not incident.fixed_for_good and not incident.problem_ref.strip():
+            failures.append(
+                (_("A fault not fixed for good needs a link to its problem record."), "problem_ref")
+            )
+    return failures
+
+
+def allowed_targets(incident: Incident, actor) -> list[str]:
+    """States the actor may move the incident to now (the page shows only these actions)."""
+    if not is_staff_for(actor, incident.unit_id):
+        return []
+    return list(ALLOWED_TRANSITIONS[incident.state])
+
+
+@transaction.atomic
+def transition(
+    incident: Incident,
+    *,
+    to: str,
+    actor,
+    comment: str = "",
+    expected_version: int | None = None,
+    now: datetime.datetime | None = None,
+    **fields,
+) -> Incident:
+    """Move the incident one step along the flow of Art. 13; refused with the reason when not allowed."""
+    if to not in State.values:
+        raise DomainError(_("Unknown state: %(state)s") % {"state": to}, field="to")
+    _require_staff(actor, incident)
+    locked = _locked(incident, expected_version)
+    source = locked.state
+    if to not in ALLOWED_TRANSITIONS[source]:
+        raise TransitionNotAllowed(
+            _("An incident cannot go from “%(source)s” to “%(target)s”.")
+            % {"source": State(source).label, "target": State(to).label},
+            field="to",
+        )
+    unexpected = set(fields) - set(TRANSITION_FIELDS.get(to, ()))
+    if unexpected:
+        raise DomainError(_("This step does not take this field."), field=sorted(unexpected)[0])
+    _check_people(locked.unit, fields)
+    for name, value in fields.items():
+        nullable = name in ("assignee", "team", "fixed_for_good")
+        setattr(locked, name, "" if value is None and not nullable else value)
+    failures = requirement_failures(locked, to, comment)
+    if failures:
+        reason, field = failures[0]
+        raise TransitionNotAllowed(reason, field=field)
+    now = now or timezone.now()
+    locked.state = to
+    changed = ["state", *fields]
+    if to == State.ACKNOWLEDGED:
+        locked.acknowledged_at = now
+        changed.append("acknowledged_at")
+    elif to == State.RESTORED:
+        locked.restored_at = now
+        changed.append("restored_at")
+    elif to == State.CLOSED:
+        locked.closed_at = now
+        changed.append("closed_at")
+    if source == State.VERIFYING and to == State.REPAIRING:
+        # A failed test: the verification starts over after the next repair.
+        for item in locked.checklist.filter(kind=ChecklistKind.VERIFICATION):
+            item.done_by, item.done_at, item.passed = None, None, None
+            item.save(update_fields=["done_by", "done_at", "passed"])
+    _save(locked, *changed)
+    _event(
+        locked,
+        EventKind.TRANSITION,
+        actor=actor,
+        at=now,
+        comment=comment,
+        from_state=source,
+        to_state=to,
+        **audit.snapshot(locked, fields=list(fields)),
+    )
+    audit.record(
+        "transition",
+        actor=actor,
+        obj=locked,
+        before={"state": source},
+        after={"state": to, **audit.snapshot(locked, fields=list(fields))},
+        comment=comment,
+    )
+    if to == State.RESTORED:
+        _send_notice(locked, NoticeKind.RECOVERY, actor=actor, now=now)
+    return locked
+
+
+@transaction.atomic
+def set_grade(
+    incident: Incident, *, grade: str, reason: str, actor, expected_version: int | None = None
+) -> Incident:
+    """Change the grade by hand; the reason is required and kept."""
+    if grade not in Grade.values:
+        raise DomainError(_("Unknown grade."), field="grade")
+    if not reason.strip():
+        raise DomainError(_("A manual change of grade needs a reason."), field="reason")
+    _require_staff(actor, incident)
+    locked = _locked(incident, expected_version)
+    _require_open(locked)
+    if grade == locked.grade:
+        raise DomainError(_("The incident already has this grade."), field="grade")
+    _change_grade(locked, grade, reason=reason, actor=actor, manual=True)
+    return locked
+
+
+def _change_grade(incident: Incident, grade: str, *, reason: str, actor, manual: bool, now=None) -> None:
+    previous = incident.grade
+    incident.grade = grade
+    incident.grade_reason = reason
+    incident.grade_manual = manual
+    for name, value in _deadlines(grade, incident.reported_at).items():
+        setattr(incident, name, value)
+    _save(incident, "grade", "grade_reason", "grade_manual", "acknowledge_due_at", "restore_due_at")
+    _event(
+        incident,
+        EventKind.GRADE,
+        actor=actor,
+        at=now,
+        comment=reason,
+        before=previous,
+        after=grade,
+        manual=manual,
+    )
+    audit.record(
+        "update",
+        actor=actor,
+        obj=incident,
+        before={"grade": previous},
+        after={"grade": grade},
+        comment=reason,
+    )
+    if Grade(grade).rank < Grade(previous).rank and grade in SEVERE_GRADES and incident.state in OPEN_STATES:
+        _leader_report(incident, actor=actor, grade=grade, now=now)
+
+
+@transaction.atomic
+def reevaluate_grade(incident_id: int, *, now: datetime.datetime | None = None) -> bool:
+    """Raise the grade of an open incident that has lasted past its threshold (Art. 12). True if raised."""
+    incident = Incident.objects.select_for_update().filter(pk=incident_id).first()
+    if incident is None or incident.state not in OPEN_STATES:
+        return False
+    now = now or timezone.now()
+    computed = grade_for(incident.impact_scope, _minutes_since(incident.started_at, now))
+    if Grade(computed).rank >= Grade(incident.grade).rank:
+        return False
+    minutes = int(_minutes_since(incident.started_at, now))
+    reason = _("Lasted %(minutes)s minutes: the grading matrix raises it.") % {"minutes": minutes}
+    _change_grade(incident, computed, reason=reason, actor=None, manual=False, now=now)
+    return True
+
+
+def open_incident_ids() -> list[int]:
+    return list(Incident.objects.filter(state__in=OPEN_STATES).values_list("pk", flat=True))
+
+
+# -- plan, checklist, notices, vendor --------------------------------------------------------------
+
+
+@transaction.atomic
+def activate_plan(
+    incident: Incident,
+    *,
+    actor,
+    plan: EmergencyPlan | None = None,
+    cause_category: str = "",
+    now: datetime.datetime | None = None,
+) -> Incident:
+    """Attach the plan of the incident's grade and cause: its steps and verification become checklists.
+    The preliminary cause may be given here, since it chooses the plan."""
+    _require_staff(actor, incident)
+    locked = _locked(incident)
+    if locked.state not in PLAN_STATES:
+        raise TransitionNotAllowed(_("A plan is activated while acknowledging, diagnosing or repairing."))
+    if locked.plan_id is not None:
+        raise TransitionNotAllowed(_("An emergency plan is already active for this incident."), field="plan")
+    if cause_category:
+        if cause_category not in Cause.values:
+            raise DomainError(_("Unknown cause."), field="cause_category")
+        locked.cause_category = cause_category
+    if plan is None:
+        if not locked.cause_category:
+            raise TransitionNotAllowed(
+                _("Set the preliminary cause first: the plan is chosen by grade and cause."),
+                field="cause_category",
+            )
+        plan = _current_plan(locked)
+        if plan is None:
+            raise TransitionNotAllowed(
+                _("There is no emergency plan for this grade and cause."), field="plan"
+            )
+    if not plan.is_active:
+        raise DomainError(_("This plan is no longer in force."), field="plan")
+    locked.plan = plan
+    locked.plan_snapshot = audit.json_safe(plan.snapshot())
+    _save(locked, "plan", "plan_snapshot", "cause_category")
+    ChecklistItem.objects.bulk_create(
+        [
+            ChecklistItem(
+                incident=locked,
+                kind=ChecklistKind.STEP,
+                position=index,
+                text=str(step.get("text", ""))[:500],
+                role=str(step.get("role", ""))[:40],
+                expected_minutes=step.get("minutes"),
+            )
+            for index, step in enumerate(plan.steps, start=1)
+        ]
+        + [
+            ChecklistItem(
+                incident=locked, kind=ChecklistKind.VERIFICATION, position=index, text=str(text)[:500]
+            )
+            for index, text in enumerate(plan.verification, start=1)
+        ]
+    )
+    _event(
+        locked,
+        EventKind.PLAN,
+        actor=actor,
+        at=now,
+        cause_category=locked.cause_category,
+        plan=plan.pk,
+        code=plan.code,
+        revision=plan.revision,
+    )
+    audit.record(
+        "update", actor=actor, obj=locked, after={"plan_id": plan.pk, "plan_revision": plan.revision}
+    )
+    return locked
+
+
+@transaction.atomic
+def tick(
+    item: ChecklistItem, *, actor, passed: bool = True, note: str = "", now: datetime.datetime | None = None
+) -> ChecklistItem:
+    """Tick a step as done, or record a verification item as passed or failed."""
+    incident = item.incident
+    _require_staff(actor, incident)
+    locked = _locked(incident)
+    _require_open(locked)
+    item = ChecklistItem.objects.select_for_update().get(pk=item.pk)
+    if item.kind == ChecklistKind.STEP and locked.state not in PLAN_STATES:
+        raise TransitionNotAllowed(_("Plan steps are ticked while the fault is being handled."))
+    if item.kind == ChecklistKind.VERIFICATION and locked.state != State.VERIFYING:
+        raise TransitionNotAllowed(_("The verification checklist is run while verifying."))
+    if item.kind == ChecklistKind.STEP and not passed:
+        raise DomainError(_("A step is ticked when done."), field="passed")
+    if item.kind == ChecklistKind.STEP and item.done_at is not None:
+        raise TransitionNotAllowed(_("This step is already ticked."))
+    now = now or timezone.now()
+    item.done_by, item.done_at, item.passed, item.note = actor, now, passed, note[:500]
+    item.save(update_fields=["done_by", "done_at", "passed", "note"])
+    _save(locked)
+    _event(
+        locked, EventKind.TICK, actor=actor, at=now, comment=note, item=item.pk, text=item.text, passed=passed
+    )
+    audit.record(
+        "update", actor=actor, obj=locked, after={"checklist_item": item.pk, "passed": passed}, comment=note
+    )
+    return item
+
+
+DEFAULT_TEMPLATES = {
+    NoticeKind.SUSPENSION: {
+        "zh-hans": (
+            "【停用通知】{title}",
+            "因系统故障（{title}），自{started_at}起暂停使用{unit}的相关系统，恢复时另行通知。",
+        ),
+        "en": (
+            "[Suspension] {title}",
+            "Because of a fault ({title}) the affected systems of {unit} are suspended "
+            "from {started_at}; you will be told when they are back.",
+        ),
+    },
+    NoticeKind.RECOVERY: {
+        "zh-hans": (
+            "【恢复通知】{title}",
+            "{unit}的系统故障（{title}）已修复并全面测试通过，系统已恢复正常使用。",
+        ),
+        "en": (
+            "[Recovery] {title}",
+            "The fault of {unit} ({title}) is repaired and fully tested; the system is back in normal use.",
+        ),
+    },
+    NoticeKind.LEADER_REPORT: {
+        "zh-hans": (
+            "【{grade}级故障报告】{title}",
+            "{unit}发生{grade}级故障：{title}，开始于{started_at}。正在按应急预案处理。",
+        ),
+        "en": (
+            "[Grade {grade} fault] {title}",
+            "A grade {grade} fault at {unit}: {title}, since {started_at}. "
+            "It is being handled under the emergency plan.",
+        ),
+    },
+}
+
+
+def _render(incident: Incident, kind: str) -> tuple[dict, dict]:
+    values = {
+        "title": incident.title,
+        "unit": incident.unit.name,
+        "started_at": timezone.localtime(incident.started_at).strftime("%Y-%m-%d %H:%M"),
+        "grade": incident.grade,
+    }
+    templates = incident.plan_snapshot.get("notice_templates", {}).get(kind, {})
+    subject, body = {}, {}
+    for language, (default_subject, default_body) in DEFAULT_TEMPLATES[kind].items():
+        custom = templates.get(language) or {}
+        try:
+            subject[language] = (custom.get("subject") or default_subject).format(**values)
+            body[language] = (custom.get("body") or default_body).format(**values)
+        except (KeyError, IndexError, ValueError):  # a broken template never stops the flow
+            subject[language] = default_subject.format(**values)
+            body[language] = default_body.format(**values)
+    return subject, body
+
+
+def _accounts_of_role(unit_id: int, role: str) -> list[int]:
+    return list(
+        RoleAssignment.objects.filter(
+            unit_id=unit_id, role=role, person__is_active=True, person__account__isnull=False
+        ).values_list("person__account_id", flat=True)
+    )
+
+
+def recipients_for(incident: Incident, kind: str) -> list:
+    """Leader report: the unit's leaders in charge. Suspension and recovery: through the general office
+    (the unit's clerks) to everyone."""
+    role = Role.LEADER if kind == NoticeKind.LEADER_REPORT else Role.CLERK
+    return [
+        notify.Recipient("user", str(account_id)) for account_id in _accounts_of_role(incident.unit_id, role)
+    ]
+
+
+def _send_notice(incident: Incident, kind: str, *, actor, now=None, key_suffix: str = "") -> Notice:
+    event_key = f"incident:{incident.pk}:{kind}{key_suffix}"
+    if Notice.objects.filter(event_key=event_key).exists():
+        raise TransitionNotAllowed(_("This notice has already been sent."), field="kind")
+    subject, body = _render(incident, kind)
+    now = now or timezone.now()
+    notice = Notice.objects.create(
+        incident=incident,
+        kind=kind,
+        event_key=event_key,
+        subject=subject,
+        body=body,
+        sent_by=actor if actor is not None and actor.pk else None,
+        sent_at=now,
+    )
+    _event(
+        incident,
+        EventKind.NOTICE,
+        actor=actor,
+        at=now,
+        notice=notice.pk,
+        notice_kind=kind,
+        event_key=event_key,
+    )
+    audit.record("update", actor=actor, obj=incident, after={"notice": kind, "event_key": event_key})
+    notify.send(
+        event_key=event_key,
+        unit_id=incident.unit_id,
+        recipients=recipients_for(incident, kind),
+        subject=subject,
+        body=body,
+        urgent=incident.grade in SEVERE_GRADES,
+    )
+    return notice
+
+
+def _leader_report(incident: Incident, *, actor, grade: str, now=None) -> Notice | None:
+    if Notice.objects.filter(event_key=f"incident:{incident.pk}:{NoticeKind.LEADER_REPORT}:{grade}").exists():
+        return None
+    return _send_notice(incident, NoticeKind.LEADER_REPORT, actor=actor, now=now, key_suffix=f":{grade}")
+
+
+@transaction.atomic
+def send_notice(incident: Incident, kind: str, *, actor, now: datetime.datetime | None = None) -> Notice:
+    """Send a notice of the flow by hand: the suspension notice, or the leader report."""
+    if kind not in (NoticeKind.SUSPENSION, NoticeKind.LEADER_REPORT):
+        raise DomainError(_("This notice is sent by the flow itself."), field="kind")
+    _require_staff(actor, incident)
+    locked = _locked(incident)
+    if locked.state not in OPEN_STATES:
+        raise TransitionNotAllowed(_("Notices of the handling are sent while the fault is open."))
+    suffix = f":{locked.grade}" if kind == NoticeKind.LEADER_REPORT else ""
+    notice = _send_notice(locked, kind, actor=actor, key_suffix=suffix, now=now)
+    _save(locked)
+    return notice
+
+
+def engineer_for(incident: Incident):
+    """The maintenance engineer from the affected items' contracts: (contract, engineer) or (None, None)."""
+    for item in incident.affected_items.select_related("contract__engineer").order_by("pk"):
+        if item.contract is not None and item.contract.engineer is not None:
+            return item.contract, item.contract.engineer
+    return None, None
+
+
+@transaction.atomic
+def escalate(
+    incident: Incident,
+    *,
+    actor,
+    mode: str,
+    engineer: VendorEngineer | None = None,
+    contacted_at: datetime.datetime | None = None,
+    note: str = "",
+    now: datetime.datetime | None = None,
+) -> VendorEscalation:
+    """Call the vendor's maintenance engineer in, remote or on site (Art. 13)."""
+    _require_staff(actor, incident)
+    locked = _locked(incident)
+    if locked.state not in (State.DIAGNOSING, State.REPAIRING, State.VERIFYING):
+        raise TransitionNotAllowed(_("A vendor is called in while the fault is diagnosed or repaired."))
+    contract, default = engineer_for(locked)
+    engineer = engineer or default
+    if engineer is None:
+        raise DomainError(
+            _("No affected item has a maintenance contract with an engineer; name the engineer."),
+            field="engineer",
+        )
+    if engineer.vendor.unit_id not in (locked.unit_id, locked.unit.parent_id):
+        raise DomainError(_("This engineer's vendor serves another unit."), field="engineer")
+    if contract is not None and contract.engineer_id != engineer.pk:
+        contract = None
+    escalation = VendorEscalation.objects.create(
+        incident=locked,
+        contract=contract,
+        engineer=engineer,
+        mode=mode,
+        contacted_at=contacted_at or now or timezone.now(),
+        note=note[:500],
+        created_by=actor,
+    )
+    _save(locked)
+    _event(
+        locked,
+        EventKind.ESCALATION,
+        actor=actor,
+        at=now,
+        comment=note,
+        escalation=escalation.pk,
+        engineer=engineer.name,
+        mode=mode,
+    )
+    audit.record(
+        "update", actor=actor, obj=locked, after={"escalation": escalation.pk, "engineer_id": engineer.pk}
+    )
+    return escalation
+
+
+@transaction.atomic
+def record_arrival(
+    escalation: VendorEscalation,
+    *,
+    actor,
+    arrived_at: datetime.datetime | None = None,
+    now: datetime.datetime | None = None,
+) -> VendorEscalation:
+    _require_staff(actor, escalation.incident)
+    locked = _locked(escalation.incident)
+    _require_open(locked)
+    escalation = VendorEscalation.objects.select_for_update().get(pk=escalation.pk)
+    if escalation.arrived_at is not None:
+        raise TransitionNotAllowed(_("The arrival is already recorded."))
+    arrived_at = arrived_at or now or timezone.now()
+    if arrived_at < escalation.contacted_at:
+        raise DomainError(_("The engineer cannot arrive before being called."), field="arrived_at")
+    escalation.arrived_at = arrived_at
+    escalation.save(update_fields=["arrived_at"])
+    _save(locked)
+    _event(locked, EventKind.ARRIVAL, actor=actor, at=now, escalation=escalation.pk, arrived_at=arrived_at)
+    audit.record(
+        "update", actor=actor, obj=locked, after={"escalation": escalation.pk, "arrived_at": arrived_at}
+    )
+    return escalation
+
+
+# -- timers ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Timers:
+    to_acknowledge: datetime.timedelta | None
+    to_restore: datetime.timedelta | None
+    total: datetime.timedelta
+    per_state: dict[str, datetime.timedelta]
+    acknowledge_breached: bool
+    restore_breached: bool
+
+    @property
+    def breached(self) -> bool:
+        return self.acknowledge_breached or self.restore_breached
+
+
+def timers(incident: Incident, now: datetime.datetime | None = None, events=None) -> Timers:
+    """Durations computed from the stored timeline (DESIGN: timers from events, not counters)."""
+    now = now or timezone.now()
+    if events is None:
+        events = incident.events.filter(kind__in=[EventKind.REPORTED, EventKind.TRANSITION]).order_by(
+            "at", "id"
+        )
+    changes = [(event.at, event.to_state) for event in events if event.to_state]
+    per_state: dict[str, datetime.timedelta] = {}
+    acknowledged = restored = closed = None
+    for index, (at, state) in enumerate(changes):
+        until = changes[index + 1][0] if index + 1 < len(changes) else (now if state != State.CLOSED else at)
+        per_state[state] = per_state.get(state, datetime.timedelta()) + (until - at)
+        if state == State.ACKNOWLEDGED and acknowledged is None:
+            acknowledged = at
+        elif state == State.RESTORED and restored is None:
+            restored = at
+        elif state == State.CLOSED:
+            closed = at
+    end = restored or closed or now
+    return Timers(
+        to_acknowledge=(acknowledged - incident.reported_at) if acknowledged else None,
+        to_restore=(restored - incident.started_at) if restored else None,
+        total=end - incident.started_at,
+        per_state=per_state,
+        acknowledge_breached=bool(
+            incident.acknowledge_due_at and (acknowledged or now) > incident.acknowledge_due_at
+        ),
+        restore_breached=bool(incident.restore_due_at and (restored or now) > incident.restore_due_at),
+    )
+
+
+# -- plans, matrix, drills --------------------------------------------------------------------------
+
+PLAN_CONTENT = (
+    "title",
+    "grade",
+    "cause_category",
+    "suspend_service",
+    "steps",
+    "notice_templates",
+    "verification",
+)
+
+
+def _check_plan(fields: dict) -> dict:
+    steps = fields.get("steps")
+    if steps is not None:
+        if not isinstance(steps, list) or not all(
+            isinstance(s, dict) and str(s.get("text", "")).strip() for s in steps
+        ):
+            raise DomainError(_("Each step needs a text."), field="steps")
+        for step in steps:
+            minutes = step.get("minutes")
+            if minutes is not None and (not isinstance(minutes, int) or minutes < 0):
+                raise DomainError(_("A step's expected minutes must be a whole number."), field="steps")
+    verification = fields.get("verification")
+    if verification is not None and (
+        not isinstance(verification, list) or not all(isinstance(v, str) and v.strip() for v in verification)
+    ):
+        raise DomainError(_("The verification checklist is a list of texts."), field="verification")
+    templates = fields.get("notice_templates")
+    if templates is not None and (
+        not isinstance(templates, dict) or any(key not in NoticeKind.values for key in templates)
+    ):
+        raise DomainError(_("Notice templates are keyed by notice kind."), field="notice_templates")
+    return fields
+
+
+def _check_drill(fields: dict, unit) -> dict:
+    for person in fields.get("participants") or []:
+        if person.unit_id != unit.pk:
+            raise DomainError(_("Participants must belong to the drill's unit."), field="participants")
+    timings = fields.get("step_timings")
+    if timings is not None and (
+        not isinstance(timings, list)
+        or not all(isinstance(t, dict) and isinstance(t.get("minutes"), int | float) for t in timings)
+    ):
+        raise DomainError(_("Step timings are a list of {step, minutes}."), field="step_timings")
+    return fields
+
+
+def create(model, *, actor, **fields):
+    """Create a plan, grading rule or SLA target (group admins) or a drill (the unit's staff)."""
+    if model is Drill:
+        unit = fields.get("unit")
+        if not is_staff_for(actor, unit.pk if unit else None):
+            raise PermissionDenied(_("You may not manage records of this unit."))
+        participants = _check_drill(fields, unit).pop("participants", None)
+        with transaction.atomic():
+            drill = create_record(Drill, actor=actor, **fields)
+            if participants is not None:
+                drill.participants.set(participants)
+        return drill
+    _require_group_admin(actor)
+    if model is EmergencyPlan:
+        fields = _check_plan(fields)
+        if EmergencyPlan.objects.filter(code=fields.get("code")).exists():
+            raise DomainError(
+                _("“%(value)s” is already in use.") % {"value": fields.get("code")}, field="code"
+            )
+    return create_record(model, actor=actor, **fields)
+
+
+def update(instance, *, actor, expected_version=None, **fields):
+    if isinstance(instance, Drill):
+        if not is_staff_for(actor, instance.unit_id):
+            raise PermissionDenied(_("You may not manage records of this unit."))
+        if "unit" in fields and fields["unit"].pk != instance.unit_id:
+            raise DomainError(_("A drill stays in its unit."), field="unit")
+        participants = _check_drill(fields, instance.unit).pop("participants", None)
+        with transaction.atomic():
+            drill = update_record(instance, actor=actor, expected_version=expected_version, **fields)
+            if participants is not None:
+                drill.participants.set(participants)
+        return drill
+    _require_group_admin(actor)
+    if isinstance(instance, EmergencyPlan):
+        fields = _check_plan(fields)
+        if (
+            "code" in fields
+            and EmergencyPlan.objects.filter(code=fields["code"]).exclude(pk=instance.pk).exists()
+        ):
+            raise DomainError(_("“%(value)s” is already in use.") % {"value": fields["code"]}, field="code")
+        # A change of content is a new version of the plan; incidents keep the snapshot they activated.
+        if any(name in fields and fields[name] != getattr(instance, name) for name in PLAN_CONTENT):
+            fields["revision"] = instance.revision + 1
+    return update_record(instance, actor=actor, expected_version=expected_version, **fields)
+
+
+def delete(instance, *, actor):
+    if isinstance(instance, Drill):
+        if not is_staff_for(actor, instance.unit_id):
+            raise PermissionDenied(_("You may not manage records of this unit."))
+    else:
+        _require_group_admin(actor)
+    delete_record(instance, actor=actor)
+
+
+def unit_leaders(unit_id: int):
+    return Person.objects.filter(role_assignments__unit_id=unit_id, role_assignments__role=Role.LEADER)

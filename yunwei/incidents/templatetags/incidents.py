@@ -1,0 +1,30 @@
+"""Display helpers of the incident pages."""
+
+import datetime
+
+from django import template
+from django.utils.translation import gettext as _
+
+from yunwei.org.choices import Role
+
+register = template.Library()
+
+
+@register.filter
+def duration(value: datetime.timedelta | None) -> str:
+    """A timer as people read it: “2 d 3 h”, “1 h 5 min”, “4 min”."""
+    if value is None:
+        return "—"
+    minutes = int(value.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("%(d)s d %(h)s h") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)s h %(m)s min") % {"h": hours, "m": minutes}
+    return _("%(m)s min") % {"m": minutes}
+
+
+@register.filter
+def role_label(code: str) -> str:
+    return str(Role(code).label) if code in Role.values else code

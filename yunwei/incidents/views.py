@@ -1,0 +1,376 @@
+"""Pages of fault handling (Art. 12–13): thin views over scoped querysets and incidents.services.
+
+Every incident is looked up through `scoping.visible()` first, so another unit's incident is a 404 for
+every method. The incident page shows only the actions the current state allows, and polls: when the
+incident's version moves on, the page reloads itself.
+"""
+
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseLocation
+
+from yunwei.core import errors, scoping
+from yunwei.notify.models import Delivery
+from yunwei.org.models import Unit
+
+from . import services
+from .choices import OPEN_STATES, Cause, ChecklistKind, DrillState, NoticeKind, State
+from .filters import IncidentFilter, breached_q
+from .forms import DrillForm, DrillResultForm, EscalateForm, GradeForm, ReportForm, TransitionForm
+from .models import Drill, EmergencyPlan, Incident
+
+PAGE_SIZE = 25
+RESULTS_ID = "results"
+
+
+def page_view(view):
+    """Log-in required; a service's refusal of who acts answers 403."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except errors.PermissionDenied as exc:
+            raise PermissionDenied(exc.message) from None
+
+    return login_required(wrapper)
+
+
+def _incident(request, pk) -> Incident:
+    queryset = Incident.objects.select_related("unit", "assignee", "team", "reporter", "plan")
+    return get_object_or_404(scoping.visible(queryset, request.user), pk=pk)
+
+
+def _done(request, url, message=None):
+    if message:
+        messages.success(request, message)
+    return HttpResponseLocation(url) if request.htmx else redirect(url)
+
+
+def _act(request, incident, call, message):
+    """Run a service call from a page; a refusal of the flow is shown on the incident page."""
+    url = reverse("incidents:incident-detail", args=[incident.pk])
+    try:
+        call()
+    except errors.PermissionDenied:
+        raise
+    except errors.DomainError as exc:
+        messages.error(request, exc.message)
+        return _done(request, url)
+    return _done(request, url, message)
+
+
+@page_view
+def incident_list(request):
+    user = request.user
+    base = scoping.visible(Incident.objects.select_related("unit", "assignee", "team"), user)
+    filterset = IncidentFilter(request.GET, queryset=base, request=request)
+    for name, field in filterset.form.fields.items():
+        if name in ("unit", "team"):
+            field.queryset = scoping.visible(field.queryset, user)
+        if hasattr(field, "empty_label"):
+            field.empty_label = _("All")
+        field.widget.attrs["class"] = "form-select form-select-sm"
+    for name in ("reported_after", "reported_before"):
+        filterset.form.fields[name].widget.input_type = "date"
+        filterset.form.fields[name].widget.attrs["class"] = "form-control form-control-sm"
+    rows = filterset.qs if filterset.is_valid() else base.none()
+    q = request.GET.get("q", "").strip()
+    if q:
+        rows = rows.filter(Q(title__icontains=q) | Q(description__icontains=q))
+    page_obj = Paginator(rows.order_by("-reported_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page_obj": page_obj,
+        "filters": filterset.form,
+        "q": q,
+        "query": query.urlencode(),
+        "results_id": RESULTS_ID,
+        "breached_ids": set(rows.filter(breached_q(timezone.now())).values_list("pk", flat=True)[:1000]),
+    }
+    partial = request.htmx and request.htmx.target == RESULTS_ID
+    template = "incidents/partials/incident_table.html" if partial else "incidents/incident_list.html"
+    return render(request, template, context)
+
+
+@page_view
+def duty(request):
+    """The on-duty view: open incidents, most severe and oldest first."""
+    now = timezone.now()
+    rows = scoping.visible(
+        Incident.objects.filter(state__in=OPEN_STATES).select_related("unit", "assignee"), request.user
+    )
+    rows = sorted(rows[:500], key=lambda i: (i.grade, i.reported_at))
+    for incident in rows:
+        incident.age = now - incident.started_at
+        incident.breached = services.timers(incident, now).breached
+    response = render(request, "incidents/duty.html", {"rows": rows, "now": now})
+    return response
+
+
+@page_view
+def report(request):
+    form = ReportForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        application = form.cleaned_data["application"]
+        try:
+            incident = services.report(
+                actor=request.user,
+                unit=application.unit,
+                title=form.cleaned_data["title"],
+                description=form.cleaned_data["description"],
+                impact_scope=form.cleaned_data["impact_scope"],
+                affected_items=[application],
+            )
+        except errors.PermissionDenied:
+            raise
+        except errors.DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            return _done(
+                request,
+                reverse("incidents:incident-detail", args=[incident.pk]),
+                _("Thank you: the fault is reported and the system staff are told."),
+            )
+    return render(request, "incidents/report.html", {"form": form})
+
+
+def _transition_forms(incident, user):
+    forms = []
+    for target in services.allowed_targets(incident, user):
+        fields = {"comment"}
+        if target == State.REPAIRING and incident.state == State.DIAGNOSING:
+            fields |= {"cause_category", "cause_detail"}
+        if target == State.CLOSED:
+            fields |= {"resolution_summary", "fixed_for_good", "problem_ref"}
+        form = TransitionForm(initial={"to": target, "cause_category": incident.cause_category})
+        forms.append(
+            {
+                "to": target,
+                "label": State(target).label,
+                "back": incident.state == State.VERIFYING and target == State.REPAIRING,
+                "fields": [form[name] for name in form.fields if name in fields],
+                "hidden": form["to"],
+                "lacking": [reason for reason, _field in services.requirement_failures(incident, target)],
+            }
+        )
+    return forms
+
+
+@page_view
+def incident_detail(request, pk):
+    incident = _incident(request, pk)
+    if request.htmx and request.GET.get("version"):
+        # The poll: nothing to do while the incident is unchanged; a newer version reloads the page.
+        if request.GET["version"] == str(incident.version):
+            return HttpResponse(status=204)
+        response = HttpResponse(status=200)
+        response["HX-Refresh"] = "true"
+        return response
+    user = request.user
+    staff = services.is_staff_for(user, incident.unit_id)
+    open_ = incident.state in OPEN_STATES
+    checklist = list(incident.checklist.select_related("done_by"))
+    context = {
+        "incident": incident,
+        "events": incident.events.select_related("actor"),
+        "steps": [c for c in checklist if c.kind == ChecklistKind.STEP],
+        "checks": [c for c in checklist if c.kind == ChecklistKind.VERIFICATION],
+        "notices": incident.notices.all(),
+        "deliveries": Delivery.objects.filter(
+            unit_id=incident.unit_id, event_key__startswith=f"incident:{incident.pk}:"
+        ).order_by("pk"),
+        "escalations": incident.escalations.select_related("engineer", "contract"),
+        "timers": services.timers(incident),
+        "staff": staff,
+        "transitions": _transition_forms(incident, user) if staff else [],
+        "can_activate_plan": staff and incident.plan_id is None and incident.state in services.PLAN_STATES,
+        "can_tick_steps": staff and incident.state in services.PLAN_STATES,
+        "can_tick_checks": staff and incident.state == State.VERIFYING,
+        "can_notice": staff and open_,
+        "causes": Cause.choices,
+        "notice_kinds": [(k.value, k.label) for k in (NoticeKind.LEADER_REPORT, NoticeKind.SUSPENSION)],
+        "can_escalate": staff and incident.state in (State.DIAGNOSING, State.REPAIRING, State.VERIFYING),
+        "escalate_form": EscalateForm(unit=incident.unit) if staff else None,
+        "grade_form": GradeForm(initial={"grade": incident.grade}) if staff and open_ else None,
+        "affected": incident.affected_items.all(),
+    }
+    return render(request, "incidents/incident_detail.html", context)
+
+
+@require_POST
+@page_view
+def incident_transition(request, pk):
+    incident = _incident(request, pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the fields of the step."))
+        return _done(request, reverse("incidents:incident-detail", args=[incident.pk]))
+    data = {k: v for k, v in form.cleaned_data.items() if k in request.POST}
+    to, comment = data.pop("to"), data.pop("comment", "")
+    allowed = services.TRANSITION_FIELDS.get(to, ())
+    data = {k: v for k, v in data.items() if k in allowed}
+    return _act(
+        request,
+        incident,
+        lambda: services.transition(incident, to=to, actor=request.user, comment=comment, **data),
+        _("Moved to “%(state)s”.") % {"state": State(to).label if to in State.values else to},
+    )
+
+
+@require_POST
+@page_view
+def incident_tick(request, pk):
+    incident = _incident(request, pk)
+    item = get_object_or_404(incident.checklist, pk=request.POST.get("item") or 0)
+    passed = request.POST.get("passed", "true") != "false"
+    note = request.POST.get("note", "")
+    return _act(
+        request, incident, lambda: services.tick(item, actor=request.user, passed=passed, note=note), None
+    )
+
+
+@require_POST
+@page_view
+def incident_plan(request, pk):
+    incident = _incident(request, pk)
+    cause = request.POST.get("cause_category", "")
+    return _act(
+        request,
+        incident,
+        lambda: services.activate_plan(incident, actor=request.user, cause_category=cause),
+        _("Emergency plan activated."),
+    )
+
+
+@require_POST
+@page_view
+def incident_notice(request, pk):
+    incident = _incident(request, pk)
+    kind = request.POST.get("kind", "")
+    return _act(
+        request, incident, lambda: services.send_notice(incident, kind, actor=request.user), _("Notice sent.")
+    )
+
+
+@require_POST
+@page_view
+def incident_escalate(request, pk):
+    incident = _incident(request, pk)
+    arrival = request.POST.get("escalation")
+    if arrival:
+        escalation = get_object_or_404(incident.escalations, pk=arrival)
+        return _act(request, incident, lambda: services.record_arrival(escalation, actor=request.user), None)
+    form = EscalateForm(request.POST, unit=incident.unit)
+    if not form.is_valid():
+        messages.error(request, _("Check the fields of the escalation."))
+        return _done(request, reverse("incidents:incident-detail", args=[incident.pk]))
+    return _act(
+        request,
+        incident,
+        lambda: services.escalate(incident, actor=request.user, **form.cleaned_data),
+        _("The vendor's engineer is called in."),
+    )
+
+
+@require_POST
+@page_view
+def incident_grade(request, pk):
+    incident = _incident(request, pk)
+    form = GradeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("A manual change of grade needs a reason."))
+        return _done(request, reverse("incidents:incident-detail", args=[incident.pk]))
+    return _act(
+        request,
+        incident,
+        lambda: services.set_grade(incident, actor=request.user, **form.cleaned_data),
+        _("Grade changed."),
+    )
+
+
+@page_view
+def plan_list(request):
+    return render(request, "incidents/plan_list.html", {"plans": EmergencyPlan.objects.all()})
+
+
+@page_view
+def plan_detail(request, pk):
+    plan = get_object_or_404(EmergencyPlan, pk=pk)
+    drills = scoping.visible(plan.drills.select_related("unit"), request.user)
+    return render(request, "incidents/plan_detail.html", {"plan": plan, "drills": drills})
+
+
+@page_view
+def drill_list(request):
+    drills = scoping.visible(Drill.objects.select_related("unit", "plan"), request.user)
+    q = request.GET.get("q", "").strip()
+    if q:
+        drills = drills.filter(Q(plan__title__icontains=q) | Q(findings__icontains=q))
+    can_create = scoping.writable(Unit.objects.all(), request.user)
+    return render(
+        request,
+        "incidents/drill_list.html",
+        {"drills": drills[:200], "q": q, "can_create": can_create.exists()},
+    )
+
+
+@page_view
+def drill_create(request):
+    form = DrillForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            drill = services.create(Drill, actor=request.user, **form.cleaned_data)
+        except errors.PermissionDenied:
+            raise
+        except errors.DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            return _done(request, reverse("incidents:drill-detail", args=[drill.pk]), _("Drill scheduled."))
+    return render(request, "incidents/drill_form.html", {"form": form})
+
+
+@page_view
+def drill_detail(request, pk):
+    drill = get_object_or_404(
+        scoping.visible(Drill.objects.select_related("unit", "plan"), request.user), pk=pk
+    )
+    staff = services.is_staff_for(request.user, drill.unit_id)
+    form = DrillResultForm(request.POST or None) if staff and drill.state == DrillState.SCHEDULED else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        steps = drill.plan.steps
+        timings = [
+            {"step": steps[i].get("text", "") if i < len(steps) else str(i + 1), "minutes": minutes}
+            for i, minutes in enumerate(form.cleaned_data["timings"])
+        ]
+        try:
+            services.update(
+                drill,
+                actor=request.user,
+                findings=form.cleaned_data["findings"],
+                step_timings=timings,
+                state=DrillState.DONE,
+            )
+        except errors.PermissionDenied:
+            raise
+        except errors.DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return _done(request, reverse("incidents:drill-detail", args=[drill.pk]), _("Drill recorded."))
+    return render(
+        request,
+        "incidents/drill_detail.html",
+        {"drill": drill, "form": form, "participants": drill.participants.all()},
+    )
