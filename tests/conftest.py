@@ -12,6 +12,8 @@ from yunwei.org import services
 from yunwei.org.choices import Role, UnitKind
 from yunwei.org.models import MaintenanceContract, Person, Team, Unit, Vendor, VendorEngineer
 
+from .product import running_product
+
 PASSWORD = "correct-horse-battery-9"
 
 
@@ -61,6 +63,13 @@ def make_user(username: str, unit: Unit | None, *roles: str, superuser: bool = F
         for role in roles:
             person.role_assignments.create(unit=unit, role=role)
     return user
+
+
+@pytest.fixture(scope="session")
+def product_url(tmp_path_factory):
+    """A running Yunwei with the demo group, shared by the end-to-end tests of a session."""
+    with running_product(tmp_path_factory.mktemp("yunwei-product")) as url:
+        yield url
 
 
 @pytest.fixture
