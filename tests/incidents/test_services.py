@@ -1,11 +1,15 @@
 import pytest
 
 from yunwei.audit.models import AuditEvent
+from yunwei.core import scoping
 from yunwei.core.errors import DomainError, PermissionDenied, StaleEdit, TransitionNotAllowed
 from yunwei.incidents import services
-from yunwei.incidents.models import EmergencyPlan, IncidentEvent
+from yunwei.incidents.models import EmergencyPlan, Incident, IncidentEvent
 from yunwei.notify.models import Delivery
+from yunwei.org.choices import Role
+from yunwei.org.models import Unit
 
+from ..conftest import make_user
 from .conftest import to_repairing, walk
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +52,21 @@ def test_plain_user_cannot_move_the_flow(incident, unit_user_a):
 def test_foreign_unit_admin_cannot_move_the_flow(incident, unit_admin_b):
     with pytest.raises(PermissionDenied):
         walk(incident, unit_admin_b, "acknowledged")
+
+
+def test_group_technical_staff_handle_every_units_faults(incident, group, unit_user_a):
+    """Art. 13: the computer room's technical staff act on a fault of any unit, without managing it."""
+    technician = make_user("group-tech", group, Role.TECH_STAFF)
+    assert scoping.visible(Incident.objects.filter(pk=incident.pk), technician).exists()
+    assert walk(incident, technician, "acknowledged").state == "acknowledged"
+    assert not scoping.writable(Unit.objects.all(), technician).exists()
+
+
+def test_unit_technical_staff_handle_only_their_units_faults(incident, unit_b):
+    technician = make_user("b-tech", unit_b, Role.TECH_STAFF)
+    assert not scoping.visible(Incident.objects.filter(pk=incident.pk), technician).exists()
+    with pytest.raises(PermissionDenied):
+        walk(incident, technician, "acknowledged")
 
 
 def test_skipping_a_step_is_refused_with_the_reason(incident, unit_admin_a):

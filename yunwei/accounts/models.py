@@ -12,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from yunwei.core.scoping import Access
 
+# Art. 4 and 7: the people who run the system day to day, across the units they serve.
+OPERATIONS_STAFF_ROLES = ("system_lead", "tech_staff")
+
 
 class User(AbstractUser):
     """An account. The person it belongs to (org.Person) carries the unit and the roles."""
@@ -24,12 +27,15 @@ class User(AbstractUser):
             return Access(self.pk, person.unit_id if person else None, is_group_admin=True)
         if person is None or not person.is_active:
             return Access(self.pk, None)
-        roles = list(person.role_assignments.values_list("role", "unit_id"))
+        roles = list(person.role_assignments.values_list("role", "unit_id", "unit__kind"))
+        staff = [(unit, kind) for role, unit, kind in roles if role in OPERATIONS_STAFF_ROLES]
         return Access(
             user_id=self.pk,
             unit_id=person.unit_id,
-            is_group_admin=any(role == "group_admin" for role, _unit in roles),
-            admin_unit_ids=frozenset(unit for role, unit in roles if role == "unit_admin"),
+            is_group_admin=any(role == "group_admin" for role, _unit, _kind in roles),
+            admin_unit_ids=frozenset(unit for role, unit, _kind in roles if role == "unit_admin"),
+            staff_unit_ids=frozenset(unit for unit, _kind in staff),
+            is_group_staff=any(kind == "group" for _unit, kind in staff),
         )
 
 

@@ -1,8 +1,13 @@
 """Unit scoping, in one place (Art. 8).
 
 Three tiers: a group system admin sees and manages every unit; a unit system admin manages their own
-unit; a user sees their own records and their unit's shared ones. Every page, API endpoint, export and
-search takes its queryset from `visible()` or `writable()`; nothing else filters by unit.
+unit; a user sees their own records and their unit's shared ones. Beside the tiers, the operations
+staff of Art. 4 and 7 (system management lead, system technical staff) see and handle the operational
+records (incidents, problems, changes) of the units they serve; posted at the group, that is every
+unit. They do not manage the organisation: `writable()` stays with the admins.
+
+Every page, API endpoint, export and search takes its queryset from `visible()` or `writable()`;
+nothing else filters by unit.
 
 A model opts in by naming the path to its unit (`scope_unit_field = "unit"` or `"vendor__unit"`) and,
 for records a user owns personally, `scope_owner_field` (then a plain user sees only their own).
@@ -21,6 +26,9 @@ class Access:
     unit_id: int | None
     is_group_admin: bool = False
     admin_unit_ids: frozenset[int] = field(default_factory=frozenset)
+    # Operations staff: the units they serve, or every unit when posted at the group.
+    staff_unit_ids: frozenset[int] = field(default_factory=frozenset)
+    is_group_staff: bool = False
 
     @property
     def is_unit_admin(self) -> bool:
@@ -28,6 +36,14 @@ class Access:
 
     def can_manage_unit(self, unit_id: int | None) -> bool:
         return self.is_group_admin or (unit_id is not None and unit_id in self.admin_unit_ids)
+
+    def can_handle_unit(self, unit_id: int | None) -> bool:
+        """May work on the unit's operational records (acknowledge, diagnose, approve …)."""
+        return (
+            self.can_manage_unit(unit_id)
+            or self.is_group_staff
+            or (unit_id is not None and unit_id in self.staff_unit_ids)
+        )
 
     @property
     def manageable_unit_ids(self) -> frozenset[int] | None:
@@ -54,16 +70,16 @@ def _unit_path(model: type[Model]) -> str:
 def visible(queryset: QuerySet, user) -> QuerySet:
     """Rows `user` may see."""
     access = access_of(user)
-    if access.is_group_admin:
+    if access.is_group_admin or access.is_group_staff:
         return queryset
-    if access.unit_id is None and not access.admin_unit_ids:
+    if access.unit_id is None and not access.admin_unit_ids and not access.staff_unit_ids:
         return queryset.none()
     path = _unit_path(queryset.model)
-    unit_ids = set(access.admin_unit_ids)
+    unit_ids = set(access.admin_unit_ids | access.staff_unit_ids)
     if access.unit_id is not None:
         unit_ids.add(access.unit_id)
     owner_field = getattr(queryset.model, "scope_owner_field", None)
-    if owner_field and not access.is_unit_admin:
+    if owner_field and not (access.is_unit_admin or access.staff_unit_ids):
         return queryset.filter(**{f"{path}__in": unit_ids, owner_field: access.user_id})
     return queryset.filter(**{f"{path}__in": unit_ids})
 

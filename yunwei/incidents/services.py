@@ -72,8 +72,8 @@ EDITABLE_FIELDS = (
 
 
 def is_staff_for(actor, unit_id: int | None) -> bool:
-    """System staff of the unit: its unit system admins and the group's admins."""
-    return access_of(actor).can_manage_unit(unit_id)
+    """Who handles the unit's faults: its admins, the group's admins and the operations staff (Art. 13)."""
+    return access_of(actor).can_handle_unit(unit_id)
 
 
 def _require_staff(actor, incident: Incident) -> None:
