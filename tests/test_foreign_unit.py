@@ -12,10 +12,12 @@ from yunwei.audit.models import AuditEvent
 from yunwei.org import services
 from yunwei.org.models import Person
 
+from .changes import foreign as changes_foreign
 from .cmdb import foreign as cmdb_foreign
 from .conftest import make_user
 from .incidents import foreign as incidents_foreign
 from .notify import foreign as notify_foreign
+from .problems import foreign as problems_foreign
 
 # Routes that name no unit's record, each with the reason.
 NOT_OBJECT_ROUTES = {
@@ -61,6 +63,8 @@ def records(org_records_a, unit_a, group_admin):
         **cmdb_foreign.build_records(unit_a, group_admin),
         **incidents_foreign.build_records(unit_a, group_admin),
         **notify_foreign.build_records(unit_a, group_admin),
+        **problems_foreign.build_records(unit_a, group_admin),
+        **changes_foreign.build_records(unit_a, group_admin),
         "token": token,
         "event": AuditEvent.objects.filter(unit_id=unit_a.pk).order_by("seq").first(),
     }
@@ -126,7 +130,7 @@ CASES = {
 }
 
 
-FOREIGN_MODULES = (cmdb_foreign, incidents_foreign, notify_foreign)
+FOREIGN_MODULES = (cmdb_foreign, incidents_foreign, notify_foreign, problems_foreign, changes_foreign)
 for module in FOREIGN_MODULES:
     CASES.update(module.CASES)
     NOT_OBJECT_ROUTES.update(module.NOT_OBJECT_ROUTES)

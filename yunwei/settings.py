@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "yunwei.cmdb",
     "yunwei.incidents",
     "yunwei.notify",
+    "yunwei.problems",
+    "yunwei.changes",
     "yunwei.web",
 ]
 

@@ -7,6 +7,8 @@ api_patterns = [
     path("cmdb/", include("yunwei.cmdb.api_urls")),
     path("incidents/", include("yunwei.incidents.api_urls")),
     path("notify/", include("yunwei.notify.api_urls")),
+    path("problems/", include("yunwei.problems.api_urls")),
+    path("changes/", include("yunwei.changes.api_urls")),
     path("audit/", include("yunwei.audit.api_urls")),
     path("system/", include("yunwei.core.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -21,6 +23,8 @@ urlpatterns = [
     path("cmdb/", include("yunwei.cmdb.urls")),
     path("incidents/", include("yunwei.incidents.urls")),
     path("notify/", include("yunwei.notify.urls")),
+    path("problems/", include("yunwei.problems.urls")),
+    path("changes/", include("yunwei.changes.urls")),
     path("audit/", include("yunwei.audit.urls")),
     path("", include("yunwei.web.urls")),
 ]

@@ -1,10 +1,12 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from yunwei.changes import demo as changes_demo
 from yunwei.cmdb import demo as cmdb_demo
 from yunwei.incidents import demo as incidents_demo
 from yunwei.org import demo as org_demo
 from yunwei.org.models import Unit
+from yunwei.problems import demo as problems_demo
 
 
 class Command(BaseCommand):
@@ -17,4 +19,6 @@ class Command(BaseCommand):
             org_demo.load(self.stdout)
             cmdb_demo.load(self.stdout)
             incidents_demo.load(self.stdout)
+            problems_demo.load(self.stdout)
+            changes_demo.load(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))

@@ -1,0 +1,5 @@
+"""Demo data of changes."""
+
+
+def load(stdout) -> None:
+    """Nothing yet."""

@@ -1,0 +1,5 @@
+"""Demo data of problems."""
+
+
+def load(stdout) -> None:
+    """Nothing yet."""
