@@ -97,3 +97,10 @@ def test_the_api_is_read_only(method, group_admin, events, api_client_for):
     url = URL if method == "post" else f"{URL}1/"
     assert getattr(http, method)(url, {}, format="json").status_code == 405
     assert services.verify_chain().ok
+
+
+@pytest.mark.parametrize("value", ["-1.4e37", "99999999999999999999", "0", "x"])
+def test_a_number_filter_out_of_range_is_bad_input_naming_the_field(group_admin, events, api_client_for, value):
+    response = api_client_for(group_admin).get(URL, {"actor": value})
+    assert response.status_code == 400
+    assert "actor" in response.json()["errors"]

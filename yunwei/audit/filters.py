@@ -4,6 +4,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from yunwei.core.filters import IdFilter
+
 from .models import Action, AuditEvent
 
 
@@ -12,8 +14,8 @@ class AuditEventFilter(django_filters.FilterSet):
     object_type = django_filters.CharFilter(label=_("Object type"))
     object_id = django_filters.CharFilter(label=_("Object ID"))
     # By number, not a user lookup: the actor may have been deleted, and audit knows no user table.
-    actor = django_filters.NumberFilter(field_name="actor_id", label=_("Actor (user ID)"))
-    unit_id = django_filters.NumberFilter(label=_("Unit ID"))
+    actor = IdFilter(field_name="actor_id", label=_("Actor (user ID)"))
+    unit_id = IdFilter(label=_("Unit ID"))
     since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte", label=_("From"))
     until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lte", label=_("To"))
     search = django_filters.CharFilter(method="filter_search", label=_("Search"))

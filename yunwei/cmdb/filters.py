@@ -4,6 +4,7 @@ import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from yunwei.core.filters import DaysFilter
 from yunwei.org.choices import Domain
 from yunwei.org.models import Team, Unit, Vendor
 
@@ -23,8 +24,8 @@ class ItemFilter(django_filters.FilterSet):
         label=_("Owner team"), field_name="owner_team", queryset=Team.objects.all()
     )
     vendor = django_filters.ModelChoiceFilter(label=_("Vendor"), queryset=Vendor.objects.all())
-    contract_expiring_within = django_filters.NumberFilter(
-        label=_("Contract ends within (days)"), method="filter_contract_expiring", min_value=0, max_value=3650
+    contract_expiring_within = DaysFilter(
+        label=_("Contract ends within (days)"), method="filter_contract_expiring"
     )
 
     class Meta:

@@ -3,12 +3,14 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from yunwei.core.filters import IdFilter
+
 from .choices import ChannelKind, DeliveryState
 from .models import Channel, Delivery
 
 
 class ChannelFilter(django_filters.FilterSet):
-    unit = django_filters.NumberFilter(field_name="unit_id", label=_("Unit"))
+    unit = IdFilter(field_name="unit_id", label=_("Unit"))
     kind = django_filters.ChoiceFilter(choices=ChannelKind.choices, label=_("Kind"))
 
     class Meta:
@@ -17,9 +19,9 @@ class ChannelFilter(django_filters.FilterSet):
 
 
 class DeliveryFilter(django_filters.FilterSet):
-    unit = django_filters.NumberFilter(field_name="unit_id", label=_("Unit"))
+    unit = IdFilter(field_name="unit_id", label=_("Unit"))
     state = django_filters.ChoiceFilter(choices=DeliveryState.choices, label=_("State"))
-    channel = django_filters.NumberFilter(field_name="channel_id", label=_("Channel"))
+    channel = IdFilter(field_name="channel_id", label=_("Channel"))
     event_key = django_filters.CharFilter(label=_("Event key"))
 
     class Meta:

@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from yunwei.core.filters import DaysFilter
+
 from .choices import REQUIRED_UNIT_ROLES, UnitKind
 from .models import MaintenanceContract, Person, RoleAssignment, Team, Unit, Vendor, VendorEngineer
 
@@ -54,7 +56,7 @@ class VendorEngineerFilter(django_filters.FilterSet):
 
 
 class ContractFilter(django_filters.FilterSet):
-    expiring_within = django_filters.NumberFilter(method="filter_expiring", label=_("Ends within N days"))
+    expiring_within = DaysFilter(method="filter_expiring", label=_("Ends within N days"))
 
     class Meta:
         model = MaintenanceContract
