@@ -5,7 +5,7 @@ pages show them through gettext, so a type a group admin adds in Chinese shows a
 migration `0002_shipped_catalogue` installs this catalogue; a later change to it needs its own migration.
 """
 
-from django.utils.translation import gettext_noop as N
+from django.utils.translation import gettext_noop
 
 from yunwei.org.choices import Domain
 
@@ -17,74 +17,82 @@ def attr(code, label, kind="text", *, required=False, choices=None) -> dict:
     return spec
 
 
-_SERIAL = attr("serial", N("Serial number"))
-_MODEL = attr("model", N("Model"))
-_MGMT_IP = attr("mgmt_ip", N("Management IP"), "ip")
-_FIRMWARE = attr("firmware", N("Firmware version"))
-_WARRANTY = attr("warranty_until", N("Warranty until"), "date")
+_SERIAL = attr("serial", gettext_noop("Serial number"))
+_MODEL = attr("model", gettext_noop("Model"))
+_MGMT_IP = attr("mgmt_ip", gettext_noop("Management IP"), "ip")
+_FIRMWARE = attr("firmware", gettext_noop("Firmware version"))
+_WARRANTY = attr("warranty_until", gettext_noop("Warranty until"), "date")
 
 # code, name, domain, attributes
 ITEM_TYPES = [
     (
         "server",
-        N("Server"),
+        gettext_noop("Server"),
         Domain.HARDWARE,
         [
             _SERIAL,
             _MODEL,
-            attr("cpu_cores", N("CPU cores"), "int"),
-            attr("memory_gb", N("Memory (GB)"), "int"),
-            attr("disk_tb", N("Local disk (TB)"), "decimal"),
+            attr("cpu_cores", gettext_noop("CPU cores"), "int"),
+            attr("memory_gb", gettext_noop("Memory (GB)"), "int"),
+            attr("disk_tb", gettext_noop("Local disk (TB)"), "decimal"),
             _MGMT_IP,
-            attr("purchased_on", N("Purchased on"), "date"),
+            attr("purchased_on", gettext_noop("Purchased on"), "date"),
             _WARRANTY,
-            attr("virtual", N("Virtual machine"), "bool"),
+            attr("virtual", gettext_noop("Virtual machine"), "bool"),
         ],
     ),
     (
         "storage-array",
-        N("Storage array"),
+        gettext_noop("Storage array"),
         Domain.HARDWARE,
         [
             _SERIAL,
             _MODEL,
-            attr("raw_tb", N("Raw capacity (TB)"), "decimal", required=True),
-            attr("usable_tb", N("Usable capacity (TB)"), "decimal"),
-            attr("raid_level", N("RAID level"), "choice", choices=["RAID1", "RAID5", "RAID6", "RAID10"]),
-            attr("protocol", N("Protocol"), "choice", choices=["FC", "iSCSI", "NFS", "SMB"]),
+            attr("raw_tb", gettext_noop("Raw capacity (TB)"), "decimal", required=True),
+            attr("usable_tb", gettext_noop("Usable capacity (TB)"), "decimal"),
+            attr(
+                "raid_level",
+                gettext_noop("RAID level"),
+                "choice",
+                choices=["RAID1", "RAID5", "RAID6", "RAID10"],
+            ),
+            attr("protocol", gettext_noop("Protocol"), "choice", choices=["FC", "iSCSI", "NFS", "SMB"]),
             _MGMT_IP,
             _WARRANTY,
         ],
     ),
     (
         "switch",
-        N("Switch"),
+        gettext_noop("Switch"),
         Domain.NETWORK,
         [
             _SERIAL,
             _MODEL,
-            attr("ports", N("Ports"), "int", required=True),
-            attr("layer", N("Layer"), "choice", choices=["L2", "L3"]),
+            attr("ports", gettext_noop("Ports"), "int", required=True),
+            attr("layer", gettext_noop("Layer"), "choice", choices=["L2", "L3"]),
             _FIRMWARE,
             _MGMT_IP,
         ],
     ),
     (
         "router",
-        N("Router"),
+        gettext_noop("Router"),
         Domain.NETWORK,
-        [_SERIAL, _MODEL, attr("ports", N("Ports"), "int"), _FIRMWARE, _MGMT_IP],
+        [_SERIAL, _MODEL, attr("ports", gettext_noop("Ports"), "int"), _FIRMWARE, _MGMT_IP],
     ),
     (
         "firewall",
-        N("Firewall"),
+        gettext_noop("Firewall"),
         Domain.NETWORK,
         [
             _SERIAL,
             _MODEL,
-            attr("throughput_gbps", N("Throughput (Gbit/s)"), "decimal"),
+            attr("throughput_gbps", gettext_noop("Throughput (Gbit/s)"), "decimal"),
             attr(
-                "ha_mode", N("HA mode"), "choice", choices=["standalone", "active-standby", "active-active"]
+                "ha_mode",
+                gettext_noop("HA mode"),
+                "choice",
+                choices=["standalone", "active-standby", "active-active"],
             ),
             _FIRMWARE,
             _MGMT_IP,
@@ -92,130 +100,136 @@ ITEM_TYPES = [
     ),
     (
         "link",
-        N("Link / cable / fiber line"),
+        gettext_noop("Link / cable / fiber line"),
         Domain.NETWORK,
         [
-            attr("medium", N("Medium"), "choice", required=True, choices=["copper", "fiber", "leased-line"]),
-            attr("bandwidth_mbps", N("Bandwidth (Mbit/s)"), "int", required=True),
-            attr("carrier", N("Carrier")),
-            attr("circuit_id", N("Circuit ID")),
-            attr("a_end", N("A end")),
-            attr("b_end", N("B end")),
+            attr(
+                "medium",
+                gettext_noop("Medium"),
+                "choice",
+                required=True,
+                choices=["copper", "fiber", "leased-line"],
+            ),
+            attr("bandwidth_mbps", gettext_noop("Bandwidth (Mbit/s)"), "int", required=True),
+            attr("carrier", gettext_noop("Carrier")),
+            attr("circuit_id", gettext_noop("Circuit ID")),
+            attr("a_end", gettext_noop("A end")),
+            attr("b_end", gettext_noop("B end")),
         ],
     ),
     (
         "os",
-        N("Operating system"),
+        gettext_noop("Operating system"),
         Domain.BASE_SOFTWARE,
         [
-            attr("distribution", N("Distribution"), required=True),
-            attr("version", N("Version")),
-            attr("kernel", N("Kernel")),
-            attr("license_until", N("Licence until"), "date"),
+            attr("distribution", gettext_noop("Distribution"), required=True),
+            attr("version", gettext_noop("Version")),
+            attr("kernel", gettext_noop("Kernel")),
+            attr("license_until", gettext_noop("Licence until"), "date"),
         ],
     ),
     (
         "database",
-        N("Database"),
+        gettext_noop("Database"),
         Domain.BASE_SOFTWARE,
         [
             attr(
                 "product",
-                N("Product"),
+                gettext_noop("Product"),
                 "choice",
                 required=True,
                 choices=["dameng", "kingbase", "oracle", "mysql", "postgresql", "sqlserver", "other"],
             ),
-            attr("version", N("Version"), required=True),
-            attr("port", N("Port"), "int", required=True),
-            attr("instance", N("Instance name")),
+            attr("version", gettext_noop("Version"), required=True),
+            attr("port", gettext_noop("Port"), "int", required=True),
+            attr("instance", gettext_noop("Instance name")),
         ],
     ),
     (
         "middleware",
-        N("Middleware"),
+        gettext_noop("Middleware"),
         Domain.BASE_SOFTWARE,
         [
             attr(
                 "product",
-                N("Product"),
+                gettext_noop("Product"),
                 "choice",
                 required=True,
                 choices=["tongweb", "weblogic", "tomcat", "nginx", "redis", "other"],
             ),
-            attr("version", N("Version")),
-            attr("port", N("Port"), "int"),
+            attr("version", gettext_noop("Version")),
+            attr("port", gettext_noop("Port"), "int"),
         ],
     ),
     (
         "oa-application",
-        N("OA application"),
+        gettext_noop("OA application"),
         Domain.APPLICATION,
         [
-            attr("url", N("URL"), "url", required=True),
-            attr("version", N("Version")),
-            attr("users", N("Number of users"), "int"),
+            attr("url", gettext_noop("URL"), "url", required=True),
+            attr("version", gettext_noop("Version")),
+            attr("users", gettext_noop("Number of users"), "int"),
         ],
     ),
     (
         "oa-module",
-        N("OA module"),
+        gettext_noop("OA module"),
         Domain.APPLICATION,
-        [attr("url", N("URL"), "url"), attr("department", N("Owning department"))],
+        [attr("url", gettext_noop("URL"), "url"), attr("department", gettext_noop("Owning department"))],
     ),
     (
         "application",
-        N("Other application"),
+        gettext_noop("Other application"),
         Domain.APPLICATION,
-        [attr("url", N("URL"), "url"), attr("version", N("Version"))],
+        [attr("url", gettext_noop("URL"), "url"), attr("version", gettext_noop("Version"))],
     ),
     (
         "ups",
-        N("UPS"),
+        gettext_noop("UPS"),
         Domain.MACHINE_ROOM,
         [
             _SERIAL,
             _MODEL,
-            attr("capacity_kva", N("Capacity (kVA)"), "decimal", required=True),
-            attr("battery_minutes", N("Battery runtime (minutes)"), "int"),
-            attr("battery_replaced_on", N("Battery replaced on"), "date"),
+            attr("capacity_kva", gettext_noop("Capacity (kVA)"), "decimal", required=True),
+            attr("battery_minutes", gettext_noop("Battery runtime (minutes)"), "int"),
+            attr("battery_replaced_on", gettext_noop("Battery replaced on"), "date"),
         ],
     ),
     (
         "air-conditioning",
-        N("Air conditioning"),
+        gettext_noop("Air conditioning"),
         Domain.MACHINE_ROOM,
         [
             _SERIAL,
             _MODEL,
-            attr("cooling_kw", N("Cooling capacity (kW)"), "decimal"),
-            attr("setpoint_c", N("Set point (°C)"), "decimal"),
+            attr("cooling_kw", gettext_noop("Cooling capacity (kW)"), "decimal"),
+            attr("setpoint_c", gettext_noop("Set point (°C)"), "decimal"),
         ],
     ),
     (
         "power-distribution",
-        N("Power distribution"),
+        gettext_noop("Power distribution"),
         Domain.MACHINE_ROOM,
         [
             _MODEL,
-            attr("circuits", N("Circuits"), "int"),
-            attr("rated_current_a", N("Rated current (A)"), "int"),
+            attr("circuits", gettext_noop("Circuits"), "int"),
+            attr("rated_current_a", gettext_noop("Rated current (A)"), "int"),
         ],
     ),
     (
         "env-sensor",
-        N("Temperature/humidity sensor"),
+        gettext_noop("Temperature/humidity sensor"),
         Domain.MACHINE_ROOM,
         [
             attr(
                 "measures",
-                N("Measures"),
+                gettext_noop("Measures"),
                 "choice",
                 required=True,
                 choices=["temperature", "humidity", "both"],
             ),
-            attr("threshold_high_c", N("High temperature threshold (°C)"), "decimal"),
-            attr("threshold_high_rh", N("High humidity threshold (%)"), "decimal"),
+            attr("threshold_high_c", gettext_noop("High temperature threshold (°C)"), "decimal"),
+            attr("threshold_high_rh", gettext_noop("High humidity threshold (%)"), "decimal"),
         ],
     ),
 ]
@@ -227,19 +241,19 @@ _INFRA = [Domain.HARDWARE, Domain.NETWORK, Domain.MACHINE_ROOM]
 RELATION_TYPES = [
     (
         "runs-on",
-        N("Runs on"),
-        N("Hosts"),
+        gettext_noop("Runs on"),
+        gettext_noop("Hosts"),
         [Domain.APPLICATION, Domain.BASE_SOFTWARE],
         [Domain.BASE_SOFTWARE, Domain.HARDWARE],
         _ANY,
         _ANY,
         True,
     ),
-    ("depends-on", N("Depends on"), N("Is needed by"), _ANY, _ANY, _ANY, _ANY, True),
+    ("depends-on", gettext_noop("Depends on"), gettext_noop("Is needed by"), _ANY, _ANY, _ANY, _ANY, True),
     (
         "connected-via",
-        N("Connected via"),
-        N("Connects"),
+        gettext_noop("Connected via"),
+        gettext_noop("Connects"),
         _INFRA,
         [Domain.NETWORK],
         _ANY,
@@ -248,8 +262,8 @@ RELATION_TYPES = [
     ),
     (
         "stores-on",
-        N("Stores data on"),
-        N("Holds data of"),
+        gettext_noop("Stores data on"),
+        gettext_noop("Holds data of"),
         [Domain.HARDWARE, Domain.BASE_SOFTWARE],
         [Domain.HARDWARE],
         _ANY,
@@ -258,8 +272,8 @@ RELATION_TYPES = [
     ),
     (
         "powered-by",
-        N("Powered by"),
-        N("Powers"),
+        gettext_noop("Powered by"),
+        gettext_noop("Powers"),
         _INFRA,
         [Domain.MACHINE_ROOM],
         _ANY,
@@ -268,8 +282,8 @@ RELATION_TYPES = [
     ),
     (
         "cooled-by",
-        N("Cooled by"),
-        N("Cools"),
+        gettext_noop("Cooled by"),
+        gettext_noop("Cools"),
         _INFRA,
         [Domain.MACHINE_ROOM],
         _ANY,
@@ -278,16 +292,25 @@ RELATION_TYPES = [
     ),
     (
         "part-of",
-        N("Part of"),
-        N("Consists of"),
+        gettext_noop("Part of"),
+        gettext_noop("Consists of"),
         [Domain.APPLICATION],
         [Domain.APPLICATION],
         _ANY,
         _ANY,
         True,
     ),
-    ("backs-up", N("Backs up"), N("Is backed up by"), _ANY, _ANY, _ANY, _ANY, False),
-    ("monitors", N("Monitors"), N("Is monitored by"), _ANY, _ANY, ["env-sensor"], _ANY, False),
+    ("backs-up", gettext_noop("Backs up"), gettext_noop("Is backed up by"), _ANY, _ANY, _ANY, _ANY, False),
+    (
+        "monitors",
+        gettext_noop("Monitors"),
+        gettext_noop("Is monitored by"),
+        _ANY,
+        _ANY,
+        ["env-sensor"],
+        _ANY,
+        False,
+    ),
 ]
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from yunwei.audit import services as audit
 
@@ -77,5 +78,10 @@ def delete_record(instance: models.Model, *, actor, comment: str = "") -> None:
     except (ProtectedError, RestrictedError) as exc:
         count = len(exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects)
         raise DomainError(
-            _("Cannot delete: %(count)s other record(s) still refer to it.") % {"count": count}
+            ngettext(
+                "Cannot delete: %(count)s other record still refers to it.",
+                "Cannot delete: %(count)s other records still refer to it.",
+                count,
+            )
+            % {"count": count}
         ) from None

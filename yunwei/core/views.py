@@ -15,7 +15,7 @@ from .tasks import record_worker_heartbeat
 
 
 class IsGroupAdmin(permissions.BasePermission):
-    message = _("Only a group system administrator may do this.")
+    message = _("Only a group system admin may do this.")
 
     def has_permission(self, request, view) -> bool:
         return scoping.access_of(request.user).is_group_admin
