@@ -23,6 +23,10 @@ NOT_OBJECT_ROUTES: dict[str, str] = {
     "api:notify:preference-me": "the caller's own preferences",
     "notify:channel-create": "a form; the unit is checked against the units the user manages",
     "notify:preferences": "the caller's own preferences",
+    "api:notify:allowedaddress-list": "the group's allow-list; group system admins only (tests/notify)",
+    "api:notify:allowedaddress-detail": "the group's allow-list; group system admins only (tests/notify)",
+    "notify:allow-list": "the group's allow-list; group system admins only (tests/notify)",
+    "notify:allow-list-remove": "the group's allow-list; group system admins only (tests/notify)",
 }
 # record key → its detail page route, for the "nothing of it on the list page" check
 DETAIL_PAGES: dict[str, str] = {"channel": "notify:channel-detail"}

@@ -4,7 +4,7 @@ import pytest
 
 from yunwei.audit.models import AuditEvent
 from yunwei.notify import services
-from yunwei.notify.models import Channel, Delivery
+from yunwei.notify.models import AllowedAddress, Channel, Delivery
 from yunwei.notify.services import Recipient
 
 pytestmark = pytest.mark.django_db
@@ -230,3 +230,37 @@ def test_preferences_cannot_name_another_units_channel(make_channel, unit_b, uni
 
     assert response.status_code == 400
     assert response.json()["field"] == "channels"
+
+
+ALLOW_LIST = "/api/notify/allowed-addresses/"
+
+
+def test_group_admin_keeps_the_allow_list_and_each_change_is_audited(group_admin, api_client_for):
+    http = api_client_for(group_admin)
+
+    created = http.post(ALLOW_LIST, {"value": "SMTP.Intra", "note": "邮件中继"}, format="json")
+    again = http.post(ALLOW_LIST, {"value": "smtp.intra"}, format="json")
+
+    assert created.status_code == 201, created.json()
+    assert again.json()["id"] == created.json()["id"]
+    assert [row["value"] for row in http.get(ALLOW_LIST).json()["results"]] == ["smtp.intra"]
+    assert http.delete(f"{ALLOW_LIST}{created.json()['id']}/").status_code == 204
+    assert http.get(ALLOW_LIST).json()["count"] == 0
+    actions = AuditEvent.objects.filter(object_type="notify.allowedaddress").values_list("action", flat=True)
+    assert sorted(actions) == ["create", "delete"]
+
+
+@pytest.mark.parametrize("value", ["", "not a host!", "-bad.example", "10.0.0.0/33"])
+def test_an_allow_list_entry_that_is_no_host_or_network_names_the_field(group_admin, api_client_for, value):
+    response = api_client_for(group_admin).post(ALLOW_LIST, {"value": value}, format="json")
+    assert response.status_code == 400
+    assert "value" in response.json()["errors"]
+
+
+def test_only_group_admins_see_or_change_the_allow_list(unit_admin_a, group_admin, api_client_for):
+    allowed = services.allow_address("10.1.2.3", actor=group_admin)
+    http = api_client_for(unit_admin_a)
+    assert http.get(ALLOW_LIST).status_code == 403
+    assert http.post(ALLOW_LIST, {"value": "10.9.9.9"}, format="json").status_code == 403
+    assert http.delete(f"{ALLOW_LIST}{allowed.pk}/").status_code == 403
+    assert not AllowedAddress.objects.filter(value="10.9.9.9").exists()

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from yunwei.notify.models import Channel, Preference
+from yunwei.notify.models import AllowedAddress, Channel, Preference
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +108,26 @@ def test_own_preferences_page_saves(unit_user_a, client):
 
     assert response.status_code == 302
     assert Preference.objects.get(user=unit_user_a).language == "en"
+
+
+def test_group_admin_allows_and_removes_an_internal_address_on_the_page(group_admin, client):
+    client.force_login(group_admin)
+    url = reverse("notify:allow-list")
+
+    refused = client.post(url, {"value": "not a host!"})
+    assert "invalid-feedback" in refused.content.decode()
+    assert not AllowedAddress.objects.exists()
+
+    added = client.post(url, {"value": "10.20.0.0/16", "note": "内网网关"})
+    assert added.status_code == 302
+    page = client.get(url).content.decode()
+    assert "10.20.0.0/16" in page and "内网网关" in page
+    allowed = AllowedAddress.objects.get()
+    client.post(reverse("notify:allow-list-remove", args=[allowed.pk]))
+    assert not AllowedAddress.objects.exists()
+
+
+def test_the_allow_list_page_is_for_group_admins_only(unit_admin_a, client):
+    client.force_login(unit_admin_a)
+    assert client.get(reverse("notify:allow-list")).status_code == 403
+    assert "allow-list" not in client.get(reverse("notify:channel-list")).content.decode()

@@ -2,18 +2,19 @@
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, serializers
+from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from yunwei.core import scoping
 from yunwei.core.api import RecordViewSet, ScopedViewSet, VersionField
+from yunwei.core.views import IsGroupAdmin
 
 from . import services
 from .choices import ChannelKind, Language
 from .filters import ChannelFilter, DeliveryFilter
-from .models import Channel, Delivery
+from .models import AllowedAddress, Channel, Delivery
 
 
 class ChannelSerializer(serializers.ModelSerializer):
@@ -106,6 +107,37 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
     filterset_class = DeliveryFilter
     search_fields = ["event_key", "recipient"]
     ordering_fields = ["id", "created_at", "sent_at", "state"]
+
+
+class AllowedAddressSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AllowedAddress
+        fields = ["id", "value", "note", "created_at"]
+        read_only_fields = ["created_at"]
+        # Uniqueness is not an error here: allowing an address twice keeps the one entry.
+        extra_kwargs = {"value": {"validators": []}}
+
+
+class AllowedAddressViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The group's allow-list of internal addresses channels may reach (group system admins only)."""
+
+    queryset = AllowedAddress.objects.all()
+    serializer_class = AllowedAddressSerializer
+    permission_classes = [permissions.IsAuthenticated, IsGroupAdmin]
+    search_fields = ["value", "note"]
+    ordering_fields = ["value", "created_at"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.allow_address(actor=self.request.user, **serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        services.disallow_address(instance, actor=self.request.user)
 
 
 class PreferenceSerializer(serializers.Serializer):

@@ -10,6 +10,15 @@ from .choices import ChannelKind, Language
 from .services import visible_channels
 
 
+class AllowedAddressForm(BootstrapFormMixin, forms.Form):
+    value = forms.CharField(
+        label=_("Host, address or network"),
+        max_length=255,
+        help_text=_("e.g. smtp.intra, 10.1.2.3 or 10.0.0.0/8"),
+    )
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
 class ChannelForm(BootstrapFormMixin, forms.Form):
     """One form for every kind: the URL for robots and webhooks, the SMTP fields for e-mail."""
 

@@ -25,6 +25,8 @@ targets are checked against the SSRF guard (``guard``) when saved and again befo
 """
 
 import datetime
+import ipaddress
+import re
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -212,18 +214,41 @@ def test_channel(channel: Channel, *, actor) -> tuple[bool, str]:
 # -- allow-list and preferences -------------------------------------------------------------------
 
 
+_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+_HOST_NAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*\.?$")
+
+
+def _require_group_admin(actor) -> None:
+    if not access_of(actor).is_group_admin:
+        raise PermissionDenied(_("Only a group system admin may do this."))
+
+
 @transaction.atomic
 def allow_address(value: str, *, actor, note: str = "") -> AllowedAddress:
     """Let channels reach an internal host, address or network (group admins only)."""
-    if not access_of(actor).is_group_admin:
-        raise PermissionDenied(_("Only a group system admin may do this."))
-    value = (value or "").strip()
+    _require_group_admin(actor)
+    value = (value or "").strip().lower()
     if not value:
         raise DomainError(_("This field is required."), field="value")
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        if not _HOST_NAME.match(value):
+            raise DomainError(
+                _("Enter a host name, an IP address or a network such as 10.0.0.0/8."), field="value"
+            ) from None
     allowed, created = AllowedAddress.objects.get_or_create(value=value, defaults={"note": note})
     if created:
         audit.record("create", actor=actor, obj=allowed, after={"value": value, "note": note})
     return allowed
+
+
+@transaction.atomic
+def disallow_address(allowed: AllowedAddress, *, actor) -> None:
+    """Take an address off the allow-list; channels that need it fail their next send with the reason."""
+    _require_group_admin(actor)
+    audit.record("delete", actor=actor, obj=allowed, before={"value": allowed.value, "note": allowed.note})
+    allowed.delete()
 
 
 def preference_of(user) -> Preference:

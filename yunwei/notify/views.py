@@ -21,8 +21,8 @@ from yunwei.core import errors, scoping
 
 from . import services
 from .filters import ChannelFilter, DeliveryFilter
-from .forms import ChannelForm, PreferenceForm
-from .models import Channel, Delivery
+from .forms import AllowedAddressForm, ChannelForm, PreferenceForm
+from .models import AllowedAddress, Channel, Delivery
 
 PAGE_SIZE = 25
 
@@ -175,6 +175,30 @@ def channel_test(request, pk):
     channel = _channel(request, pk)
     ok, reason = services.test_channel(channel, actor=request.user)
     return render(request, "notify/partials/test_result.html", {"ok": ok, "reason": reason})
+
+
+@page_view
+def allow_list(request):
+    """The group's allow-list of internal addresses (group system admins): list, add."""
+    if not scoping.access_of(request.user).is_group_admin:
+        raise PermissionDenied(_("Only a group system admin may do this."))
+    form = AllowedAddressForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        allowed = _form_call(form, lambda: services.allow_address(actor=request.user, **form.cleaned_data))
+        if allowed is not None:
+            message = _("Allowed “%(value)s”.") % {"value": allowed}
+            return _done(request, reverse("notify:allow-list"), message)
+    return render(
+        request, "notify/allow_list.html", {"form": form, "addresses": AllowedAddress.objects.all()}
+    )
+
+
+@page_view
+@require_POST
+def allow_list_remove(request, pk):
+    allowed = get_object_or_404(AllowedAddress, pk=pk)
+    services.disallow_address(allowed, actor=request.user)
+    return _done(request, reverse("notify:allow-list"), _("Removed “%(value)s”.") % {"value": allowed})
 
 
 @page_view
