@@ -19,8 +19,8 @@ from yunwei.core.errors import DomainError, PermissionDenied, StaleEdit, Transit
 from yunwei.core.records import create_record, delete_record, update_record
 from yunwei.core.scoping import access_of
 from yunwei.notify import services as notify
-from yunwei.org.choices import Role
-from yunwei.org.models import Person, RoleAssignment, VendorEngineer
+from yunwei.org.choices import Role, UnitKind
+from yunwei.org.models import Person, RoleAssignment, Unit, VendorEngineer
 
 from .choices import OPEN_STATES, Cause, ChecklistKind, EventKind, Grade, NoticeKind, State
 from .models import (
@@ -641,12 +641,13 @@ def _accounts_of_role(unit_id: int, role: str) -> list[int]:
 
 
 def recipients_for(incident: Incident, kind: str) -> list:
-    """Leader report: the unit's leaders in charge. Suspension and recovery: through the general office
-    (the unit's clerks) to everyone."""
-    role = Role.LEADER if kind == NoticeKind.LEADER_REPORT else Role.CLERK
-    return [
-        notify.Recipient("user", str(account_id)) for account_id in _accounts_of_role(incident.unit_id, role)
-    ]
+    """Leader report: the unit's leaders in charge. Suspension and recovery (Art. 13, "through the general
+    office"): the unit's clerks and the general office channels of the unit and of the group."""
+    if kind == NoticeKind.LEADER_REPORT:
+        return [notify.Recipient("user", str(pk)) for pk in _accounts_of_role(incident.unit_id, Role.LEADER)]
+    clerks = [notify.Recipient("user", str(pk)) for pk in _accounts_of_role(incident.unit_id, Role.CLERK)]
+    group_ids = Unit.objects.filter(kind=UnitKind.GROUP).values_list("pk", flat=True)
+    return clerks + notify.announcement_channels([incident.unit_id, *group_ids])
 
 
 def _send_notice(incident: Incident, kind: str, *, actor, now=None, key_suffix: str = "") -> Notice:

@@ -32,7 +32,18 @@ class ChannelSerializer(serializers.ModelSerializer):
     class Meta:
         model = Channel
         validators = []  # uniqueness is the service's, with a message naming the field
-        fields = ["id", "unit", "name", "kind", "target", "secret", "secret_set", "enabled", "version"]
+        fields = [
+            "id",
+            "unit",
+            "name",
+            "kind",
+            "target",
+            "secret",
+            "secret_set",
+            "enabled",
+            "announcements",
+            "version",
+        ]
 
     def validate_unit(self, value):
         request = self.context.get("request")

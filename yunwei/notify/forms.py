@@ -47,6 +47,11 @@ class ChannelForm(BootstrapFormMixin, forms.Form):
         help_text=_("DingTalk or Feishu signing secret, or the webhook's HMAC key. Leave empty to keep it."),
     )
     enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
+    announcements = forms.BooleanField(
+        label=_("General office announcements"),
+        required=False,
+        help_text=_("Suspension and recovery notices go here; a group channel gets every unit's."),
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, data=None, *, user, instance=None):
@@ -59,6 +64,7 @@ class ChannelForm(BootstrapFormMixin, forms.Form):
                 "name": instance.name,
                 "kind": instance.kind,
                 "enabled": instance.enabled,
+                "announcements": instance.announcements,
                 "version": instance.version,
             }
             if isinstance(target, dict):
@@ -106,6 +112,7 @@ class ChannelForm(BootstrapFormMixin, forms.Form):
             "target": target,
             "secret": data["secret"],
             "enabled": data["enabled"],
+            "announcements": data["announcements"],
         }
 
 

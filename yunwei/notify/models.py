@@ -27,6 +27,12 @@ class Channel(VersionedModel):
     target = models.JSONField(_("target"), default=dict, blank=True)
     secret = models.CharField(_("secret"), max_length=200, blank=True)
     enabled = models.BooleanField(_("enabled"), default=True)
+    # Art. 13: suspension and recovery notices go out "through the general office" (综合办).
+    announcements = models.BooleanField(
+        _("general office announcements"),
+        default=False,
+        help_text=_("Suspension and recovery notices go here; a group channel gets every unit's."),
+    )
 
     scope_unit_field = "unit_id"
 

@@ -124,6 +124,7 @@ def _audit_view(channel: Channel) -> dict:
         "target": mask_target(channel.kind, channel.target),
         "secret_set": bool(channel.secret),
         "enabled": channel.enabled,
+        "announcements": channel.announcements,
     }
 
 
@@ -138,7 +139,7 @@ def _validate(channel: Channel) -> None:
     _check_target(channel.kind, channel.target)
 
 
-CHANNEL_FIELDS = ("unit_id", "name", "kind", "target", "secret", "enabled")
+CHANNEL_FIELDS = ("unit_id", "name", "kind", "target", "secret", "enabled", "announcements")
 
 
 @transaction.atomic
@@ -254,6 +255,14 @@ def disallow_address(allowed: AllowedAddress, *, actor) -> None:
 def preference_of(user) -> Preference:
     """The user's preferences, or the defaults (not saved) when they have none."""
     return Preference.objects.filter(user=user).first() or Preference(user=user, channels=["email"])
+
+
+def announcement_channels(unit_ids) -> list[Recipient]:
+    """The general office's channels (Art. 13) of these units: where suspension and recovery go."""
+    ids = Channel.objects.filter(unit_id__in=unit_ids, announcements=True, enabled=True).values_list(
+        "pk", flat=True
+    )
+    return [Recipient("channel", str(pk)) for pk in ids.order_by("pk")]
 
 
 def visible_channels(user) -> models.QuerySet:

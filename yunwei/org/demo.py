@@ -8,6 +8,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from yunwei.notify import services as notify
+
 from . import services
 from .choices import Domain, Role, UnitKind
 from .models import MaintenanceContract, Person, Team, Unit, Vendor, VendorEngineer
@@ -67,6 +69,8 @@ def load(stdout=None) -> dict:
     phone_numbers = (f"139{n:08d}" for n in itertools.count(10203040, 7919))
 
     admin_user = User.objects.create_superuser("admin", "admin@example.cn", password)
+    # Hashed once: hashing is deliberately slow, and every demo account shares the documented password.
+    demo_hash = admin_user.password
     group = services.create(Unit, actor=admin_user, code="group", name="集团公司", kind=UnitKind.GROUP)
 
     def person(unit, *roles, team=None, department="", title="", account=None):
@@ -89,8 +93,7 @@ def load(stdout=None) -> dict:
                 p, actor=admin_user, username=account, password=secrets.token_urlsafe(16)
             )
             # The shared demo password is documented as demo-only; it need not pass the password rules.
-            user.set_password(password)
-            user.save(update_fields=["password"])
+            User.objects.filter(pk=user.pk).update(password=demo_hash)
         return p
 
     computer_room = services.create(
@@ -115,20 +118,34 @@ def load(stdout=None) -> dict:
         group, Role.GROUP_ADMIN, team=computer_room, department="计讯处", title="集团系统管理员"
     )
     Person.objects.filter(pk=admin_person.pk).update(account=admin_user)
-    person(group, Role.LEADER, department="集团领导", title="总工程师")
+    person(group, Role.LEADER, department="集团领导", title="总工程师", account="chief")
     person(group, Role.SYSTEM_LEAD, team=computer_room, department="计算机室", title="主任", account="lead")
-    for _i in range(4):
-        person(group, Role.TECH_STAFF, team=computer_room, department="计算机室", title="工程师")
+    for i in range(4):
+        account = "tech" if i == 0 else None
+        person(
+            group, Role.TECH_STAFF, team=computer_room, department="计算机室", title="工程师", account=account
+        )
     for _i in range(2):
         person(group, Role.TECH_STAFF, team=cable, department="有线科", title="技术员")
-    person(group, Role.CLERK, department="综合办公室", title="文书")
+    person(group, Role.CLERK, department="综合办公室", title="文书", account="office")
+    # Art. 13: suspension and recovery notices go out through the general office. The demo has no real
+    # robot: its channel points at a closed port here, so its deliveries show how a failure is recorded.
+    notify.allow_address("127.0.0.1", actor=admin_user, note="演示：本机")
+    notify.create(
+        actor=admin_user,
+        unit_id=group.pk,
+        name="综合办公室企业微信群",
+        kind="wecom",
+        target="http://127.0.0.1:9/cgi-bin/webhook/send?key=demo",
+        announcements=True,
+    )
 
     for code, name, has_clerk in UNITS:
         unit = services.create(Unit, actor=admin_user, code=code, name=name, kind=UnitKind.UNIT, parent=group)
-        person(unit, Role.LEADER, department="公司领导", title="副总经理")
+        person(unit, Role.LEADER, department="公司领导", title="副总经理", account=f"{code}-leader")
         person(unit, Role.UNIT_ADMIN, department="办公室", title="系统管理员", account=f"{code}-admin")
         if has_clerk:
-            person(unit, Role.CLERK, department="办公室", title="文书")
+            person(unit, Role.CLERK, department="办公室", title="文书", account=f"{code}-clerk")
         person(unit, Role.USER, department="生产技术部", title="技术员", account=f"{code}-user")
         person(unit, Role.USER, department="财务部", title="会计")
 
