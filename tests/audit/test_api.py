@@ -100,7 +100,9 @@ def test_the_api_is_read_only(method, group_admin, events, api_client_for):
 
 
 @pytest.mark.parametrize("value", ["-1.4e37", "99999999999999999999", "0", "x"])
-def test_a_number_filter_out_of_range_is_bad_input_naming_the_field(group_admin, events, api_client_for, value):
+def test_a_number_filter_out_of_range_is_bad_input_naming_the_field(
+    group_admin, events, api_client_for, value
+):
     response = api_client_for(group_admin).get(URL, {"actor": value})
     assert response.status_code == 400
     assert "actor" in response.json()["errors"]
