@@ -1,4 +1,22 @@
-from django.urls import path  # noqa: F401
+"""Pages of change management, under /changes/."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "changes"
-urlpatterns = []
+urlpatterns = [
+    path("", views.change_list, name="change-list"),
+    path("new/", views.change_create, name="change-create"),
+    path("calendar/", views.calendar_view, name="calendar"),
+    path("templates/", views.template_list, name="template-list"),
+    path("templates/<int:pk>/", views.template_edit, name="template-edit"),
+    path("freezes/", views.freeze_list, name="freeze-list"),
+    path("freezes/<int:pk>/", views.freeze_edit, name="freeze-edit"),
+    path("<int:pk>/", views.change_detail, name="change-detail"),
+    path("<int:pk>/edit/", views.change_edit, name="change-edit"),
+    path("<int:pk>/transition/", views.change_transition, name="change-transition"),
+    path("<int:pk>/decide/", views.change_decide, name="change-decide"),
+    path("<int:pk>/reschedule/", views.change_reschedule, name="change-reschedule"),
+    path("<int:pk>/apply-inventory/", views.change_apply_inventory, name="change-apply-inventory"),
+]

@@ -383,13 +383,16 @@ def create(model, *, actor, **fields):
 
 
 @transaction.atomic
-def update(instance, *, actor, expected_version=None, **fields):
+def update(instance, *, actor, expected_version=None, comment: str = "", **fields):
+    """`comment` is kept on the audit event, the record's history (e.g. the change that made it)."""
     if isinstance(instance, Item):
         require_manage(actor, instance.unit_id)
         if "unit" in fields and fields["unit"].pk != instance.unit_id:
             require_manage(actor, fields["unit"].pk)
         fields = _check_item(instance, fields)
-        item = update_record(instance, actor=actor, expected_version=expected_version, **fields)
+        item = update_record(
+            instance, actor=actor, expected_version=expected_version, comment=comment, **fields
+        )
         for relation in Relation.objects.filter(source=item).exclude(unit_id=item.unit_id):
             update_record(relation, actor=actor, unit=item.unit)  # a relation lives in its source's unit
         return item

@@ -1,0 +1,98 @@
+"""Browser: a unit admin requests a change, the system management lead approves it, the admin schedules
+it (it shows on the change calendar), carries it out and verifies it, and the lead reviews it."""
+
+import datetime
+import re
+
+import pytest
+
+from .conftest import SCREENSHOTS, log_in
+
+pytestmark = pytest.mark.browser
+
+
+def _free_day(page) -> datetime.date:
+    """A day well ahead that no freeze period covers (the demo declares one around the next holiday)."""
+    freezes = page.request.get("/api/changes/freezes/?page_size=100").json()["results"]
+    day = datetime.date.today() + datetime.timedelta(days=50)
+    while any(f["starts_at"][:10] <= day.isoformat() <= f["ends_at"][:10] for f in freezes):
+        day += datetime.timedelta(days=1)
+    return day
+
+
+def _new_page(browser, product_url, username):
+    page = browser.new_context(
+        base_url=product_url, locale="zh-CN", viewport={"width": 1366, "height": 900}
+    ).new_page()
+    page.set_default_timeout(15000)
+    log_in(page, username)
+    return page
+
+
+def test_a_change_from_draft_to_reviewed_shows_on_the_calendar(browser, product_url):
+    admin = _new_page(browser, product_url, "power-admin")
+    day = _free_day(admin)
+    admin.goto("/changes/")
+    admin.screenshot(path=str(SCREENSHOTS / "change-list.png"), full_page=True)
+    admin.goto("/changes/new/")
+    form = admin.get_by_test_id("change-form")
+    form.locator("select[name=unit]").select_option(index=1)
+    form.locator("input[name=title]").fill("浏览器变更：调整连接池参数")
+    form.locator("select[name=change_type]").select_option("configuration")
+    form.locator("select[name=affected_items]").select_option(index=0)
+    form.locator("textarea[name=reason]").fill("高峰期连接数不足")
+    form.locator("textarea[name=implementation_plan]").fill("修改连接池上限并重启服务")
+    form.locator("textarea[name=rollback_plan]").fill("恢复原配置")
+    form.locator("input[name=planned_start]").fill(f"{day.isoformat()}T21:00")
+    form.locator("input[name=planned_end]").fill(f"{day.isoformat()}T23:00")
+    form.locator("select[name=service_impact]").select_option("degraded")
+    admin.get_by_test_id("save-change").click()
+    admin.wait_for_load_state()
+    admin.screenshot(path=str(SCREENSHOTS / "change-requested.png"), full_page=True)
+    admin.wait_for_url(re.compile(r"/changes/\d+/$"))
+    change_url = admin.url
+    change_id = re.search(r"/changes/(\d+)/$", change_url).group(1)
+
+    def step(page, test_id):
+        page.get_by_test_id(test_id).click()
+        page.wait_for_load_state()
+
+    step(admin, "to-submitted")
+    assert admin.get_by_test_id("decision-form").count() == 0  # the requester never approves
+
+    lead = _new_page(browser, product_url, "lead")
+    lead.goto(change_url)
+    lead.get_by_test_id("decision-form").locator("textarea[name=comment]").fill("同意，注意观察")
+    step(lead, "approve")
+    assert lead.get_by_test_id("decision-form").count() == 0
+
+    admin.goto(change_url)
+    step(admin, "to-scheduled")
+    assert admin.get_by_test_id("to-implementing").count() == 1  # scheduled: next comes the work
+    admin.goto(f"/changes/calendar/?view=month&date={day.isoformat()}")
+    entry = admin.get_by_test_id(f"calendar-change-{change_id}")
+    assert "调整连接池参数" in entry.inner_text()
+    admin.screenshot(path=str(SCREENSHOTS / "change-calendar.png"), full_page=True)
+    admin.goto(f"/changes/calendar/?view=week&date={day.isoformat()}")
+    assert admin.get_by_test_id(f"calendar-change-{change_id}").count() == 1
+
+    admin.goto(change_url)
+    step(admin, "to-implementing")
+    step(admin, "to-verifying")
+    admin.get_by_test_id("form-completed").locator("textarea[name=verification_result]").fill("压测通过")
+    step(admin, "to-completed")
+
+    lead.goto(change_url)
+    lead.get_by_test_id("form-reviewed").locator("textarea[name=review]").fill("按计划完成，效果良好")
+    step(lead, "to-reviewed")
+    assert (
+        lead.get_by_test_id("change-state").inner_text() in ("已复盘", "Reviewed")
+        or "Reviewed" in lead.content()
+    )
+    assert lead.get_by_test_id("actions").count() == 0
+    timeline = lead.get_by_test_id("timeline").inner_text()
+    assert "同意，注意观察" in timeline
+    assert "按计划完成，效果良好" in lead.get_by_test_id("change-review").inner_text()
+    lead.screenshot(path=str(SCREENSHOTS / "change-reviewed.png"), full_page=True)
+    lead.context.close()
+    admin.context.close()

@@ -1,0 +1,185 @@
+"""Change pages: list with filters and search, request/edit forms, the change page with only the allowed
+actions, the calendar, templates and freeze periods."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from yunwei.changes import services
+from yunwei.changes.models import Change, ChangeTemplate, FreezePeriod
+
+from .conftest import to_scheduled, window
+
+pytestmark = pytest.mark.django_db
+
+
+def _form(unit, items, **fields):
+    start, end = window()
+    return {
+        "unit": unit.pk,
+        "kind": "normal",
+        "title": "调整参数",
+        "change_type": "configuration",
+        "affected_items": [item.pk for item in items],
+        "reason": "性能优化",
+        "implementation_plan": "修改连接池",
+        "test_plan": "",
+        "rollback_plan": "恢复原值",
+        "planned_start": start.strftime("%Y-%m-%dT%H:%M"),
+        "planned_end": end.strftime("%Y-%m-%dT%H:%M"),
+        "service_impact": "none",
+        "risk": "",
+        "risk_override_reason": "",
+        "attribute_changes": "",
+        **fields,
+    }
+
+
+def test_request_a_change_on_the_page(client, unit_admin_a, unit_a, server_a):
+    client.force_login(unit_admin_a)
+    page = client.get("/changes/new/").content.decode()
+    assert "甲应用服务器" in page
+    response = client.post("/changes/new/", _form(unit_a, [server_a], attribute_changes="SRV-A memory_gb 64"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    change = Change.objects.get()
+    assert change.attribute_changes == [
+        {"item": server_a.pk, "item_code": "SRV-A", "attribute": "memory_gb", "value": 64}
+    ]
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-testid="to-submitted"' in page and 'data-testid="to-scheduled"' not in page
+
+
+def test_form_errors_name_the_field(client, unit_admin_a, unit_a, server_a):
+    client.force_login(unit_admin_a)
+    start, _end = window()
+    response = client.post(
+        "/changes/new/", _form(unit_a, [server_a], planned_end=start.strftime("%Y-%m-%dT%H:%M"))
+    )
+    assert response.status_code == 200
+    assert "The window must end after it starts." in response.content.decode()
+    response = client.post("/changes/new/", _form(unit_a, [server_a], attribute_changes="NOPE x 1"))
+    assert response.status_code == 200 and not Change.objects.exists()
+
+
+def test_the_form_offers_no_foreign_unit_or_item(client, unit_admin_b, unit_a, server_a):
+    client.force_login(unit_admin_b)
+    assert "甲应用服务器" not in client.get("/changes/new/").content.decode()
+    response = client.post("/changes/new/", _form(unit_a, [server_a]))
+    assert response.status_code == 200 and not Change.objects.exists()
+
+
+def test_a_standard_change_from_a_template(client, unit_admin_a, unit_a, server_a, group_admin):
+    template = services.create(
+        ChangeTemplate,
+        actor=group_admin,
+        name="日志清理",
+        change_type="data_maintenance",
+        implementation_plan="清理",
+    )
+    client.force_login(unit_admin_a)
+    page = client.get(f"/changes/new/?template={template.pk}").content.decode()
+    assert "日志清理" in page and 'name="kind"' not in page
+    data = _form(unit_a, [server_a], template=template.pk, title="清理日志")
+    data.pop("kind")
+    data.pop("change_type")
+    response = client.post(f"/changes/new/?template={template.pk}", data)
+    assert response.status_code == 302
+    change = Change.objects.get()
+    assert change.kind == "standard" and change.template == template
+
+
+def test_the_change_page_shows_only_the_allowed_actions(client, change, unit_admin_a, lead, leader_a):
+    client.force_login(unit_admin_a)
+    client.post(f"/changes/{change.pk}/transition/", {"to": "submitted"})
+    change.refresh_from_db()
+    assert change.state == "submitted"
+    page = client.get(f"/changes/{change.pk}/").content.decode()
+    assert 'data-testid="decision-form"' not in page  # the requester never decides
+    client.force_login(leader_a)
+    assert 'data-testid="decision-form"' not in client.get(f"/changes/{change.pk}/").content.decode()
+    client.force_login(lead)
+    page = client.get(f"/changes/{change.pk}/").content.decode()
+    assert 'data-testid="decision-form"' in page and 'data-testid="to-scheduled"' not in page
+    client.post(f"/changes/{change.pk}/decide/", {"decision": "approved", "scope": "change", "comment": ""})
+    change.refresh_from_db()
+    assert change.state == "approved"
+    client.force_login(unit_admin_a)
+    page = client.get(f"/changes/{change.pk}/").content.decode()
+    assert 'data-testid="to-scheduled"' in page and 'data-testid="edit-change"' not in page
+    assert client.get(f"/changes/{change.pk}/edit/").status_code == 200  # shown, but saving is refused
+    response = client.post(f"/changes/{change.pk}/transition/", {"to": "completed"}, follow=True)
+    assert "cannot go from" in response.content.decode()
+
+
+def test_edit_page_saves_a_draft(client, change, unit_admin_a, server_a):
+    client.force_login(unit_admin_a)
+    data = _form(change.unit, [server_a], title="新标题")
+    data.pop("unit")
+    data.pop("kind")
+    response = client.post(f"/changes/{change.pk}/edit/", data)
+    assert response.status_code == 302
+    change.refresh_from_db()
+    assert change.title == "新标题"
+
+
+def test_list_filters_and_search(client, change, unit_admin_a, unit_a, server_a):
+    client.force_login(unit_admin_a)
+    assert change.title in client.get("/changes/").content.decode()
+    assert change.title in client.get("/changes/", {"q": "扩充", "risk": "medium"}).content.decode()
+    assert change.title not in client.get("/changes/", {"state": "approved"}).content.decode()
+    assert change.title not in client.get("/changes/", {"q": "没有这个"}).content.decode()
+    partial = client.get("/changes/", {"q": "扩充"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results")
+    assert "<html" not in partial.content.decode() and change.title in partial.content.decode()
+
+
+def test_calendar_month_and_week_show_changes_collisions_and_freezes(
+    client, change, unit_admin_a, lead, group_admin
+):
+    scheduled = to_scheduled(change, unit_admin_a, lead)
+    services.create(
+        FreezePeriod,
+        actor=group_admin,
+        starts_at=scheduled.planned_start + datetime.timedelta(days=1),
+        ends_at=scheduled.planned_start + datetime.timedelta(days=2),
+        reason="节日封网",
+    )
+    client.force_login(unit_admin_a)
+    day = timezone.localtime(scheduled.planned_start).date().isoformat()
+    for view in ("month", "week"):
+        page = client.get("/changes/calendar/", {"view": view, "date": day}).content.decode()
+        assert f'data-testid="calendar-change-{scheduled.pk}"' in page, view
+        assert "节日封网" in page
+        assert "calendar-prev" in page and "calendar-next" in page
+    assert client.get("/changes/calendar/", {"date": "garbage"}).status_code == 200
+
+
+def test_templates_and_freezes_pages_for_group_admins(client, group_admin, unit_admin_a, unit_a):
+    client.force_login(group_admin)
+    response = client.post(
+        "/changes/freezes/",
+        {
+            "starts_at": "2030-02-01T00:00",
+            "ends_at": "2030-02-08T00:00",
+            "reason": "春节",
+            "units": [unit_a.pk],
+        },
+    )
+    assert response.status_code == 302
+    freeze = FreezePeriod.objects.get()
+    assert list(freeze.units.all()) == [unit_a]
+    response = client.post(
+        "/changes/templates/",
+        {
+            "name": "补丁",
+            "change_type": "software_upgrade",
+            "implementation_plan": "装",
+            "service_impact": "none",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302 and ChangeTemplate.objects.count() == 1
+    client.force_login(unit_admin_a)
+    page = client.get("/changes/freezes/").content.decode()
+    assert "春节" in page and 'data-testid="freeze-form"' not in page
+    assert client.post("/changes/templates/", {"name": "x"}).status_code == 403

@@ -1,0 +1,263 @@
+"""Approval decisions on changes (Art. 18, our reading): the system management lead approves, the leader in
+charge too for a risky change and for scheduling into a freeze or a collision; nobody decides on their own."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yunwei.audit import services as audit
+from yunwei.core.errors import DomainError, PermissionDenied, TransitionNotAllowed
+from yunwei.org.choices import Role
+
+from . import schedule
+from .choices import (
+    ApprovalScope,
+    ChangeKind,
+    Decision,
+    EventKind,
+    State,
+)
+from .models import Approval, Change
+from .rules import (
+    _event,
+    _locked,
+    _log_transition,
+    _save,
+    approver_roles,
+    current_approvals,
+    missing_roles,
+    needed_roles,
+)
+
+
+def schedule_approved(change: Change, start=None, end=None) -> bool:
+    """The leader approved scheduling this change in this window (into a freeze or a collision)."""
+    start, end = start or change.planned_start, end or change.planned_end
+    latest = (
+        change.approvals.filter(
+            scope=ApprovalScope.SCHEDULE, round=change.approval_round, window_start=start, window_end=end
+        )
+        .order_by("-at", "-id")
+        .first()
+    )
+    return latest is not None and latest.decision == Decision.APPROVED
+
+
+def schedule_blockers(change: Change, start=None, end=None, user=None) -> list[tuple[str, str]]:
+    """Why the window needs the leader's approval: each colliding change and each freeze, named."""
+    reasons = []
+    visible = set()
+    clashes = schedule.collisions(change, start, end)
+    if user is not None and clashes:
+        visible = set(
+            schedule.visible_changes(Change.objects.filter(pk__in=[c.pk for c in clashes]), user).values_list(
+                "pk", flat=True
+            )
+        )
+    for other in clashes:
+        name = f"{other.code} {other.title}" if other.pk in visible else other.code
+        reasons.append(
+            (
+                _("The window collides with change %(change)s (%(start)s–%(end)s) on shared items.")
+                % {
+                    "change": name,
+                    "start": timezone.localtime(other.planned_start).strftime("%Y-%m-%d %H:%M"),
+                    "end": timezone.localtime(other.planned_end).strftime("%Y-%m-%d %H:%M"),
+                },
+                "planned_start",
+            )
+        )
+    for freeze in schedule.freezes_for(change, start, end):
+        reasons.append(
+            (
+                _("The window falls in the freeze period “%(reason)s” (%(start)s–%(end)s).")
+                % {
+                    "reason": freeze.reason,
+                    "start": timezone.localtime(freeze.starts_at).strftime("%Y-%m-%d %H:%M"),
+                    "end": timezone.localtime(freeze.ends_at).strftime("%Y-%m-%d %H:%M"),
+                },
+                "planned_start",
+            )
+        )
+    return reasons
+
+
+def may_decide(change: Change, actor) -> bool:
+    """The actor can give an approval decision on the change now."""
+    if not _decision_open(change) or actor is None or change.requester_id == actor.pk:
+        return False
+    if current_approvals(change).filter(approver=actor).exists():
+        return False
+    missing = missing_roles(change)
+    return any(role in missing for role in approver_roles(actor, change))
+
+
+def _decision_open(change: Change) -> bool:
+    if change.kind == ChangeKind.STANDARD:
+        return False
+    if change.state == State.SUBMITTED:
+        return True
+    # An emergency change carried out first is approved (or refused) after the fact.
+    return (
+        change.kind == ChangeKind.EMERGENCY
+        and change.approval_round > 0
+        and change.approved_at is None
+        and not change.approval_refused
+        and change.state not in (State.DRAFT, State.REJECTED)
+    )
+
+
+# -- approvals ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def decide(
+    change: Change,
+    *,
+    actor,
+    decision: str,
+    comment: str = "",
+    scope: str = ApprovalScope.CHANGE,
+    now: datetime.datetime | None = None,
+) -> Change:
+    """Record the actor's approval or rejection of the change (or of scheduling it into a freeze or a
+    collision, `scope="schedule"`). A rejection needs its reason; nobody decides on their own change."""
+    locked = _locked(change)
+    if scope == ApprovalScope.SCHEDULE:
+        return _decide_schedule(locked, actor=actor, decision=decision, comment=comment, now=now)
+    if scope != ApprovalScope.CHANGE:
+        raise DomainError(_("Unknown scope."), field="scope")
+    return _decide(locked, actor=actor, decision=decision, comment=comment, now=now)
+
+
+def _refuse_own(change: Change, actor) -> None:
+    if change.requester_id is not None and actor is not None and change.requester_id == actor.pk:
+        raise PermissionDenied(_("You requested this change: someone else must approve it."))
+
+
+def _decide(change: Change, *, actor, decision: str, comment: str, now) -> Change:
+    if decision not in Decision.values:
+        raise DomainError(_("Unknown decision."), field="decision")
+    if not _decision_open(change):
+        raise TransitionNotAllowed(
+            _("There is no approval to give on this change now (%(state)s).")
+            % {"state": State(change.state).label},
+            field="to",
+        )
+    _refuse_own(change, actor)
+    needed = needed_roles(change)
+    roles = [role for role in approver_roles(actor, change) if role in needed]
+    if not roles:
+        raise PermissionDenied(
+            _("Approval belongs to the system management lead (and the leader in charge if risky).")
+        )
+    if current_approvals(change).filter(approver=actor).exists():
+        raise TransitionNotAllowed(_("You have already decided on this change."), field="decision")
+    given = set(current_approvals(change).filter(decision=Decision.APPROVED).values_list("role", flat=True))
+    open_roles = [role for role in roles if role not in given]
+    if not open_roles:
+        raise TransitionNotAllowed(_("The approval of your role is already in."), field="decision")
+    if decision == Decision.REJECTED and not comment.strip():
+        raise DomainError(_("A rejection needs its reason."), field="comment")
+    now = now or timezone.now()
+    role = open_roles[0]
+    approval = Approval.objects.create(
+        change=change,
+        scope=ApprovalScope.CHANGE,
+        round=change.approval_round,
+        approver=actor,
+        approver_name=actor.get_username(),
+        role=role,
+        decision=decision,
+        at=now,
+        comment=comment,
+    )
+    _event(
+        change,
+        EventKind.APPROVAL,
+        actor=actor,
+        at=now,
+        comment=comment,
+        decision=decision,
+        role=role,
+        approval=approval.pk,
+    )
+    audit.record(
+        "update",
+        actor=actor,
+        obj=change,
+        after={"approval": approval.pk, "decision": decision, "role": role},
+        comment=comment,
+    )
+    if decision == Decision.REJECTED:
+        if change.state == State.SUBMITTED:
+            change.state = State.REJECTED
+            _save(change, "state")
+            _log_transition(change, State.SUBMITTED, State.REJECTED, actor=actor, now=now, comment=comment)
+        else:
+            change.approval_refused = True
+            _save(change, "approval_refused")
+        return change
+    if not missing_roles(change):
+        change.approved_at = now
+        if change.state == State.SUBMITTED:
+            change.state = State.APPROVED
+            _save(change, "state", "approved_at")
+            _log_transition(change, State.SUBMITTED, State.APPROVED, actor=actor, now=now, comment=comment)
+        else:
+            _save(change, "approved_at")
+    else:
+        _save(change)
+    return change
+
+
+def _decide_schedule(change: Change, *, actor, decision: str, comment: str, now) -> Change:
+    if decision not in Decision.values:
+        raise DomainError(_("Unknown decision."), field="decision")
+    if change.state not in (State.APPROVED, State.SCHEDULED) or change.planned_start is None:
+        raise TransitionNotAllowed(
+            _("Scheduling is approved for an approved change with a window."), field="scope"
+        )
+    _refuse_own(change, actor)
+    if not schedule.holds_role(actor, Role.LEADER, change.unit):
+        raise PermissionDenied(
+            _("Scheduling into a freeze period or a collision is approved by the leader in charge.")
+        )
+    if decision == Decision.REJECTED and not comment.strip():
+        raise DomainError(_("A rejection needs its reason."), field="comment")
+    now = now or timezone.now()
+    approval = Approval.objects.create(
+        change=change,
+        scope=ApprovalScope.SCHEDULE,
+        round=change.approval_round,
+        approver=actor,
+        approver_name=actor.get_username(),
+        role=Role.LEADER,
+        decision=decision,
+        at=now,
+        comment=comment,
+        window_start=change.planned_start,
+        window_end=change.planned_end,
+    )
+    _save(change)
+    _event(
+        change,
+        EventKind.APPROVAL,
+        actor=actor,
+        at=now,
+        comment=comment,
+        decision=decision,
+        role=Role.LEADER,
+        scope=ApprovalScope.SCHEDULE,
+        approval=approval.pk,
+    )
+    audit.record(
+        "update",
+        actor=actor,
+        obj=change,
+        after={"approval": approval.pk, "scope": "schedule", "decision": decision},
+        comment=comment,
+    )
+    return change

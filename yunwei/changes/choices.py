@@ -1,0 +1,110 @@
+"""Choice sets of change management (Art. 17–18): stable English codes, translated labels, badge colours."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class ChangeType(models.TextChoices):
+    """The kinds of change Art. 17 names, in its order."""
+
+    HARDWARE_EXPANSION = "hardware_expansion", _("Hardware expansion")
+    REDUNDANCY_RETROFIT = "redundancy_retrofit", _("Redundancy retrofit")
+    SOFTWARE_UPGRADE = "software_upgrade", _("Software upgrade")
+    RELOCATION = "relocation", _("Relocation")
+    DATA_MIGRATION = "data_migration", _("Data migration")
+    DATA_MAINTENANCE = "data_maintenance", _("Data maintenance")
+    SPREADSHEET_TEMPLATE = "spreadsheet_template", _("Spreadsheet template")
+    DOCUMENT_TEMPLATE = "document_template", _("Document template")
+    SECURITY_POLICY = "security_policy", _("Security policy")
+    CONFIGURATION = "configuration", _("Configuration parameters")
+    SYSTEM_STRUCTURE = "system_structure", _("System structure")
+    DEPLOYMENT = "deployment", _("Deployment")
+
+
+class ChangeKind(models.TextChoices):
+    STANDARD = "standard", _("Standard (pre-approved)")
+    NORMAL = "normal", _("Normal")
+    EMERGENCY = "emergency", _("Emergency")
+
+    @property
+    def badge(self) -> str:
+        return {"standard": "secondary", "normal": "info", "emergency": "danger"}[self.value]
+
+
+class ServiceImpact(models.TextChoices):
+    NONE = "none", _("No service impact")
+    DEGRADED = "degraded", _("Service degraded")
+    OUTAGE = "outage", _("Service outage")
+
+
+class Risk(models.TextChoices):
+    LOW = "low", pgettext_lazy("risk", "Low")
+    MEDIUM = "medium", pgettext_lazy("risk", "Medium")
+    HIGH = "high", pgettext_lazy("risk", "High")
+
+    @property
+    def badge(self) -> str:
+        return {"low": "success", "medium": "warning", "high": "danger"}[self.value]
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    SCHEDULED = "scheduled", _("Scheduled")
+    IMPLEMENTING = "implementing", _("Implementing")
+    VERIFYING = "verifying", _("Verifying")
+    COMPLETED = "completed", _("Completed")
+    ROLLED_BACK = "rolled_back", _("Rolled back")
+    FAILED = "failed", _("Failed")
+    REVIEWED = "reviewed", _("Reviewed")
+
+    @property
+    def badge(self) -> str:
+        return {
+            "draft": "secondary",
+            "submitted": "info",
+            "approved": "primary",
+            "rejected": "dark",
+            "scheduled": "primary",
+            "implementing": "warning",
+            "verifying": "warning",
+            "completed": "success",
+            "rolled_back": "danger",
+            "failed": "danger",
+            "reviewed": "secondary",
+        }[self.value]
+
+
+# States whose window holds its slot on the calendar (collisions are checked against these).
+ACTIVE_STATES = (State.SCHEDULED, State.IMPLEMENTING)
+# Content may be edited only before approval.
+EDITABLE_STATES = (State.DRAFT, State.SUBMITTED)
+# Finished: the work is over, only the review remains.
+FINISHED_STATES = (State.COMPLETED, State.ROLLED_BACK, State.FAILED)
+
+
+class ApprovalScope(models.TextChoices):
+    CHANGE = "change", _("The change")
+    SCHEDULE = "schedule", _("Scheduling into a freeze or collision")
+
+
+class Decision(models.TextChoices):
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+    @property
+    def badge(self) -> str:
+        return {"approved": "success", "rejected": "danger"}[self.value]
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Requested")
+    EDIT = "edit", _("Details edited")
+    TRANSITION = "transition", _("State change")
+    APPROVAL = "approval", _("Approval decision")
+    NOTICE = "notice", _("Users notified")
+    WINDOWS = "windows", _("Maintenance windows")
+    INVENTORY = "inventory", _("Inventory updated")

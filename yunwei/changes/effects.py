@@ -1,0 +1,109 @@
+"""What scheduling a change sets off: the maintenance windows of its radius and, when service is affected,
+the notice to every affected unit's users through the notify outbox (Art. 18, our reading)."""
+
+import datetime
+
+from django.utils import timezone
+
+from yunwei.cmdb.models import Item
+from yunwei.notify import services as notify
+from yunwei.notify.choices import ChannelKind
+from yunwei.notify.models import Channel
+from yunwei.org.choices import Role
+from yunwei.org.models import RoleAssignment
+
+from . import schedule
+from .choices import (
+    EventKind,
+    ServiceImpact,
+)
+from .models import Change
+from .rules import _event
+
+
+def _open_windows(change: Change, *, actor, now, start=None) -> None:
+    start = start or change.planned_start or now
+    end = (
+        change.planned_end
+        if change.planned_end and change.planned_end > start
+        else start + datetime.timedelta(hours=1)
+    )
+    count = schedule.write_windows(change, start, end)
+    _event(change, EventKind.WINDOWS, actor=actor, at=now, items=count, starts_at=start, ends_at=end)
+
+
+# -- notices --------------------------------------------------------------------------------------
+
+NOTICE_TEXT = {
+    "zh-hans": (
+        "【变更通知】{title}",
+        "{unit}将于{start}至{end}实施系统变更（{title}），期间{impact}。受影响的应用：{apps}。请提前做好安排。",
+    ),
+    "en": (
+        "[Change notice] {title}",
+        "{unit} will carry out a change ({title}) from {start} to {end}; meanwhile {impact}. "
+        "Affected applications: {apps}. Please plan ahead.",
+    ),
+}
+IMPACT_TEXT = {
+    ServiceImpact.DEGRADED: {"zh-hans": "系统服务将受到影响", "en": "the service will be degraded"},
+    ServiceImpact.OUTAGE: {"zh-hans": "系统将暂停服务", "en": "the service will be unavailable"},
+}
+NOTICE_ROLES = (Role.CLERK, Role.USER, Role.LEADER)
+
+
+def notice_recipients(unit_id: int) -> list:
+    """The unit's users (its clerks pass it on as the general office does) and its robot channels."""
+    accounts = (
+        RoleAssignment.objects.filter(
+            unit_id=unit_id, role__in=NOTICE_ROLES, person__is_active=True, person__account__isnull=False
+        )
+        .values_list("person__account_id", flat=True)
+        .distinct()
+    )
+    recipients = [notify.Recipient("user", str(pk)) for pk in sorted(set(accounts))]
+    channels = Channel.objects.filter(unit_id=unit_id, enabled=True).exclude(kind=ChannelKind.EMAIL)
+    recipients += [
+        notify.Recipient("channel", str(pk)) for pk in channels.order_by("pk").values_list("pk", flat=True)
+    ]
+    return recipients
+
+
+def _notify_users(change: Change, *, actor, now) -> None:
+    """Tell the users of every affected unit beforehand when the change affects service."""
+    if change.service_impact == ServiceImpact.NONE:
+        return
+    apps = (
+        ", ".join(
+            Item.objects.filter(pk__in=change.radius_item_ids, domain="application")
+            .order_by("code")
+            .values_list("name", flat=True)[:10]
+        )
+        or "—"
+    )
+    values = {
+        "title": change.title,
+        "unit": change.unit.name,
+        "start": timezone.localtime(change.planned_start).strftime("%Y-%m-%d %H:%M"),
+        "end": timezone.localtime(change.planned_end).strftime("%Y-%m-%d %H:%M"),
+        "apps": apps,
+    }
+    subject, body = {}, {}
+    for language, (subject_text, body_text) in NOTICE_TEXT.items():
+        subject[language] = subject_text.format(**values)
+        body[language] = body_text.format(**values, impact=IMPACT_TEXT[change.service_impact][language])
+    sequence = change.events.filter(kind=EventKind.NOTICE).count() + 1
+    units = sorted({change.unit_id, *change.radius_unit_ids})
+    keys = []
+    for unit_id in units:
+        key = f"change:{change.pk}:notice:{sequence}:{unit_id}"
+        notify.send(
+            event_key=key,
+            unit_id=unit_id,
+            recipients=notice_recipients(unit_id),
+            subject=subject,
+            body=body,
+            urgent=change.service_impact == ServiceImpact.OUTAGE,
+        )
+        keys.append(key)
+    _event(change, EventKind.NOTICE, actor=actor, at=now, units=units, event_keys=keys)

@@ -1,0 +1,41 @@
+"""Filters of the change list, shared by the page and the API (Art. 17–18)."""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from yunwei.core.filters import IdFilter
+from yunwei.org.models import Unit
+
+from .choices import ChangeKind, ChangeType, Risk, State
+from .models import Change, MaintenanceWindow
+
+
+class ChangeFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(label=_("State"), choices=State.choices)
+    change_type = django_filters.ChoiceFilter(label=_("Type"), choices=ChangeType.choices)
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=ChangeKind.choices)
+    risk = django_filters.ChoiceFilter(label=_("Risk"), choices=Risk.choices)
+    unit = django_filters.ModelChoiceFilter(label=_("Unit"), queryset=Unit.objects.all())
+    window_after = django_filters.DateFilter(
+        label=_("Window from"), field_name="planned_end", lookup_expr="date__gte"
+    )
+    window_before = django_filters.DateFilter(
+        label=_("Window until"), field_name="planned_start", lookup_expr="date__lte"
+    )
+
+    class Meta:
+        model = Change
+        fields = ["state", "change_type", "kind", "risk", "unit", "window_after", "window_before"]
+
+
+class MaintenanceWindowFilter(django_filters.FilterSet):
+    change = IdFilter(label=_("Change"), field_name="change_id")
+    item = IdFilter(label=_("Item"), field_name="item_id")
+    active_at = django_filters.IsoDateTimeFilter(label=_("Open at"), method="filter_active_at")
+
+    class Meta:
+        model = MaintenanceWindow
+        fields = ["change", "item", "active_at"]
+
+    def filter_active_at(self, queryset, name, value):
+        return queryset.filter(starts_at__lte=value, ends_at__gt=value)

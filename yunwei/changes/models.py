@@ -1,0 +1,300 @@
+"""Change management (Art. 17–18): change requests with their approvals and append-only timeline, the
+group's templates of pre-approved standard changes, freeze periods, and the maintenance windows during
+which monitoring holds back the alerts of the items a change touches.
+
+Changes belong to a unit; templates are the group's catalogue, shared by every unit; a freeze period
+covers the units it names, or the whole group when it names none.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from yunwei.cmdb.models import Item
+from yunwei.core.models import VersionedModel
+from yunwei.org.models import Unit
+
+from .choices import ApprovalScope, ChangeKind, ChangeType, Decision, EventKind, Risk, ServiceImpact, State
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("this log cannot be updated")
+
+    def delete(self):
+        raise AppendOnlyError("this log cannot be deleted")
+
+
+class AppendOnlyModel(models.Model):
+    """A row written once: never saved again, never deleted on its own (its change's deletion takes it)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("this entry cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("this entry cannot be deleted")
+
+
+class ChangeTemplate(VersionedModel):
+    """A pre-approved standard change (Art. 18, our reading): a routine change done the same way every
+    time, approved once as a template by the group, so a change made from it needs no approval step."""
+
+    name = models.CharField(_("name"), max_length=200)
+    change_type = models.CharField(_("type of change"), max_length=30, choices=ChangeType.choices)
+    description = models.TextField(_("description"), blank=True)
+    implementation_plan = models.TextField(_("implementation plan"))
+    test_plan = models.TextField(_("test plan"), blank=True)
+    rollback_plan = models.TextField(_("rollback plan"), blank=True)
+    service_impact = models.CharField(
+        _("service impact"), max_length=10, choices=ServiceImpact.choices, default=ServiceImpact.NONE
+    )
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("standard change template")
+        verbose_name_plural = _("standard change templates")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FreezePeriod(VersionedModel):
+    """A period in which no change is scheduled without the leader's approval (Art. 18, our reading: the
+    change calendar shows freeze periods), e.g. around a holiday or the year-end closing. Declared by a
+    group admin for some units, or for the whole group when `units` is empty."""
+
+    # No scope_unit_field: scoped by hand (services.visible_freezes), since a whole-group freeze names
+    # no unit and is seen by every unit.
+
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    reason = models.CharField(_("reason"), max_length=300)
+    units = models.ManyToManyField(Unit, verbose_name=_("units"), blank=True, related_name="freeze_periods")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("declared by"), on_delete=models.SET_NULL, null=True
+    )
+
+    class Meta:
+        verbose_name = _("freeze period")
+        verbose_name_plural = _("freeze periods")
+        ordering = ["-starts_at", "-id"]
+        indexes = [models.Index(fields=["starts_at", "ends_at"], name="change_freeze_window")]
+
+    def __str__(self) -> str:
+        return f"{self.reason} ({self.starts_at:%Y-%m-%d}–{self.ends_at:%Y-%m-%d})"
+
+    @property
+    def name(self) -> str:
+        return self.reason
+
+
+class Change(VersionedModel):
+    """A change request of Art. 17–18: its type, the items it touches and their blast radius, plans,
+    window, risk, approvals, implementation, verification or rollback, and review."""
+
+    scope_unit_field = "unit"
+    scope_owner_field = "requester"
+
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="changes")
+    title = models.CharField(_("title"), max_length=200)
+    change_type = models.CharField(_("type of change"), max_length=30, choices=ChangeType.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=ChangeKind.choices, default=ChangeKind.NORMAL)
+    template = models.ForeignKey(
+        ChangeTemplate,
+        verbose_name=_("template"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="changes",
+    )
+    affected_items = models.ManyToManyField(
+        Item, verbose_name=_("affected items"), blank=True, related_name="changes"
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    implementation_plan = models.TextField(_("implementation plan"), blank=True)
+    test_plan = models.TextField(_("test plan"), blank=True)
+    rollback_plan = models.TextField(_("rollback plan"), blank=True)
+    planned_start = models.DateTimeField(_("planned start"), null=True, blank=True)
+    planned_end = models.DateTimeField(_("planned end"), null=True, blank=True)
+    service_impact = models.CharField(
+        _("service impact"), max_length=10, choices=ServiceImpact.choices, default=ServiceImpact.NONE
+    )
+    computed_risk = models.CharField(
+        _("computed risk"), max_length=10, choices=Risk.choices, default=Risk.LOW
+    )
+    risk = models.CharField(_("risk"), max_length=10, choices=Risk.choices, default=Risk.LOW)
+    risk_override_reason = models.CharField(_("reason for overriding the risk"), max_length=300, blank=True)
+    # The blast radius when the content was last saved: the affected items and everything depending on
+    # them, across units (unscoped: the rules need the whole picture). Collisions compare these sets.
+    radius_item_ids = models.JSONField(_("items in the blast radius"), default=list, blank=True)
+    radius_unit_ids = models.JSONField(_("units in the blast radius"), default=list, blank=True)
+    # {item, item_code, attribute | field, value}: inventory updates applied once the change is done.
+    attribute_changes = models.JSONField(_("inventory updates"), default=list, blank=True)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requester"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="requested_changes",
+    )
+    # Every submission opens a new round of approvals; an edit while submitted opens another.
+    approval_round = models.PositiveIntegerField(_("approval round"), default=0)
+    approval_due_at = models.DateTimeField(_("approval due by"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approval_refused = models.BooleanField(_("approval refused after the fact"), default=False)
+    implemented_at = models.DateTimeField(_("implementation started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    verification_result = models.TextField(_("verification result"), blank=True)
+    rollback_note = models.TextField(_("what was rolled back"), blank=True)
+    failure_note = models.TextField(_("why it failed"), blank=True)
+    review = models.TextField(_("post-implementation review"), blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    inventory_applied_at = models.DateTimeField(_("inventory updated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("change")
+        verbose_name_plural = _("changes")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["unit", "state"], name="change_unit_state"),
+            models.Index(fields=["state", "planned_start"], name="change_state_start"),
+            models.Index(fields=["approval_due_at"], name="change_approval_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    @property
+    def code(self) -> str:
+        return f"CHG{self.pk:06d}" if self.pk else "CHG"
+
+    @property
+    def state_badge(self) -> str:
+        return State(self.state).badge
+
+    @property
+    def risk_badge(self) -> str:
+        return Risk(self.risk).badge
+
+    @property
+    def kind_badge(self) -> str:
+        return ChangeKind(self.kind).badge
+
+    @property
+    def is_risky(self) -> bool:
+        """High risk or a service outage: needs a rollback plan and the leader's approval too."""
+        return self.risk == Risk.HIGH or self.service_impact == ServiceImpact.OUTAGE
+
+    def approval_overdue(self, now) -> bool:
+        """An emergency change carried out first whose approval has not come in within its time."""
+        return bool(
+            self.kind == ChangeKind.EMERGENCY
+            and self.approved_at is None
+            and self.approval_due_at is not None
+            and self.approval_due_at < now
+        )
+
+
+class ChangeEvent(AppendOnlyModel):
+    """One entry of a change's timeline (Art. 18: every step written down, who and when). Append-only."""
+
+    scope_unit_field = "change__unit"
+
+    change = models.ForeignKey(
+        Change, verbose_name=_("change"), on_delete=models.CASCADE, related_name="events"
+    )
+    at = models.DateTimeField(_("at"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    actor_name = models.CharField(_("by"), max_length=150, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
+    from_state = models.CharField(_("from"), max_length=20, choices=State.choices, blank=True)
+    to_state = models.CharField(_("to"), max_length=20, choices=State.choices, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("change event")
+        verbose_name_plural = _("change events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
+
+
+class Approval(AppendOnlyModel):
+    """One approval decision on a change (Art. 18, our reading: approved by the system management lead,
+    and by the leader in charge for risky ones; scheduling into a freeze or a collision needs the leader
+    too). Kept for ever; a new round of approvals starts with each submission."""
+
+    scope_unit_field = "change__unit"
+
+    change = models.ForeignKey(
+        Change, verbose_name=_("change"), on_delete=models.CASCADE, related_name="approvals"
+    )
+    scope = models.CharField(_("scope"), max_length=10, choices=ApprovalScope.choices)
+    round = models.PositiveIntegerField(_("round"))
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("approver"), on_delete=models.SET_NULL, null=True
+    )
+    approver_name = models.CharField(_("approver"), max_length=150)
+    role = models.CharField(_("as"), max_length=20)
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    at = models.DateTimeField(_("at"))
+    comment = models.TextField(_("comment"), blank=True)
+    # For a scheduling approval: the window it was given for (another window needs another approval).
+    window_start = models.DateTimeField(_("window start"), null=True, blank=True)
+    window_end = models.DateTimeField(_("window end"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("approval")
+        verbose_name_plural = _("approvals")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.approver_name} {self.decision}"
+
+    @property
+    def decision_badge(self) -> str:
+        return Decision(self.decision).badge
+
+
+class MaintenanceWindow(models.Model):
+    """While a change is carried out, the alerts of the items in its blast radius are held back (Art. 18,
+    our reading). Written when the change is scheduled (or an emergency change starts), moved when it is
+    rescheduled, cut short when it ends; monitoring asks `services.active_window_for(item, at)`."""
+
+    scope_unit_field = "change__unit"
+
+    change = models.ForeignKey(
+        Change, verbose_name=_("change"), on_delete=models.CASCADE, related_name="windows"
+    )
+    item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="+")
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+
+    class Meta:
+        verbose_name = _("maintenance window")
+        verbose_name_plural = _("maintenance windows")
+        ordering = ["starts_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["change", "item"], name="change_window_unique_item")]
+        indexes = [models.Index(fields=["item", "starts_at", "ends_at"], name="change_window_item")]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"

@@ -1,0 +1,275 @@
+"""The rules and records every change service shares (Art. 17–18): the flow table, the risk, who may act,
+the timeline and the checks of a change's content."""
+
+import ipaddress
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yunwei.audit import services as audit
+from yunwei.cmdb import services as cmdb
+from yunwei.cmdb.choices import Criticality, ItemStatus
+from yunwei.cmdb.models import Item
+from yunwei.core.errors import DomainError, PermissionDenied, StaleEdit
+from yunwei.core.scoping import access_of
+from yunwei.org.choices import Role, UnitKind
+
+from . import schedule
+from .choices import (
+    ApprovalScope,
+    ChangeType,
+    Decision,
+    EventKind,
+    Risk,
+    ServiceImpact,
+    State,
+)
+from .models import Change, ChangeEvent
+
+# The flow of Art. 18 (our reading). Submitted → approved/rejected is the approvers' decision (decide());
+# submitted → implementing only for an emergency change; scheduled → approved gives the slot back.
+ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    State.DRAFT: (State.SUBMITTED,),
+    State.SUBMITTED: (State.APPROVED, State.REJECTED, State.IMPLEMENTING),
+    State.APPROVED: (State.SCHEDULED,),
+    State.REJECTED: (State.DRAFT,),
+    State.SCHEDULED: (State.IMPLEMENTING, State.APPROVED),
+    State.IMPLEMENTING: (State.VERIFYING, State.ROLLED_BACK, State.FAILED),
+    State.VERIFYING: (State.COMPLETED, State.ROLLED_BACK, State.FAILED),
+    State.COMPLETED: (State.REVIEWED,),
+    State.ROLLED_BACK: (State.REVIEWED,),
+    State.FAILED: (State.REVIEWED,),
+    State.REVIEWED: (),
+}
+# What a step takes besides its comment; each is required by that step.
+TRANSITION_FIELDS: dict[str, tuple[str, ...]] = {
+    State.COMPLETED: ("verification_result",),
+    State.ROLLED_BACK: ("rollback_note",),
+    State.FAILED: ("failure_note",),
+    State.REVIEWED: ("review",),
+}
+CONTENT_FIELDS = (
+    "title",
+    "change_type",
+    "reason",
+    "implementation_plan",
+    "test_plan",
+    "rollback_plan",
+    "planned_start",
+    "planned_end",
+    "service_impact",
+    "risk_override_reason",
+)
+EMERGENCY_APPROVAL_HOURS = 24
+# Plain item fields a change may set on the inventory (besides the type's own attributes).
+ITEM_FIELDS = ("name", "status", "criticality", "hostname", "ip", "site", "room", "rack", "position")
+# Types that rebuild or move what other things stand on: a mistake spreads.
+STRUCTURAL_TYPES = frozenset(
+    {
+        ChangeType.SYSTEM_STRUCTURE,
+        ChangeType.RELOCATION,
+        ChangeType.DATA_MIGRATION,
+        ChangeType.REDUNDANCY_RETROFIT,
+        ChangeType.DEPLOYMENT,
+    }
+)
+
+
+def compute_risk(radius_size: int, service_impact: str, change_type: str) -> str:
+    """The risk of a change from what it touches, what users lose and what kind of work it is.
+
+    Why this shape: an outage is always high — users lose the system, so the leader in charge must agree
+    (Art. 18). Otherwise risk grows with the blast radius (more dependants, more to break: 1 point from
+    3 items, 2 from 20), with degraded service (1 point) and with structural work that other things
+    stand on (1 point); templates and documents of Art. 17 touch no running system beyond themselves.
+    3 points or more is high, 1–2 medium, none low.
+    """
+    if service_impact == ServiceImpact.OUTAGE:
+        return Risk.HIGH
+    points = 0
+    if radius_size >= 20:
+        points += 2
+    elif radius_size >= 3:
+        points += 1
+    if service_impact == ServiceImpact.DEGRADED:
+        points += 1
+    if change_type in STRUCTURAL_TYPES:
+        points += 1
+    if points >= 3:
+        return Risk.HIGH
+    return Risk.MEDIUM if points else Risk.LOW
+
+
+# -- who may act ----------------------------------------------------------------------------------
+
+
+def may_handle(actor, unit_id: int | None) -> bool:
+    """Who requests and carries out a unit's changes: its admins, the group's admins, operations staff."""
+    return access_of(actor).can_handle_unit(unit_id)
+
+
+def _require_handler(actor, change: Change) -> None:
+    if not may_handle(actor, change.unit_id):
+        raise PermissionDenied(_("Only the unit's system staff may work on this change."))
+
+
+def _require_group_admin(actor) -> None:
+    if not access_of(actor).is_group_admin:
+        raise PermissionDenied(_("Only a group system admin may manage templates and freeze periods."))
+
+
+def needed_roles(change: Change) -> list[str]:
+    """The system management lead approves every change; a risky one needs the leader in charge too."""
+    roles = [Role.SYSTEM_LEAD]
+    if change.is_risky:
+        roles.append(Role.LEADER)
+    return roles
+
+
+def approver_roles(actor, change: Change) -> list[str]:
+    return [role for role in (Role.SYSTEM_LEAD, Role.LEADER) if schedule.holds_role(actor, role, change.unit)]
+
+
+def current_approvals(change: Change):
+    return change.approvals.filter(scope=ApprovalScope.CHANGE, round=change.approval_round)
+
+
+def missing_roles(change: Change) -> list[str]:
+    given = set(current_approvals(change).filter(decision=Decision.APPROVED).values_list("role", flat=True))
+    return [role for role in needed_roles(change) if role not in given]
+
+
+# -- timeline -------------------------------------------------------------------------------------
+
+
+def _event(change: Change, kind: str, *, actor, at=None, comment: str = "", **data) -> ChangeEvent:
+    has_account = actor is not None and actor.pk is not None
+    return ChangeEvent.objects.create(
+        change=change,
+        at=at or timezone.now(),
+        actor=actor if has_account else None,
+        actor_name=actor.get_username() if has_account else "system",
+        kind=kind,
+        from_state=data.pop("from_state", ""),
+        to_state=data.pop("to_state", ""),
+        comment=str(comment),
+        data=audit.json_safe(data),
+    )
+
+
+def _locked(change: Change, expected_version: int | None = None) -> Change:
+    locked = Change.objects.select_for_update().get(pk=change.pk)
+    if expected_version is not None and expected_version != locked.version:
+        raise StaleEdit(
+            _("Someone else saved this record first (version %(current)s, yours %(yours)s); reload.")
+            % {"current": locked.version, "yours": expected_version},
+            field="version",
+        )
+    return locked
+
+
+def _save(change: Change, *fields: str) -> None:
+    change.version += 1
+    change.save(update_fields=[*fields, "version", "updated_at"])
+
+
+# -- content checks ---------------------------------------------------------------------------------
+
+
+def _check_items(unit, items) -> list[Item]:
+    """A unit's change touches the unit's items; a change of the group may touch any unit's."""
+    items = list(items)
+    if unit.kind != UnitKind.GROUP:
+        foreign = [item for item in items if item.unit_id != unit.pk]
+        if foreign:
+            raise DomainError(
+                _("Affected items must belong to the change's unit: %(codes)s")
+                % {"codes": ", ".join(item.code for item in foreign)},
+                field="affected_items",
+            )
+    return items
+
+
+def _parse_item_field(name: str, value):
+    if name == "status" and value not in ItemStatus.values:
+        raise ValueError(_("“%(value)s” is not a status of an item.") % {"value": value})
+    if name == "criticality" and value not in Criticality.values:
+        raise ValueError(_("“%(value)s” is not a criticality.") % {"value": value})
+    if name == "ip":
+        try:
+            return str(ipaddress.ip_address(str(value).strip()))
+        except ValueError:
+            raise ValueError(_("“%(value)s” is not an IP address.") % {"value": value}) from None
+    text = str(value).strip()
+    if name == "name" and not text:
+        raise ValueError(_("A name cannot be empty."))
+    return text
+
+
+def check_attribute_changes(entries, items) -> list[dict]:
+    """The inventory updates a change carries, checked against the affected items and their types."""
+    if entries is None:
+        return []
+    if not isinstance(entries, list):
+        raise DomainError(
+            _("Inventory updates are a list of {item, attribute or field, value}."), field="attribute_changes"
+        )
+    by_pk = {item.pk: item for item in items}
+    clean = []
+    for index, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            raise DomainError(_("Update %(n)s is not an object.") % {"n": index}, field="attribute_changes")
+        try:
+            item = by_pk.get(int(entry.get("item")))
+        except (TypeError, ValueError):
+            item = None
+        if item is None:
+            raise DomainError(
+                _("Update %(n)s: the item must be one of the change's affected items.") % {"n": index},
+                field="attribute_changes",
+            )
+        attribute, name, value = entry.get("attribute"), entry.get("field"), entry.get("value")
+        row = {"item": item.pk, "item_code": item.code}
+        try:
+            if attribute and not name:
+                spec = item.type.attribute(str(attribute))
+                if spec is None:
+                    raise ValueError(
+                        _("“%(type)s” has no attribute “%(code)s”.") % {"type": item.type, "code": attribute}
+                    )
+                row.update(attribute=spec["code"], value=cmdb.parse_attribute(spec, value))
+            elif name and not attribute:
+                if name not in ITEM_FIELDS:
+                    raise ValueError(_("“%(field)s” cannot be changed by a change.") % {"field": name})
+                row.update(field=name, value=_parse_item_field(name, "" if value is None else value))
+            else:
+                raise ValueError(_("Name either an attribute or a field."))
+        except ValueError as exc:
+            raise DomainError(
+                _("Update %(n)s (%(item)s): %(error)s") % {"n": index, "item": item.code, "error": exc},
+                field="attribute_changes",
+            ) from None
+        clean.append(row)
+    return clean
+
+
+def _log_transition(change, source, to, *, actor, now, comment="", fields=None) -> None:
+    fields = fields or {}
+    _event(
+        change,
+        EventKind.TRANSITION,
+        actor=actor,
+        at=now,
+        comment=comment,
+        from_state=source,
+        to_state=to,
+        **fields,
+    )
+    audit.record(
+        "transition",
+        actor=actor,
+        obj=change,
+        before={"state": source},
+        after={"state": to, **fields},
+        comment=comment,
+    )

@@ -1,0 +1,533 @@
+"""Every change to a change request, template or freeze period goes through here: pages, API, the demo
+and tests alike (Art. 17–18).
+
+A state change is `transition(change, to=…, actor=…, **fields)`: it checks who may act, that the flow
+allows the step and what the step requires, then — in one transaction with the change row locked —
+applies it, appends the timeline entry and writes the audit event. Approvals are `decide(…)`: one
+approval record per approver and round; the change is approved only when every needed approval is in.
+Notices to the affected units go through the notify outbox in the same transaction.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yunwei.audit import services as audit
+from yunwei.cmdb import services as cmdb
+from yunwei.cmdb.models import Item
+from yunwei.core.errors import DomainError, PermissionDenied, TransitionNotAllowed
+from yunwei.core.records import create_record, delete_record, update_record
+from yunwei.org.choices import Role
+
+from . import schedule
+from .approvals import _decide, _decision_open, decide, may_decide, schedule_approved, schedule_blockers  # noqa: F401
+from .choices import (
+    EDITABLE_STATES,
+    FINISHED_STATES,
+    ChangeKind,
+    Decision,
+    EventKind,
+    Risk,
+    State,
+)
+from .effects import _notify_users, _open_windows, notice_recipients  # noqa: F401
+from .models import Change, ChangeTemplate, FreezePeriod
+from .rules import (  # noqa: F401 (re-exported: the one write path's names)
+    ALLOWED_TRANSITIONS,
+    CONTENT_FIELDS,
+    EMERGENCY_APPROVAL_HOURS,
+    TRANSITION_FIELDS,
+    _check_items,
+    _event,
+    _locked,
+    _log_transition,
+    _require_group_admin,
+    _require_handler,
+    _save,
+    approver_roles,
+    check_attribute_changes,
+    compute_risk,
+    current_approvals,
+    may_handle,
+    missing_roles,
+    needed_roles,
+)
+
+active_window_for = schedule.active_window_for  # monitoring's question, answered here too
+
+# -- content --------------------------------------------------------------------------------------
+
+
+def _apply_risk(change: Change, override: str | None) -> None:
+    """Recompute the risk; an override other than the computed risk needs its reason."""
+    change.computed_risk = compute_risk(
+        len(change.radius_item_ids), change.service_impact, change.change_type
+    )
+    if override:
+        if override not in Risk.values:
+            raise DomainError(_("Unknown risk."), field="risk")
+        if override != change.computed_risk and not change.risk_override_reason.strip():
+            raise DomainError(
+                _("Overriding the computed risk (%(risk)s) needs a reason.")
+                % {"risk": Risk(change.computed_risk).label},
+                field="risk_override_reason",
+            )
+        change.risk = override
+    elif override is not None or not change.risk_override_reason.strip():
+        change.risk = change.computed_risk
+    if change.risk == change.computed_risk:
+        change.risk_override_reason = ""
+
+
+def _check_window(change: Change) -> None:
+    if change.planned_start and change.planned_end and change.planned_end <= change.planned_start:
+        raise DomainError(_("The window must end after it starts."), field="planned_end")
+
+
+def _refresh_radius(change: Change, items) -> None:
+    change.radius_item_ids, change.radius_unit_ids = schedule.radius_of([item.pk for item in items])
+
+
+@transaction.atomic
+def create_change(
+    *,
+    actor,
+    unit,
+    title: str,
+    change_type: str = "",
+    kind: str = ChangeKind.NORMAL,
+    reason: str = "",
+    template: ChangeTemplate | None = None,
+    affected_items=(),
+    attribute_changes=None,
+    risk: str | None = None,
+    now: datetime.datetime | None = None,
+    **fields,
+) -> Change:
+    """Request a change in writing (Art. 18); it starts as a draft. A standard change comes from a
+    template of the group, whose plans and type it takes where the request leaves them empty."""
+    if unit is None or not may_handle(actor, unit.pk):
+        raise PermissionDenied(_("You may request changes only of units you look after."))
+    unknown = set(fields) - set(CONTENT_FIELDS)
+    if unknown:
+        raise DomainError(_("This field cannot be set here."), field=sorted(unknown)[0])
+    if kind not in ChangeKind.values:
+        raise DomainError(_("Unknown kind of change."), field="kind")
+    if kind == ChangeKind.STANDARD:
+        if template is None or not template.is_active:
+            raise DomainError(_("A standard change is made from a template in use."), field="template")
+        change_type = template.change_type
+        for name in ("implementation_plan", "test_plan", "rollback_plan"):
+            fields[name] = fields.get(name) or getattr(template, name)
+        fields.setdefault("service_impact", template.service_impact)
+        reason = reason or template.description or template.name
+    elif template is not None:
+        raise DomainError(_("Only a standard change is made from a template."), field="template")
+    items = _check_items(unit, affected_items)
+    now = now or timezone.now()
+    change = Change(
+        unit=unit,
+        title=title,
+        change_type=change_type,
+        kind=kind,
+        template=template,
+        reason=reason,
+        requester=actor if actor is not None and actor.pk else None,
+        **fields,
+    )
+    _check_window(change)
+    _refresh_radius(change, items)
+    _apply_risk(change, risk)
+    change.attribute_changes = check_attribute_changes(attribute_changes, items)
+    values = {f.name: getattr(change, f.name) for f in Change._meta.concrete_fields if not f.primary_key}
+    for name in ("id", "version", "created_at", "updated_at"):
+        values.pop(name, None)
+    created = create_record(Change, actor=actor, **values)
+    created.affected_items.set(items)
+    _event(
+        created,
+        EventKind.CREATED,
+        actor=actor,
+        at=now,
+        to_state=State.DRAFT,
+        items=[item.pk for item in items],
+        risk=created.risk,
+    )
+    return created
+
+
+@transaction.atomic
+def update_change(
+    change: Change,
+    *,
+    actor,
+    expected_version: int | None = None,
+    affected_items=None,
+    attribute_changes=None,
+    risk: str | None = None,
+    **fields,
+) -> Change:
+    """Edit the request while it is a draft or awaiting approval; an edit while submitted voids the
+    approvals given so far (they approved other content). Approved content is never edited."""
+    _require_handler(actor, change)
+    locked = _locked(change, expected_version)
+    if locked.state not in EDITABLE_STATES:
+        raise TransitionNotAllowed(
+            _("A change can be edited only as a draft or while awaiting approval (now: %(state)s).")
+            % {"state": State(locked.state).label},
+            field="state",
+        )
+    unknown = set(fields) - set(CONTENT_FIELDS)
+    if unknown:
+        raise DomainError(_("This field cannot be edited here."), field=sorted(unknown)[0])
+    if locked.kind == ChangeKind.STANDARD and "change_type" in fields:
+        fields.pop("change_type")  # a standard change keeps its template's type
+    before = audit.snapshot(locked)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    _check_window(locked)
+    items = (
+        list(locked.affected_items.all())
+        if affected_items is None
+        else _check_items(locked.unit, affected_items)
+    )
+    _refresh_radius(locked, items)
+    _apply_risk(locked, risk)
+    if attribute_changes is not None or affected_items is not None:
+        locked.attribute_changes = check_attribute_changes(
+            locked.attribute_changes if attribute_changes is None else attribute_changes, items
+        )
+    voided = locked.state == State.SUBMITTED and current_approvals(locked).exists()
+    if locked.state == State.SUBMITTED:
+        locked.approval_round += 1
+    locked.version += 1
+    locked.save()
+    if affected_items is not None:
+        locked.affected_items.set(items)
+    changed_before, changed_after = audit.diff(before, audit.snapshot(locked))
+    if affected_items is not None:
+        changed_after["affected_items"] = [item.pk for item in items]
+    _event(locked, EventKind.EDIT, actor=actor, fields=sorted(changed_after), approvals_voided=voided)
+    audit.record("update", actor=actor, obj=locked, before=changed_before, after=changed_after)
+    return locked
+
+
+@transaction.atomic
+def delete_change(change: Change, *, actor) -> None:
+    """Only a draft never submitted may be withdrawn for good; anything else stays on record."""
+    _require_handler(actor, change)
+    locked = _locked(change)
+    if locked.state != State.DRAFT or locked.approval_round:
+        raise TransitionNotAllowed(_("Only a draft that was never submitted can be deleted."), field="state")
+    delete_record(locked, actor=actor)
+
+
+# -- the flow -------------------------------------------------------------------------------------
+
+
+def requirement_failures(
+    change: Change, to: str, comment: str = "", fields: dict | None = None, now=None, user=None
+) -> list[tuple[str, str | None]]:
+    """What the step to `to` still lacks, as (reason, field). Empty when it may be made."""
+    fields = fields or {}
+    failures = []
+    source = change.state
+    if to == State.SUBMITTED:
+        if not change.reason.strip():
+            failures.append((_("Say why the change is needed."), "reason"))
+        if not change.implementation_plan.strip():
+            failures.append((_("An implementation plan is required."), "implementation_plan"))
+        if not change.affected_items.exists():
+            failures.append((_("Name the affected inventory items."), "affected_items"))
+        if change.planned_start is None or change.planned_end is None:
+            failures.append((_("A planned window (start and end) is required."), "planned_start"))
+        if change.is_risky and not change.rollback_plan.strip():
+            failures.append(
+                (_("A high-risk change or one causing an outage needs a rollback plan."), "rollback_plan")
+            )
+        if change.kind == ChangeKind.STANDARD and (change.template is None or not change.template.is_active):
+            failures.append((_("The template of this standard change is no longer in use."), "template"))
+    if source == State.SUBMITTED and to == State.IMPLEMENTING and change.kind != ChangeKind.EMERGENCY:
+        failures.append((_("Only an emergency change may be carried out before it is approved."), "to"))
+    if to == State.SCHEDULED:
+        now = now or timezone.now()
+        if change.planned_end is None or change.planned_end <= now:
+            failures.append((_("The planned window is over; reschedule it first."), "planned_end"))
+        elif not schedule_approved(change):
+            blockers = schedule_blockers(change, user=user)
+            if blockers:
+                reason, field = blockers[0]
+                failures.append(
+                    (
+                        reason + " " + _("Scheduling it there needs the leader in charge's approval."),
+                        field,
+                    )
+                )
+    for name in TRANSITION_FIELDS.get(to, ()):
+        if not str(fields.get(name) or "").strip():
+            failures.append(
+                (
+                    _("This step needs: %(field)s.") % {"field": Change._meta.get_field(name).verbose_name},
+                    name,
+                )
+            )
+    return failures
+
+
+def allowed_targets(change: Change, actor) -> list[str]:
+    """Steps the actor may take now (the page shows only these)."""
+    targets = []
+    for to in ALLOWED_TRANSITIONS[change.state]:
+        if to in (State.APPROVED, State.REJECTED) and change.state == State.SUBMITTED:
+            continue  # decisions, offered by `may_decide`
+        if (
+            to == State.IMPLEMENTING
+            and change.state == State.SUBMITTED
+            and change.kind != ChangeKind.EMERGENCY
+        ):
+            continue
+        if to == State.REVIEWED:
+            if schedule.holds_role(actor, Role.SYSTEM_LEAD, change.unit):
+                targets.append(to)
+            continue
+        if may_handle(actor, change.unit_id):
+            targets.append(to)
+    return targets
+
+
+@transaction.atomic
+def transition(
+    change: Change,
+    *,
+    to: str,
+    actor,
+    comment: str = "",
+    expected_version: int | None = None,
+    now: datetime.datetime | None = None,
+    **fields,
+) -> Change:
+    """Move the change one step along the flow; refused with the reason when not allowed. A move to
+    approved or rejected from submitted is the actor's approval decision."""
+    if to not in State.values:
+        raise DomainError(_("Unknown state: %(state)s") % {"state": to}, field="to")
+    locked = _locked(change, expected_version)
+    source = locked.state
+    if source == State.SUBMITTED and to in (State.APPROVED, State.REJECTED):
+        if fields:
+            raise DomainError(_("This step does not take this field."), field=sorted(fields)[0])
+        decision = Decision.APPROVED if to == State.APPROVED else Decision.REJECTED
+        return _decide(locked, actor=actor, decision=decision, comment=comment, now=now)
+    if to not in ALLOWED_TRANSITIONS[source]:
+        raise TransitionNotAllowed(
+            _("A change cannot go from “%(source)s” to “%(target)s”.")
+            % {"source": State(source).label, "target": State(to).label},
+            field="to",
+        )
+    if to == State.REVIEWED:
+        if not schedule.holds_role(actor, Role.SYSTEM_LEAD, locked.unit):
+            raise PermissionDenied(
+                _("The post-implementation review is written by the system management lead.")
+            )
+    else:
+        _require_handler(actor, locked)
+    unexpected = set(fields) - set(TRANSITION_FIELDS.get(to, ()))
+    if unexpected:
+        raise DomainError(_("This step does not take this field."), field=sorted(unexpected)[0])
+    now = now or timezone.now()
+    failures = requirement_failures(locked, to, comment, fields, now=now, user=actor)
+    if failures:
+        reason, field = failures[0]
+        raise TransitionNotAllowed(reason, field=field)
+    changed = ["state", *fields]
+    for name, value in fields.items():
+        setattr(locked, name, str(value).strip())
+    locked.state = to
+    if to == State.SUBMITTED:
+        locked.approval_round += 1
+        locked.submitted_at = now
+        locked.approved_at = None
+        locked.approval_refused = False
+        changed += ["approval_round", "submitted_at", "approved_at", "approval_refused"]
+        if locked.kind == ChangeKind.EMERGENCY:
+            locked.approval_due_at = now + datetime.timedelta(hours=EMERGENCY_APPROVAL_HOURS)
+            changed.append("approval_due_at")
+    elif to == State.IMPLEMENTING:
+        locked.implemented_at = now
+        changed.append("implemented_at")
+    elif to in FINISHED_STATES:
+        locked.finished_at = now
+        changed.append("finished_at")
+    elif to == State.REVIEWED:
+        locked.reviewed_at = now
+        changed.append("reviewed_at")
+    _save(locked, *changed)
+    _log_transition(locked, source, to, actor=actor, now=now, comment=comment, fields=fields)
+    if to == State.SUBMITTED and locked.kind == ChangeKind.STANDARD:
+        # Pre-approved by its template: the system approves it on the spot, no approval step.
+        locked.state, locked.approved_at = State.APPROVED, now
+        _save(locked, "state", "approved_at")
+        _log_transition(
+            locked,
+            State.SUBMITTED,
+            State.APPROVED,
+            actor=None,
+            now=now,
+            comment=_("Pre-approved standard change."),
+        )
+    elif to == State.SCHEDULED:
+        _open_windows(locked, actor=actor, now=now)
+        _notify_users(locked, actor=actor, now=now)
+    elif source == State.SCHEDULED and to == State.APPROVED:
+        count = schedule.clear_windows(locked)
+        _event(locked, EventKind.WINDOWS, actor=actor, at=now, removed=count)
+    elif to == State.IMPLEMENTING:
+        if locked.windows.exists():
+            schedule.open_windows_early(locked, now)
+        else:  # an emergency change carried out before any scheduling
+            _open_windows(locked, actor=actor, now=now, start=now)
+    elif to in FINISHED_STATES:
+        schedule.cut_windows(locked, now)
+    return locked
+
+
+@transaction.atomic
+def reschedule(
+    change: Change,
+    *,
+    actor,
+    planned_start: datetime.datetime,
+    planned_end: datetime.datetime,
+    comment: str = "",
+    now: datetime.datetime | None = None,
+) -> Change:
+    """Move a scheduled change to another window: the same checks as scheduling, the windows move with
+    it and the affected units are told again."""
+    _require_handler(actor, change)
+    locked = _locked(change)
+    if locked.state != State.SCHEDULED:
+        raise TransitionNotAllowed(_("Only a scheduled change is rescheduled."), field="state")
+    if planned_end <= planned_start:
+        raise DomainError(_("The window must end after it starts."), field="planned_end")
+    now = now or timezone.now()
+    if planned_end <= now:
+        raise DomainError(_("The new window is already over."), field="planned_end")
+    if not schedule_approved(locked, planned_start, planned_end):
+        blockers = schedule_blockers(locked, planned_start, planned_end, user=actor)
+        if blockers:
+            reason, field = blockers[0]
+            raise TransitionNotAllowed(
+                reason + " " + _("Scheduling it there needs the leader in charge's approval."), field=field
+            )
+    before = {"planned_start": locked.planned_start, "planned_end": locked.planned_end}
+    locked.planned_start, locked.planned_end = planned_start, planned_end
+    _save(locked, "planned_start", "planned_end")
+    _event(
+        locked,
+        EventKind.EDIT,
+        actor=actor,
+        at=now,
+        comment=comment,
+        fields=["planned_start", "planned_end"],
+        **{"from": before},
+    )
+    audit.record(
+        "update",
+        actor=actor,
+        obj=locked,
+        before=before,
+        after={"planned_start": planned_start, "planned_end": planned_end},
+        comment=comment,
+    )
+    _open_windows(locked, actor=actor, now=now)
+    _notify_users(locked, actor=actor, now=now)
+    return locked
+
+
+# -- the inventory --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def apply_inventory(change: Change, *, actor, now: datetime.datetime | None = None) -> Change:
+    """Write the change's inventory updates to the items through the inventory's services, once the
+    change is completed; each item's history names the change."""
+    locked = _locked(change)
+    _require_handler(actor, locked)
+    # Reviewed after completion still applies; a rolled-back or failed change has nothing to write.
+    if locked.state not in (State.COMPLETED, State.REVIEWED) or not locked.verification_result:
+        raise TransitionNotAllowed(_("The inventory is updated from a completed change."), field="state")
+    if locked.inventory_applied_at is not None:
+        raise TransitionNotAllowed(_("The inventory updates of this change are already applied."))
+    if not locked.attribute_changes:
+        raise DomainError(_("This change carries no inventory updates."), field="attribute_changes")
+    per_item: dict[int, list[dict]] = {}
+    for entry in locked.attribute_changes:
+        per_item.setdefault(entry["item"], []).append(entry)
+    comment = f"{locked.code} {locked.title}"
+    for item in Item.objects.filter(pk__in=per_item).select_related("type").order_by("pk"):
+        fields: dict = {}
+        attributes = dict(item.attributes)
+        for entry in per_item[item.pk]:
+            if "attribute" in entry:
+                attributes[entry["attribute"]] = entry["value"]
+                fields["attributes"] = attributes
+            else:
+                fields[entry["field"]] = entry["value"]
+        cmdb.update(item, actor=actor, comment=comment, **fields)
+    now = now or timezone.now()
+    locked.inventory_applied_at = now
+    _save(locked, "inventory_applied_at")
+    _event(locked, EventKind.INVENTORY, actor=actor, at=now, items=sorted(per_item))
+    audit.record("update", actor=actor, obj=locked, after={"inventory_applied": sorted(per_item)})
+    return locked
+
+
+# -- templates and freeze periods -----------------------------------------------------------------
+
+
+def _check_freeze(fields: dict, instance: FreezePeriod | None = None) -> dict:
+    start = fields.get("starts_at", instance.starts_at if instance else None)
+    end = fields.get("ends_at", instance.ends_at if instance else None)
+    if start is None:
+        raise DomainError(_("This field is required."), field="starts_at")
+    if end is None or end <= start:
+        raise DomainError(_("A freeze period must end after it starts."), field="ends_at")
+    return fields
+
+
+def create(model, *, actor, **fields):
+    """Create a standard-change template or a freeze period (group admins); the RecordViewSet protocol."""
+    _require_group_admin(actor)
+    if model is FreezePeriod:
+        units = fields.pop("units", None)
+        fields = _check_freeze(fields)
+        with transaction.atomic():
+            freeze = create_record(FreezePeriod, actor=actor, created_by=actor, **fields)
+            if units is not None:
+                freeze.units.set(units)
+        return freeze
+    if model is ChangeTemplate:
+        return create_record(ChangeTemplate, actor=actor, **fields)
+    raise TypeError(f"not a record of the change catalogue: {model}")
+
+
+def update(instance, *, actor, expected_version=None, **fields):
+    _require_group_admin(actor)
+    if isinstance(instance, FreezePeriod):
+        units = fields.pop("units", None)
+        fields = _check_freeze(fields, instance)
+        with transaction.atomic():
+            freeze = update_record(instance, actor=actor, expected_version=expected_version, **fields)
+            if units is not None:
+                freeze.units.set(units)
+        return freeze
+    if isinstance(instance, ChangeTemplate):
+        fields.pop("created_by", None)
+        return update_record(instance, actor=actor, expected_version=expected_version, **fields)
+    raise TypeError(f"not a record of the change catalogue: {instance!r}")
+
+
+def delete(instance, *, actor) -> None:
+    _require_group_admin(actor)
+    delete_record(instance, actor=actor)

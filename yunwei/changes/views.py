@@ -1,0 +1,428 @@
+"""Pages of change management (Art. 17–18): thin views over scoped querysets and changes.services.
+
+Every change is looked up through `schedule.visible_changes()` first, so another unit's change is a 404
+for every method. The change page shows only the actions the current state and the user allow.
+"""
+
+import calendar as pycalendar
+import datetime
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseLocation
+
+from yunwei.core import errors, scoping
+from yunwei.notify.models import Delivery
+
+from . import schedule, services
+from .choices import ApprovalScope, ChangeKind, State
+from .filters import ChangeFilter
+from .forms import ChangeForm, DecisionForm, FreezeForm, RescheduleForm, TemplateForm, TransitionForm
+from .models import Change, ChangeTemplate, FreezePeriod
+
+PAGE_SIZE = 25
+RESULTS_ID = "results"
+
+
+def page_view(view):
+    """Log-in required; a service's refusal of who acts answers 403."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except errors.PermissionDenied as exc:
+            raise PermissionDenied(exc.message) from None
+
+    return login_required(wrapper)
+
+
+def _change(request, pk) -> Change:
+    queryset = Change.objects.select_related("unit", "template", "requester")
+    return get_object_or_404(schedule.visible_changes(queryset, request.user), pk=pk)
+
+
+def _done(request, url, message=None):
+    if message:
+        messages.success(request, message)
+    return HttpResponseLocation(url) if request.htmx else redirect(url)
+
+
+def _act(request, change, call, message):
+    """Run a service call from a page; a refusal of the flow is shown on the change page."""
+    url = reverse("changes:change-detail", args=[change.pk])
+    try:
+        call()
+    except errors.PermissionDenied:
+        raise
+    except errors.DomainError as exc:
+        messages.error(request, exc.message)
+        return _done(request, url)
+    return _done(request, url, message)
+
+
+def _form_error(form, exc: errors.DomainError) -> None:
+    field = exc.field.split(".")[0] if exc.field else None
+    form.add_error(field if field in form.fields else None, exc.message)
+
+
+@page_view
+def change_list(request):
+    user = request.user
+    base = schedule.visible_changes(Change.objects.select_related("unit"), user)
+    filterset = ChangeFilter(request.GET, queryset=base, request=request)
+    for name, field in filterset.form.fields.items():
+        if name == "unit":
+            field.queryset = scoping.visible(field.queryset, user)
+        if hasattr(field, "empty_label"):
+            field.empty_label = _("All")
+        field.widget.attrs["class"] = "form-select form-select-sm"
+    for name in ("window_after", "window_before"):
+        filterset.form.fields[name].widget.input_type = "date"
+        filterset.form.fields[name].widget.attrs["class"] = "form-control form-control-sm"
+    rows = filterset.qs if filterset.is_valid() else base.none()
+    q = request.GET.get("q", "").strip()
+    if q:
+        rows = rows.filter(
+            Q(title__icontains=q) | Q(reason__icontains=q) | Q(implementation_plan__icontains=q)
+        )
+    page_obj = Paginator(rows.order_by("-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    now = timezone.now()
+    context = {
+        "page_obj": page_obj,
+        "filters": filterset.form,
+        "q": q,
+        "query": query.urlencode(),
+        "results_id": RESULTS_ID,
+        "overdue_ids": {c.pk for c in page_obj if c.approval_overdue(now)},
+        "can_create": schedule.handleable_units(user).exists(),
+    }
+    partial = request.htmx and request.htmx.target == RESULTS_ID
+    return render(
+        request, "changes/partials/change_table.html" if partial else "changes/change_list.html", context
+    )
+
+
+@page_view
+def change_create(request):
+    user = request.user
+    template = None
+    template_id = request.GET.get("template") or request.POST.get("template")
+    if template_id:
+        if not str(template_id).isdigit():
+            raise Http404
+        template = get_object_or_404(ChangeTemplate.objects.filter(is_active=True), pk=template_id)
+    if not schedule.handleable_units(user).exists():
+        raise PermissionDenied(_("You may request changes only of units you look after."))
+    initial = {}
+    if template is not None:
+        initial = {
+            "title": template.name,
+            "reason": template.description,
+            "implementation_plan": template.implementation_plan,
+            "test_plan": template.test_plan,
+            "rollback_plan": template.rollback_plan,
+            "service_impact": template.service_impact,
+        }
+    form = ChangeForm(request.POST or None, user=user, template=template, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.service_fields()
+        if template is not None:
+            data.update(kind=ChangeKind.STANDARD, template=template)
+        try:
+            change = services.create_change(actor=user, **data)
+        except errors.PermissionDenied:
+            raise
+        except errors.DomainError as exc:
+            _form_error(form, exc)
+        else:
+            return _done(request, reverse("changes:change-detail", args=[change.pk]), _("Change requested."))
+    return render(
+        request,
+        "changes/change_form.html",
+        {"form": form, "template": template, "templates": ChangeTemplate.objects.filter(is_active=True)},
+    )
+
+
+@page_view
+def change_edit(request, pk):
+    change = _change(request, pk)
+    if not services.may_handle(request.user, change.unit_id):
+        raise PermissionDenied(_("Only the unit's system staff may work on this change."))
+    form = ChangeForm(
+        request.POST or None, user=request.user, change=change, initial=ChangeForm.initial_from(change)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_change(change, actor=request.user, **form.service_fields())
+        except errors.PermissionDenied:
+            raise
+        except errors.DomainError as exc:
+            _form_error(form, exc)
+        else:
+            return _done(request, reverse("changes:change-detail", args=[change.pk]), _("Change saved."))
+    return render(request, "changes/change_form.html", {"form": form, "change": change})
+
+
+def _transition_forms(change, user):
+    forms = []
+    for target in services.allowed_targets(change, user):
+        fields = {"comment", *services.TRANSITION_FIELDS.get(target, ())}
+        form = TransitionForm(initial={"to": target})
+        forms.append(
+            {
+                "to": target,
+                "label": State(target).label,
+                "back": target in (State.ROLLED_BACK, State.FAILED, State.DRAFT)
+                or (change.state == State.SCHEDULED and target == State.APPROVED),
+                "fields": [form[name] for name in form.fields if name in fields],
+                "hidden": form["to"],
+                "lacking": [
+                    reason
+                    for reason, field in services.requirement_failures(change, target, user=user)
+                    if field not in services.TRANSITION_FIELDS.get(target, ())
+                ],
+            }
+        )
+    return forms
+
+
+@page_view
+def change_detail(request, pk):
+    change = _change(request, pk)
+    user = request.user
+    now = timezone.now()
+    handler = services.may_handle(user, change.unit_id)
+    blockers = []
+    if change.state in (State.APPROVED, State.SCHEDULED) and change.planned_start:
+        blockers = [reason for reason, _field in services.schedule_blockers(change, user=user)]
+    may_approve_schedule = (
+        bool(blockers)
+        and not services.schedule_approved(change)
+        and change.requester_id != user.pk
+        and schedule.holds_role(user, "leader", change.unit)
+    )
+    context = {
+        "change": change,
+        "now": now,
+        "overdue": change.approval_overdue(now),
+        "radius": schedule.radius_summary(change, user),
+        "affected": scoping.visible(change.affected_items.select_related("type", "unit"), user),
+        "events": change.events.select_related("actor"),
+        "approvals": change.approvals.all(),
+        "needed": [] if change.kind == ChangeKind.STANDARD else services.needed_roles(change),
+        "missing": services.missing_roles(change) if change.approval_round else [],
+        "transitions": _transition_forms(change, user),
+        "decision_form": DecisionForm() if services.may_decide(change, user) else None,
+        "schedule_form": DecisionForm(initial={"scope": ApprovalScope.SCHEDULE})
+        if may_approve_schedule
+        else None,
+        "blockers": blockers,
+        "can_edit": handler and change.state in (State.DRAFT, State.SUBMITTED),
+        "reschedule_form": RescheduleForm(
+            initial={"planned_start": change.planned_start, "planned_end": change.planned_end}
+        )
+        if handler and change.state == State.SCHEDULED
+        else None,
+        "can_apply": handler
+        and change.attribute_changes
+        and change.inventory_applied_at is None
+        and change.state in (State.COMPLETED, State.REVIEWED)
+        and bool(change.verification_result),
+        "windows": change.windows.select_related("item")[:50],
+        "deliveries": Delivery.objects.filter(event_key__startswith=f"change:{change.pk}:").order_by("pk")[
+            :50
+        ],
+    }
+    return render(request, "changes/change_detail.html", context)
+
+
+@require_POST
+@page_view
+def change_transition(request, pk):
+    change = _change(request, pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the fields of the step."))
+        return _done(request, reverse("changes:change-detail", args=[change.pk]))
+    to, comment = form.cleaned_data["to"], form.cleaned_data["comment"]
+    fields = {name: form.cleaned_data[name] for name in services.TRANSITION_FIELDS.get(to, ())}
+    return _act(
+        request,
+        change,
+        lambda: services.transition(change, to=to, actor=request.user, comment=comment, **fields),
+        _("Moved to “%(state)s”.") % {"state": State(to).label if to in State.values else to},
+    )
+
+
+@require_POST
+@page_view
+def change_decide(request, pk):
+    change = _change(request, pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a decision."))
+        return _done(request, reverse("changes:change-detail", args=[change.pk]))
+    return _act(
+        request,
+        change,
+        lambda: services.decide(change, actor=request.user, **form.cleaned_data),
+        _("Decision recorded."),
+    )
+
+
+@require_POST
+@page_view
+def change_reschedule(request, pk):
+    change = _change(request, pk)
+    form = RescheduleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the new window's start and end."))
+        return _done(request, reverse("changes:change-detail", args=[change.pk]))
+    return _act(
+        request,
+        change,
+        lambda: services.reschedule(change, actor=request.user, **form.cleaned_data),
+        _("Rescheduled."),
+    )
+
+
+@require_POST
+@page_view
+def change_apply_inventory(request, pk):
+    change = _change(request, pk)
+    return _act(
+        request,
+        change,
+        lambda: services.apply_inventory(change, actor=request.user),
+        _("The inventory is updated."),
+    )
+
+
+# -- calendar -------------------------------------------------------------------------------------
+
+
+def _day(value: str | None) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value) if value else timezone.localdate()
+    except ValueError:
+        return timezone.localdate()
+
+
+def _aware(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+@page_view
+def calendar_view(request):
+    """Month or week grid of scheduled and implementing changes, collisions and freezes highlighted."""
+    view = "week" if request.GET.get("view") == "week" else "month"
+    day = _day(request.GET.get("date"))
+    if view == "month":
+        first = day.replace(day=1)
+        grid_start = first - datetime.timedelta(days=first.weekday())
+        last = first.replace(day=pycalendar.monthrange(first.year, first.month)[1])
+        grid_end = last + datetime.timedelta(days=7 - last.weekday())
+        prev_day = (first - datetime.timedelta(days=1)).replace(day=1)
+        next_day = last + datetime.timedelta(days=1)
+    else:
+        grid_start = day - datetime.timedelta(days=day.weekday())
+        grid_end = grid_start + datetime.timedelta(days=7)
+        prev_day, next_day = grid_start - datetime.timedelta(days=7), grid_end
+    data = schedule.calendar(request.user, _aware(grid_start), _aware(grid_end))
+    today = timezone.localdate()
+    days = []
+    current = grid_start
+    while current < grid_end:
+        start, end = _aware(current), _aware(current + datetime.timedelta(days=1))
+        days.append(
+            {
+                "date": current,
+                "in_month": view == "week" or current.month == day.month,
+                "today": current == today,
+                "changes": [
+                    {"change": c, "collides": bool(data["collisions"][c.pk])}
+                    for c in data["changes"]
+                    if c.planned_start < end and c.planned_end > start
+                ],
+                "freezes": [f for f in data["freezes"] if f.starts_at < end and f.ends_at > start],
+            }
+        )
+        current += datetime.timedelta(days=1)
+    weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
+    context = {
+        "view": view,
+        "date": day,
+        "weeks": weeks,
+        "prev": prev_day.isoformat(),
+        "next": next_day.isoformat(),
+        "today": today.isoformat(),
+        "freezes": data["freezes"],
+        "collision_count": sum(1 for ids in data["collisions"].values() if ids),
+    }
+    return render(request, "changes/calendar.html", context)
+
+
+# -- templates and freeze periods -----------------------------------------------------------------
+
+
+def _catalogue_page(request, model, form_class, template_name, instance=None, rows=None):
+    admin = scoping.access_of(request.user).is_group_admin
+    form = None
+    if admin:
+        form = form_class(request.POST or None, instance=instance)
+        if request.method == "POST" and form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                if instance is None:
+                    services.create(model, actor=request.user, **data)
+                else:
+                    services.update(instance, actor=request.user, **data)
+            except errors.PermissionDenied:
+                raise
+            except errors.DomainError as exc:
+                _form_error(form, exc)
+            else:
+                return _done(request, request.path, _("Saved."))
+    elif request.method == "POST":
+        raise PermissionDenied(_("Only a group system admin may manage templates and freeze periods."))
+    return render(request, template_name, {"rows": rows, "form": form, "instance": instance, "admin": admin})
+
+
+@page_view
+def template_list(request):
+    return _catalogue_page(
+        request, ChangeTemplate, TemplateForm, "changes/template_list.html", rows=ChangeTemplate.objects.all()
+    )
+
+
+@page_view
+def template_edit(request, pk):
+    instance = get_object_or_404(ChangeTemplate, pk=pk)
+    return _catalogue_page(
+        request, ChangeTemplate, TemplateForm, "changes/template_list.html", instance=instance
+    )
+
+
+@page_view
+def freeze_list(request):
+    rows = schedule.visible_freezes(FreezePeriod.objects.prefetch_related("units"), request.user)
+    return _catalogue_page(request, FreezePeriod, FreezeForm, "changes/freeze_list.html", rows=rows)
+
+
+@page_view
+def freeze_edit(request, pk):
+    instance = get_object_or_404(schedule.visible_freezes(FreezePeriod.objects.all(), request.user), pk=pk)
+    return _catalogue_page(request, FreezePeriod, FreezeForm, "changes/freeze_list.html", instance=instance)
