@@ -243,11 +243,14 @@ CELERY_TASK_ROUTES = {
     "yunwei.notify.tasks.deliver": {"queue": "default"},
     "yunwei.notify.tasks.sweep_deliveries": {"queue": "default"},
     "yunwei.incidents.tasks.reevaluate_grades": {"queue": "default"},
+    "yunwei.problems.tasks.escalate_overdue_problems": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "yunwei.core.tasks.record_worker_heartbeat", "schedule": 60.0},
     "notify-sweep-deliveries": {"task": "yunwei.notify.tasks.sweep_deliveries", "schedule": 60.0},
     "incident-grades": {"task": "yunwei.incidents.tasks.reevaluate_grades", "schedule": 60.0},
+    # Deadlines are whole days; a quarter-hour sweep tells people within minutes of midnight.
+    "problem-escalations": {"task": "yunwei.problems.tasks.escalate_overdue_problems", "schedule": 900.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"

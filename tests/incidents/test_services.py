@@ -159,7 +159,7 @@ def test_closing_needs_a_summary_and_a_problem_when_not_fixed_for_good(incident,
     assert excinfo.value.field == "resolution_summary"
     with pytest.raises(TransitionNotAllowed) as excinfo:
         walk(incident, unit_admin_a, "closed", resolution_summary="重启服务", fixed_for_good=False)
-    assert excinfo.value.field == "problem_ref"
+    assert excinfo.value.field == "problems"
     incident = walk(
         incident,
         unit_admin_a,

@@ -276,6 +276,14 @@ def _has_notice(incident: Incident, kind: str) -> bool:
     return incident.notices.filter(kind=kind).exists()
 
 
+def _has_problem(incident: Incident) -> bool:
+    """Linked to a problem of the problem database (Art. 14). The problems app links the incident through
+    its own relation (`incident.problems`), so fault handling does not import it. `problem_ref` is the
+    free-text reference closures used before the problem database existed; it is still honoured for
+    callers that record one, and shown on the incident page."""
+    return incident.problems.exists() or bool(incident.problem_ref.strip())
+
+
 def requirement_failures(incident: Incident, to: str, comment: str = "") -> list[tuple[str, str | None]]:
     """What the step to `to` still lacks, as (reason, field). Empty when it may be made."""
     failures = []
@@ -313,9 +321,15 @@ def requirement_failures(incident: Incident, to: str, comment: str = "") -> list
             failures.append((_("A resolution summary is required to close."), "resolution_summary"))
         if incident.fixed_for_good is None:
             failures.append((_("Say whether the fault is fixed for good."), "fixed_for_good"))
-        elif not incident.fixed_for_good and not incident.problem_ref.strip():
+        elif not incident.fixed_for_good and not _has_problem(incident):
             failures.append(
-                (_("A fault not fixed for good needs a link to its problem record."), "problem_ref")
+                (
+                    _(
+                        "A fault not fixed for good needs a linked problem: register one from this incident "
+                        "or link it to the problem that explains it."
+                    ),
+                    "problems",
+                )
             )
     return failures
 

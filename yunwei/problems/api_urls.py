@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
+
+from . import api
 
 app_name = "problems"
-urlpatterns = []
+
+# The problems sit at the root: /api/problems/{id}/transition/, /api/problems/log/ …
+router = SimpleRouter()
+router.register("", api.ProblemViewSet, basename="problem")
+urlpatterns = router.urls

@@ -1,0 +1,405 @@
+"""Pages of the problem database (Art. 14–16) and the problem-tracking log (Art. 5): thin views over
+scoped querysets and problems.services.
+
+Every problem is looked up through `scoping.visible()` first, so another unit's problem is a 404 for
+every method. The problem page shows only the actions the current state and the reader allow.
+"""
+
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseLocation
+
+from yunwei.core import errors, scoping
+from yunwei.incidents.models import Incident
+
+from . import services, tracking
+from .choices import State
+from .filters import ProblemFilter
+from .forms import LinkForm, ProblemForm, PublishForm, StepForm, TransitionForm, incident_initial
+from .models import Problem
+
+PAGE_SIZE = 25
+RESULTS_ID = "results"
+LIST_FILTERS = ("state", "nature", "priority", "owner", "unit", "overdue")
+
+
+def page_view(view):
+    """Log-in required; a service's refusal of who acts answers 403."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except errors.PermissionDenied as exc:
+            raise PermissionDenied(exc.message) from None
+
+    return login_required(wrapper)
+
+
+def _problem(request, pk) -> Problem:
+    queryset = Problem.objects.select_related(
+        "unit", "owner", "source_incident", "registered_by", "verified_by"
+    )
+    return get_object_or_404(scoping.visible(queryset, request.user), pk=pk)
+
+
+def _detail_url(problem) -> str:
+    return reverse("problems:problem-detail", args=[problem.pk])
+
+
+def _done(request, url, message=None):
+    if message:
+        messages.success(request, message)
+    return HttpResponseLocation(url) if request.htmx else redirect(url)
+
+
+def _act(request, problem, call, message):
+    """Run a service call from a page; a refusal of the flow is shown on the problem page."""
+    try:
+        call()
+    except errors.PermissionDenied:
+        raise
+    except errors.DomainError as exc:
+        messages.error(request, exc.message)
+        return _done(request, _detail_url(problem))
+    return _done(request, _detail_url(problem), message)
+
+
+def _search(rows, q: str):
+    if not q:
+        return rows
+    condition = Q(title__icontains=q) | Q(description__icontains=q) | Q(workaround__icontains=q)
+    condition |= Q(solution_summary__icontains=q) | Q(proposed_solution__icontains=q)
+    if q.upper().startswith("PRB") and q[3:].isdigit():
+        condition |= Q(pk=int(q[3:]))
+    return rows.filter(condition)
+
+
+def _listing(request, *, archive: bool):
+    user = request.user
+    base = scoping.visible(Problem.objects.select_related("unit", "owner"), user)
+    params = request.GET.copy()
+    params["archived"] = "true" if archive else "false"
+    filterset = ProblemFilter(params, queryset=base, request=request)
+    shown = () if archive else LIST_FILTERS
+    for name in list(filterset.form.fields):
+        field = filterset.form.fields[name]
+        if name not in shown:
+            field.widget = field.hidden_widget()
+            continue
+        if name in ("unit", "owner"):
+            field.queryset = scoping.visible(field.queryset, user)
+        if name == "overdue":
+            field.widget.choices = [("", _("All")), ("true", _("Yes")), ("false", _("No"))]
+        if hasattr(field, "empty_label"):
+            field.empty_label = _("All")
+        elif getattr(field, "choices", None):
+            field.choices = [("", _("All")), *[(v, label) for v, label in field.choices if v != ""]]
+        field.widget.attrs["class"] = "form-select form-select-sm"
+    if not archive:
+        filterset.form.fields["state"].choices = [
+            ("", _("All")),
+            *[(s.value, s.label) for s in State if s != State.ARCHIVED],
+        ]
+    rows = filterset.qs if filterset.is_valid() else base.none()
+    q = request.GET.get("q", "").strip()
+    rows = _search(rows, q)
+    order = ("-archived_at", "-id") if archive else ("-registered_at", "-id")
+    page_obj = Paginator(rows.order_by(*order), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page_obj": page_obj,
+        "filters": [filterset.form[name] for name in shown],
+        "q": q,
+        "query": query.urlencode(),
+        "results_id": RESULTS_ID,
+        "archive": archive,
+        "overdue_ids": set(
+            rows.filter(services.overdue_q(timezone.now())).values_list("pk", flat=True)[:1000]
+        ),
+        "can_register": handled_units_exist(user),
+    }
+    partial = request.htmx and request.htmx.target == RESULTS_ID
+    template = "problems/partials/problem_table.html" if partial else "problems/problem_list.html"
+    return render(request, template, context)
+
+
+def handled_units_exist(user) -> bool:
+    access = scoping.access_of(user)
+    return bool(
+        access.is_group_admin or access.is_group_staff or access.admin_unit_ids or access.staff_unit_ids
+    )
+
+
+@page_view
+def problem_list(request):
+    return _listing(request, archive=False)
+
+
+@page_view
+def archive(request):
+    return _listing(request, archive=True)
+
+
+@page_view
+def problem_create(request):
+    incident = None
+    incident_id = request.GET.get("incident") or request.POST.get("source_incident")
+    if incident_id:
+        incident = get_object_or_404(
+            scoping.visible(Incident.objects.select_related("unit"), request.user),
+            pk=incident_id if str(incident_id).isdigit() else 0,
+        )
+    initial = incident_initial(incident) if incident is not None else {}
+    form = ProblemForm(request.POST or None, user=request.user, incident=incident, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        steps = data.pop("steps", [])
+        try:
+            problem = services.register(
+                actor=request.user,
+                source_incident=incident,
+                steps=steps,
+                **{k: v for k, v in data.items() if v not in (None, "") or k in ("unit", "title")},
+            )
+        except errors.PermissionDenied:
+            raise
+        except errors.DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            return _done(
+                request, _detail_url(problem), _("The problem is registered in the problem database.")
+            )
+    return render(request, "problems/problem_form.html", {"form": form, "incident": incident})
+
+
+@page_view
+def problem_edit(request, pk):
+    problem = _problem(request, pk)
+    if not (services.is_staff_for(request.user, problem.unit_id) or services.is_owner(request.user, problem)):
+        raise PermissionDenied(_("Only the unit's system staff or the problem's owner may do this."))
+    form = ProblemForm(
+        request.POST or None,
+        user=request.user,
+        instance=problem,
+        initial={"collaborators": list(problem.collaborators.values_list("pk", flat=True))},
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = {
+            name: form.cleaned_data[name] for name in form.changed_data if name in services.EDITABLE_FIELDS
+        }
+        problem.refresh_from_db()  # the form wrote the new values onto the instance; the service compares
+        try:
+            if fields:
+                services.update_details(problem, actor=request.user, **fields)
+        except errors.PermissionDenied as exc:
+            form.add_error(None, exc.message)
+        except errors.DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            return _done(request, _detail_url(problem), _("Saved."))
+    return render(request, "problems/problem_form.html", {"form": form, "problem": problem})
+
+
+TRANSITION_FORM_FIELDS = {
+    State.CLASSIFIED: (
+        "category",
+        "nature",
+        "priority",
+        "owner",
+        "collaborators",
+        "proposed_solution",
+        "deadline",
+        "comment",
+    ),
+    State.IN_PROGRESS: ("comment",),
+    State.SOLVED: ("solution_summary", "comment"),
+    State.ARCHIVED: ("comment",),
+}
+
+
+def _transition_forms(problem, user):
+    forms = []
+    for target in services.allowed_targets(problem, user):
+        back = problem.state == State.SOLVED and target == State.IN_PROGRESS
+        form = TransitionForm(
+            problem=problem,
+            user=user,
+            initial={
+                "category": problem.category,
+                "nature": problem.nature,
+                "priority": problem.priority,
+                "owner": problem.owner_id,
+                "collaborators": list(problem.collaborators.values_list("pk", flat=True)),
+                "proposed_solution": problem.proposed_solution,
+                "deadline": problem.deadline,
+                "solution_summary": problem.solution_summary,
+            },
+            prefix=target,
+        )
+        fields = TRANSITION_FORM_FIELDS[target] if not back else ("comment",)
+        forms.append(
+            {
+                "to": target,
+                "label": State(target).label,
+                "back": back,
+                "fields": [form[name] for name in fields],
+                "prefix": target,
+                "lacking": [
+                    reason
+                    for reason, _field in services.requirement_failures(problem, target)
+                    if target != State.CLASSIFIED  # the classification form itself supplies its fields
+                ],
+            }
+        )
+    return forms
+
+
+@page_view
+def problem_detail(request, pk):
+    problem = _problem(request, pk)
+    user = request.user
+    staff = services.is_staff_for(user, problem.unit_id)
+    owner = services.is_owner(user, problem)
+    open_ = problem.state != State.ARCHIVED
+    steps = list(problem.steps.select_related("done_by"))
+    may_tick = problem.state == State.IN_PROGRESS and (
+        owner or services.is_collaborator(user, problem) or services.is_group_admin(user)
+    )
+    may_plan = problem.state not in (State.SOLVED, State.ARCHIVED) and (
+        services.is_group_admin(user) or owner or (staff and problem.state == State.REGISTERED)
+    )
+    context = {
+        "problem": problem,
+        "events": problem.events.select_related("actor"),
+        "steps": steps,
+        "collaborators": problem.collaborators.select_related("unit"),
+        "items": problem.affected_items.all(),
+        "incidents": scoping.visible(problem.incidents.all(), user),
+        "transitions": _transition_forms(problem, user) if open_ else [],
+        "may_edit": open_ and (staff or owner),
+        "may_tick": may_tick,
+        "step_form": StepForm() if may_plan else None,
+        "link_form": LinkForm(problem=problem, user=user) if open_ and (staff or owner) else None,
+        "publish_form": PublishForm(initial={"workaround": problem.workaround})
+        if open_ and (staff or owner)
+        else None,
+        "overdue": Problem.objects.filter(services.overdue_q(timezone.now()), pk=problem.pk).exists(),
+        "gaps": services.classification_gaps(problem) if problem.state == State.REGISTERED else [],
+    }
+    return render(request, "problems/problem_detail.html", context)
+
+
+@require_POST
+@page_view
+def problem_transition(request, pk):
+    problem = _problem(request, pk)
+    to = request.POST.get("to", "")
+    prefix = to if to in State.values else None
+    form = TransitionForm(request.POST, problem=problem, user=request.user, prefix=prefix)
+    if prefix is None or not form.is_valid():
+        messages.error(request, _("Check the fields of the step."))
+        return _done(request, _detail_url(problem))
+    sent = {name for name in form.fields if form.add_prefix(name) in request.POST}
+    data = {k: v for k, v in form.cleaned_data.items() if k in sent}
+    comment = data.pop("comment", "")
+    allowed = services.TRANSITION_FIELDS.get(to, ())
+    data = {k: v for k, v in data.items() if k in allowed and v not in ("", None)}
+    return _act(
+        request,
+        problem,
+        lambda: services.transition(problem, to=to, actor=request.user, comment=comment, **data),
+        _("Moved to “%(state)s”.") % {"state": State(to).label},
+    )
+
+
+@require_POST
+@page_view
+def problem_step(request, pk):
+    problem = _problem(request, pk)
+    form = StepForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("A step needs a text and a due date."))
+        return _done(request, _detail_url(problem))
+    return _act(
+        request,
+        problem,
+        lambda: services.add_step(problem, actor=request.user, **form.cleaned_data),
+        _("Step added to the work plan."),
+    )
+
+
+@require_POST
+@page_view
+def problem_tick(request, pk):
+    problem = _problem(request, pk)
+    raw = request.POST.get("step", "")
+    step = get_object_or_404(problem.steps, pk=raw if raw.isdigit() else 0)
+    return _act(request, problem, lambda: services.tick_step(step, actor=request.user), None)
+
+
+@require_POST
+@page_view
+def problem_link(request, pk):
+    problem = _problem(request, pk)
+    form = LinkForm(request.POST, problem=problem, user=request.user)
+    if not form.is_valid():
+        messages.error(request, _("Choose an incident of the problem's unit."))
+        return _done(request, _detail_url(problem))
+    return _act(
+        request,
+        problem,
+        lambda: services.link_incident(problem, form.cleaned_data["incident"], actor=request.user),
+        _("Incident linked."),
+    )
+
+
+@require_POST
+@page_view
+def problem_publish(request, pk):
+    problem = _problem(request, pk)
+    form = PublishForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Describe the workaround before publishing it."))
+        return _done(request, _detail_url(problem))
+    return _act(
+        request,
+        problem,
+        lambda: services.publish_workaround(
+            problem, actor=request.user, workaround=form.cleaned_data["workaround"]
+        ),
+        _("The workaround is published as a known error."),
+    )
+
+
+@page_view
+def tracking_log(request):
+    """The problem-tracking log of Art. 5: a month's events of every visible problem, with the download."""
+    try:
+        month = tracking.parse_month(request.GET.get("month"))
+    except errors.DomainError as exc:
+        messages.error(request, exc.message)
+        month = tracking.parse_month(None)
+    events = tracking.log_events(request.user, month)
+    page_obj = Paginator(events, 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "problems/log.html",
+        {
+            "month": month,
+            "page_obj": page_obj,
+            "query": f"month={month:%Y-%m}",
+            "export_url": reverse("api:problems:problem-log") + f"?month={month:%Y-%m}",
+        },
+    )
