@@ -21,14 +21,14 @@ from .choices import (
 )
 from .models import Approval, Change
 from .rules import (
-    _event,
-    _locked,
-    _log_transition,
-    _save,
+    add_event,
     approver_roles,
     current_approvals,
+    lock_change,
+    log_transition,
     missing_roles,
     needed_roles,
+    save_fields,
 )
 
 
@@ -86,7 +86,7 @@ def schedule_blockers(change: Change, start=None, end=None, user=None) -> list[t
 
 def may_decide(change: Change, actor) -> bool:
     """The actor can give an approval decision on the change now."""
-    if not _decision_open(change) or actor is None or change.requester_id == actor.pk:
+    if not decision_open(change) or actor is None or change.requester_id == actor.pk:
         return False
     if current_approvals(change).filter(approver=actor).exists():
         return False
@@ -94,7 +94,7 @@ def may_decide(change: Change, actor) -> bool:
     return any(role in missing for role in approver_roles(actor, change))
 
 
-def _decision_open(change: Change) -> bool:
+def decision_open(change: Change) -> bool:
     if change.kind == ChangeKind.STANDARD:
         return False
     if change.state == State.SUBMITTED:
@@ -124,12 +124,12 @@ def decide(
 ) -> Change:
     """Record the actor's approval or rejection of the change (or of scheduling it into a freeze or a
     collision, `scope="schedule"`). A rejection needs its reason; nobody decides on their own change."""
-    locked = _locked(change)
+    locked = lock_change(change)
     if scope == ApprovalScope.SCHEDULE:
         return _decide_schedule(locked, actor=actor, decision=decision, comment=comment, now=now)
     if scope != ApprovalScope.CHANGE:
         raise DomainError(_("Unknown scope."), field="scope")
-    return _decide(locked, actor=actor, decision=decision, comment=comment, now=now)
+    return record_decision(locked, actor=actor, decision=decision, comment=comment, now=now)
 
 
 def _refuse_own(change: Change, actor) -> None:
@@ -137,10 +137,10 @@ def _refuse_own(change: Change, actor) -> None:
         raise PermissionDenied(_("You requested this change: someone else must approve it."))
 
 
-def _decide(change: Change, *, actor, decision: str, comment: str, now) -> Change:
+def record_decision(change: Change, *, actor, decision: str, comment: str, now) -> Change:
     if decision not in Decision.values:
         raise DomainError(_("Unknown decision."), field="decision")
-    if not _decision_open(change):
+    if not decision_open(change):
         raise TransitionNotAllowed(
             _("There is no approval to give on this change now (%(state)s).")
             % {"state": State(change.state).label},
@@ -174,7 +174,7 @@ def _decide(change: Change, *, actor, decision: str, comment: str, now) -> Chang
         at=now,
         comment=comment,
     )
-    _event(
+    add_event(
         change,
         EventKind.APPROVAL,
         actor=actor,
@@ -194,22 +194,22 @@ def _decide(change: Change, *, actor, decision: str, comment: str, now) -> Chang
     if decision == Decision.REJECTED:
         if change.state == State.SUBMITTED:
             change.state = State.REJECTED
-            _save(change, "state")
-            _log_transition(change, State.SUBMITTED, State.REJECTED, actor=actor, now=now, comment=comment)
+            save_fields(change, "state")
+            log_transition(change, State.SUBMITTED, State.REJECTED, actor=actor, now=now, comment=comment)
         else:
             change.approval_refused = True
-            _save(change, "approval_refused")
+            save_fields(change, "approval_refused")
         return change
     if not missing_roles(change):
         change.approved_at = now
         if change.state == State.SUBMITTED:
             change.state = State.APPROVED
-            _save(change, "state", "approved_at")
-            _log_transition(change, State.SUBMITTED, State.APPROVED, actor=actor, now=now, comment=comment)
+            save_fields(change, "state", "approved_at")
+            log_transition(change, State.SUBMITTED, State.APPROVED, actor=actor, now=now, comment=comment)
         else:
-            _save(change, "approved_at")
+            save_fields(change, "approved_at")
     else:
-        _save(change)
+        save_fields(change)
     return change
 
 
@@ -241,8 +241,8 @@ def _decide_schedule(change: Change, *, actor, decision: str, comment: str, now)
         window_start=change.planned_start,
         window_end=change.planned_end,
     )
-    _save(change)
-    _event(
+    save_fields(change)
+    add_event(
         change,
         EventKind.APPROVAL,
         actor=actor,

@@ -18,10 +18,10 @@ from .choices import (
     ServiceImpact,
 )
 from .models import Change
-from .rules import _event
+from .rules import add_event
 
 
-def _open_windows(change: Change, *, actor, now, start=None) -> None:
+def open_windows(change: Change, *, actor, now, start=None) -> None:
     start = start or change.planned_start or now
     end = (
         change.planned_end
@@ -29,7 +29,7 @@ def _open_windows(change: Change, *, actor, now, start=None) -> None:
         else start + datetime.timedelta(hours=1)
     )
     count = schedule.write_windows(change, start, end)
-    _event(change, EventKind.WINDOWS, actor=actor, at=now, items=count, starts_at=start, ends_at=end)
+    add_event(change, EventKind.WINDOWS, actor=actor, at=now, items=count, starts_at=start, ends_at=end)
 
 
 # -- notices --------------------------------------------------------------------------------------
@@ -69,7 +69,7 @@ def notice_recipients(unit_id: int) -> list:
     return recipients
 
 
-def _notify_users(change: Change, *, actor, now) -> None:
+def notify_users(change: Change, *, actor, now) -> None:
     """Tell the users of every affected unit beforehand when the change affects service."""
     if change.service_impact == ServiceImpact.NONE:
         return
@@ -106,4 +106,4 @@ def _notify_users(change: Change, *, actor, now) -> None:
             urgent=change.service_impact == ServiceImpact.OUTAGE,
         )
         keys.append(key)
-    _event(change, EventKind.NOTICE, actor=actor, at=now, units=units, event_keys=keys)
+    add_event(change, EventKind.NOTICE, actor=actor, at=now, units=units, event_keys=keys)

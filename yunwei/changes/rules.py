@@ -108,12 +108,12 @@ def may_handle(actor, unit_id: int | None) -> bool:
     return access_of(actor).can_handle_unit(unit_id)
 
 
-def _require_handler(actor, change: Change) -> None:
+def require_handler(actor, change: Change) -> None:
     if not may_handle(actor, change.unit_id):
         raise PermissionDenied(_("Only the unit's system staff may work on this change."))
 
 
-def _require_group_admin(actor) -> None:
+def require_group_admin(actor) -> None:
     if not access_of(actor).is_group_admin:
         raise PermissionDenied(_("Only a group system admin may manage templates and freeze periods."))
 
@@ -142,7 +142,7 @@ def missing_roles(change: Change) -> list[str]:
 # -- timeline -------------------------------------------------------------------------------------
 
 
-def _event(change: Change, kind: str, *, actor, at=None, comment: str = "", **data) -> ChangeEvent:
+def add_event(change: Change, kind: str, *, actor, at=None, comment: str = "", **data) -> ChangeEvent:
     has_account = actor is not None and actor.pk is not None
     return ChangeEvent.objects.create(
         change=change,
@@ -157,7 +157,7 @@ def _event(change: Change, kind: str, *, actor, at=None, comment: str = "", **da
     )
 
 
-def _locked(change: Change, expected_version: int | None = None) -> Change:
+def lock_change(change: Change, expected_version: int | None = None) -> Change:
     locked = Change.objects.select_for_update().get(pk=change.pk)
     if expected_version is not None and expected_version != locked.version:
         raise StaleEdit(
@@ -168,7 +168,7 @@ def _locked(change: Change, expected_version: int | None = None) -> Change:
     return locked
 
 
-def _save(change: Change, *fields: str) -> None:
+def save_fields(change: Change, *fields: str) -> None:
     change.version += 1
     change.save(update_fields=[*fields, "version", "updated_at"])
 
@@ -176,7 +176,7 @@ def _save(change: Change, *fields: str) -> None:
 # -- content checks ---------------------------------------------------------------------------------
 
 
-def _check_items(unit, items) -> list[Item]:
+def check_items(unit, items) -> list[Item]:
     """A unit's change touches the unit's items; a change of the group may touch any unit's."""
     items = list(items)
     if unit.kind != UnitKind.GROUP:
@@ -253,9 +253,9 @@ def check_attribute_changes(entries, items) -> list[dict]:
     return clean
 
 
-def _log_transition(change, source, to, *, actor, now, comment="", fields=None) -> None:
+def log_transition(change, source, to, *, actor, now, comment="", fields=None) -> None:
     fields = fields or {}
-    _event(
+    add_event(
         change,
         EventKind.TRANSITION,
         actor=actor,

@@ -22,7 +22,15 @@ from yunwei.core.records import create_record, delete_record, update_record
 from yunwei.org.choices import Role
 
 from . import schedule
-from .approvals import _decide, _decision_open, decide, may_decide, schedule_approved, schedule_blockers  # noqa: F401
+
+# Pages and the API ask who decides through the one write path too.
+from .approvals import decide as decide
+from .approvals import may_decide as may_decide
+from .approvals import (
+    record_decision,
+    schedule_approved,
+    schedule_blockers,
+)
 from .choices import (
     EDITABLE_STATES,
     FINISHED_STATES,
@@ -32,28 +40,27 @@ from .choices import (
     Risk,
     State,
 )
-from .effects import _notify_users, _open_windows, notice_recipients  # noqa: F401
+from .effects import notify_users, open_windows
 from .models import Change, ChangeTemplate, FreezePeriod
-from .rules import (  # noqa: F401 (re-exported: the one write path's names)
+from .rules import (
     ALLOWED_TRANSITIONS,
     CONTENT_FIELDS,
     EMERGENCY_APPROVAL_HOURS,
     TRANSITION_FIELDS,
-    _check_items,
-    _event,
-    _locked,
-    _log_transition,
-    _require_group_admin,
-    _require_handler,
-    _save,
-    approver_roles,
+    add_event,
     check_attribute_changes,
+    check_items,
     compute_risk,
     current_approvals,
+    lock_change,
+    log_transition,
     may_handle,
-    missing_roles,
-    needed_roles,
+    require_group_admin,
+    require_handler,
+    save_fields,
 )
+from .rules import missing_roles as missing_roles
+from .rules import needed_roles as needed_roles
 
 active_window_for = schedule.active_window_for  # monitoring's question, answered here too
 
@@ -125,7 +132,7 @@ def create_change(
         reason = reason or template.description or template.name
     elif template is not None:
         raise DomainError(_("Only a standard change is made from a template."), field="template")
-    items = _check_items(unit, affected_items)
+    items = check_items(unit, affected_items)
     now = now or timezone.now()
     change = Change(
         unit=unit,
@@ -146,7 +153,7 @@ def create_change(
         values.pop(name, None)
     created = create_record(Change, actor=actor, **values)
     created.affected_items.set(items)
-    _event(
+    add_event(
         created,
         EventKind.CREATED,
         actor=actor,
@@ -171,8 +178,8 @@ def update_change(
 ) -> Change:
     """Edit the request while it is a draft or awaiting approval; an edit while submitted voids the
     approvals given so far (they approved other content). Approved content is never edited."""
-    _require_handler(actor, change)
-    locked = _locked(change, expected_version)
+    require_handler(actor, change)
+    locked = lock_change(change, expected_version)
     if locked.state not in EDITABLE_STATES:
         raise TransitionNotAllowed(
             _("A change can be edited only as a draft or while awaiting approval (now: %(state)s).")
@@ -191,7 +198,7 @@ def update_change(
     items = (
         list(locked.affected_items.all())
         if affected_items is None
-        else _check_items(locked.unit, affected_items)
+        else check_items(locked.unit, affected_items)
     )
     _refresh_radius(locked, items)
     _apply_risk(locked, risk)
@@ -209,7 +216,7 @@ def update_change(
     changed_before, changed_after = audit.diff(before, audit.snapshot(locked))
     if affected_items is not None:
         changed_after["affected_items"] = [item.pk for item in items]
-    _event(locked, EventKind.EDIT, actor=actor, fields=sorted(changed_after), approvals_voided=voided)
+    add_event(locked, EventKind.EDIT, actor=actor, fields=sorted(changed_after), approvals_voided=voided)
     audit.record("update", actor=actor, obj=locked, before=changed_before, after=changed_after)
     return locked
 
@@ -217,8 +224,8 @@ def update_change(
 @transaction.atomic
 def delete_change(change: Change, *, actor) -> None:
     """Only a draft never submitted may be withdrawn for good; anything else stays on record."""
-    _require_handler(actor, change)
-    locked = _locked(change)
+    require_handler(actor, change)
+    locked = lock_change(change)
     if locked.state != State.DRAFT or locked.approval_round:
         raise TransitionNotAllowed(_("Only a draft that was never submitted can be deleted."), field="state")
     delete_record(locked, actor=actor)
@@ -312,13 +319,13 @@ def transition(
     approved or rejected from submitted is the actor's approval decision."""
     if to not in State.values:
         raise DomainError(_("Unknown state: %(state)s") % {"state": to}, field="to")
-    locked = _locked(change, expected_version)
+    locked = lock_change(change, expected_version)
     source = locked.state
     if source == State.SUBMITTED and to in (State.APPROVED, State.REJECTED):
         if fields:
             raise DomainError(_("This step does not take this field."), field=sorted(fields)[0])
         decision = Decision.APPROVED if to == State.APPROVED else Decision.REJECTED
-        return _decide(locked, actor=actor, decision=decision, comment=comment, now=now)
+        return record_decision(locked, actor=actor, decision=decision, comment=comment, now=now)
     if to not in ALLOWED_TRANSITIONS[source]:
         raise TransitionNotAllowed(
             _("A change cannot go from “%(source)s” to “%(target)s”.")
@@ -331,7 +338,7 @@ def transition(
                 _("The post-implementation review is written by the system management lead.")
             )
     else:
-        _require_handler(actor, locked)
+        require_handler(actor, locked)
     unexpected = set(fields) - set(TRANSITION_FIELDS.get(to, ()))
     if unexpected:
         raise DomainError(_("This step does not take this field."), field=sorted(unexpected)[0])
@@ -362,13 +369,13 @@ def transition(
     elif to == State.REVIEWED:
         locked.reviewed_at = now
         changed.append("reviewed_at")
-    _save(locked, *changed)
-    _log_transition(locked, source, to, actor=actor, now=now, comment=comment, fields=fields)
+    save_fields(locked, *changed)
+    log_transition(locked, source, to, actor=actor, now=now, comment=comment, fields=fields)
     if to == State.SUBMITTED and locked.kind == ChangeKind.STANDARD:
         # Pre-approved by its template: the system approves it on the spot, no approval step.
         locked.state, locked.approved_at = State.APPROVED, now
-        _save(locked, "state", "approved_at")
-        _log_transition(
+        save_fields(locked, "state", "approved_at")
+        log_transition(
             locked,
             State.SUBMITTED,
             State.APPROVED,
@@ -377,16 +384,16 @@ def transition(
             comment=_("Pre-approved standard change."),
         )
     elif to == State.SCHEDULED:
-        _open_windows(locked, actor=actor, now=now)
-        _notify_users(locked, actor=actor, now=now)
+        open_windows(locked, actor=actor, now=now)
+        notify_users(locked, actor=actor, now=now)
     elif source == State.SCHEDULED and to == State.APPROVED:
         count = schedule.clear_windows(locked)
-        _event(locked, EventKind.WINDOWS, actor=actor, at=now, removed=count)
+        add_event(locked, EventKind.WINDOWS, actor=actor, at=now, removed=count)
     elif to == State.IMPLEMENTING:
         if locked.windows.exists():
             schedule.open_windows_early(locked, now)
         else:  # an emergency change carried out before any scheduling
-            _open_windows(locked, actor=actor, now=now, start=now)
+            open_windows(locked, actor=actor, now=now, start=now)
     elif to in FINISHED_STATES:
         schedule.cut_windows(locked, now)
     return locked
@@ -404,8 +411,8 @@ def reschedule(
 ) -> Change:
     """Move a scheduled change to another window: the same checks as scheduling, the windows move with
     it and the affected units are told again."""
-    _require_handler(actor, change)
-    locked = _locked(change)
+    require_handler(actor, change)
+    locked = lock_change(change)
     if locked.state != State.SCHEDULED:
         raise TransitionNotAllowed(_("Only a scheduled change is rescheduled."), field="state")
     if planned_end <= planned_start:
@@ -422,8 +429,8 @@ def reschedule(
             )
     before = {"planned_start": locked.planned_start, "planned_end": locked.planned_end}
     locked.planned_start, locked.planned_end = planned_start, planned_end
-    _save(locked, "planned_start", "planned_end")
-    _event(
+    save_fields(locked, "planned_start", "planned_end")
+    add_event(
         locked,
         EventKind.EDIT,
         actor=actor,
@@ -440,8 +447,8 @@ def reschedule(
         after={"planned_start": planned_start, "planned_end": planned_end},
         comment=comment,
     )
-    _open_windows(locked, actor=actor, now=now)
-    _notify_users(locked, actor=actor, now=now)
+    open_windows(locked, actor=actor, now=now)
+    notify_users(locked, actor=actor, now=now)
     return locked
 
 
@@ -452,8 +459,8 @@ def reschedule(
 def apply_inventory(change: Change, *, actor, now: datetime.datetime | None = None) -> Change:
     """Write the change's inventory updates to the items through the inventory's services, once the
     change is completed; each item's history names the change."""
-    locked = _locked(change)
-    _require_handler(actor, locked)
+    locked = lock_change(change)
+    require_handler(actor, locked)
     # Reviewed after completion still applies; a rolled-back or failed change has nothing to write.
     if locked.state not in (State.COMPLETED, State.REVIEWED) or not locked.verification_result:
         raise TransitionNotAllowed(_("The inventory is updated from a completed change."), field="state")
@@ -477,8 +484,8 @@ def apply_inventory(change: Change, *, actor, now: datetime.datetime | None = No
         cmdb.update(item, actor=actor, comment=comment, **fields)
     now = now or timezone.now()
     locked.inventory_applied_at = now
-    _save(locked, "inventory_applied_at")
-    _event(locked, EventKind.INVENTORY, actor=actor, at=now, items=sorted(per_item))
+    save_fields(locked, "inventory_applied_at")
+    add_event(locked, EventKind.INVENTORY, actor=actor, at=now, items=sorted(per_item))
     audit.record("update", actor=actor, obj=locked, after={"inventory_applied": sorted(per_item)})
     return locked
 
@@ -498,7 +505,7 @@ def _check_freeze(fields: dict, instance: FreezePeriod | None = None) -> dict:
 
 def create(model, *, actor, **fields):
     """Create a standard-change template or a freeze period (group admins); the RecordViewSet protocol."""
-    _require_group_admin(actor)
+    require_group_admin(actor)
     if model is FreezePeriod:
         units = fields.pop("units", None)
         fields = _check_freeze(fields)
@@ -513,7 +520,7 @@ def create(model, *, actor, **fields):
 
 
 def update(instance, *, actor, expected_version=None, **fields):
-    _require_group_admin(actor)
+    require_group_admin(actor)
     if isinstance(instance, FreezePeriod):
         units = fields.pop("units", None)
         fields = _check_freeze(fields, instance)
@@ -529,5 +536,5 @@ def update(instance, *, actor, expected_version=None, **fields):
 
 
 def delete(instance, *, actor) -> None:
-    _require_group_admin(actor)
+    require_group_admin(actor)
     delete_record(instance, actor=actor)
