@@ -91,6 +91,7 @@ def test_state_and_requester_cannot_be_set_through_the_api(
 
 def test_the_flow_answers_409_with_the_reason(api_client_for, change, unit_admin_a, lead):
     http = api_client_for(unit_admin_a)
+    http.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     url = f"{URL}{change.pk}/transition/"
     response = http.post(url, {"to": "completed"}, format="json")
     assert response.status_code == 409

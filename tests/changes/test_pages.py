@@ -52,6 +52,7 @@ def test_request_a_change_on_the_page(client, unit_admin_a, unit_a, server_a):
 
 def test_form_errors_name_the_field(client, unit_admin_a, unit_a, server_a):
     client.force_login(unit_admin_a)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     start, _end = window()
     response = client.post(
         "/changes/new/", _form(unit_a, [server_a], planned_end=start.strftime("%Y-%m-%dT%H:%M"))
@@ -91,6 +92,7 @@ def test_a_standard_change_from_a_template(client, unit_admin_a, unit_a, server_
 
 def test_the_change_page_shows_only_the_allowed_actions(client, change, unit_admin_a, lead, leader_a):
     client.force_login(unit_admin_a)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     client.post(f"/changes/{change.pk}/transition/", {"to": "submitted"})
     change.refresh_from_db()
     assert change.state == "submitted"

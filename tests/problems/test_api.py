@@ -54,6 +54,7 @@ def test_bad_input_names_the_field(api_client_for, unit_admin_a, unit_a, unit_b,
 
 def test_transitions_answer_409_with_the_reason(api_client_for, problem, group_admin, owner_a, helper_a):
     http = api_client_for(group_admin)
+    http.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     url = f"{URL}{problem.pk}/transition/"
     response = http.post(url, {"to": "solved"}, format="json")
     assert response.status_code == 409 and response.json()["field"] == "to"
@@ -87,7 +88,7 @@ def test_transitions_answer_409_with_the_reason(api_client_for, problem, group_a
 def test_the_owner_verifying_is_refused_with_the_reason(api_client_for, problem, group_admin, helper_a):
     problem = solve(classify(problem, group_admin, group_admin, helper_a), group_admin)
     response = api_client_for(group_admin).post(
-        f"{URL}{problem.pk}/transition/", {"to": "archived"}, format="json"
+        f"{URL}{problem.pk}/transition/", {"to": "archived"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
     )
     assert response.status_code == 403
     assert "owner cannot verify" in response.json()["detail"]

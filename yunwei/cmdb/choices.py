@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ItemStatus(models.TextChoices):
@@ -19,7 +20,8 @@ class ItemStatus(models.TextChoices):
 
 class Criticality(models.TextChoices):
     LOW = "low", _("Low")
-    MEDIUM = "medium", _("Medium")
+    # "Medium" alone is also a link's transmission medium in the shipped catalogue.
+    MEDIUM = "medium", pgettext_lazy("criticality", "Medium")
     HIGH = "high", _("High")
     CRITICAL = "critical", _("Critical")
 

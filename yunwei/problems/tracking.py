@@ -80,8 +80,8 @@ def headers() -> list[str]:
         _("Title"),
         _("Unit"),
         _("Event"),
-        _("From"),
-        _("To"),
+        _("From state"),
+        _("To state"),
         _("By"),
         _("Comment"),
     ]
