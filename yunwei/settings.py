@@ -244,6 +244,7 @@ CELERY_TASK_ROUTES = {
     "yunwei.notify.tasks.sweep_deliveries": {"queue": "default"},
     "yunwei.incidents.tasks.reevaluate_grades": {"queue": "default"},
     "yunwei.problems.tasks.escalate_overdue_problems": {"queue": "default"},
+    "yunwei.changes.tasks.remind_overdue_approvals": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "yunwei.core.tasks.record_worker_heartbeat", "schedule": 60.0},
@@ -251,6 +252,7 @@ CELERY_BEAT_SCHEDULE = {
     "incident-grades": {"task": "yunwei.incidents.tasks.reevaluate_grades", "schedule": 60.0},
     # Deadlines are whole days; a quarter-hour sweep tells people within minutes of midnight.
     "problem-escalations": {"task": "yunwei.problems.tasks.escalate_overdue_problems", "schedule": 900.0},
+    "change-approval-reminders": {"task": "yunwei.changes.tasks.remind_overdue_approvals", "schedule": 300.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"

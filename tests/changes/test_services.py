@@ -9,7 +9,9 @@ from django.utils import timezone
 from yunwei.audit.models import AuditEvent
 from yunwei.changes import services
 from yunwei.changes.models import Approval, ChangeEvent, ChangeTemplate
+from yunwei.changes.tasks import remind_overdue_approvals
 from yunwei.core.errors import DomainError, PermissionDenied, TransitionNotAllowed
+from yunwei.notify.models import Delivery
 
 from ..conftest import make_user
 from .conftest import approve, new_change, window
@@ -218,6 +220,44 @@ def test_an_emergency_change_is_carried_out_first_and_flagged_until_approved(
         change = approve(change, lead)
         assert change.state == "implementing" and change.approved_at is not None
         assert not change.approval_overdue(timezone.now())
+
+
+def test_the_approvers_of_an_emergency_change_past_due_are_reminded_once(
+    unit_admin_a, unit_a, server_a, lead, leader_a
+):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        change = new_change(
+            unit_admin_a,
+            unit_a,
+            [server_a],
+            kind="emergency",
+            planned_start=start,
+            planned_end=start + datetime.timedelta(hours=1),
+        )
+        change = services.transition(change, to="submitted", actor=unit_admin_a)
+        change = services.transition(change, to="implementing", actor=unit_admin_a)
+        clock.shift(datetime.timedelta(hours=23))
+        assert remind_overdue_approvals.delay().get() == 0
+        clock.shift(datetime.timedelta(hours=2))
+        assert remind_overdue_approvals.delay().get() == 1
+        assert services.remind_overdue_approvals() == 0  # a second sweep tells nobody again
+    deliveries = Delivery.objects.filter(event_key=f"change:{change.pk}:approval-overdue")
+    assert {d.recipient for d in deliveries} == {"lead@example.cn"}  # only the approval still missing
+    event = ChangeEvent.objects.get(change=change, kind="approval_overdue")
+    assert event.actor_name == "system" and event.data["recipients"] == [lead.pk]
+
+
+def test_an_emergency_change_approved_in_time_is_not_reminded_of(unit_admin_a, unit_a, server_a, lead):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        change = new_change(unit_admin_a, unit_a, [server_a], kind="emergency", planned_start=start)
+        change = services.transition(change, to="submitted", actor=unit_admin_a)
+        change = services.transition(change, to="implementing", actor=unit_admin_a)
+        approve(change, lead)
+        clock.shift(datetime.timedelta(hours=30))
+        assert services.remind_overdue_approvals() == 0
+    assert not Delivery.objects.filter(event_key=f"change:{change.pk}:approval-overdue").exists()
 
 
 def test_completion_rollback_and_failure_each_need_their_text(change, unit_admin_a, lead):

@@ -108,3 +108,4 @@ class EventKind(models.TextChoices):
     NOTICE = "notice", _("Users notified")
     WINDOWS = "windows", _("Maintenance windows")
     INVENTORY = "inventory", _("Inventory updated")
+    APPROVAL_OVERDUE = "approval_overdue", _("Approval overdue")

@@ -3,13 +3,14 @@ the notice to every affected unit's users through the notify outbox (Art. 18, ou
 
 import datetime
 
+from django.db.models import Q
 from django.utils import timezone
 
 from yunwei.cmdb.models import Item
 from yunwei.notify import services as notify
 from yunwei.notify.choices import ChannelKind
 from yunwei.notify.models import Channel
-from yunwei.org.choices import Role
+from yunwei.org.choices import Role, UnitKind
 from yunwei.org.models import RoleAssignment
 
 from . import schedule
@@ -18,7 +19,7 @@ from .choices import (
     ServiceImpact,
 )
 from .models import Change
-from .rules import add_event
+from .rules import add_event, missing_roles
 
 
 def open_windows(change: Change, *, actor, now, start=None) -> None:
@@ -107,3 +108,52 @@ def notify_users(change: Change, *, actor, now) -> None:
         )
         keys.append(key)
     add_event(change, EventKind.NOTICE, actor=actor, at=now, units=units, event_keys=keys)
+
+
+# -- emergency approvals past due ------------------------------------------------------------------
+
+OVERDUE_TEXT = {
+    "zh-hans": (
+        "【紧急变更待补批】{code} {title}",
+        "{unit}的紧急变更 {code}（{title}）已先行实施，应于 {due} 前补办审批，至今未获批准。",
+    ),
+    "en": (
+        "[Emergency change awaiting approval] {code} {title}",
+        "Emergency change {code} ({title}) of {unit} was carried out first; its approval was due by {due} "
+        "and has not come in.",
+    ),
+}
+
+
+def approver_accounts(change: Change) -> list[int]:
+    """Accounts holding a role whose approval is still missing, in the change's unit or at the group."""
+    return sorted(
+        set(
+            RoleAssignment.objects.filter(
+                Q(unit_id=change.unit_id) | Q(unit__kind=UnitKind.GROUP),
+                role__in=missing_roles(change),
+                person__is_active=True,
+                person__account__isnull=False,
+            ).values_list("person__account_id", flat=True)
+        )
+    )
+
+
+def remind_approvers(change: Change, *, now) -> list[int]:
+    """Tell the missing approvers that the emergency change's approval is past due; the accounts told."""
+    accounts = approver_accounts(change)
+    values = {
+        "code": change.code,
+        "title": change.title,
+        "unit": change.unit.name,
+        "due": timezone.localtime(change.approval_due_at).strftime("%Y-%m-%d %H:%M"),
+    }
+    notify.send(
+        event_key=f"change:{change.pk}:approval-overdue",
+        unit_id=change.unit_id,
+        recipients=[notify.Recipient("user", str(pk)) for pk in accounts],
+        subject={language: subject.format(**values) for language, (subject, _body) in OVERDUE_TEXT.items()},
+        body={language: body.format(**values) for language, (_subject, body) in OVERDUE_TEXT.items()},
+        urgent=True,
+    )
+    return accounts

@@ -154,6 +154,8 @@ class Change(VersionedModel):
     # Every submission opens a new round of approvals; an edit while submitted opens another.
     approval_round = models.PositiveIntegerField(_("approval round"), default=0)
     approval_due_at = models.DateTimeField(_("approval due by"), null=True, blank=True)
+    # When the approvers were told that the approval is past due: set once, by a conditional update.
+    approvers_reminded_at = models.DateTimeField(_("approvers reminded at"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     approval_refused = models.BooleanField(_("approval refused after the fact"), default=False)

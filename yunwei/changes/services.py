@@ -40,7 +40,7 @@ from .choices import (
     Risk,
     State,
 )
-from .effects import notify_users, open_windows
+from .effects import notify_users, open_windows, remind_approvers
 from .models import Change, ChangeTemplate, FreezePeriod
 from .rules import (
     ALLOWED_TRANSITIONS,
@@ -488,6 +488,34 @@ def apply_inventory(change: Change, *, actor, now: datetime.datetime | None = No
     add_event(locked, EventKind.INVENTORY, actor=actor, at=now, items=sorted(per_item))
     audit.record("update", actor=actor, obj=locked, after={"inventory_applied": sorted(per_item)})
     return locked
+
+
+# -- emergency approvals past due ------------------------------------------------------------------
+
+
+def remind_overdue_approvals(now: datetime.datetime | None = None) -> int:
+    """Emergency changes carried out first whose approval has not come in within its 24 hours: their
+    missing approvers are told once. Returns how many changes were reminded of; a conditional update
+    claims each, so two sweeps running at once remind once."""
+    now = now or timezone.now()
+    due = Change.objects.filter(
+        kind=ChangeKind.EMERGENCY,
+        approved_at__isnull=True,
+        approval_due_at__lt=now,
+        approvers_reminded_at__isnull=True,
+    ).exclude(state__in=[State.DRAFT, State.REJECTED])
+    return sum(_remind_approvers(pk, now) for pk in list(due.values_list("pk", flat=True)))
+
+
+@transaction.atomic
+def _remind_approvers(pk: int, now: datetime.datetime) -> int:
+    if not Change.objects.filter(pk=pk, approvers_reminded_at__isnull=True).update(approvers_reminded_at=now):
+        return 0
+    change = Change.objects.select_related("unit").get(pk=pk)
+    accounts = remind_approvers(change, now=now)
+    event = add_event(change, EventKind.APPROVAL_OVERDUE, actor=None, at=now, recipients=accounts)
+    audit.record("update", actor=None, obj=change, after={"approvers_reminded_at": now, "event": event.pk})
+    return 1
 
 
 # -- templates and freeze periods -----------------------------------------------------------------
