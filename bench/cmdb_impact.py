@@ -16,16 +16,11 @@ service write path is not what is timed.
 """
 
 import argparse
-import atexit
-import json
-import os
 import random
-import shutil
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
+
+from common import migrate_empty, ms, p95, report, setup_django
 
 SCALES = {"small": 5_000, "full": 100_000}
 LAYER_SHARES = [0.002, 0.008, 0.04, 0.2]  # the rest is the top layer (applications and the like)
@@ -33,19 +28,6 @@ PARENTS = 3
 WINDOW = 3
 STARTS = 50
 BLAST_ITEMS = 20
-
-
-def _setup() -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    if not os.environ.get("YUNWEI_DATABASE_URL"):
-        folder = tempfile.mkdtemp(prefix="yunwei-bench-")
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
-        os.environ["YUNWEI_VAR_DIR"] = folder
-        os.environ["YUNWEI_DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yunwei.settings")
-    import django
-
-    django.setup()
 
 
 def _layers(n: int) -> list[int]:
@@ -103,14 +85,6 @@ def generate(n: int, rng: random.Random) -> tuple[list[list[int]], int]:
     return layers, relations
 
 
-def _ms(seconds: float) -> float:
-    return round(seconds * 1000, 2)
-
-
-def _p95(values: list[float]) -> float:
-    return sorted(values)[max(0, int(len(values) * 0.95) - 1)]
-
-
 def measure(layers: list[list[int]], rng: random.Random) -> dict:
     from django.db import connection
 
@@ -141,16 +115,16 @@ def measure(layers: list[list[int]], rng: random.Random) -> dict:
     blast_baseline, _count = by_key([r.id for r in blast])
     return {
         "backend": connection.vendor,
-        "impact_p50_ms": _ms(statistics.median(impact_times)),
-        "impact_p95_ms": _ms(_p95(impact_times)),
-        "baseline_p50_ms": _ms(statistics.median(baseline_times)),
-        "baseline_p95_ms": _ms(_p95(baseline_times)),
-        "ratio_p95": round(_p95(impact_times) / max(_p95(baseline_times), 1e-9), 2),
+        "impact_p50_ms": ms(statistics.median(impact_times)),
+        "impact_p95_ms": ms(p95(impact_times)),
+        "baseline_p50_ms": ms(statistics.median(baseline_times)),
+        "baseline_p95_ms": ms(p95(baseline_times)),
+        "ratio_p95": round(p95(impact_times) / max(p95(baseline_times), 1e-9), 2),
         "reached_median": int(statistics.median(sizes)),
         "reached_max": max(sizes),
-        "blast_radius_ms": _ms(blast_time),
+        "blast_radius_ms": ms(blast_time),
         "blast_radius_items": len(blast),
-        "blast_baseline_ms": _ms(blast_baseline),
+        "blast_baseline_ms": ms(blast_baseline),
         "blast_ratio": round(blast_time / max(blast_baseline, 1e-9), 2),
     }
 
@@ -160,33 +134,24 @@ def main() -> None:
     parser.add_argument("--scale", choices=sorted(SCALES), default="small")
     parser.add_argument("--seed", type=int, default=3)
     args = parser.parse_args()
-    _setup()
-    from django.core.management import call_command
+    setup_django()
 
     from yunwei.cmdb.models import Item
 
-    call_command("migrate", verbosity=0)
-    if Item.objects.exists():
-        sys.exit("The benchmark needs an empty database of its own (YUNWEI_DATABASE_URL holds items).")
+    migrate_empty(Item, "items")
     rng = random.Random(args.seed)
     began = time.perf_counter()
     layers, relations = generate(SCALES[args.scale], rng)
     generated = time.perf_counter() - began
     print(f"generated {sum(map(len, layers))} items and {relations} relations in {generated:.1f} s")
     figures = measure(layers, rng)
-    for key, value in figures.items():
-        print(f"{key:>20}: {value}")
-    print(
-        json.dumps(
-            {
-                "bench": "cmdb_impact",
-                "scale": args.scale,
-                "items": sum(map(len, layers)),
-                "relations": relations,
-                **figures,
-            }
-        )
-    )
+    summary = {
+        "bench": "cmdb_impact",
+        "scale": args.scale,
+        "items": sum(map(len, layers)),
+        "relations": relations,
+    }
+    report(figures, 20, summary)
 
 
 if __name__ == "__main__":
