@@ -13,6 +13,8 @@ from yunwei.core.models import WorkerHeartbeat
 from yunwei.org.choices import UnitKind
 from yunwei.org.models import CONTRACT_EXPIRING_DAYS, MaintenanceContract, Person, Team, Unit, Vendor
 
+from .work import work_in_hand
+
 
 @login_required
 def dashboard(request):
@@ -31,6 +33,7 @@ def dashboard(request):
         },
         "flagged_units": [u for u in units.filter(kind=UnitKind.UNIT) if u.staffing_gaps()],
         "expiring_contracts": expiring.order_by("ends_on")[:10],
+        "work": work_in_hand(user),
         "heartbeat": WorkerHeartbeat.objects.order_by("-at").first() if user.access.is_group_admin else None,
     }
     return render(request, "web/dashboard.html", context)
