@@ -68,3 +68,12 @@ def test_openapi_schema_and_documentation_page(client, unit_user_a):
 
 def test_healthz(client):
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("url", ["/org/units/", "/cmdb/", "/incidents/", "/problems/", "/changes/"])
+def test_every_list_filter_offers_all_as_its_empty_choice(client, unit_admin_a, url):
+    client.force_login(unit_admin_a)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    page = client.get(url).content.decode()
+    assert '<option value="" selected>All</option>' in page
+    assert "---------" not in page

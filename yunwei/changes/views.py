@@ -23,6 +23,7 @@ from django_htmx.http import HttpResponseLocation
 
 from yunwei.core import errors, scoping
 from yunwei.notify.models import Delivery
+from yunwei.web.filters import prepare_filter_form
 
 from . import schedule, services
 from .choices import ApprovalScope, ChangeKind, State
@@ -81,15 +82,7 @@ def change_list(request):
     user = request.user
     base = schedule.visible_changes(Change.objects.select_related("unit"), user)
     filterset = ChangeFilter(request.GET, queryset=base, request=request)
-    for name, field in filterset.form.fields.items():
-        if name == "unit":
-            field.queryset = scoping.visible(field.queryset, user)
-        if hasattr(field, "empty_label"):
-            field.empty_label = _("All")
-        field.widget.attrs["class"] = "form-select form-select-sm"
-    for name in ("window_after", "window_before"):
-        filterset.form.fields[name].widget.input_type = "date"
-        filterset.form.fields[name].widget.attrs["class"] = "form-control form-control-sm"
+    prepare_filter_form(filterset.form, user, dates=("window_after", "window_before"))
     rows = filterset.qs if filterset.is_valid() else base.none()
     q = request.GET.get("q", "").strip()
     if q:

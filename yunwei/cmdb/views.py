@@ -13,7 +13,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.forms import ModelChoiceField
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +24,7 @@ from yunwei.audit.models import AuditEvent
 from yunwei.core import errors, scoping
 from yunwei.org.choices import Domain
 from yunwei.org.models import Unit
+from yunwei.web.filters import prepare_filter_form
 
 from . import excel, impact, services
 from .choices import Direction
@@ -85,12 +85,7 @@ def _filtered(request):
     user = request.user
     base = scoping.visible(Item.objects.select_related("unit", "type", "owner_team"), user)
     filterset = ItemFilter(request.GET, queryset=base, request=request)
-    for name, field in filterset.form.fields.items():
-        if isinstance(field, ModelChoiceField) and name != "type":
-            field.queryset = scoping.visible(field.queryset, user)  # no other unit's name in a choice
-        if hasattr(field, "empty_label"):
-            field.empty_label = _("All")
-        field.widget.attrs["class"] = "form-select form-select-sm"
+    prepare_filter_form(filterset.form, user, unscoped=("type",))  # the catalogue is the group's
     filterset.form.fields["contract_expiring_within"].widget.attrs["class"] = "form-control form-control-sm"
     rows = filterset.qs if filterset.is_valid() else base.none()
     q = request.GET.get("q", "").strip()

@@ -23,6 +23,7 @@ from django_htmx.http import HttpResponseLocation
 from yunwei.core import errors, scoping
 from yunwei.notify.models import Delivery
 from yunwei.org.models import Unit
+from yunwei.web.filters import prepare_filter_form
 
 from . import services
 from .choices import OPEN_STATES, Cause, ChecklistKind, DrillState, NoticeKind, State
@@ -76,15 +77,7 @@ def incident_list(request):
     user = request.user
     base = scoping.visible(Incident.objects.select_related("unit", "assignee", "team"), user)
     filterset = IncidentFilter(request.GET, queryset=base, request=request)
-    for name, field in filterset.form.fields.items():
-        if name in ("unit", "team"):
-            field.queryset = scoping.visible(field.queryset, user)
-        if hasattr(field, "empty_label"):
-            field.empty_label = _("All")
-        field.widget.attrs["class"] = "form-select form-select-sm"
-    for name in ("reported_after", "reported_before"):
-        filterset.form.fields[name].widget.input_type = "date"
-        filterset.form.fields[name].widget.attrs["class"] = "form-control form-control-sm"
+    prepare_filter_form(filterset.form, user, dates=("reported_after", "reported_before"))
     rows = filterset.qs if filterset.is_valid() else base.none()
     q = request.GET.get("q", "").strip()
     if q:

@@ -13,7 +13,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.forms import ModelChoiceField
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseLocation
 
 from yunwei.core import errors, scoping
+from yunwei.web.filters import prepare_filter_form
 
 from . import forms, services
 from .choices import Domain, Role
@@ -134,12 +134,7 @@ def _list(request, name, queryset, filterset_class, search, **context):
     """A list page: scoped rows, django-filter filters, a `q` search, 25 per page; htmx gets the table."""
     user = request.user
     filterset = filterset_class(request.GET, queryset=scoping.visible(queryset, user), request=request)
-    for field in filterset.form.fields.values():
-        if isinstance(field, ModelChoiceField):
-            field.queryset = scoping.visible(field.queryset, user)  # no other unit's name in a choice
-        if hasattr(field, "empty_label"):
-            field.empty_label = _("All")
-        field.widget.attrs["class"] = "form-select form-select-sm"
+    prepare_filter_form(filterset.form, user)
     rows = filterset.qs
     q = request.GET.get("q", "").strip()
     if q:

@@ -21,6 +21,7 @@ from django_htmx.http import HttpResponseLocation
 
 from yunwei.core import errors, scoping
 from yunwei.incidents.models import Incident
+from yunwei.web.filters import prepare_filter_form
 
 from . import services, tracking
 from .choices import State
@@ -92,25 +93,13 @@ def _listing(request, *, archive: bool):
     params["archived"] = "true" if archive else "false"
     filterset = ProblemFilter(params, queryset=base, request=request)
     shown = () if archive else LIST_FILTERS
-    for name in list(filterset.form.fields):
-        field = filterset.form.fields[name]
+    prepare_filter_form(filterset.form, user)
+    for name, field in filterset.form.fields.items():
         if name not in shown:
             field.widget = field.hidden_widget()
-            continue
-        if name in ("unit", "owner"):
-            field.queryset = scoping.visible(field.queryset, user)
-        if name == "overdue":
-            field.widget.choices = [("", _("All")), ("true", _("Yes")), ("false", _("No"))]
-        if hasattr(field, "empty_label"):
-            field.empty_label = _("All")
-        elif getattr(field, "choices", None):
-            field.choices = [("", _("All")), *[(v, label) for v, label in field.choices if v != ""]]
-        field.widget.attrs["class"] = "form-select form-select-sm"
     if not archive:
-        filterset.form.fields["state"].choices = [
-            ("", _("All")),
-            *[(s.value, s.label) for s in State if s != State.ARCHIVED],
-        ]
+        # The active list has no archived problems ("All" stays first: it is the field's empty label).
+        filterset.form.fields["state"].choices = [(s.value, s.label) for s in State if s != State.ARCHIVED]
     rows = filterset.qs if filterset.is_valid() else base.none()
     q = request.GET.get("q", "").strip()
     rows = _search(rows, q)

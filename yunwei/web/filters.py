@@ -1,0 +1,32 @@
+"""The filter form of a list page, made ready to show: the same for every list."""
+
+from django.forms import ModelChoiceField, NullBooleanSelect
+from django.utils.translation import gettext_lazy as _
+
+from yunwei.core import scoping
+
+
+def prepare_filter_form(form, user, *, unscoped=(), dates=()) -> None:
+    """Bootstrap classes; "All" as the empty choice of every select; the choices of each related field
+    limited to the records `user` sees, so no other unit's name shows in a list (`unscoped` names the
+    shared ones, like the catalogue's types); `dates` get the browser's date picker."""
+    for name, field in form.fields.items():
+        if isinstance(field, ModelChoiceField):
+            if name not in unscoped:
+                field.queryset = scoping.visible(field.queryset, user)
+            field.empty_label = _("All")
+        elif isinstance(field.widget, NullBooleanSelect):
+            field.widget.choices = [("", _("All")), ("true", _("Yes")), ("false", _("No"))]
+        elif getattr(field, "choices", None):
+            # django-filter's choice field adds its empty choice itself, through a widget bound to the
+            # class's field: set the label, then the choices again, so this form's widget shows it.
+            choices = [(value, label) for value, label in field.choices if value != ""]
+            if hasattr(field, "empty_label"):
+                field.empty_label = _("All")
+            else:
+                choices.insert(0, ("", _("All")))
+            field.choices = choices
+        field.widget.attrs["class"] = "form-select form-select-sm"
+    for name in dates:
+        form.fields[name].widget.input_type = "date"
+        form.fields[name].widget.attrs["class"] = "form-control form-control-sm"
