@@ -217,7 +217,15 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # One name for the maintenance domains wherever a serializer offers them.
-    "ENUM_NAME_OVERRIDES": {"DomainEnum": "yunwei.org.choices.Domain"},
+    # Choice sets of the same field name in several apps (state, to, kind…) get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "DomainEnum": "yunwei.org.choices.Domain",
+        "IncidentStateEnum": "yunwei.incidents.choices.State",
+        "ProblemStateEnum": "yunwei.problems.choices.State",
+        "ChangeStateEnum": "yunwei.changes.choices.State",
+        "ChangeKindEnum": "yunwei.changes.choices.ChangeKind",
+        "ChangeRiskEnum": "yunwei.changes.choices.Risk",
+    },
 }
 
 # Celery: embedded mode uses the filesystem broker under var/ (no server); scale mode sets a Redis URL.

@@ -26,13 +26,13 @@ from .filters import ProblemFilter
 from .models import Problem, ProblemEvent, ProblemStep
 
 
-class EventSerializer(serializers.ModelSerializer):
+class ProblemEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = ProblemEvent
         fields = ["id", "at", "actor", "actor_name", "kind", "from_state", "to_state", "comment", "data"]
 
 
-class StepSerializer(serializers.ModelSerializer):
+class ProblemStepSerializer(serializers.ModelSerializer):
     class Meta:
         model = ProblemStep
         fields = ["id", "position", "text", "due_on", "done_at", "done_by"]
@@ -60,7 +60,7 @@ class ProblemSerializer(serializers.ModelSerializer):
         queryset=Incident.objects.all(), required=False, allow_null=True
     )
     incidents = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    steps = StepSerializer(many=True, required=False, help_text="The work plan: [{text, due_on}, …]")
+    steps = ProblemStepSerializer(many=True, required=False, help_text="The work plan: [{text, due_on}, …]")
     version = VersionField()
     is_known_error = serializers.BooleanField(read_only=True)
     overdue = serializers.SerializerMethodField()
@@ -128,13 +128,13 @@ class ProblemSerializer(serializers.ModelSerializer):
 
 
 class ProblemDetailSerializer(ProblemSerializer):
-    events = EventSerializer(many=True, read_only=True)
+    events = ProblemEventSerializer(many=True, read_only=True)
 
     class Meta(ProblemSerializer.Meta):
         fields = [*ProblemSerializer.Meta.fields, "events"]
 
 
-class TransitionSerializer(serializers.Serializer):
+class ProblemTransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=State.choices)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
     version = VersionField()
@@ -148,20 +148,20 @@ class TransitionSerializer(serializers.Serializer):
     solution_summary = serializers.CharField(required=False, allow_blank=True)
 
 
-class StepInputSerializer(serializers.Serializer):
+class ProblemStepInputSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=500)
     due_on = serializers.DateField()
 
 
-class TickSerializer(serializers.Serializer):
+class ProblemTickSerializer(serializers.Serializer):
     step = serializers.IntegerField()
 
 
-class LinkSerializer(serializers.Serializer):
+class ProblemLinkSerializer(serializers.Serializer):
     incident = ScopedPrimaryKeyRelatedField(queryset=Incident.objects.all())
 
 
-class PublishSerializer(serializers.Serializer):
+class ProblemPublishSerializer(serializers.Serializer):
     workaround = serializers.CharField(required=False, allow_blank=True)
 
 
@@ -253,53 +253,53 @@ class ProblemViewSet(
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
-    @extend_schema(request=TransitionSerializer, responses=ProblemDetailSerializer)
+    @extend_schema(request=ProblemTransitionSerializer, responses=ProblemDetailSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         """Move the problem along its flow; 409 with the reason when the flow forbids the step or the step
         lacks what it needs (classifying names every missing field of Art. 15)."""
         problem = self.get_object()
-        data = self._input(TransitionSerializer)
+        data = self._input(ProblemTransitionSerializer)
         to, comment, version = data.pop("to"), data.pop("comment", ""), data.pop("version", None)
         problem = services.transition(
             problem, to=to, actor=request.user, comment=comment, expected_version=version, **data
         )
         return self._done(problem)
 
-    @extend_schema(request=StepInputSerializer, responses=ProblemDetailSerializer)
+    @extend_schema(request=ProblemStepInputSerializer, responses=ProblemDetailSerializer)
     @action(detail=True, methods=["post"])
     def steps(self, request, pk=None):
         """Add a dated step to the work plan."""
         problem = self.get_object()
-        services.add_step(problem, actor=request.user, **self._input(StepInputSerializer))
+        services.add_step(problem, actor=request.user, **self._input(ProblemStepInputSerializer))
         return self._done(problem)
 
-    @extend_schema(request=TickSerializer, responses=ProblemDetailSerializer)
+    @extend_schema(request=ProblemTickSerializer, responses=ProblemDetailSerializer)
     @action(detail=True, methods=["post"])
     def tick(self, request, pk=None):
         """Tick a step of the work plan done."""
         problem = self.get_object()
-        data = self._input(TickSerializer)
+        data = self._input(ProblemTickSerializer)
         step = problem.steps.filter(pk=data["step"]).first()
         if step is None:
             raise exceptions.ValidationError({"step": ["No such step in this problem's work plan."]})
         services.tick_step(step, actor=request.user)
         return self._done(problem)
 
-    @extend_schema(request=LinkSerializer, responses=ProblemDetailSerializer)
+    @extend_schema(request=ProblemLinkSerializer, responses=ProblemDetailSerializer)
     @action(detail=True, methods=["post"], url_path="link-incident")
     def link_incident(self, request, pk=None):
         """Link a further incident the problem explains."""
         problem = self.get_object()
-        services.link_incident(problem, self._input(LinkSerializer)["incident"], actor=request.user)
+        services.link_incident(problem, self._input(ProblemLinkSerializer)["incident"], actor=request.user)
         return self._done(problem)
 
-    @extend_schema(request=PublishSerializer, responses=ProblemDetailSerializer)
+    @extend_schema(request=ProblemPublishSerializer, responses=ProblemDetailSerializer)
     @action(detail=True, methods=["post"], url_path="publish-workaround")
     def publish_workaround(self, request, pk=None):
         """Publish the workaround as a known error (the given text, or the problem's own)."""
         problem = self.get_object()
-        data = self._input(PublishSerializer)
+        data = self._input(ProblemPublishSerializer)
         services.publish_workaround(problem, actor=request.user, workaround=data.get("workaround") or None)
         return self._done(problem)
 
