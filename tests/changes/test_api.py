@@ -7,6 +7,7 @@ import pytest
 
 from yunwei.changes import services
 from yunwei.changes.models import Change
+from yunwei.incidents import services as incidents
 
 from .conftest import approve, new_change, to_scheduled, window
 
@@ -220,3 +221,15 @@ def test_the_openapi_document_covers_the_changes_api(api_client_for, group_admin
         "/api/changes/maintenance-windows/",
     ):
         assert path in schema["paths"], path
+
+
+def test_the_groups_leader_sees_every_units_changes_but_not_their_other_records(
+    api_client_for, change, group_leader, unit_admin_a, unit_a
+):
+    """The leader in charge approves risky changes of every unit (scoping opens changes to them), but
+    the units' incidents stay with the units and their staff."""
+    incident = incidents.report(actor=unit_admin_a, unit=unit_a, title="OA 无法登录")
+    http = api_client_for(group_leader)
+    assert [row["id"] for row in http.get(URL).json()["results"]] == [change.pk]
+    assert http.get(f"{URL}{change.pk}/").status_code == 200
+    assert http.get(f"/api/incidents/{incident.pk}/").status_code == 404

@@ -36,6 +36,7 @@ class User(AbstractUser):
             admin_unit_ids=frozenset(unit for role, unit, _kind in roles if role == "unit_admin"),
             staff_unit_ids=frozenset(unit for unit, _kind in staff),
             is_group_staff=any(kind == "group" for _unit, kind in staff),
+            is_group_leader=any(role == "leader" and kind == "group" for role, _unit, kind in roles),
         )
 
 

@@ -10,7 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from yunwei.cmdb.models import Item
-from yunwei.core.api import RecordViewSet, ScopedPrimaryKeyRelatedField, VersionField
+from yunwei.core import scoping
+from yunwei.core.api import RecordViewSet, ScopedPrimaryKeyRelatedField, ScopedViewSet, VersionField
 from yunwei.notify.models import Delivery
 from yunwei.org.models import Unit
 
@@ -273,7 +274,7 @@ class ChangeViewSet(
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
+    ScopedViewSet,
 ):
     """Changes of Art. 17–18: requested and carried out by the unit's system staff, approved by the
     system management lead (and the leader in charge for risky ones). Content is edited only before
@@ -284,9 +285,6 @@ class ChangeViewSet(
     search_fields = ["title", "reason", "implementation_plan"]
     ordering_fields = ["id", "created_at", "planned_start", "risk", "state"]
     lookup_value_regex = r"[0-9]+"
-
-    def get_queryset(self):
-        return schedule.visible_changes(super().get_queryset(), self.request.user)
 
     def get_serializer_class(self):
         return ChangeDetailSerializer if self.action == "retrieve" else ChangeSerializer
@@ -443,5 +441,5 @@ class MaintenanceWindowViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["starts_at", "id"]
 
     def get_queryset(self):
-        changes = schedule.visible_changes(Change.objects.all(), self.request.user)
+        changes = scoping.visible(Change.objects.all(), self.request.user)
         return self.queryset.filter(change__in=changes.values("pk"))

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yunwei.audit import services as audit
+from yunwei.core import scoping
 from yunwei.core.errors import DomainError, PermissionDenied, TransitionNotAllowed
 from yunwei.org.choices import Role
 
@@ -52,7 +53,7 @@ def schedule_blockers(change: Change, start=None, end=None, user=None) -> list[t
     clashes = schedule.collisions(change, start, end)
     if user is not None and clashes:
         visible = set(
-            schedule.visible_changes(Change.objects.filter(pk__in=[c.pk for c in clashes]), user).values_list(
+            scoping.visible(Change.objects.filter(pk__in=[c.pk for c in clashes]), user).values_list(
                 "pk", flat=True
             )
         )

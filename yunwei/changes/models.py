@@ -106,6 +106,7 @@ class Change(VersionedModel):
 
     scope_unit_field = "unit"
     scope_owner_field = "requester"
+    scope_open_to_group_leader = True  # the group's leader in charge approves risky changes of every unit
 
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="changes")
     title = models.CharField(_("title"), max_length=200)
@@ -216,6 +217,7 @@ class ChangeEvent(AppendOnlyModel):
     """One entry of a change's timeline (Art. 18: every step written down, who and when). Append-only."""
 
     scope_unit_field = "change__unit"
+    scope_open_to_group_leader = True
 
     change = models.ForeignKey(
         Change, verbose_name=_("change"), on_delete=models.CASCADE, related_name="events"
@@ -246,6 +248,7 @@ class Approval(AppendOnlyModel):
     too). Kept for ever; a new round of approvals starts with each submission."""
 
     scope_unit_field = "change__unit"
+    scope_open_to_group_leader = True
 
     change = models.ForeignKey(
         Change, verbose_name=_("change"), on_delete=models.CASCADE, related_name="approvals"
@@ -283,6 +286,7 @@ class MaintenanceWindow(models.Model):
     rescheduled, cut short when it ends; monitoring asks `services.active_window_for(item, at)`."""
 
     scope_unit_field = "change__unit"
+    scope_open_to_group_leader = True
 
     change = models.ForeignKey(
         Change, verbose_name=_("change"), on_delete=models.CASCADE, related_name="windows"

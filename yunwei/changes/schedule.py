@@ -14,7 +14,7 @@ from django.utils import timezone
 from yunwei.cmdb import impact
 from yunwei.cmdb.models import Item
 from yunwei.core import scoping
-from yunwei.org.choices import Role, UnitKind
+from yunwei.org.choices import UnitKind
 from yunwei.org.models import RoleAssignment, Unit
 
 from .choices import ACTIVE_STATES
@@ -37,14 +37,6 @@ def holds_role(user, role: str, unit) -> bool:
     ).exists()
 
 
-def is_group_leader(user) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    return RoleAssignment.objects.filter(
-        person__account=user, person__is_active=True, role=Role.LEADER, unit__kind=UnitKind.GROUP
-    ).exists()
-
-
 def handleable_units(user):
     """Units whose changes the user may request: those they administer or serve as operations staff."""
     access = scoping.access_of(user)
@@ -53,18 +45,10 @@ def handleable_units(user):
     return Unit.objects.filter(pk__in=access.admin_unit_ids | access.staff_unit_ids)
 
 
-def visible_changes(queryset: QuerySet, user) -> QuerySet:
-    """Changes `user` may see: the unit scoping, plus every change for the group's leader in charge, who
-    approves the risky ones of every unit."""
-    if is_group_leader(user):
-        return queryset
-    return scoping.visible(queryset, user)
-
-
 def visible_freezes(queryset: QuerySet, user) -> QuerySet:
     """Whole-group freezes for everyone; a unit's freeze for those who see the unit."""
     access = scoping.access_of(user)
-    if access.is_group_admin or access.is_group_staff or is_group_leader(user):
+    if access.is_group_admin or access.is_group_staff or access.is_group_leader:
         return queryset
     if access.user_id is None:
         return queryset.none()
@@ -177,7 +161,7 @@ def calendar(user, start: datetime.datetime, end: datetime.datetime) -> dict:
     the visible changes it collides with, and the freeze periods the user may see in the range."""
     rows = list(
         overlapping(
-            visible_changes(Change.objects.filter(state__in=ACTIVE_STATES), user),
+            scoping.visible(Change.objects.filter(state__in=ACTIVE_STATES), user),
             start,
             end,
             "planned_start",

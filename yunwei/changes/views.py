@@ -1,6 +1,6 @@
 """Pages of change management (Art. 17–18): thin views over scoped querysets and changes.services.
 
-Every change is looked up through `schedule.visible_changes()` first, so another unit's change is a 404
+Every change is looked up through `scoping.visible()` first, so another unit's change is a 404
 for every method. The change page shows only the actions the current state and the user allow.
 """
 
@@ -50,7 +50,7 @@ def page_view(view):
 
 def _change(request, pk) -> Change:
     queryset = Change.objects.select_related("unit", "template", "requester")
-    return get_object_or_404(schedule.visible_changes(queryset, request.user), pk=pk)
+    return get_object_or_404(scoping.visible(queryset, request.user), pk=pk)
 
 
 def _done(request, url, message=None):
@@ -80,7 +80,7 @@ def _form_error(form, exc: errors.DomainError) -> None:
 @page_view
 def change_list(request):
     user = request.user
-    base = schedule.visible_changes(Change.objects.select_related("unit"), user)
+    base = scoping.visible(Change.objects.select_related("unit"), user)
     filterset = ChangeFilter(request.GET, queryset=base, request=request)
     prepare_filter_form(filterset.form, user, dates=("window_after", "window_before"))
     rows = filterset.qs if filterset.is_valid() else base.none()

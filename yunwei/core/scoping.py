@@ -10,7 +10,9 @@ Every page, API endpoint, export and search takes its queryset from `visible()` 
 nothing else filters by unit.
 
 A model opts in by naming the path to its unit (`scope_unit_field = "unit"` or `"vendor__unit"`) and,
-for records a user owns personally, `scope_owner_field` (then a plain user sees only their own).
+for records a user owns personally, `scope_owner_field` (then a plain user sees only their own). A model
+whose records the group's leader in charge decides on in every unit (changes: Art. 18's approval of the
+risky ones) sets `scope_open_to_group_leader = True`.
 """
 
 from dataclasses import dataclass, field
@@ -29,6 +31,8 @@ class Access:
     # Operations staff: the units they serve, or every unit when posted at the group.
     staff_unit_ids: frozenset[int] = field(default_factory=frozenset)
     is_group_staff: bool = False
+    # The group's leader in charge: sees the records of every unit that a model opens to them.
+    is_group_leader: bool = False
 
     @property
     def is_unit_admin(self) -> bool:
@@ -71,6 +75,8 @@ def visible(queryset: QuerySet, user) -> QuerySet:
     """Rows `user` may see."""
     access = access_of(user)
     if access.is_group_admin or access.is_group_staff:
+        return queryset
+    if access.is_group_leader and getattr(queryset.model, "scope_open_to_group_leader", False):
         return queryset
     if access.unit_id is None and not access.admin_unit_ids and not access.staff_unit_ids:
         return queryset.none()

@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yunwei.changes import schedule as change_schedule
 from yunwei.changes.choices import ChangeKind
 from yunwei.changes.choices import State as ChangeState
 from yunwei.changes.models import Change
@@ -36,7 +35,7 @@ def work_in_hand(user) -> list[Figure]:
     now = timezone.now()
     incidents = scoping.visible(Incident.objects.all(), user).filter(state__in=OPEN_INCIDENT_STATES)
     problems = scoping.visible(Problem.objects.all(), user)
-    changes = change_schedule.visible_changes(Change.objects.all(), user)
+    changes = scoping.visible(Change.objects.all(), user)
     incident_list, problem_list = reverse("incidents:incident-list"), reverse("problems:problem-list")
     change_list = reverse("changes:change-list")
     return [
