@@ -3,15 +3,15 @@ the notice to every affected unit's users through the notify outbox (Art. 18, ou
 
 import datetime
 
-from django.db.models import Q
 from django.utils import timezone
 
 from yunwei.cmdb.models import Item
 from yunwei.notify import services as notify
 from yunwei.notify.choices import ChannelKind
 from yunwei.notify.models import Channel
+from yunwei.org import services as org
 from yunwei.org.choices import Role, UnitKind
-from yunwei.org.models import RoleAssignment
+from yunwei.org.models import Unit
 
 from . import schedule
 from .choices import (
@@ -55,14 +55,7 @@ NOTICE_ROLES = (Role.CLERK, Role.USER, Role.LEADER)
 
 def notice_recipients(unit_id: int) -> list:
     """The unit's users (its clerks pass it on as the general office does) and its robot channels."""
-    accounts = (
-        RoleAssignment.objects.filter(
-            unit_id=unit_id, role__in=NOTICE_ROLES, person__is_active=True, person__account__isnull=False
-        )
-        .values_list("person__account_id", flat=True)
-        .distinct()
-    )
-    recipients = [notify.Recipient("user", str(pk)) for pk in sorted(set(accounts))]
+    recipients = notify.user_recipients(org.accounts_holding(NOTICE_ROLES, [unit_id]))
     channels = Channel.objects.filter(unit_id=unit_id, enabled=True).exclude(kind=ChannelKind.EMAIL)
     recipients += [
         notify.Recipient("channel", str(pk)) for pk in channels.order_by("pk").values_list("pk", flat=True)
@@ -127,16 +120,8 @@ OVERDUE_TEXT = {
 
 def approver_accounts(change: Change) -> list[int]:
     """Accounts holding a role whose approval is still missing, in the change's unit or at the group."""
-    return sorted(
-        set(
-            RoleAssignment.objects.filter(
-                Q(unit_id=change.unit_id) | Q(unit__kind=UnitKind.GROUP),
-                role__in=missing_roles(change),
-                person__is_active=True,
-                person__account__isnull=False,
-            ).values_list("person__account_id", flat=True)
-        )
-    )
+    groups = Unit.objects.filter(kind=UnitKind.GROUP).values_list("pk", flat=True)
+    return org.accounts_holding(missing_roles(change), [change.unit_id, *groups])
 
 
 def remind_approvers(change: Change, *, now) -> list[int]:
@@ -151,7 +136,7 @@ def remind_approvers(change: Change, *, now) -> list[int]:
     notify.send(
         event_key=f"change:{change.pk}:approval-overdue",
         unit_id=change.unit_id,
-        recipients=[notify.Recipient("user", str(pk)) for pk in accounts],
+        recipients=notify.user_recipients(accounts),
         subject={language: subject.format(**values) for language, (subject, _body) in OVERDUE_TEXT.items()},
         body={language: body.format(**values) for language, (_subject, body) in OVERDUE_TEXT.items()},
         urgent=True,

@@ -19,8 +19,9 @@ from yunwei.core.errors import DomainError, PermissionDenied, StaleEdit, Transit
 from yunwei.core.records import create_record, delete_record, update_record
 from yunwei.core.scoping import access_of
 from yunwei.notify import services as notify
+from yunwei.org import services as org
 from yunwei.org.choices import Role, UnitKind
-from yunwei.org.models import Person, RoleAssignment, Unit, VendorEngineer
+from yunwei.org.models import Person, Unit, VendorEngineer
 
 from .choices import OPEN_STATES, Cause, ChecklistKind, EventKind, Grade, NoticeKind, State
 from .models import (
@@ -646,20 +647,12 @@ def _render(incident: Incident, kind: str) -> tuple[dict, dict]:
     return subject, body
 
 
-def _accounts_of_role(unit_id: int, role: str) -> list[int]:
-    return list(
-        RoleAssignment.objects.filter(
-            unit_id=unit_id, role=role, person__is_active=True, person__account__isnull=False
-        ).values_list("person__account_id", flat=True)
-    )
-
-
 def recipients_for(incident: Incident, kind: str) -> list:
     """Leader report: the unit's leaders in charge. Suspension and recovery (Art. 13, "through the general
     office"): the unit's clerks and the general office channels of the unit and of the group."""
     if kind == NoticeKind.LEADER_REPORT:
-        return [notify.Recipient("user", str(pk)) for pk in _accounts_of_role(incident.unit_id, Role.LEADER)]
-    clerks = [notify.Recipient("user", str(pk)) for pk in _accounts_of_role(incident.unit_id, Role.CLERK)]
+        return notify.user_recipients(org.accounts_holding(Role.LEADER, [incident.unit_id]))
+    clerks = notify.user_recipients(org.accounts_holding(Role.CLERK, [incident.unit_id]))
     group_ids = Unit.objects.filter(kind=UnitKind.GROUP).values_list("pk", flat=True)
     return clerks + notify.announcement_channels([incident.unit_id, *group_ids])
 

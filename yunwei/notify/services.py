@@ -57,6 +57,11 @@ class Recipient:
     language: str = Language.ZH_HANS
 
 
+def user_recipients(account_ids) -> list[Recipient]:
+    """One recipient per account (each reached as their preferences say), in a stable order."""
+    return [Recipient("user", str(pk)) for pk in sorted({pk for pk in account_ids if pk})]
+
+
 # -- channels -------------------------------------------------------------------------------------
 
 

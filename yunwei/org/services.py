@@ -147,6 +147,22 @@ def revoke_role(assignment: RoleAssignment, *, actor) -> None:
 
 
 @transaction.atomic
+def accounts_holding(roles, unit_ids) -> list[int]:
+    """The accounts of active people holding any of `roles` (a role or several) in any of `unit_ids`:
+    whom a notice of those roles goes to."""
+    roles = [roles] if isinstance(roles, str) else list(roles)
+    return sorted(
+        set(
+            RoleAssignment.objects.filter(
+                unit_id__in=list(unit_ids),
+                role__in=roles,
+                person__is_active=True,
+                person__account__isnull=False,
+            ).values_list("person__account_id", flat=True)
+        )
+    )
+
+
 def create_account(person: Person, *, actor, username: str, password: str):
     """Give a person a log-in account; the password must pass the password rules."""
     require_manage(actor, person.unit_id)

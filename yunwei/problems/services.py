@@ -21,8 +21,9 @@ from yunwei.core.scoping import access_of
 from yunwei.incidents.choices import State as IncidentState
 from yunwei.incidents.models import Incident
 from yunwei.notify import services as notify
+from yunwei.org import services as org
 from yunwei.org.choices import Role, UnitKind
-from yunwei.org.models import Person, RoleAssignment
+from yunwei.org.models import Person
 
 from .choices import ALLOWED_TRANSITIONS, OPEN_STATES, EscalationLevel, EventKind, Nature, Origin, State
 from .models import Problem, ProblemEvent, ProblemStep
@@ -207,18 +208,6 @@ def _check_text(fields: dict) -> None:
 # -- notices ---------------------------------------------------------------------------------------
 
 
-def _accounts_of_role(unit_id: int, role: str) -> list[int]:
-    return list(
-        RoleAssignment.objects.filter(
-            unit_id=unit_id, role=role, person__is_active=True, person__account__isnull=False
-        ).values_list("person__account_id", flat=True)
-    )
-
-
-def _recipients(account_ids) -> list:
-    return [notify.Recipient("user", str(pk)) for pk in sorted({pk for pk in account_ids if pk})]
-
-
 def _owner_accounts(problem: Problem) -> list[int]:
     return [problem.owner.account_id] if problem.owner_id and problem.owner.account_id else []
 
@@ -273,7 +262,7 @@ def _notice(problem: Problem, kind: str, key: str, account_ids, *, comment: str 
     notify.send(
         event_key=f"problem:{problem.pk}:{key}",
         unit_id=problem.unit_id,
-        recipients=_recipients(account_ids),
+        recipients=notify.user_recipients(account_ids),
         subject={"zh-hans": zh_subject.format(**values), "en": en_subject.format(**values)},
         body={"zh-hans": zh_body.format(**values), "en": en_body.format(**values)},
         urgent=urgent,
@@ -281,7 +270,7 @@ def _notice(problem: Problem, kind: str, key: str, account_ids, *, comment: str 
 
 
 def _group_admin_accounts(problem: Problem) -> list[int]:
-    return _accounts_of_role(group_unit_of(problem.unit).pk, Role.GROUP_ADMIN)
+    return org.accounts_holding(Role.GROUP_ADMIN, [group_unit_of(problem.unit).pk])
 
 
 # -- registering and editing -----------------------------------------------------------------------
@@ -710,7 +699,7 @@ def _escalate(pk: int, level: int, now: datetime.datetime) -> int:
         problem.lead_alert_at = max(problem.lead_alert_at or now, now + LEAD_ESCALATION_DELAY)
         accounts, kind = _owner_accounts(problem), "overdue_owner"
     else:
-        accounts = _accounts_of_role(group_unit_of(problem.unit).pk, Role.SYSTEM_LEAD)
+        accounts = org.accounts_holding(Role.SYSTEM_LEAD, [group_unit_of(problem.unit).pk])
         kind = "overdue_lead"
     _save(problem, "lead_alert_at")
     event = _event(
