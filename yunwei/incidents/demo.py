@@ -76,6 +76,11 @@ def _plans(actor) -> dict:
     return plans
 
 
+# The open incidents of a unit, one per open state (reported twice), reported this many hours ago (low,
+# high): on a normal day a fault is a few hours old, and only some have missed a deadline.
+OPEN_AGE_HOURS = [(0.1, 0.4), (0.6, 3), (1, 4), (2, 6), (6, 10), (8, 16)]
+
+
 def _walk(incident, target: str, plans: dict, actor, rng: random.Random, t: datetime.datetime, cause: str):
     """Walk one incident through the services up to `target`, minutes apart, as staff would."""
     order = [
@@ -155,12 +160,15 @@ def load(stdout=None) -> dict:
         reporters = list(get_user_model().objects.filter(person__unit=unit).order_by("pk")) or [actor]
         for i in range(PER_UNIT):
             cause = causes[(i + unit.pk) % len(causes)]
-            age_days = rng.uniform(2, DAYS) if i >= 6 else rng.uniform(0.5, 3)
-            reported_at = now - datetime.timedelta(days=age_days)
+            if i < len(OPEN_AGE_HOURS):
+                age = datetime.timedelta(hours=rng.uniform(*OPEN_AGE_HOURS[i]))
+            else:
+                age = datetime.timedelta(days=rng.uniform(2, DAYS))
+            reported_at = now - age
             scope = rng.choices(
                 ["one_user", "one_department", "one_unit", "several_units", "whole_group"], [4, 4, 3, 1, 1]
             )[0]
-            if i < 6:  # the latest few stand in every open state, some still just reported
+            if i < len(OPEN_AGE_HOURS):  # the latest few stand in every open state
                 target = [
                     State.REPORTED,
                     State.REPORTED,
