@@ -39,7 +39,13 @@ def test_a_change_from_draft_to_reviewed_shows_on_the_calendar(browser, product_
     form.locator("select[name=unit]").select_option(index=1)
     form.locator("input[name=title]").fill("浏览器变更：调整连接池参数")
     form.locator("select[name=change_type]").select_option("configuration")
-    form.locator("select[name=affected_items]").select_option(index=0)
+    # The search box above the item list narrows it down to the applications.
+    form.locator("input[data-filter-for=affected_items]").fill("app")
+    shown = form.locator("select[name=affected_items]").evaluate(
+        "select => [...select.options].filter(option => !option.hidden).map(option => option.text)"
+    )
+    assert shown and all("APP" in text for text in shown)
+    form.locator("select[name=affected_items]").select_option(label=shown[0])
     form.locator("textarea[name=reason]").fill("高峰期连接数不足")
     form.locator("textarea[name=implementation_plan]").fill("修改连接池上限并重启服务")
     form.locator("textarea[name=rollback_plan]").fill("恢复原配置")

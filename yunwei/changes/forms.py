@@ -7,6 +7,7 @@ from yunwei.cmdb.models import Item
 from yunwei.core import scoping
 from yunwei.core.forms import BootstrapFormMixin
 from yunwei.org.models import Unit
+from yunwei.web.widgets import FilterableSelectMultiple
 
 from . import schedule
 from .choices import ApprovalScope, ChangeKind, ChangeType, Decision, Risk, ServiceImpact
@@ -37,7 +38,7 @@ class ChangeForm(BootstrapFormMixin, forms.Form):
         label=_("Affected inventory items"),
         queryset=Item.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=FilterableSelectMultiple(),
     )
     reason = _text(_("Reason"))
     implementation_plan = _text(_("Implementation plan"), rows=4)

@@ -11,6 +11,7 @@ from yunwei.core import scoping
 from yunwei.core.forms import BootstrapFormMixin
 from yunwei.incidents.models import Incident
 from yunwei.org.models import Person, Unit
+from yunwei.web.widgets import FilterableSelectMultiple
 
 from .choices import Category, Nature, Origin, Priority
 from .models import Problem
@@ -104,6 +105,8 @@ class ProblemForm(BootstrapFormMixin, forms.ModelForm):
             "workaround",
         ]
         widgets = {
+            "affected_items": FilterableSelectMultiple(),
+            "collaborators": FilterableSelectMultiple(),
             "description": forms.Textarea(attrs={"rows": 3}),
             "proposed_solution": forms.Textarea(attrs={"rows": 3}),
             "workaround": forms.Textarea(attrs={"rows": 2}),
