@@ -5,10 +5,11 @@ import datetime
 
 import pytest
 import time_machine
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from yunwei.notify.models import Delivery
 from yunwei.problems import services
+from yunwei.problems.choices import EscalationLevel
 from yunwei.problems.tasks import escalate_overdue_problems
 
 from .conftest import classify, solve
@@ -50,6 +51,10 @@ def test_an_overdue_problem_tells_the_owner_once_then_the_lead(problem, group_ad
     escalations = list(problem.events.filter(kind="escalation").order_by("at"))
     assert [e.data["level"] for e in escalations] == [1, 2]
     assert escalations[0].actor_name == "system"
+    # Whom it told is read in the reader's language, not frozen in the sweep's.
+    assert escalations[0].note == "Owner told"
+    with translation.override("zh-hans"):
+        assert escalations[0].note == str(EscalationLevel.OWNER.label) != "Owner told"
 
 
 def test_a_late_sweep_still_gives_the_owner_the_full_period(problem, group_admin, owner_a, helper_a, lead):

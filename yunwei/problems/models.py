@@ -202,3 +202,11 @@ class ProblemEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("problem events cannot be deleted")
+
+    @property
+    def note(self) -> str:
+        """What the timeline and the log show beside the event: the comment, or for an escalation whom it
+        told, in the reader's language (the level is stored, not its words)."""
+        if self.kind == EventKind.ESCALATION and self.data.get("level") in EscalationLevel.values:
+            return str(EscalationLevel(self.data["level"]).label)
+        return self.comment

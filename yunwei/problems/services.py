@@ -707,7 +707,6 @@ def _escalate(pk: int, level: int, now: datetime.datetime) -> int:
         EventKind.ESCALATION,
         actor=None,
         at=now,
-        comment=str(EscalationLevel(level).label),
         level=level,
         deadline=problem.deadline,
         recipients=sorted(accounts),

@@ -67,7 +67,7 @@ def rows(events) -> list[list[str]]:
                 _state_label(event.from_state),
                 _state_label(event.to_state),
                 event.actor_name,
-                event.comment,
+                event.note,
             ]
         )
     return result
