@@ -23,11 +23,13 @@ class User(AbstractUser):
     def access(self) -> Access:
         """The account's tier of Art. 8, from its person's role assignments."""
         person = getattr(self, "person", None)
+        active = person is not None and person.is_active
+        roles = list(person.role_assignments.values_list("role", "unit_id", "unit__kind")) if active else []
         if self.is_superuser:
-            return Access(self.pk, person.unit_id if person else None, is_group_admin=True)
-        if person is None or not person.is_active:
+            unit_id = person.unit_id if person else None
+            return Access(self.pk, unit_id, is_group_admin=True, roles=frozenset(roles))
+        if not active:
             return Access(self.pk, None)
-        roles = list(person.role_assignments.values_list("role", "unit_id", "unit__kind"))
         staff = [(unit, kind) for role, unit, kind in roles if role in OPERATIONS_STAFF_ROLES]
         return Access(
             user_id=self.pk,
@@ -37,6 +39,7 @@ class User(AbstractUser):
             staff_unit_ids=frozenset(unit for unit, _kind in staff),
             is_group_staff=any(kind == "group" for _unit, kind in staff),
             is_group_leader=any(role == "leader" and kind == "group" for role, _unit, kind in roles),
+            roles=frozenset(roles),
         )
 
 

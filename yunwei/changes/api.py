@@ -174,6 +174,16 @@ class ChangeSerializer(serializers.ModelSerializer):
         return schedule.radius_summary(change, self._user())
 
 
+class ChangeListSerializer(ChangeSerializer):
+    """A page of changes, without the blast radius: that is a walk of the inventory per change, which
+    each change's own address answers."""
+
+    blast_radius = None
+
+    class Meta(ChangeSerializer.Meta):
+        fields = [name for name in ChangeSerializer.Meta.fields if name != "blast_radius"]
+
+
 class ChangeDetailSerializer(ChangeSerializer):
     events = ChangeEventSerializer(many=True, read_only=True)
     approvals = ChangeApprovalSerializer(many=True, read_only=True)
@@ -287,7 +297,9 @@ class ChangeViewSet(
     lookup_value_regex = r"[0-9]+"
 
     def get_serializer_class(self):
-        return ChangeDetailSerializer if self.action == "retrieve" else ChangeSerializer
+        return {"retrieve": ChangeDetailSerializer, "list": ChangeListSerializer}.get(
+            self.action, ChangeSerializer
+        )
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

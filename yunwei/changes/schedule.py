@@ -15,7 +15,7 @@ from yunwei.cmdb import impact
 from yunwei.cmdb.models import Item
 from yunwei.core import scoping
 from yunwei.org.choices import UnitKind
-from yunwei.org.models import RoleAssignment, Unit
+from yunwei.org.models import Unit
 
 from .choices import ACTIVE_STATES
 from .models import Change, FreezePeriod, MaintenanceWindow
@@ -26,15 +26,11 @@ from .models import Change, FreezePeriod, MaintenanceWindow
 def holds_role(user, role: str, unit) -> bool:
     """`user` holds `role` in the change's unit or at the group (the leader in charge of the group, the
     system management lead posted at the group)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
     units = {unit.pk, unit.parent_id} if unit is not None else set()
-    return RoleAssignment.objects.filter(
-        Q(unit_id__in={u for u in units if u}) | Q(unit__kind=UnitKind.GROUP),
-        person__account=user,
-        person__is_active=True,
-        role=role,
-    ).exists()
+    return any(
+        held == role and (unit_id in units or kind == UnitKind.GROUP)
+        for held, unit_id, kind in scoping.access_of(user).roles
+    )
 
 
 def handleable_units(user):

@@ -33,6 +33,8 @@ class Access:
     is_group_staff: bool = False
     # The group's leader in charge: sees the records of every unit that a model opens to them.
     is_group_leader: bool = False
+    # Every role held, as (role, unit id, unit kind): who may decide what is asked of these, not the rows.
+    roles: frozenset[tuple[str, int, str]] = field(default_factory=frozenset)
 
     @property
     def is_unit_admin(self) -> bool:
