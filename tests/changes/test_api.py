@@ -4,6 +4,8 @@ maintenance windows, templates and freeze periods, and the OpenAPI document."""
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from yunwei.changes import services
 from yunwei.changes.models import Change
@@ -233,3 +235,26 @@ def test_the_groups_leader_sees_every_units_changes_but_not_their_other_records(
     assert [row["id"] for row in http.get(URL).json()["results"]] == [change.pk]
     assert http.get(f"{URL}{change.pk}/").status_code == 200
     assert http.get(f"/api/incidents/{incident.pk}/").status_code == 404
+
+
+def test_a_page_of_changes_costs_the_same_queries_whatever_its_length(
+    api_client_for, unit_admin_a, unit_a, server_a, lead
+):
+    http = api_client_for(unit_admin_a)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert http.get(URL).status_code == 200
+        return len(captured.captured_queries)
+
+    def add(count: int) -> None:
+        for _ in range(count):
+            change = services.transition(
+                new_change(unit_admin_a, unit_a, [server_a]), to="submitted", actor=unit_admin_a
+            )
+            approve(change, lead)
+
+    add(2)
+    few = queries()
+    add(4)
+    assert queries() == few
