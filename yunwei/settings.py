@@ -246,6 +246,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Every task has an explicit route; tests/core/test_tasks.py fails when one has none.
+# The incident page shows the panels of the apps built on fault handling (apps depend downward only).
+INCIDENT_PAGE_PANELS = ["problems/incident_page_panel.html"]
+
 CELERY_TASK_ROUTES = {
     "yunwei.core.tasks.record_worker_heartbeat": {"queue": "default"},
     "yunwei.notify.tasks.deliver": {"queue": "default"},

@@ -7,6 +7,7 @@ incident's version moves on, the page reloads itself.
 
 import functools
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -199,6 +200,9 @@ def incident_detail(request, pk):
         "escalate_form": EscalateForm(unit=incident.unit) if staff else None,
         "grade_form": GradeForm(initial={"grade": incident.grade}) if staff and open_ else None,
         "affected": incident.affected_items.all(),
+        # Panels of the apps built on fault handling (problems: linked problems and known errors);
+        # named in settings, so this app does not depend on them.
+        "panels": settings.INCIDENT_PAGE_PANELS,
     }
     return render(request, "incidents/incident_detail.html", context)
 
