@@ -83,7 +83,8 @@ def _load_demo_on_first_start() -> None:
         else:
             print("First start: no demo command available; starting with an empty database.", flush=True)
     codes = list(Unit.objects.values_list("code", flat=True))
-    wanted = ["admin"] + [f"{code}-{kind}" for code in codes for kind in ("admin", "user")]
+    wanted = ["admin", "lead", "chief", "tech", "office"]
+    wanted += [f"{code}-{role}" for code in codes for role in ("admin", "leader", "clerk", "user")]
     existing = set(get_user_model().objects.filter(username__in=wanted).values_list("username", flat=True))
     accounts = [name for name in wanted if name in existing]
     if accounts:
