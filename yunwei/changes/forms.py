@@ -5,9 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from yunwei.cmdb.models import Item
 from yunwei.core import scoping
-from yunwei.core.forms import BootstrapFormMixin
+from yunwei.core.forms import BootstrapFormMixin, FilterableSelectMultiple
 from yunwei.org.models import Unit
-from yunwei.web.widgets import FilterableSelectMultiple
 
 from . import schedule
 from .choices import ApprovalScope, ChangeKind, ChangeType, Decision, Risk, ServiceImpact

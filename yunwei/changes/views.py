@@ -6,24 +6,22 @@ for every method. The change page shows only the actions the current state and t
 
 import calendar as pycalendar
 import datetime
-import functools
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseLocation
 
 from yunwei.core import errors, scoping
+from yunwei.core.filters import prepare_filter_form
+from yunwei.core.pages import act, done, page_view
 from yunwei.notify.models import Delivery
-from yunwei.web.filters import prepare_filter_form
 
 from . import schedule, services
 from .choices import ApprovalScope, ChangeKind, State
@@ -35,41 +33,14 @@ PAGE_SIZE = 25
 RESULTS_ID = "results"
 
 
-def page_view(view):
-    """Log-in required; a service's refusal of who acts answers 403."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except errors.PermissionDenied as exc:
-            raise PermissionDenied(exc.message) from None
-
-    return login_required(wrapper)
-
-
 def _change(request, pk) -> Change:
     queryset = Change.objects.select_related("unit", "template", "requester")
     return get_object_or_404(scoping.visible(queryset, request.user), pk=pk)
 
 
-def _done(request, url, message=None):
-    if message:
-        messages.success(request, message)
-    return HttpResponseLocation(url) if request.htmx else redirect(url)
-
-
 def _act(request, change, call, message):
-    """Run a service call from a page; a refusal of the flow is shown on the change page."""
-    url = reverse("changes:change-detail", args=[change.pk])
-    try:
-        call()
-    except errors.PermissionDenied:
-        raise
-    except errors.DomainError as exc:
-        messages.error(request, exc.message)
-        return _done(request, url)
-    return _done(request, url, message)
+    """Run a service call from a page; a refusal of the flow is shown on the change's page."""
+    return act(request, reverse("changes:change-detail", args=[change.pk]), call, message)
 
 
 def _form_error(form, exc: errors.DomainError) -> None:
@@ -141,7 +112,7 @@ def change_create(request):
         except errors.DomainError as exc:
             _form_error(form, exc)
         else:
-            return _done(request, reverse("changes:change-detail", args=[change.pk]), _("Change requested."))
+            return done(request, reverse("changes:change-detail", args=[change.pk]), _("Change requested."))
     return render(
         request,
         "changes/change_form.html",
@@ -165,7 +136,7 @@ def change_edit(request, pk):
         except errors.DomainError as exc:
             _form_error(form, exc)
         else:
-            return _done(request, reverse("changes:change-detail", args=[change.pk]), _("Change saved."))
+            return done(request, reverse("changes:change-detail", args=[change.pk]), _("Change saved."))
     return render(request, "changes/change_form.html", {"form": form, "change": change})
 
 
@@ -249,7 +220,7 @@ def change_transition(request, pk):
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Check the fields of the step."))
-        return _done(request, reverse("changes:change-detail", args=[change.pk]))
+        return done(request, reverse("changes:change-detail", args=[change.pk]))
     to, comment = form.cleaned_data["to"], form.cleaned_data["comment"]
     fields = {name: form.cleaned_data[name] for name in services.TRANSITION_FIELDS.get(to, ())}
     return _act(
@@ -267,7 +238,7 @@ def change_decide(request, pk):
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a decision."))
-        return _done(request, reverse("changes:change-detail", args=[change.pk]))
+        return done(request, reverse("changes:change-detail", args=[change.pk]))
     return _act(
         request,
         change,
@@ -283,7 +254,7 @@ def change_reschedule(request, pk):
     form = RescheduleForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give the new window's start and end."))
-        return _done(request, reverse("changes:change-detail", args=[change.pk]))
+        return done(request, reverse("changes:change-detail", args=[change.pk]))
     return _act(
         request,
         change,
@@ -388,7 +359,7 @@ def _catalogue_page(request, model, form_class, template_name, instance=None, ro
             except errors.DomainError as exc:
                 _form_error(form, exc)
             else:
-                return _done(request, request.path, _("Saved."))
+                return done(request, request.path, _("Saved."))
     elif request.method == "POST":
         raise PermissionDenied(_("Only a group system admin may manage templates and freeze periods."))
     return render(request, template_name, {"rows": rows, "form": form, "instance": instance, "admin": admin})

@@ -4,27 +4,25 @@ Every record is looked up through `scoping.visible()` before anything else, so a
 a 404 for every method. Views never save a model: forms validate, services decide and write.
 """
 
-import functools
 from functools import reduce
 from operator import or_
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseLocation
 
 from yunwei.audit.models import AuditEvent
 from yunwei.core import errors, scoping
+from yunwei.core.filters import prepare_filter_form
+from yunwei.core.pages import done, page_view
 from yunwei.org.choices import Domain
 from yunwei.org.models import Unit
-from yunwei.web.filters import prepare_filter_form
 
 from . import excel, impact, services
 from .choices import Direction
@@ -38,19 +36,6 @@ GRAPH_DEPTH = 5
 SEARCH = ["code", "name", "ip", "hostname"]
 
 
-def page_view(view):
-    """Log-in required; a service's refusal (core PermissionDenied) answers 403."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except errors.PermissionDenied as exc:
-            raise PermissionDenied(exc.message) from None
-
-    return login_required(wrapper)
-
-
 def _item(request, pk) -> Item:
     queryset = Item.objects.select_related("unit", "type", "owner_team", "responsible", "vendor", "contract")
     return get_object_or_404(scoping.visible(queryset, request.user), pk=pk)
@@ -58,12 +43,6 @@ def _item(request, pk) -> Item:
 
 def _may_change(user, item: Item) -> bool:
     return scoping.access_of(user).can_manage_unit(item.unit_id)
-
-
-def _done(request, url, message=None):
-    if message:
-        messages.success(request, message)
-    return HttpResponseLocation(url) if request.htmx else redirect(url)
 
 
 def _form_call(form, call, field_for=lambda name: name):
@@ -232,7 +211,7 @@ def _form_page(request, form, call, *, title, cancel_url, item_type):
     if request.method == "POST" and form.is_valid():
         record = _form_call(form, call, form.field_for)
         if record is not None:
-            return _done(
+            return done(
                 request,
                 reverse("cmdb:item-detail", args=[record.pk]),
                 _("Saved “%(name)s”.") % {"name": record},
@@ -300,8 +279,8 @@ def _button_call(request, call, *, done_url, message, fail_url=None):
         raise
     except errors.DomainError as exc:
         messages.error(request, exc.message)
-        return _done(request, fail_url or done_url)
-    return _done(request, done_url, message)
+        return done(request, fail_url or done_url)
+    return done(request, done_url, message)
 
 
 @page_view
@@ -326,17 +305,17 @@ def relation_create(request, pk):
     form = RelationForm(request.POST, user=request.user, item=item)
     detail = reverse("cmdb:item-detail", args=[item.pk])
     if form.is_valid():
-        done = _form_call(
+        relation = _form_call(
             form,
             lambda: services.create(Relation, actor=request.user, **form.service_fields()),
             lambda name: "other" if name in ("source", "target") else name,
         )
-        if done is not None:
-            return _done(request, detail, _("Relation added."))
+        if relation is not None:
+            return done(request, detail, _("Relation added."))
     for field_errors in form.errors.values():
         for error in field_errors:
             messages.error(request, error)
-    return _done(request, detail)
+    return done(request, detail)
 
 
 @page_view

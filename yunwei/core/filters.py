@@ -1,7 +1,11 @@
-"""Filter fields shared by every app's lists."""
+"""Filter fields shared by every app's lists, and the filter form of a list page made ready to show."""
 
 import django_filters
 from django import forms
+from django.forms import ModelChoiceField, NullBooleanSelect
+from django.utils.translation import gettext_lazy as _
+
+from . import scoping
 
 # The largest key both SQLite and PostgreSQL store; larger numbers are refused as bad input (400)
 # instead of reaching the database driver.
@@ -28,3 +32,29 @@ class DaysFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 0)
         kwargs.setdefault("max_value", 3650)
         super().__init__(*args, **kwargs)
+
+
+def prepare_filter_form(form, user, *, unscoped=(), dates=()) -> None:
+    """Bootstrap classes; "All" as the empty choice of every select; the choices of each related field
+    limited to the records `user` sees, so no other unit's name shows in a list (`unscoped` names the
+    shared ones, like the catalogue's types); `dates` get the browser's date picker."""
+    for name, field in form.fields.items():
+        if isinstance(field, ModelChoiceField):
+            if name not in unscoped:
+                field.queryset = scoping.visible(field.queryset, user)
+            field.empty_label = _("All")
+        elif isinstance(field.widget, NullBooleanSelect):
+            field.widget.choices = [("", _("All")), ("true", _("Yes")), ("false", _("No"))]
+        elif getattr(field, "choices", None):
+            # django-filter's choice field adds its empty choice itself, through a widget bound to the
+            # class's field: set the label, then the choices again, so this form's widget shows it.
+            choices = [(value, label) for value, label in field.choices if value != ""]
+            if hasattr(field, "empty_label"):
+                field.empty_label = _("All")
+            else:
+                choices.insert(0, ("", _("All")))
+            field.choices = choices
+        field.widget.attrs["class"] = "form-select form-select-sm"
+    for name in dates:
+        form.fields[name].widget.input_type = "date"
+        form.fields[name].widget.attrs["class"] = "form-control form-control-sm"

@@ -5,26 +5,22 @@ every method. The incident page shows only the actions the current state allows,
 incident's version moves on, the page reloads itself.
 """
 
-import functools
-
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseLocation
 
 from yunwei.core import errors, scoping
+from yunwei.core.filters import prepare_filter_form
+from yunwei.core.pages import act, done, page_view
 from yunwei.notify.models import Delivery
 from yunwei.org.models import Unit
-from yunwei.web.filters import prepare_filter_form
 
 from . import services
 from .choices import OPEN_STATES, Cause, ChecklistKind, DrillState, NoticeKind, State
@@ -36,41 +32,14 @@ PAGE_SIZE = 25
 RESULTS_ID = "results"
 
 
-def page_view(view):
-    """Log-in required; a service's refusal of who acts answers 403."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except errors.PermissionDenied as exc:
-            raise PermissionDenied(exc.message) from None
-
-    return login_required(wrapper)
-
-
 def _incident(request, pk) -> Incident:
     queryset = Incident.objects.select_related("unit", "assignee", "team", "reporter", "plan")
     return get_object_or_404(scoping.visible(queryset, request.user), pk=pk)
 
 
-def _done(request, url, message=None):
-    if message:
-        messages.success(request, message)
-    return HttpResponseLocation(url) if request.htmx else redirect(url)
-
-
 def _act(request, incident, call, message):
-    """Run a service call from a page; a refusal of the flow is shown on the incident page."""
-    url = reverse("incidents:incident-detail", args=[incident.pk])
-    try:
-        call()
-    except errors.PermissionDenied:
-        raise
-    except errors.DomainError as exc:
-        messages.error(request, exc.message)
-        return _done(request, url)
-    return _done(request, url, message)
+    """Run a service call from a page; a refusal of the flow is shown on the incident's page."""
+    return act(request, reverse("incidents:incident-detail", args=[incident.pk]), call, message)
 
 
 @page_view
@@ -133,7 +102,7 @@ def report(request):
         except errors.DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            return _done(
+            return done(
                 request,
                 reverse("incidents:incident-detail", args=[incident.pk]),
                 _("Thank you: the fault is reported and the system staff are told."),
@@ -214,7 +183,7 @@ def incident_transition(request, pk):
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Check the fields of the step."))
-        return _done(request, reverse("incidents:incident-detail", args=[incident.pk]))
+        return done(request, reverse("incidents:incident-detail", args=[incident.pk]))
     data = {k: v for k, v in form.cleaned_data.items() if k in request.POST}
     to, comment = data.pop("to"), data.pop("comment", "")
     allowed = services.TRANSITION_FIELDS.get(to, ())
@@ -273,7 +242,7 @@ def incident_escalate(request, pk):
     form = EscalateForm(request.POST, unit=incident.unit)
     if not form.is_valid():
         messages.error(request, _("Check the fields of the escalation."))
-        return _done(request, reverse("incidents:incident-detail", args=[incident.pk]))
+        return done(request, reverse("incidents:incident-detail", args=[incident.pk]))
     return _act(
         request,
         incident,
@@ -289,7 +258,7 @@ def incident_grade(request, pk):
     form = GradeForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("A manual change of grade needs a reason."))
-        return _done(request, reverse("incidents:incident-detail", args=[incident.pk]))
+        return done(request, reverse("incidents:incident-detail", args=[incident.pk]))
     return _act(
         request,
         incident,
@@ -335,7 +304,7 @@ def drill_create(request):
         except errors.DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            return _done(request, reverse("incidents:drill-detail", args=[drill.pk]), _("Drill scheduled."))
+            return done(request, reverse("incidents:drill-detail", args=[drill.pk]), _("Drill scheduled."))
     return render(request, "incidents/drill_form.html", {"form": form})
 
 
@@ -365,7 +334,7 @@ def drill_detail(request, pk):
         except errors.DomainError as exc:
             form.add_error(None, exc.message)
         else:
-            return _done(request, reverse("incidents:drill-detail", args=[drill.pk]), _("Drill recorded."))
+            return done(request, reverse("incidents:drill-detail", args=[drill.pk]), _("Drill recorded."))
     return render(
         request,
         "incidents/drill_detail.html",

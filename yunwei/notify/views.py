@@ -4,10 +4,6 @@ Querysets start from `scoping.visible()`, so another unit's channel is a 404 her
 services decide and write, and their refusals come back as form errors or 403.
 """
 
-from functools import wraps
-
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -15,9 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseLocation
 
 from yunwei.core import errors, scoping
+from yunwei.core.pages import done, page_view
 
 from . import services
 from .filters import ChannelFilter, DeliveryFilter
@@ -27,31 +23,12 @@ from .models import AllowedAddress, Channel, Delivery
 PAGE_SIZE = 25
 
 
-def page_view(view):
-    """Log-in required; a service's refusal (core PermissionDenied) answers 403."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except errors.PermissionDenied as exc:
-            raise PermissionDenied(exc.message) from None
-
-    return login_required(wrapper)
-
-
 def _channel(request, pk) -> Channel:
     return get_object_or_404(scoping.visible(Channel.objects.all(), request.user), pk=pk)
 
 
 def _may_manage(user, channel) -> bool:
     return scoping.access_of(user).can_manage_unit(channel.unit_id)
-
-
-def _done(request, url, message=None):
-    if message:
-        messages.success(request, message)
-    return HttpResponseLocation(url) if request.htmx else redirect(url)
 
 
 def _form_call(form, call):
@@ -118,7 +95,7 @@ def _form_page(request, form, call, *, title, cancel_url):
         channel = _form_call(form, call)
         if channel is not None:
             url = reverse("notify:channel-detail", args=[channel.pk])
-            return _done(request, url, _("Saved “%(name)s”.") % {"name": channel})
+            return done(request, url, _("Saved “%(name)s”.") % {"name": channel})
     return render(request, "notify/form.html", {"form": form, "title": title, "cancel_url": cancel_url})
 
 
@@ -165,7 +142,7 @@ def channel_edit(request, pk):
 def channel_delete(request, pk):
     channel = _channel(request, pk)
     services.delete(channel, actor=request.user)
-    return _done(request, reverse("notify:channel-list"), _("Deleted “%(name)s”.") % {"name": channel})
+    return done(request, reverse("notify:channel-list"), _("Deleted “%(name)s”.") % {"name": channel})
 
 
 @page_view
@@ -187,7 +164,7 @@ def allow_list(request):
         allowed = _form_call(form, lambda: services.allow_address(actor=request.user, **form.cleaned_data))
         if allowed is not None:
             message = _("Allowed “%(value)s”.") % {"value": allowed}
-            return _done(request, reverse("notify:allow-list"), message)
+            return done(request, reverse("notify:allow-list"), message)
     return render(
         request, "notify/allow_list.html", {"form": form, "addresses": AllowedAddress.objects.all()}
     )
@@ -198,7 +175,7 @@ def allow_list(request):
 def allow_list_remove(request, pk):
     allowed = get_object_or_404(AllowedAddress, pk=pk)
     services.disallow_address(allowed, actor=request.user)
-    return _done(request, reverse("notify:allow-list"), _("Removed “%(value)s”.") % {"value": allowed})
+    return done(request, reverse("notify:allow-list"), _("Removed “%(value)s”.") % {"value": allowed})
 
 
 @page_view
@@ -227,7 +204,5 @@ def preferences(request):
     if request.method == "POST" and form.is_valid():
         saved = _form_call(form, lambda: services.set_preferences(request.user, **form.cleaned_data))
         if saved is not None:
-            return _done(
-                request, reverse("notify:preferences"), _("Your notification preferences are saved.")
-            )
+            return done(request, reverse("notify:preferences"), _("Your notification preferences are saved."))
     return render(request, "notify/preferences.html", {"form": form})

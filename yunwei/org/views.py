@@ -5,23 +5,22 @@ Every queryset starts from `scoping.visible()` / `scoping.writable()`, so anothe
 a service's refusal comes back as a form error (DomainError) or a 403 (PermissionDenied).
 """
 
-from functools import reduce, wraps
+from functools import reduce
 from operator import or_
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseLocation
 
 from yunwei.core import errors, scoping
-from yunwei.web.filters import prepare_filter_form
+from yunwei.core.filters import prepare_filter_form
+from yunwei.core.pages import done, page_view
 
 from . import forms, services
 from .choices import Domain, Role
@@ -53,19 +52,6 @@ CREATE_TITLES = {
 # -- shared helpers -------------------------------------------------------------------------------
 
 
-def page_view(view):
-    """Log-in required; a service's refusal (core PermissionDenied) answers 403."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except errors.PermissionDenied as exc:
-            raise PermissionDenied(exc.message) from None
-
-    return login_required(wrapper)
-
-
 def _get(request, queryset, pk):
     """A record the user may see; anything else (another unit's) is 404."""
     return get_object_or_404(scoping.visible(queryset, request.user), pk=pk)
@@ -84,13 +70,6 @@ def _detail_url(record) -> str:
     if isinstance(record, VendorEngineer | MaintenanceContract):
         return reverse("org:vendor-detail", args=[record.vendor_id])
     return reverse(f"org:{record._meta.model_name}-detail", args=[record.pk])
-
-
-def _done(request, url, message=None):
-    """After a successful POST: a message, then the page (HX-Location for htmx requests)."""
-    if message:
-        messages.success(request, message)
-    return HttpResponseLocation(url) if request.htmx else redirect(url)
 
 
 def _form_call(form, call):
@@ -117,8 +96,8 @@ def _button_call(request, call, *, done_url, message, fail_url=None):
         raise
     except errors.DomainError as exc:
         messages.error(request, exc.message)
-        return _done(request, fail_url or done_url)
-    return _done(request, done_url, message)
+        return done(request, fail_url or done_url)
+    return done(request, done_url, message)
 
 
 def _mask(record):
@@ -162,7 +141,7 @@ def _form_page(request, form, call, *, title, cancel_url):
     if request.method == "POST" and form.is_valid():
         record = _form_call(form, call)
         if record is not None:
-            return _done(request, _detail_url(record), _("Saved “%(name)s”.") % {"name": record})
+            return done(request, _detail_url(record), _("Saved “%(name)s”.") % {"name": record})
     return render(request, "org/form.html", {"form": form, "title": title, "cancel_url": cancel_url})
 
 
@@ -379,7 +358,7 @@ def person_assign_role(request, pk):
             person, form.cleaned_data["role"], actor=request.user, unit=form.cleaned_data["unit"]
         ),
     ):
-        return _done(request, _detail_url(person), _("Role assigned."))
+        return done(request, _detail_url(person), _("Role assigned."))
     return _person_page(request, person, role_form=form)
 
 
@@ -403,7 +382,7 @@ def person_account(request, pk):
     if form.is_valid() and _form_call(
         form, lambda: services.create_account(person, actor=request.user, **form.cleaned_data)
     ):
-        return _done(request, _detail_url(person), _("Account created."))
+        return done(request, _detail_url(person), _("Account created."))
     return _person_page(request, person, account_form=form)
 
 

@@ -8,10 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from yunwei.cmdb.models import Item
 from yunwei.core import scoping
-from yunwei.core.forms import BootstrapFormMixin
+from yunwei.core.forms import BootstrapFormMixin, FilterableSelectMultiple
 from yunwei.incidents.models import Incident
 from yunwei.org.models import Person, Unit
-from yunwei.web.widgets import FilterableSelectMultiple
 
 from .choices import Category, Nature, Origin, Priority
 from .models import Problem

@@ -5,23 +5,20 @@ Every problem is looked up through `scoping.visible()` first, so another unit's 
 every method. The problem page shows only the actions the current state and the reader allow.
 """
 
-import functools
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseLocation
 
 from yunwei.core import errors, scoping
+from yunwei.core.filters import prepare_filter_form
+from yunwei.core.pages import act, done, page_view
 from yunwei.incidents.models import Incident
-from yunwei.web.filters import prepare_filter_form
 
 from . import services, tracking
 from .choices import State
@@ -32,19 +29,6 @@ from .models import Problem
 PAGE_SIZE = 25
 RESULTS_ID = "results"
 LIST_FILTERS = ("state", "nature", "priority", "owner", "unit", "overdue")
-
-
-def page_view(view):
-    """Log-in required; a service's refusal of who acts answers 403."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except errors.PermissionDenied as exc:
-            raise PermissionDenied(exc.message) from None
-
-    return login_required(wrapper)
 
 
 def _problem(request, pk) -> Problem:
@@ -58,22 +42,9 @@ def _detail_url(problem) -> str:
     return reverse("problems:problem-detail", args=[problem.pk])
 
 
-def _done(request, url, message=None):
-    if message:
-        messages.success(request, message)
-    return HttpResponseLocation(url) if request.htmx else redirect(url)
-
-
 def _act(request, problem, call, message):
-    """Run a service call from a page; a refusal of the flow is shown on the problem page."""
-    try:
-        call()
-    except errors.PermissionDenied:
-        raise
-    except errors.DomainError as exc:
-        messages.error(request, exc.message)
-        return _done(request, _detail_url(problem))
-    return _done(request, _detail_url(problem), message)
+    """Run a service call from a page; a refusal of the flow is shown on the problem's page."""
+    return act(request, _detail_url(problem), call, message)
 
 
 def _search(rows, q: str):
@@ -167,7 +138,7 @@ def problem_create(request):
         except errors.DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            return _done(
+            return done(
                 request, _detail_url(problem), _("The problem is registered in the problem database.")
             )
     return render(request, "problems/problem_form.html", {"form": form, "incident": incident})
@@ -197,7 +168,7 @@ def problem_edit(request, pk):
         except errors.DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            return _done(request, _detail_url(problem), _("Saved."))
+            return done(request, _detail_url(problem), _("Saved."))
     return render(request, "problems/problem_form.html", {"form": form, "problem": problem})
 
 
@@ -299,7 +270,7 @@ def problem_transition(request, pk):
     form = TransitionForm(request.POST, problem=problem, user=request.user, prefix=prefix)
     if prefix is None or not form.is_valid():
         messages.error(request, _("Check the fields of the step."))
-        return _done(request, _detail_url(problem))
+        return done(request, _detail_url(problem))
     sent = {name for name in form.fields if form.add_prefix(name) in request.POST}
     data = {k: v for k, v in form.cleaned_data.items() if k in sent}
     comment = data.pop("comment", "")
@@ -320,7 +291,7 @@ def problem_step(request, pk):
     form = StepForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("A step needs a text and a due date."))
-        return _done(request, _detail_url(problem))
+        return done(request, _detail_url(problem))
     return _act(
         request,
         problem,
@@ -345,7 +316,7 @@ def problem_link(request, pk):
     form = LinkForm(request.POST, problem=problem, user=request.user)
     if not form.is_valid():
         messages.error(request, _("Choose an incident of the problem's unit."))
-        return _done(request, _detail_url(problem))
+        return done(request, _detail_url(problem))
     return _act(
         request,
         problem,
@@ -361,7 +332,7 @@ def problem_publish(request, pk):
     form = PublishForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Describe the workaround before publishing it."))
-        return _done(request, _detail_url(problem))
+        return done(request, _detail_url(problem))
     return _act(
         request,
         problem,
