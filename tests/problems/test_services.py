@@ -7,11 +7,12 @@ import pytest
 
 from yunwei.audit.models import AuditEvent
 from yunwei.core.errors import DomainError, PermissionDenied, TransitionNotAllowed
+from yunwei.core.models import AppendOnlyError
 from yunwei.incidents import services as incidents
 from yunwei.notify.models import Delivery
 from yunwei.org.choices import Role
 from yunwei.problems import services
-from yunwei.problems.models import AppendOnlyError, Problem, ProblemEvent
+from yunwei.problems.models import Problem, ProblemEvent
 
 from ..conftest import make_user
 from .conftest import classification, classify, deadline_in, solve

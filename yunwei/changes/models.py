@@ -11,39 +11,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from yunwei.cmdb.models import Item
-from yunwei.core.models import VersionedModel
+from yunwei.core.models import AppendOnlyModel, VersionedModel
 from yunwei.org.models import Unit
 
 from .choices import ApprovalScope, ChangeKind, ChangeType, Decision, EventKind, Risk, ServiceImpact, State
-
-
-class AppendOnlyError(Exception):
-    pass
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise AppendOnlyError("this log cannot be updated")
-
-    def delete(self):
-        raise AppendOnlyError("this log cannot be deleted")
-
-
-class AppendOnlyModel(models.Model):
-    """A row written once: never saved again, never deleted on its own (its change's deletion takes it)."""
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AppendOnlyError("this entry cannot be changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("this entry cannot be deleted")
 
 
 class ChangeTemplate(VersionedModel):

@@ -15,6 +15,36 @@ class VersionedModel(models.Model):
         abstract = True
 
 
+class AppendOnlyError(Exception):
+    pass
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("this log cannot be updated")
+
+    def delete(self):
+        raise AppendOnlyError("this log cannot be deleted")
+
+
+class AppendOnlyModel(models.Model):
+    """A row of a timeline, written once: never saved again, never deleted on its own (the deletion of
+    the record it belongs to takes it)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("this entry cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("this entry cannot be deleted")
+
+
 class WorkerHeartbeat(models.Model):
     """A mark left by a Celery worker, so Art. 3 monitoring can show that the background machinery runs.
 

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from yunwei.cmdb.models import Item
-from yunwei.core.models import VersionedModel
+from yunwei.core.models import AppendOnlyModel, VersionedModel
 from yunwei.org.models import MaintenanceContract, Person, Team, Unit, VendorEngineer
 
 from .choices import (
@@ -24,10 +24,6 @@ from .choices import (
     NoticeKind,
     State,
 )
-
-
-class AppendOnlyError(Exception):
-    pass
 
 
 class GradingRule(VersionedModel):
@@ -208,15 +204,7 @@ class Incident(VersionedModel):
         return Grade(self.grade).badge
 
 
-class IncidentEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise AppendOnlyError("incident events cannot be updated")
-
-    def delete(self):
-        raise AppendOnlyError("incident events cannot be deleted")
-
-
-class IncidentEvent(models.Model):
+class IncidentEvent(AppendOnlyModel):
     """One entry of an incident's timeline (Art. 13: each step timestamped and attributed). Append-only."""
 
     scope_unit_field = "incident__unit"
@@ -235,8 +223,6 @@ class IncidentEvent(models.Model):
     comment = models.TextField(_("comment"), blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
 
-    objects = IncidentEventQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("incident event")
         verbose_name_plural = _("incident events")
@@ -244,14 +230,6 @@ class IncidentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AppendOnlyError("incident events cannot be changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("incident events cannot be deleted")
 
 
 class ChecklistItem(models.Model):

@@ -11,15 +11,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from yunwei.cmdb.models import Item
-from yunwei.core.models import VersionedModel
+from yunwei.core.models import AppendOnlyModel, VersionedModel
 from yunwei.incidents.models import Incident
 from yunwei.org.models import Person, Unit
 
 from .choices import Category, EscalationLevel, EventKind, Nature, Origin, Priority, State
-
-
-class AppendOnlyError(Exception):
-    pass
 
 
 class Problem(VersionedModel):
@@ -157,15 +153,7 @@ class ProblemStep(models.Model):
         return f"{self.position}. {self.text}"
 
 
-class ProblemEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise AppendOnlyError("problem events cannot be updated")
-
-    def delete(self):
-        raise AppendOnlyError("problem events cannot be deleted")
-
-
-class ProblemEvent(models.Model):
+class ProblemEvent(AppendOnlyModel):
     """One entry of a problem's timeline: who, when, from, to, comment. Append-only. Across problems these
     rows are the problem-tracking log of Art. 5 (问题跟踪处理日志)."""
 
@@ -185,8 +173,6 @@ class ProblemEvent(models.Model):
     comment = models.TextField(_("comment"), blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
 
-    objects = ProblemEventQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("problem event")
         verbose_name_plural = _("problem events")
@@ -194,14 +180,6 @@ class ProblemEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AppendOnlyError("problem events cannot be changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("problem events cannot be deleted")
 
     @property
     def note(self) -> str:
