@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yunwei.audit import services as audit
-from yunwei.core import scoping
+from yunwei.core import records, scoping
 from yunwei.core.errors import DomainError, PermissionDenied, TransitionNotAllowed
 from yunwei.org.choices import Role
 
@@ -29,7 +29,6 @@ from .rules import (
     log_transition,
     missing_roles,
     needed_roles,
-    save_fields,
 )
 
 
@@ -195,22 +194,22 @@ def record_decision(change: Change, *, actor, decision: str, comment: str, now) 
     if decision == Decision.REJECTED:
         if change.state == State.SUBMITTED:
             change.state = State.REJECTED
-            save_fields(change, "state")
+            records.save_version(change, "state")
             log_transition(change, State.SUBMITTED, State.REJECTED, actor=actor, now=now, comment=comment)
         else:
             change.approval_refused = True
-            save_fields(change, "approval_refused")
+            records.save_version(change, "approval_refused")
         return change
     if not missing_roles(change):
         change.approved_at = now
         if change.state == State.SUBMITTED:
             change.state = State.APPROVED
-            save_fields(change, "state", "approved_at")
+            records.save_version(change, "state", "approved_at")
             log_transition(change, State.SUBMITTED, State.APPROVED, actor=actor, now=now, comment=comment)
         else:
-            save_fields(change, "approved_at")
+            records.save_version(change, "approved_at")
     else:
-        save_fields(change)
+        records.save_version(change)
     return change
 
 
@@ -242,7 +241,7 @@ def _decide_schedule(change: Change, *, actor, decision: str, comment: str, now)
         window_start=change.planned_start,
         window_end=change.planned_end,
     )
-    save_fields(change)
+    records.save_version(change)
     add_event(
         change,
         EventKind.APPROVAL,

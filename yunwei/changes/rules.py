@@ -3,14 +3,14 @@ the timeline and the checks of a change's content."""
 
 import ipaddress
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yunwei.audit import services as audit
 from yunwei.cmdb import services as cmdb
 from yunwei.cmdb.choices import Criticality, ItemStatus
 from yunwei.cmdb.models import Item
-from yunwei.core.errors import DomainError, PermissionDenied, StaleEdit
+from yunwei.core import records
+from yunwei.core.errors import DomainError, PermissionDenied
 from yunwei.core.scoping import access_of
 from yunwei.org.choices import Role, UnitKind
 
@@ -142,35 +142,12 @@ def missing_roles(change: Change) -> list[str]:
 # -- timeline -------------------------------------------------------------------------------------
 
 
-def add_event(change: Change, kind: str, *, actor, at=None, comment: str = "", **data) -> ChangeEvent:
-    has_account = actor is not None and actor.pk is not None
-    return ChangeEvent.objects.create(
-        change=change,
-        at=at or timezone.now(),
-        actor=actor if has_account else None,
-        actor_name=actor.get_username() if has_account else "system",
-        kind=kind,
-        from_state=data.pop("from_state", ""),
-        to_state=data.pop("to_state", ""),
-        comment=str(comment),
-        data=audit.json_safe(data),
-    )
+def add_event(change: Change, kind: str, *, actor, **details) -> ChangeEvent:
+    return records.append_event(ChangeEvent, {"change": change}, kind, actor=actor, **details)
 
 
 def lock_change(change: Change, expected_version: int | None = None) -> Change:
-    locked = Change.objects.select_for_update().get(pk=change.pk)
-    if expected_version is not None and expected_version != locked.version:
-        raise StaleEdit(
-            _("Someone else saved this record first (version %(current)s, yours %(yours)s); reload.")
-            % {"current": locked.version, "yours": expected_version},
-            field="version",
-        )
-    return locked
-
-
-def save_fields(change: Change, *fields: str) -> None:
-    change.version += 1
-    change.save(update_fields=[*fields, "version", "updated_at"])
+    return records.lock(Change.objects, change.pk, expected_version)
 
 
 # -- content checks ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from yunwei.audit import services as audit
 from yunwei.cmdb import services as cmdb
 from yunwei.cmdb.models import Item
+from yunwei.core import records
 from yunwei.core.errors import DomainError, PermissionDenied, TransitionNotAllowed
 from yunwei.core.records import create_record, delete_record, update_record
 from yunwei.org.choices import Role
@@ -57,7 +58,6 @@ from .rules import (
     may_handle,
     require_group_admin,
     require_handler,
-    save_fields,
 )
 from .rules import missing_roles as missing_roles
 from .rules import needed_roles as needed_roles
@@ -369,12 +369,12 @@ def transition(
     elif to == State.REVIEWED:
         locked.reviewed_at = now
         changed.append("reviewed_at")
-    save_fields(locked, *changed)
+    records.save_version(locked, *changed)
     log_transition(locked, source, to, actor=actor, now=now, comment=comment, fields=fields)
     if to == State.SUBMITTED and locked.kind == ChangeKind.STANDARD:
         # Pre-approved by its template: the system approves it on the spot, no approval step.
         locked.state, locked.approved_at = State.APPROVED, now
-        save_fields(locked, "state", "approved_at")
+        records.save_version(locked, "state", "approved_at")
         log_transition(
             locked,
             State.SUBMITTED,
@@ -429,7 +429,7 @@ def reschedule(
             )
     before = {"planned_start": locked.planned_start, "planned_end": locked.planned_end}
     locked.planned_start, locked.planned_end = planned_start, planned_end
-    save_fields(locked, "planned_start", "planned_end")
+    records.save_version(locked, "planned_start", "planned_end")
     add_event(
         locked,
         EventKind.EDIT,
@@ -484,7 +484,7 @@ def apply_inventory(change: Change, *, actor, now: datetime.datetime | None = No
         cmdb.update(item, actor=actor, comment=comment, **fields)
     now = now or timezone.now()
     locked.inventory_applied_at = now
-    save_fields(locked, "inventory_applied_at")
+    records.save_version(locked, "inventory_applied_at")
     add_event(locked, EventKind.INVENTORY, actor=actor, at=now, items=sorted(per_item))
     audit.record("update", actor=actor, obj=locked, after={"inventory_applied": sorted(per_item)})
     return locked

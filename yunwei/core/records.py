@@ -1,12 +1,14 @@
 """The one write path for plain records: create, update (with version check), delete — each audited.
 
 Domain services (org, cmdb, …) call these after checking who may act; workflows with states have
-their own services. Every call is one transaction: a refused write leaves nothing behind.
+their own services, built on the helpers at the end: lock a record and check its version, save it
+with its version raised, and append an entry to its timeline.
 """
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -43,13 +45,7 @@ def create_record(model: type[models.Model], *, actor, comment: str = "", **fiel
 def update_record(
     instance: models.Model, *, actor, expected_version: int | None = None, comment: str = "", **fields
 ) -> models.Model:
-    locked = type(instance).objects.select_for_update().get(pk=instance.pk)
-    if expected_version is not None and expected_version != locked.version:
-        raise StaleEdit(
-            _("Someone else saved this record first (version %(current)s, yours %(yours)s); reload.")
-            % {"current": locked.version, "yours": expected_version},
-            field="version",
-        )
+    locked = lock(type(instance).objects, instance.pk, expected_version)
     before = audit.snapshot(locked)
     for name, value in fields.items():
         setattr(locked, name, value)
@@ -85,3 +81,51 @@ def delete_record(instance: models.Model, *, actor, comment: str = "") -> None:
             )
             % {"count": count}
         ) from None
+
+
+# -- records with a lifecycle ---------------------------------------------------------------------
+
+
+def lock(queryset: models.QuerySet, pk, expected_version: int | None = None) -> models.Model:
+    """The row, locked until the transaction ends; a version other than the caller's is a stale edit."""
+    locked = queryset.select_for_update(of=("self",)).get(pk=pk)
+    if expected_version is not None and expected_version != locked.version:
+        raise StaleEdit(
+            _("Someone else saved this record first (version %(current)s, yours %(yours)s); reload.")
+            % {"current": locked.version, "yours": expected_version},
+            field="version",
+        )
+    return locked
+
+
+def save_version(record: models.Model, *fields: str) -> None:
+    record.version += 1
+    record.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def append_event(
+    model: type[models.Model],
+    subject: dict,
+    kind: str,
+    *,
+    actor,
+    at=None,
+    comment: str = "",
+    from_state: str = "",
+    to_state: str = "",
+    **data,
+) -> models.Model:
+    """One timeline entry (who, when, what, from which state to which) for the record named in subject,
+    e.g. {"incident": incident}; a task acting on its own shows as "system"."""
+    has_account = actor is not None and actor.pk is not None
+    return model.objects.create(
+        **subject,
+        at=at or timezone.now(),
+        actor=actor if has_account else None,
+        actor_name=actor.get_username() if has_account else "system",
+        kind=kind,
+        from_state=from_state,
+        to_state=to_state,
+        comment=str(comment),
+        data=audit.json_safe(data),
+    )

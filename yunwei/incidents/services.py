@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yunwei.audit import services as audit
-from yunwei.core.errors import DomainError, PermissionDenied, StaleEdit, TransitionNotAllowed
-from yunwei.core.records import create_record, delete_record, update_record
+from yunwei.core import records
+from yunwei.core.errors import DomainError, PermissionDenied, TransitionNotAllowed
 from yunwei.core.scoping import access_of
 from yunwei.notify import services as notify
 from yunwei.org import services as org
@@ -121,37 +121,12 @@ def _minutes_since(moment: datetime.datetime, now: datetime.datetime) -> float:
 # -- timeline -------------------------------------------------------------------------------------
 
 
-def _event(incident: Incident, kind: str, *, actor, at=None, comment: str = "", **data) -> IncidentEvent:
-    has_account = actor is not None and actor.pk is not None
-    from_state = data.pop("from_state", "")
-    to_state = data.pop("to_state", "")
-    return IncidentEvent.objects.create(
-        incident=incident,
-        at=at or timezone.now(),
-        actor=actor if has_account else None,
-        actor_name=actor.get_username() if has_account else "system",
-        kind=kind,
-        from_state=from_state,
-        to_state=to_state,
-        comment=str(comment),
-        data=audit.json_safe(data),
-    )
+def _event(incident: Incident, kind: str, *, actor, **details) -> IncidentEvent:
+    return records.append_event(IncidentEvent, {"incident": incident}, kind, actor=actor, **details)
 
 
 def _locked(incident: Incident, expected_version: int | None = None) -> Incident:
-    locked = Incident.objects.select_for_update().get(pk=incident.pk)
-    if expected_version is not None and expected_version != locked.version:
-        raise StaleEdit(
-            _("Someone else saved this record first (version %(current)s, yours %(yours)s); reload.")
-            % {"current": locked.version, "yours": expected_version},
-            field="version",
-        )
-    return locked
-
-
-def _save(incident: Incident, *fields: str) -> None:
-    incident.version += 1
-    incident.save(update_fields=[*fields, "version", "updated_at"])
+    return records.lock(Incident.objects, incident.pk, expected_version)
 
 
 # -- reporting and editing ------------------------------------------------------------------------
@@ -203,7 +178,7 @@ def report(
     items = _check_items(unit, affected_items)
     _check_people(unit, fields)
     grade = grade_for(impact_scope, _minutes_since(started_at, now))
-    incident = create_record(
+    incident = records.create_record(
         Incident,
         actor=actor if actor is not None and actor.pk else None,
         unit=unit,
@@ -247,7 +222,7 @@ def update_details(incident: Incident, *, actor, expected_version: int | None = 
     before = audit.snapshot(locked)
     for name, value in fields.items():
         setattr(locked, name, value)
-    _save(locked, *fields)
+    records.save_version(locked, *fields)
     if items is not None:
         locked.affected_items.set(_check_items(locked.unit, items))
     changed_before, changed_after = audit.diff(before, audit.snapshot(locked))
@@ -393,7 +368,7 @@ def transition(
         for item in locked.checklist.filter(kind=ChecklistKind.VERIFICATION):
             item.done_by, item.done_at, item.passed = None, None, None
             item.save(update_fields=["done_by", "done_at", "passed"])
-    _save(locked, *changed)
+    records.save_version(locked, *changed)
     _event(
         locked,
         EventKind.TRANSITION,
@@ -442,7 +417,9 @@ def _change_grade(incident: Incident, grade: str, *, reason: str, actor, manual:
     incident.grade_manual = manual
     for name, value in _deadlines(grade, incident.reported_at).items():
         setattr(incident, name, value)
-    _save(incident, "grade", "grade_reason", "grade_manual", "acknowledge_due_at", "restore_due_at")
+    records.save_version(
+        incident, "grade", "grade_reason", "grade_manual", "acknowledge_due_at", "restore_due_at"
+    )
     _event(
         incident,
         EventKind.GRADE,
@@ -524,7 +501,7 @@ def activate_plan(
         raise DomainError(_("This plan is no longer in force."), field="plan")
     locked.plan = plan
     locked.plan_snapshot = audit.json_safe(plan.snapshot())
-    _save(locked, "plan", "plan_snapshot", "cause_category")
+    records.save_version(locked, "plan", "plan_snapshot", "cause_category")
     ChecklistItem.objects.bulk_create(
         [
             ChecklistItem(
@@ -581,7 +558,7 @@ def tick(
     now = now or timezone.now()
     item.done_by, item.done_at, item.passed, item.note = actor, now, passed, note[:500]
     item.save(update_fields=["done_by", "done_at", "passed", "note"])
-    _save(locked)
+    records.save_version(locked)
     _event(
         locked, EventKind.TICK, actor=actor, at=now, comment=note, item=item.pk, text=item.text, passed=passed
     )
@@ -710,7 +687,7 @@ def send_notice(incident: Incident, kind: str, *, actor, now: datetime.datetime 
         raise TransitionNotAllowed(_("Notices of the handling are sent while the fault is open."))
     suffix = f":{locked.grade}" if kind == NoticeKind.LEADER_REPORT else ""
     notice = _send_notice(locked, kind, actor=actor, key_suffix=suffix, now=now)
-    _save(locked)
+    records.save_version(locked)
     return notice
 
 
@@ -758,7 +735,7 @@ def escalate(
         note=note[:500],
         created_by=actor,
     )
-    _save(locked)
+    records.save_version(locked)
     _event(
         locked,
         EventKind.ESCALATION,
@@ -794,7 +771,7 @@ def record_arrival(
         raise DomainError(_("The engineer cannot arrive before being called."), field="arrived_at")
     escalation.arrived_at = arrived_at
     escalation.save(update_fields=["arrived_at"])
-    _save(locked)
+    records.save_version(locked)
     _event(locked, EventKind.ARRIVAL, actor=actor, at=now, escalation=escalation.pk, arrived_at=arrived_at)
     audit.record(
         "update", actor=actor, obj=locked, after={"escalation": escalation.pk, "arrived_at": arrived_at}
@@ -909,7 +886,7 @@ def create(model, *, actor, **fields):
             raise PermissionDenied(_("You may not manage records of this unit."))
         participants = _check_drill(fields, unit).pop("participants", None)
         with transaction.atomic():
-            drill = create_record(Drill, actor=actor, **fields)
+            drill = records.create_record(Drill, actor=actor, **fields)
             if participants is not None:
                 drill.participants.set(participants)
         return drill
@@ -920,7 +897,7 @@ def create(model, *, actor, **fields):
             raise DomainError(
                 _("“%(value)s” is already in use.") % {"value": fields.get("code")}, field="code"
             )
-    return create_record(model, actor=actor, **fields)
+    return records.create_record(model, actor=actor, **fields)
 
 
 def update(instance, *, actor, expected_version=None, **fields):
@@ -931,7 +908,7 @@ def update(instance, *, actor, expected_version=None, **fields):
             raise DomainError(_("A drill stays in its unit."), field="unit")
         participants = _check_drill(fields, instance.unit).pop("participants", None)
         with transaction.atomic():
-            drill = update_record(instance, actor=actor, expected_version=expected_version, **fields)
+            drill = records.update_record(instance, actor=actor, expected_version=expected_version, **fields)
             if participants is not None:
                 drill.participants.set(participants)
         return drill
@@ -946,7 +923,7 @@ def update(instance, *, actor, expected_version=None, **fields):
         # A change of content is a new version of the plan; incidents keep the snapshot they activated.
         if any(name in fields and fields[name] != getattr(instance, name) for name in PLAN_CONTENT):
             fields["revision"] = instance.revision + 1
-    return update_record(instance, actor=actor, expected_version=expected_version, **fields)
+    return records.update_record(instance, actor=actor, expected_version=expected_version, **fields)
 
 
 def delete(instance, *, actor):
@@ -955,7 +932,7 @@ def delete(instance, *, actor):
             raise PermissionDenied(_("You may not manage records of this unit."))
     else:
         _require_group_admin(actor)
-    delete_record(instance, actor=actor)
+    records.delete_record(instance, actor=actor)
 
 
 def unit_leaders(unit_id: int):

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yunwei.audit import services as audit
-from yunwei.core.errors import DomainError, PermissionDenied, StaleEdit, TransitionNotAllowed
-from yunwei.core.records import create_record
+from yunwei.core import records
+from yunwei.core.errors import DomainError, PermissionDenied, TransitionNotAllowed
 from yunwei.core.scoping import access_of
 from yunwei.incidents.choices import State as IncidentState
 from yunwei.incidents.models import Incident
@@ -108,39 +108,12 @@ def _people_unit_ids(unit) -> set[int]:
 # -- small helpers ---------------------------------------------------------------------------------
 
 
-def _event(problem: Problem, kind: str, *, actor, at=None, comment: str = "", **data) -> ProblemEvent:
-    has_account = actor is not None and actor.pk is not None
-    from_state = data.pop("from_state", "")
-    to_state = data.pop("to_state", "")
-    return ProblemEvent.objects.create(
-        problem=problem,
-        at=at or timezone.now(),
-        actor=actor if has_account else None,
-        actor_name=actor.get_username() if has_account else "system",
-        kind=kind,
-        from_state=from_state,
-        to_state=to_state,
-        comment=str(comment),
-        data=audit.json_safe(data),
-    )
+def _event(problem: Problem, kind: str, *, actor, **details) -> ProblemEvent:
+    return records.append_event(ProblemEvent, {"problem": problem}, kind, actor=actor, **details)
 
 
 def _locked(problem: Problem, expected_version: int | None = None) -> Problem:
-    locked = (
-        Problem.objects.select_for_update(of=("self",)).select_related("unit", "owner").get(pk=problem.pk)
-    )
-    if expected_version is not None and expected_version != locked.version:
-        raise StaleEdit(
-            _("Someone else saved this record first (version %(current)s, yours %(yours)s); reload.")
-            % {"current": locked.version, "yours": expected_version},
-            field="version",
-        )
-    return locked
-
-
-def _save(problem: Problem, *fields: str) -> None:
-    problem.version += 1
-    problem.save(update_fields=[*fields, "version", "updated_at"])
+    return records.lock(Problem.objects.select_related("unit", "owner"), problem.pk, expected_version)
 
 
 def alert_moments(
@@ -317,7 +290,7 @@ def register(
     _check_people(unit, {**fields, "collaborators": collaborators})
     steps = _check_steps(steps)
     owner_alert_at, lead_alert_at = alert_moments(deadline)
-    problem = create_record(
+    problem = records.create_record(
         Problem,
         actor=actor if actor is not None and actor.pk else None,
         unit=unit,
@@ -383,7 +356,7 @@ def update_details(problem: Problem, *, actor, expected_version: int | None = No
             names += _set_deadline(locked, deadline)
     for name, value in fields.items():
         setattr(locked, name, value)
-    _save(locked, *dict.fromkeys(names))
+    records.save_version(locked, *dict.fromkeys(names))
     changed_before, changed_after = audit.diff(before, audit.snapshot(locked))
     if items is not None:
         locked.affected_items.set(_check_items(locked.unit, items))
@@ -540,7 +513,7 @@ def transition(
     elif to == State.ARCHIVED:
         locked.archived_at, locked.verified_by = now, actor
         changed += ["archived_at", "verified_by"]
-    _save(locked, *dict.fromkeys(changed))
+    records.save_version(locked, *dict.fromkeys(changed))
     shown = audit.snapshot(locked, fields=[name for name in changed if name != "state"])
     if collaborators is not None:
         shown["collaborators"] = [person.pk for person in collaborators]
@@ -584,7 +557,7 @@ def add_step(
     (step,) = _check_steps([{"text": text, "due_on": due_on}])
     position = (locked.steps.aggregate(last=Max("position"))["last"] or 0) + 1
     created = ProblemStep.objects.create(problem=locked, position=position, **step)
-    _save(locked)
+    records.save_version(locked)
     _event(
         locked, EventKind.STEP_ADDED, actor=actor, at=now, step=created.pk, text=created.text, due_on=due_on
     )
@@ -607,7 +580,7 @@ def tick_step(step: ProblemStep, *, actor, now: datetime.datetime | None = None)
     now = now or timezone.now()
     step.done_at, step.done_by = now, actor
     step.save(update_fields=["done_at", "done_by"])
-    _save(locked)
+    records.save_version(locked)
     _event(locked, EventKind.STEP_DONE, actor=actor, at=now, step=step.pk, text=step.text)
     audit.record("update", actor=actor, obj=locked, after={"step": step.pk, "done_at": now})
     return step
@@ -626,7 +599,7 @@ def link_incident(
     if locked.incidents.filter(pk=incident.pk).exists():
         raise DomainError(_("This incident is already linked."), field="incident")
     locked.incidents.add(incident)
-    _save(locked)
+    records.save_version(locked)
     _event(locked, EventKind.INCIDENT_LINKED, actor=actor, at=now, incident=incident.pk, code=incident.code)
     audit.record("update", actor=actor, obj=locked, after={"incident_linked": incident.pk})
     return locked
@@ -647,7 +620,7 @@ def publish_workaround(
         raise TransitionNotAllowed(_("This workaround is already published."), field="workaround")
     now = now or timezone.now()
     locked.workaround, locked.workaround_published_at = text, now
-    _save(locked, "workaround", "workaround_published_at")
+    records.save_version(locked, "workaround", "workaround_published_at")
     _event(locked, EventKind.KNOWN_ERROR, actor=actor, at=now, comment=text)
     audit.record("update", actor=actor, obj=locked, after={"workaround": text, "known_error": True})
     return locked
@@ -693,7 +666,7 @@ def _escalate(pk: int, level: int, now: datetime.datetime) -> int:
     ).update(escalation_level=level)
     if not claimed:
         return 0
-    problem = Problem.objects.select_for_update(of=("self",)).select_related("unit", "owner").get(pk=pk)
+    problem = records.lock(Problem.objects.select_related("unit", "owner"), pk)
     if level == EscalationLevel.OWNER:
         # The lead hears of it a full period after the owner was told, even when the sweep ran late.
         problem.lead_alert_at = max(problem.lead_alert_at or now, now + LEAD_ESCALATION_DELAY)
@@ -701,7 +674,7 @@ def _escalate(pk: int, level: int, now: datetime.datetime) -> int:
     else:
         accounts = org.accounts_holding(Role.SYSTEM_LEAD, [group_unit_of(problem.unit).pk])
         kind = "overdue_lead"
-    _save(problem, "lead_alert_at")
+    records.save_version(problem, "lead_alert_at")
     event = _event(
         problem,
         EventKind.ESCALATION,
