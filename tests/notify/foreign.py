@@ -10,6 +10,7 @@ CASES: dict[str, tuple[str, str]] = {
     "api:notify:channel-test": ("post", "channel"),
     "api:notify:delivery-list": ("list", "delivery"),
     "api:notify:delivery-detail": ("get", "delivery"),
+    "api:notify:delivery-retry": ("post", "delivery"),
     "notify:channel-list": ("page-list", "channel"),
     "notify:channel-detail": ("page", "channel"),
     "notify:channel-edit": ("page", "channel"),
@@ -17,6 +18,7 @@ CASES: dict[str, tuple[str, str]] = {
     "notify:channel-test": ("page-post", "channel"),
     # A delivery has no name of its own: the list must not show the foreign channel either.
     "notify:delivery-list": ("page-list", "channel"),
+    "notify:delivery-retry": ("page-post", "delivery"),
 }
 NOT_OBJECT_ROUTES: dict[str, str] = {
     "api:notify:api-root": "index of links",

@@ -1,14 +1,16 @@
 """The outbox: idempotency, retries with backoff, the sweeper, rate-limit digests, quiet hours, SSRF."""
 
 import datetime
+import threading
 
 import pytest
 import time_machine
-from django.utils import timezone
+from django.utils import timezone, translation
+from werkzeug import Response
 
 from yunwei.core.errors import DomainError
 from yunwei.notify import delivery as outbox
-from yunwei.notify import services, tasks
+from yunwei.notify import senders, services, tasks
 from yunwei.notify.choices import DeliveryState
 from yunwei.notify.models import AllowedAddress, Channel, Delivery, Notice
 from yunwei.notify.services import Recipient
@@ -281,3 +283,120 @@ def test_send_needs_a_chinese_subject(unit_a):
     with pytest.raises(DomainError) as refused:
         services.send(event_key="e", unit_id=unit_a.pk, recipients=[], subject={"en": "x"}, body={})
     assert refused.value.field == "subject"
+
+
+def test_wecom_over_its_rate_limit_merges_into_one_digest(
+    httpserver, make_channel, unit_a, django_capture_on_commit_callbacks
+):
+    httpserver.expect_request("/cgi-bin/webhook/send").respond_with_json({"errcode": 0, "errmsg": "ok"})
+    robot = make_channel("wecom", httpserver.url_for("/cgi-bin/webhook/send?key=k"))
+    recipient = Recipient("channel", str(robot.pk))
+
+    with time_machine.travel(START, tick=False) as clock:
+        for n in range(23):
+            clock.shift(datetime.timedelta(seconds=1))
+            _send(django_capture_on_commit_callbacks, unit_a, [recipient], event_key=f"incident:{n}:reported")
+        assert len(httpserver.log) == 20
+        clock.shift(datetime.timedelta(seconds=40))
+        tasks.sweep_deliveries()
+
+    assert len(httpserver.log) == 21
+    rows = Delivery.objects.filter(channel=robot)
+    digest = rows.get(event_key__startswith=outbox.DIGEST_PREFIX)
+    assert digest.state == DeliveryState.SENT
+    merged = rows.filter(state=DeliveryState.MERGED)
+    assert set(merged.values_list("digest", flat=True)) == {digest.pk}
+    text = httpserver.log[-1][0].get_json()["markdown"]["content"]
+    assert "3 条通知" in text
+    for n in range(20, 23):
+        assert f"通知 incident:{n}:reported" in text
+
+
+def test_two_channels_of_one_robot_share_its_rate_limit(
+    httpserver, make_channel, unit_a, unit_b, django_capture_on_commit_callbacks
+):
+    httpserver.expect_request("/robot/send").respond_with_json({"errcode": 0})
+    url = httpserver.url_for("/robot/send?access_token=shared")
+    first = make_channel("dingtalk", url, name="值班群")
+    second = make_channel("dingtalk", url, name="值班群（乙）", unit=unit_b)
+    other = make_channel("dingtalk", httpserver.url_for("/robot/send?access_token=other"), name="其他群")
+
+    with time_machine.travel(START, tick=False) as clock:
+        for n in range(24):
+            channel = first if n % 2 else second
+            _send(
+                django_capture_on_commit_callbacks, unit_a, [Recipient("channel", str(channel.pk))], f"e:{n}"
+            )
+        assert len(httpserver.log) == 20  # the robot's 20 a minute, not 20 per channel row
+        _send(django_capture_on_commit_callbacks, unit_a, [Recipient("channel", str(other.pk))], "e:other")
+        assert len(httpserver.log) == 21  # another robot has a window of its own
+        clock.shift(datetime.timedelta(seconds=61))
+        tasks.sweep_deliveries()
+
+    assert Delivery.objects.filter(state=DeliveryState.MERGED).count() == 4
+    digests = Delivery.objects.filter(event_key__startswith=outbox.DIGEST_PREFIX)
+    assert sorted(digests.values_list("channel", flat=True)) == sorted([first.pk, second.pk])
+    assert set(digests.values_list("state", flat=True)) == {DeliveryState.SENT}
+    sent_text = " ".join(request.get_data(as_text=True) for request, _response in httpserver.log)
+    for n in range(24):
+        assert f"通知 e:{n}" in sent_text  # none lost
+
+
+def test_test_button_counts_toward_the_robots_rate_limit(
+    httpserver, make_channel, unit_a, group_admin, django_capture_on_commit_callbacks
+):
+    httpserver.expect_request("/cgi-bin/webhook/send").respond_with_json({"errcode": 0})
+    robot = make_channel("wecom", httpserver.url_for("/cgi-bin/webhook/send?key=k"))
+    recipient = Recipient("channel", str(robot.pk))
+
+    with time_machine.travel(START, tick=False), translation.override("en"):
+        for n in range(19):
+            _send(django_capture_on_commit_callbacks, unit_a, [recipient], event_key=f"e:{n}")
+        assert services.test_channel(robot, actor=group_admin) == (True, "OK")  # the 20th message
+        ok, reason = services.test_channel(robot, actor=group_admin)
+        assert not ok
+        assert "try again in 60 seconds" in reason
+        assert len(httpserver.log) == 20
+        [late] = _send(django_capture_on_commit_callbacks, unit_a, [recipient], event_key="e:late")
+
+    late.refresh_from_db()
+    assert late.state == DeliveryState.MERGED  # the test message took the window's last place
+
+
+def test_a_channel_that_answers_too_late_is_retried_and_nothing_lost(
+    httpserver, webhook, unit_a, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(senders, "TIMEOUT", 0.2)
+    release = threading.Event()
+
+    def slow(request):
+        release.wait(10)  # answers only after the sender has given up waiting
+        return Response("late")
+
+    httpserver.expect_oneshot_request("/hook").respond_with_handler(slow)
+    httpserver.expect_request("/hook").respond_with_data("ok")
+
+    with translation.override("en"):
+        [delivery] = _send(
+            django_capture_on_commit_callbacks, unit_a, [Recipient("channel", str(webhook.pk))]
+        )
+    release.set()
+
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts) == (DeliveryState.PENDING, 1)
+    assert delivery.last_error == "The server did not answer within 0.2 seconds."
+    with time_machine.travel(delivery.next_attempt_at, tick=False):
+        tasks.sweep_deliveries()
+
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts, delivery.last_error) == (DeliveryState.SENT, 2, "")
+    assert httpserver.log[-1][0].get_json()["delivery_id"] == delivery.pk
+
+
+def test_email_without_a_mail_server_says_so(unit_a, django_capture_on_commit_callbacks):
+    with translation.override("en"):
+        [delivery] = _send(django_capture_on_commit_callbacks, unit_a, [Recipient("email", "a@example.cn")])
+
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.FAILED
+    assert delivery.last_error == "No e-mail server (SMTP channel) is configured for this unit or the group."

@@ -5,6 +5,7 @@ import email
 import hashlib
 import hmac
 import json
+import time
 
 import pytest
 from django.utils import translation
@@ -12,7 +13,7 @@ from django.utils import translation
 from yunwei.notify import services
 from yunwei.notify.choices import DeliveryState
 from yunwei.notify.models import Delivery
-from yunwei.notify.senders import SIGNATURE_HEADER
+from yunwei.notify.senders import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from yunwei.notify.services import Recipient
 
 pytestmark = pytest.mark.django_db
@@ -96,8 +97,13 @@ def test_webhook_body_carries_hmac_signature(
     assert _state(delivery).state == DeliveryState.SENT
     request = httpserver.log[0][0]
     body = request.get_data()
-    expected = "sha256=" + hmac.new(b"hook-key", body, hashlib.sha256).hexdigest()
+    timestamp = request.headers[TIMESTAMP_HEADER]
+    assert abs(int(timestamp) - time.time()) < 300  # what a receiver checks before anything else
+    signed = timestamp.encode() + b"." + body
+    expected = "sha256=" + hmac.new(b"hook-key", signed, hashlib.sha256).hexdigest()
     assert request.headers[SIGNATURE_HEADER] == expected
+    unsigned_timestamp = "sha256=" + hmac.new(b"hook-key", body, hashlib.sha256).hexdigest()
+    assert request.headers[SIGNATURE_HEADER] != unsigned_timestamp
     payload = json.loads(body)
     assert payload["event_key"] == "incident:1:reported"
     assert payload["unit_id"] == unit_a.pk

@@ -87,6 +87,9 @@ class ChannelViewSet(RecordViewSet):
 class DeliverySerializer(serializers.ModelSerializer):
     unit = serializers.IntegerField(source="unit_id", read_only=True, allow_null=True)
     subject = serializers.CharField(source="notice.subject_zh", read_only=True)
+    digest_error = serializers.SerializerMethodField(
+        help_text=_("Why the digest this delivery was merged into failed, when it did")
+    )
 
     class Meta:
         model = Delivery
@@ -105,19 +108,31 @@ class DeliverySerializer(serializers.ModelSerializer):
             "next_attempt_at",
             "sent_at",
             "digest",
+            "digest_error",
             "created_at",
         ]
         read_only_fields = fields
+
+    def get_digest_error(self, delivery) -> str:
+        digest = delivery.failed_digest
+        return digest.last_error if digest is not None else ""
 
 
 class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Every delivery with its outcome (sent / failed / why), scoped by the notice's unit."""
 
-    queryset = Delivery.objects.select_related("notice")
+    queryset = Delivery.objects.select_related("notice", "digest")
     serializer_class = DeliverySerializer
     filterset_class = DeliveryFilter
     search_fields = ["event_key", "recipient"]
     ordering_fields = ["id", "created_at", "sent_at", "state"]
+
+    @extend_schema(request=None, responses=DeliverySerializer)
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        """Send a failed delivery again (409 with the reason when it has not failed)."""
+        delivery = services.retry_delivery(self.get_object(), actor=request.user)
+        return Response(self.get_serializer(delivery).data)
 
 
 class AllowedAddressSerializer(serializers.ModelSerializer):

@@ -6,12 +6,16 @@ same row. A worker killed mid-send leaves a 'sending' row that the sweeper hands
 STUCK_AFTER: the message may then go out twice, the price of never losing one.
 
 Group robots publish rate limits (RATE_LIMITS). They are counted from the Delivery table (sent in the
-last window), not in memory, so they hold across workers; a message over the limit is merged into
-one pending digest for its channel, sent when the window frees up, never dropped.
+last window), not in memory, so they hold across workers, and per robot (`robot_key`, the URL hashed),
+not per channel row, since two channels may name the same robot; a message over the limit is merged
+into one pending digest for its channel, sent when the window frees up, never dropped. The test button
+(`send_test`) writes a delivery row too, so its messages count toward the same limits.
 """
 
 import datetime
+import hashlib
 import logging
+import math
 import uuid
 
 from django.db import transaction
@@ -29,6 +33,7 @@ MAX_ATTEMPTS = 5
 BACKOFF_SECONDS = 30  # 30 s, 1 min, 2 min, 4 min between the five attempts
 STUCK_AFTER = datetime.timedelta(minutes=5)
 DIGEST_PREFIX = "notify.digest:"
+TEST_PREFIX = "notify.test:"
 DIGEST_SUBJECT = {
     Language.ZH_HANS: "{count} 条通知（超过机器人频率限制，已合并）",
     Language.EN: "{count} notices (merged: over the robot's rate limit)",
@@ -51,12 +56,18 @@ def is_digest(delivery: Delivery) -> bool:
     return delivery.event_key.startswith(DIGEST_PREFIX)
 
 
+def robot_key(channel: Channel) -> str:
+    """The robot `channel` sends to: its full URL hashed (the robot's key is in the URL's query)."""
+    return hashlib.sha256(str(channel.target).encode()).hexdigest()
+
+
 def window_wait(channel: Channel, now: datetime.datetime) -> datetime.timedelta:
-    """How long until `channel` may send again under its rate limits (zero when it may now)."""
+    """How long until `channel`'s robot may take a message again under its limits (zero: it may now)."""
     wait = datetime.timedelta(0)
+    key = robot_key(channel)
     for limit, seconds in RATE_LIMITS.get(channel.kind, ()):
         since = now - datetime.timedelta(seconds=seconds)
-        rows = Delivery.objects.filter(channel=channel).filter(
+        rows = Delivery.objects.filter(robot_key=key).filter(
             Q(state=SENT, sent_at__gt=since) | Q(state=SENDING, claimed_at__gt=since)
         )
         times = sorted(
@@ -69,9 +80,24 @@ def window_wait(channel: Channel, now: datetime.datetime) -> datetime.timedelta:
     return wait
 
 
-def _claim(delivery: Delivery, now) -> bool:
-    claimed = Delivery.objects.filter(pk=delivery.pk, state=PENDING).update(state=SENDING, claimed_at=now)
+def _claim(delivery: Delivery, now, key: str = "") -> bool:
+    claimed = Delivery.objects.filter(pk=delivery.pk, state=PENDING).update(
+        state=SENDING, claimed_at=now, robot_key=key
+    )
     return claimed == 1
+
+
+def _lock_robot(channel_id: int) -> Channel | None:
+    """Lock every channel row naming the same robot as `channel_id` (in id order: no deadlock).
+
+    Counting a robot's window and claiming a row under it must be one step for all workers, and
+    the rows of all its channels are what they share.
+    """
+    channel = Channel.objects.filter(pk=channel_id).first()
+    if channel is None:
+        return None
+    list(Channel.objects.select_for_update().filter(target=channel.target).order_by("pk"))
+    return Channel.objects.filter(pk=channel_id).first()
 
 
 def new_digest(channel: Channel, *, language: str, not_before) -> Delivery:
@@ -99,18 +125,19 @@ def _claim_rate_limited(delivery: Delivery, now) -> int | None:
     """Claim `delivery` if its channel may send now, else merge it into the channel's digest.
 
     Returns the id of the delivery to send now (itself, or a digest whose window is free), or None.
-    The channel row is locked so that counting and claiming are one step for all workers.
+    The robot's channel rows are locked so that counting and claiming are one step for all workers.
     """
     with transaction.atomic():
-        channel = Channel.objects.select_for_update().filter(pk=delivery.channel_id).first()
+        channel = _lock_robot(delivery.channel_id)
         if channel is None:
             return delivery.pk if _claim(delivery, now) else None
+        key = robot_key(channel)
         wait = window_wait(channel, now)
         if is_digest(delivery):
             if wait:
                 Delivery.objects.filter(pk=delivery.pk, state=PENDING).update(next_attempt_at=now + wait)
                 return None
-            return delivery.pk if _claim(delivery, now) else None
+            return delivery.pk if _claim(delivery, now, key) else None
         digest = (
             Delivery.objects.select_for_update()
             .filter(channel=channel, state=PENDING, event_key__startswith=DIGEST_PREFIX)
@@ -118,7 +145,7 @@ def _claim_rate_limited(delivery: Delivery, now) -> int | None:
             .first()
         )
         if digest is None and not wait:
-            return delivery.pk if _claim(delivery, now) else None
+            return delivery.pk if _claim(delivery, now, key) else None
         # Over the limit, or a digest already waits (keep the order): merge into the digest.
         if digest is None:
             digest = new_digest(channel, language=delivery.language, not_before=now + wait)
@@ -177,6 +204,49 @@ def _attempt(delivery: Delivery) -> None:
     Delivery.objects.filter(pk=delivery.pk, state=SENDING).update(
         state=SENT, sent_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
     )
+
+
+def send_test(channel: Channel, *, subject: str, body: str, to: str = "") -> str:
+    """Send a test message through `channel` now; "" when it went out, else why not.
+
+    It is written as a delivery row (one attempt, no retry) so that it counts toward the robot's
+    rate limit like any message; over the limit it is not sent and the answer says when to try again.
+    """
+    now = timezone.now()
+    key = f"{TEST_PREFIX}{channel.pk}:{uuid.uuid4().hex}"
+    with transaction.atomic():
+        if channel.kind in RATE_LIMITS:
+            channel = _lock_robot(channel.pk) or channel
+            wait = window_wait(channel, now)
+            if wait:
+                return _("Over the robot's rate limit: try again in %(seconds)s seconds.") % {
+                    "seconds": math.ceil(wait.total_seconds())
+                }
+        notice = Notice.objects.create(
+            event_key=key, unit_id=channel.unit_id, subject_zh=subject, subject_en=subject, body_zh=body
+        )
+        row = Delivery.objects.create(
+            notice=notice,
+            event_key=key,
+            unit_id=channel.unit_id,
+            channel=channel,
+            recipient_kind=RecipientKind.EMAIL if to else RecipientKind.CHANNEL,
+            recipient=to or str(channel.pk),
+            state=SENDING,
+            claimed_at=now,
+            next_attempt_at=now,
+            robot_key=robot_key(channel) if channel.kind in RATE_LIMITS else "",
+        )
+    try:
+        senders.send(channel, subject=subject, body=body, to=to, payload={"event_key": key})
+    except Exception as exc:  # noqa: BLE001 - as in _attempt: the row must not stay 'sending'
+        if not isinstance(exc, senders.SendError):
+            log.exception("test message %s failed unexpectedly", row.pk)
+        reason = str(exc) if isinstance(exc, senders.SendError) else exc.__class__.__name__
+        Delivery.objects.filter(pk=row.pk).update(state=FAILED, attempts=1, last_error=reason[:500])
+        return reason
+    Delivery.objects.filter(pk=row.pk).update(state=SENT, attempts=1, sent_at=timezone.now())
+    return ""
 
 
 def process(delivery_id: int) -> None:

@@ -156,6 +156,9 @@ class Delivery(models.Model):
     digest = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged_deliveries"
     )
+    # The robot it went to (a hash of the channel's URL), stamped when claimed: the robots' rate limits
+    # hold per robot, and two channels may name the same robot.
+    robot_key = models.CharField(_("robot"), max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     scope_unit_field = "unit_id"
@@ -170,7 +173,7 @@ class Delivery(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["channel", "state", "sent_at"], name="notify_delivery_rate"),
+            models.Index(fields=["robot_key", "state", "sent_at"], name="notify_delivery_robot_rate"),
             models.Index(fields=["state", "next_attempt_at"], name="notify_delivery_due"),
         ]
 
@@ -180,3 +183,9 @@ class Delivery(models.Model):
     @property
     def state_badge(self) -> str:
         return DeliveryState(self.state).badge
+
+    @property
+    def failed_digest(self) -> "Delivery | None":
+        """The digest this delivery was merged into, when that digest failed (its failure is this one's)."""
+        digest = self.digest if self.state == DeliveryState.MERGED else None
+        return digest if digest is not None and digest.state == DeliveryState.FAILED else None

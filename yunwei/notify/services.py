@@ -18,7 +18,11 @@ Service API for the other apps
     Returns the deliveries this call created (empty when all existed already).
 
 ``test_channel(channel, *, actor) -> (ok, reason)``
-    Send a test message now; answers only whether it went out, or why not.
+    Send a test message now; answers only whether it went out, or why not. It counts toward the
+    robot's rate limit; over the limit nothing is sent and the reason says so.
+
+``retry_delivery(delivery, *, actor) -> Delivery``
+    Send a failed delivery again (its attempts start over); for whoever manages the unit's channels.
 
 Channels are written with ``create`` / ``update`` / ``delete`` (the RecordViewSet protocol); the
 targets are checked against the SSRF guard (``guard``) when saved and again before each send.
@@ -38,10 +42,11 @@ from django.utils.translation import gettext as _
 
 from yunwei.audit import services as audit
 from yunwei.core import scoping
-from yunwei.core.errors import DomainError, PermissionDenied, StaleEdit
+from yunwei.core.errors import DomainError, PermissionDenied, StaleEdit, TransitionNotAllowed
 from yunwei.core.scoping import access_of
 
-from . import guard, senders, tasks
+from . import delivery as outbox
+from . import guard, tasks
 from .choices import ChannelKind, DeliveryState, Language, RecipientKind
 from .models import AllowedAddress, Channel, Delivery, Notice, Preference
 
@@ -210,11 +215,8 @@ def test_channel(channel: Channel, *, actor) -> tuple[bool, str]:
         to = _own_address(actor)
         if not to:
             return False, _("You have no e-mail address to send the test message to.")
-    try:
-        senders.send(channel, subject=subject, body=body, to=to, payload={"event_key": "notify.test"})
-    except senders.SendError as exc:
-        return False, str(exc)
-    return True, _("OK")
+    reason = outbox.send_test(channel, subject=subject, body=body, to=to)
+    return (False, reason) if reason else (True, _("OK"))
 
 
 # -- allow-list and preferences -------------------------------------------------------------------
@@ -339,6 +341,16 @@ def _email_channel(unit_id: int | None) -> Channel | None:
     return channels.filter(unit_id=unit_id).order_by("pk").first() or channels.order_by("pk").first()
 
 
+def _no_email_server() -> str:
+    return _("No e-mail server (SMTP channel) is configured for this unit or the group.")
+
+
+def _email_target(address: str, language: str, unit_id: int | None, not_before=None) -> _Target:
+    channel = _email_channel(unit_id)
+    error = "" if channel is not None else _no_email_server()
+    return _Target(RecipientKind.EMAIL, address, language, channel, not_before, error)
+
+
 def _channel_target(value: str, language: str, not_before=None) -> _Target:
     channel = Channel.objects.filter(pk=int(value)).first() if str(value).isdigit() else None
     error = "" if channel is not None else _("The channel %(id)s does not exist.") % {"id": value}
@@ -347,8 +359,7 @@ def _channel_target(value: str, language: str, not_before=None) -> _Target:
 
 def _expand(recipient: Recipient, unit_id: int | None, urgent: bool, now) -> list[_Target]:
     if recipient.kind == "email":
-        address = recipient.value.strip()
-        return [_Target(RecipientKind.EMAIL, address, recipient.language, _email_channel(unit_id))]
+        return [_email_target(recipient.value.strip(), recipient.language, unit_id)]
     if recipient.kind == "channel":
         return [_channel_target(recipient.value, recipient.language)]
     if recipient.kind != "user":
@@ -364,9 +375,7 @@ def _expand(recipient: Recipient, unit_id: int | None, urgent: bool, now) -> lis
         if entry == "email":
             address = _own_address(user)
             if address:
-                targets.append(
-                    _Target(RecipientKind.EMAIL, address, language, _email_channel(unit_id), not_before)
-                )
+                targets.append(_email_target(address, language, unit_id, not_before))
             else:
                 error = _("%(user)s has no e-mail address.") % {"user": user.get_username()}
                 targets.append(
@@ -444,3 +453,44 @@ def send(
     if due:
         transaction.on_commit(lambda: [tasks.deliver.delay(pk) for pk in due])
     return created
+
+
+def _delivery_view(delivery: Delivery) -> dict:
+    return {
+        "state": delivery.state,
+        "attempts": delivery.attempts,
+        "last_error": delivery.last_error,
+        "channel": delivery.channel_id,
+    }
+
+
+@transaction.atomic
+def retry_delivery(delivery: Delivery, *, actor) -> Delivery:
+    """Send a failed delivery again: its attempts start over and the worker takes it as a new one.
+
+    An e-mail whose server was missing or deleted goes through the unit's e-mail server of now.
+    """
+    locked = Delivery.objects.select_for_update().get(pk=delivery.pk)
+    require_manage(actor, locked.unit_id)
+    if locked.state != DeliveryState.FAILED:
+        raise TransitionNotAllowed(
+            _("Only a failed delivery can be sent again; this one is “%(state)s”.")
+            % {"state": locked.get_state_display()},
+            field="state",
+        )
+    if locked.recipient_kind == RecipientKind.EMAIL:
+        if "@" not in locked.recipient:
+            raise TransitionNotAllowed(_("There is no e-mail address to send this to."), field="recipient")
+        if locked.channel_id is None:
+            locked.channel = _email_channel(locked.unit_id)
+            if locked.channel is None:
+                raise TransitionNotAllowed(_no_email_server(), field="channel")
+    elif locked.channel_id is None:
+        raise TransitionNotAllowed(_("The channel was deleted."), field="channel")
+    before = _delivery_view(locked)
+    locked.state, locked.attempts, locked.last_error = DeliveryState.PENDING, 0, ""
+    locked.next_attempt_at, locked.claimed_at = timezone.now(), None
+    locked.save(update_fields=["state", "attempts", "last_error", "next_attempt_at", "claimed_at", "channel"])
+    audit.record("transition", actor=actor, obj=locked, before=before, after=_delivery_view(locked))
+    transaction.on_commit(lambda: tasks.deliver.delay(locked.pk))
+    return locked

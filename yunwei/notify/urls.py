@@ -14,6 +14,7 @@ urlpatterns = [
     path("channels/<int:pk>/delete/", views.channel_delete, name="channel-delete"),
     path("channels/<int:pk>/test/", views.channel_test, name="channel-test"),
     path("deliveries/", views.delivery_list, name="delivery-list"),
+    path("deliveries/<int:pk>/retry/", views.delivery_retry, name="delivery-retry"),
     path("allow-list/", views.allow_list, name="allow-list"),
     path("allow-list/<int:pk>/remove/", views.allow_list_remove, name="allow-list-remove"),
     path("preferences/", views.preferences, name="preferences"),

@@ -1,4 +1,4 @@
-"""Pages of notify (Art. 13): channels with a test button, deliveries, one's own preferences.
+"""Pages of notify (Art. 13): channels with a test button, deliveries (failed ones sent again), preferences.
 
 Querysets start from `scoping.visible()`, so another unit's channel is a 404 here as in the API;
 services decide and write, and their refusals come back as form errors or 403.
@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yunwei.core import errors, scoping
-from yunwei.core.pages import done, page_view
+from yunwei.core.pages import act, done, page_view
 
 from . import services
+from .choices import DeliveryState
 from .filters import ChannelFilter, DeliveryFilter
 from .forms import AllowedAddressForm, ChannelForm, PreferenceForm
 from .models import AllowedAddress, Channel, Delivery
@@ -43,6 +44,18 @@ def _form_call(form, call):
             field = "smtp_host"
         form.add_error(field if field in form.fields and field != "version" else None, exc.message)
         return None
+
+
+def _with_retry(user, rows):
+    """Mark the rows whose failure `user` may send again: a failed one, or a merged one whose digest failed.
+
+    `retry_id` is the delivery the button sends again (the digest for a merged one).
+    """
+    access = scoping.access_of(user)
+    for row in rows:
+        failed = row if row.state == DeliveryState.FAILED else row.failed_digest
+        row.retry_id = failed.pk if failed is not None and access.can_manage_unit(row.unit_id) else None
+    return rows
 
 
 def _paged(request, rows):
@@ -77,14 +90,16 @@ def channel_detail(request, pk):
     channel = _channel(request, pk)
     if request.method != "GET":
         return redirect("notify:channel-detail", pk)
-    deliveries = scoping.visible(Delivery.objects.filter(channel=channel), request.user)[:20]
+    deliveries = scoping.visible(
+        Delivery.objects.filter(channel=channel).select_related("digest"), request.user
+    )[:20]
     return render(
         request,
         "notify/channel_detail.html",
         {
             "channel": channel,
             "target": services.mask_target(channel.kind, channel.target),
-            "deliveries": deliveries,
+            "deliveries": _with_retry(request.user, list(deliveries)),
             "can_manage": _may_manage(request.user, channel),
         },
     )
@@ -180,18 +195,32 @@ def allow_list_remove(request, pk):
 
 @page_view
 def delivery_list(request):
-    visible = scoping.visible(Delivery.objects.select_related("notice", "channel"), request.user)
+    visible = scoping.visible(Delivery.objects.select_related("notice", "channel", "digest"), request.user)
     filterset = DeliveryFilter(request.GET, queryset=visible)
     rows = filterset.qs
     q = request.GET.get("q", "").strip()
     if q:
         rows = rows.filter(Q(event_key__icontains=q) | Q(recipient__icontains=q))
     page_obj, query = _paged(request, rows)
+    _with_retry(request.user, page_obj)
     template = "notify/partials/delivery_table.html" if request.htmx else "notify/delivery_list.html"
     return render(
         request,
         template,
         {"page_obj": page_obj, "query": query, "q": q, "filters": filterset.form},
+    )
+
+
+@page_view
+@require_POST
+def delivery_retry(request, pk):
+    """The "Send again" button of a failed delivery; the reason when it cannot be."""
+    delivery = get_object_or_404(scoping.visible(Delivery.objects.all(), request.user), pk=pk)
+    return act(
+        request,
+        reverse("notify:delivery-list"),
+        lambda: services.retry_delivery(delivery, actor=request.user),
+        _("The delivery will be sent again."),
     )
 
 
