@@ -31,6 +31,14 @@ NOT_OBJECT_ROUTES: dict[str, str] = {
     "cmdb:export": "an .xlsx of the caller's visible rows: tests/cmdb/test_pages.py reads it back",
     "cmdb:import": "an upload form; rows may name only units the uploader manages (tests/cmdb/test_excel.py)",
     "cmdb:import-template": "an empty sheet of a type of the shared catalogue",
+    "cmdb:catalogue": "the group's shared catalogue: group admins only, 403 for every other "
+    "(tests/cmdb/test_catalogue.py)",
+    "cmdb:type-create": "adds to the shared catalogue: group admins only (tests/cmdb/test_catalogue.py)",
+    "cmdb:type-edit": "a type of the shared catalogue: group admins only (tests/cmdb/test_catalogue.py)",
+    "cmdb:relationtype-create": "adds to the shared relation catalogue: group admins only "
+    "(tests/cmdb/test_catalogue.py)",
+    "cmdb:relationtype-edit": "a relation type of the shared catalogue: group admins only "
+    "(tests/cmdb/test_catalogue.py)",
 }
 # record key → its detail page route, for the "nothing of it on the list page" check
 DETAIL_PAGES: dict[str, str] = {"item": "cmdb:item-detail", "application": "cmdb:item-detail"}

@@ -1,6 +1,7 @@
 """Excel exchange: round trip, dry run, all-or-nothing import, refusals of bad files, generated rows."""
 
 import io
+import zipfile
 
 import pytest
 from django.utils import translation
@@ -158,3 +159,81 @@ def test_generated_rows_never_crash_and_never_half_import(rows, unit_a, group_ad
         assert result.committed
         assert Item.objects.count() == before + result.count("create")
         Item.objects.all().delete()
+
+
+def _header(type_code, code) -> str:
+    return excel.attribute_header(ItemType.objects.get(code=type_code).attribute(code))
+
+
+def test_reimport_without_an_attribute_column_keeps_the_stored_value(unit_a, make_item, group_admin):
+    server = make_item(
+        unit_a, "server", "SRV-K", attributes={"serial": "SN-1", "cpu_cores": 16, "model": "R740"}
+    )
+    # Only the CPU column (changed) and the model column (emptied): the serial has no column at all.
+    rows = [_row(code="SRV-K", type_code="server", name="SRV-K") + [32, ""]]
+    data = _workbook(rows, extra=[_header("server", "cpu_cores"), _header("server", "model")])
+    result = excel.run_import("items.xlsx", data, actor=group_admin, dry_run=False)
+    assert result.committed, result.errors
+    server.refresh_from_db()
+    assert server.attributes == {"serial": "SN-1", "cpu_cores": 32}
+
+
+def test_reimport_without_any_attribute_column_is_unchanged(unit_a, make_item, group_admin):
+    make_item(unit_a, "switch", "SW-K", attributes={"ports": 48, "layer": "L3"})
+    result = excel.run_import("items.xlsx", _workbook([_row(code="SW-K", name="SW-K")]), actor=group_admin)
+    assert [r.action for r in result.rows] == ["unchanged"], result.errors
+
+
+def test_new_item_without_its_required_attribute_column_is_an_error(unit_a, group_admin):
+    result = excel.run_import("items.xlsx", _workbook([_row(code="SW-NEW")]), actor=group_admin)
+    assert [(column, r.action) for r in result.rows for column, _reason in r.errors] == [
+        (_header("switch", "ports"), "error")
+    ]
+
+
+FORMULA_LIKE = ["-5", "=1+1", "+86 10", "@x"]
+
+
+def test_formula_like_text_survives_export_and_reimport(unit_a, make_item, group_admin):
+    for number, text in enumerate(FORMULA_LIKE):
+        make_item(
+            unit_a,
+            "server",
+            f"SRV-F{number}",
+            description=text,
+            site=text,
+            attributes={"model": text, "disk_tb": "-5"},
+        )
+    data = excel.export_items(Item.objects.all())
+    sheet = load_workbook(io.BytesIO(data)).active
+    cells = [c for row in sheet.iter_rows(min_row=2) for c in row if c.value in FORMULA_LIKE]
+    assert cells and all(c.data_type == "s" for c in cells)  # text cells, no apostrophe, no formula
+    result = excel.run_import("items.xlsx", data, actor=group_admin, dry_run=False)
+    assert result.errors == []
+    assert result.count("unchanged") == len(FORMULA_LIKE)
+    for number, text in enumerate(FORMULA_LIKE):
+        item = Item.objects.get(code=f"SRV-F{number}")
+        assert (item.description, item.site, item.attributes["model"]) == (text, text, text)
+        assert item.attributes["disk_tb"] == "-5"
+
+
+def test_an_apostrophe_escape_is_stripped_on_import(unit_a, make_item, group_admin):
+    make_item(unit_a, "server", "SRV-Q")
+    extra = [_header("server", "disk_tb"), _header("server", "model")]
+    lines = [
+        ",".join([*HEADERS, *extra]),
+        ",".join([*_row(code="SRV-Q", type_code="server", description="'=x"), "'-5", "'+86"]),
+    ]
+    result = excel.run_import("items.csv", "\n".join(lines).encode(), actor=group_admin, dry_run=False)
+    assert result.committed, result.errors
+    item = Item.objects.get(code="SRV-Q")
+    assert item.description == "=x"
+    assert item.attributes == {"disk_tb": "-5", "model": "+86"}
+
+
+def test_a_zip_bomb_is_refused_unread(unit_a, group_admin):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (excel.MAX_UNPACKED_BYTES + 1))
+    assert len(buffer.getvalue()) < excel.MAX_BYTES
+    assert "unpacks to more than" in _refused("bomb.xlsx", buffer.getvalue(), group_admin)

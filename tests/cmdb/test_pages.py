@@ -2,6 +2,7 @@
 relations, export and import."""
 
 import io
+import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -161,3 +162,24 @@ def test_plain_user_sees_but_cannot_create(chain, client, unit_user_a):
     assert 'data-testid="item-create"' not in client.get("/cmdb/").content.decode()
     assert client.get("/cmdb/items/new/").status_code == 403
     assert client.get(f"/cmdb/items/{chain['oa'].pk}/edit/").status_code == 403
+
+
+def test_import_page_refuses_an_oversize_file(client, group_admin):
+    client.force_login(group_admin)
+    upload = SimpleUploadedFile("big.xlsx", b"0" * (excel.MAX_BYTES + 1))
+    response = client.post("/cmdb/import/", {"file": upload, "mode": "import"})
+    assert response.status_code == 200
+    assert response.context["refused"] and "5 MB" in response.context["refused"]
+    assert 'data-testid="import-refused"' in response.content.decode()
+
+
+def test_import_page_refuses_a_zip_bomb(client, group_admin):
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (excel.MAX_UNPACKED_BYTES + 1))
+    client.force_login(group_admin)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    upload = SimpleUploadedFile("bomb.xlsx", buffer.getvalue())
+    response = client.post("/cmdb/import/", {"file": upload, "mode": "dry-run"})
+    assert "unpacks to more than" in response.content.decode()

@@ -85,3 +85,24 @@ def test_the_openapi_schema_builds_without_a_warning(tmp_path):
     deploy check fails on its warning, and so does this, earlier."""
     call_command("spectacular", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
     assert (tmp_path / "schema.yml").read_text().startswith("openapi: 3")
+
+
+def test_dashboard_lists_contracts_ending_within_60_days(client, group_admin, unit_a):
+    today = timezone.localdate()
+    vendor = services.create(Vendor, actor=group_admin, unit=unit_a, code="v60", name="厂家")
+    for number, days in (("in-59", 59), ("in-60", 60), ("in-61", 61), ("ended", -1)):
+        services.create(
+            MaintenanceContract,
+            actor=group_admin,
+            unit=unit_a,
+            vendor=vendor,
+            number=number,
+            title=f"合同-{number}",
+            starts_on=today - datetime.timedelta(days=400),
+            ends_on=today + datetime.timedelta(days=days),
+        )
+    client.force_login(group_admin)
+    page = client.get("/").content.decode()
+    panel = page.split('data-testid="expiring-contracts"', 1)[1].split("</ul>", 1)[0]
+    assert "合同-in-59" in panel and "合同-in-60" in panel
+    assert "合同-in-61" not in panel and "合同-ended" not in panel

@@ -155,11 +155,19 @@ def _start_sheet(workbook: Workbook, item_type: ItemType, used: set):
     return sheet
 
 
-def _cell(value):
-    # A text that looks like a formula is written as text, never evaluated by the spreadsheet.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def _append(sheet, row: list) -> None:
+    """Append `row`; a text that a spreadsheet would read as a formula is typed a string cell.
+
+    A string cell is never evaluated, so it needs no apostrophe escape, and the import reads back
+    exactly the text that was written ("-5", "=1+1", "+86 10").
+    """
+    sheet.append(row)
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+            cell.data_type = "s"
 
 
 def export_items(items) -> bytes:
@@ -193,7 +201,7 @@ def export_items(items) -> bytes:
             item.hostname,
             item.description,
         ] + [item.attributes.get(a["code"], "") for a in item.type.attributes]
-        sheet.append([_cell(v) for v in row])
+        _append(sheet, row)
     if not sheets:
         workbook.create_sheet("清单").append([header for _name, header in COLUMNS])
     return _save(workbook)
@@ -237,7 +245,11 @@ def _text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    text = str(value).strip()
+    # "'-5": the escape of a formula-like text (older exports, other tools) is not part of the value.
+    if text[:1] == "'" and text[1:2] in FORMULA_START:
+        text = text[1:]
+    return text
 
 
 def read_xlsx(data: bytes) -> list[Sheet]:
@@ -267,7 +279,8 @@ def read_xlsx(data: bytes) -> list[Sheet]:
         for cells in ws.iter_rows():
             values = []
             for cell in cells:
-                if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith("=")):
+                # Only a formula cell is refused: a string cell reading "=1+1" is text, never evaluated.
+                if cell.data_type == "f":
                     raise ImportRefused(
                         _("Sheet “%(sheet)s”, cell %(cell)s holds a formula; paste values only.")
                         % {"sheet": ws.title, "cell": cell.coordinate}
@@ -446,6 +459,8 @@ def _row_fields(values: list, index: dict, lookups: _Lookups, result: RowResult)
             if name.startswith("attributes.") and cell(name) and name.split(".", 1)[1] not in known:
                 fail(name, _("“%(type)s” has no attribute of this name.") % {"type": item_type})
         for spec in item_type.attributes:
+            if f"attributes.{spec['code']}" not in index:
+                continue  # no column: the stored value stays (run_import), a new item's is checked there
             value = cell(f"attributes.{spec['code']}")
             if not value:
                 if spec.get("required"):
@@ -459,6 +474,21 @@ def _row_fields(values: list, index: dict, lookups: _Lookups, result: RowResult)
     if result.errors:
         return None
     return {"unit": unit, "type": item_type, **fields}
+
+
+def _kept_attributes(item: Item, fields: dict, index: dict) -> dict:
+    """The row's attributes over the stored ones: a column the sheet leaves out keeps its value.
+
+    Only the columns present are applied (an empty cell in one clears it), so a sheet of a few
+    columns never wipes the rest. Stored values the (new) type does not have are dropped.
+    """
+    known = {spec["code"] for spec in fields["type"].attributes}
+    kept = {
+        code: value
+        for code, value in (item.attributes or {}).items()
+        if code in known and f"attributes.{code}" not in index
+    }
+    return {**kept, **fields["attributes"]}
 
 
 def _unchanged(item: Item, fields: dict) -> bool:
@@ -503,6 +533,8 @@ def run_import(name: str, data: bytes, *, actor, dry_run: bool = True) -> Import
                     continue
                 first_row[key] = (sheet.name, number)
                 existing = Item.objects.filter(unit=fields["unit"], code=fields["code"]).first()
+                if existing is not None:
+                    fields["attributes"] = _kept_attributes(existing, fields, index)
                 try:
                     with transaction.atomic():
                         if existing is None:

@@ -1,13 +1,15 @@
 """Page forms of the inventory (Art. 2). Choices hold only what the user may reach (`core.scoping`);
 the item form carries the type's own attributes as fields of their kind. Services decide and write."""
 
+import re
+
 from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from yunwei.core import scoping
 from yunwei.core.forms import BootstrapFormMixin
-from yunwei.org.forms import LimitedFieldsMixin, RecordForm
+from yunwei.org.forms import DomainsField, LimitedFieldsMixin, RecordForm
 from yunwei.org.models import MaintenanceContract, Person, Team, Vendor
 
 from .choices import AttributeKind
@@ -155,3 +157,107 @@ class RelationForm(BootstrapFormMixin, LimitedFieldsMixin, forms.Form):
 
 class ImportForm(BootstrapFormMixin, forms.Form):
     file = forms.FileField(label=_("Excel (.xlsx) or CSV file"), help_text=_("At most 5 MB."))
+
+
+# -- the catalogue: item types, their attributes, relation types (group system admins) ---------------
+
+CHOICE_SEPARATORS = re.compile(r"[,，、\n]")
+
+
+class ItemTypeForm(RecordForm):
+    """An item type; its attributes come from `AttributeFormSet`. The code names the type in files
+    and the API, so it is set once, when the type is created."""
+
+    class Meta:
+        model = ItemType
+        fields = ["code", "name", "domain", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def limit_fields(self) -> None:
+        super().limit_fields()
+        if self.instance.pk:
+            del self.fields["code"]
+
+
+class AttributeForm(BootstrapFormMixin, forms.Form):
+    """One of a type's own attributes; the service checks the whole list (services.validate_schema)."""
+
+    code = forms.SlugField(label=_("Code"), max_length=40)
+    label = forms.CharField(label=_("Label"), max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"), choices=AttributeKind.choices, initial=AttributeKind.TEXT)
+    required = forms.BooleanField(label=_("Required"), required=False)
+    choices = forms.CharField(
+        label=_("Choices"),
+        required=False,
+        max_length=1000,
+        help_text=_("For a choice: the values, separated by commas."),
+    )
+
+    def spec(self) -> dict:
+        data = self.cleaned_data
+        spec = {
+            "code": data["code"],
+            "label": data["label"],
+            "kind": data["kind"],
+            "required": data["required"],
+        }
+        if data["kind"] == AttributeKind.CHOICE:
+            spec["choices"] = [c.strip() for c in CHOICE_SEPARATORS.split(data["choices"]) if c.strip()]
+        return spec
+
+
+class BaseAttributeFormSet(forms.BaseFormSet):
+    def specs(self) -> list[dict]:
+        """The attribute list in the order shown, without the rows marked for removal or left blank."""
+        kept = []
+        for index, form in enumerate(self.forms):
+            existing = index < self.initial_form_count()  # shown filled in: kept even when unchanged
+            if (existing or form.has_changed()) and form.cleaned_data and not form.cleaned_data.get("DELETE"):
+                kept.append(form.spec())
+        return kept
+
+
+AttributeFormSet = forms.formset_factory(
+    AttributeForm, formset=BaseAttributeFormSet, extra=3, can_delete=True, max_num=100, validate_max=True
+)
+
+
+def attribute_initial(item_type: ItemType | None) -> list[dict]:
+    return [
+        {**spec, "choices": ", ".join(spec.get("choices") or [])}
+        for spec in (item_type.attributes if item_type else [])
+    ]
+
+
+class RelationTypeForm(RecordForm):
+    """A relation type and its rules; empty lists allow anything."""
+
+    source_domains = DomainsField(label=_("Allowed source domains"))
+    target_domains = DomainsField(label=_("Allowed target domains"))
+    source_types = forms.MultipleChoiceField(
+        label=_("Allowed source types"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    target_types = forms.MultipleChoiceField(
+        label=_("Allowed target types"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = RelationType
+        fields = [
+            "code",
+            "name",
+            "inverse_name",
+            "is_dependency",
+            "source_domains",
+            "target_domains",
+            "source_types",
+            "target_types",
+        ]
+
+    def limit_fields(self) -> None:
+        super().limit_fields()
+        if self.instance.pk:
+            del self.fields["code"]
+        types = [(t.code, t.label) for t in ItemType.objects.order_by("domain", "code")]
+        self.fields["source_types"].choices = types
+        self.fields["target_types"].choices = types

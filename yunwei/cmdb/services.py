@@ -14,11 +14,12 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models, transaction
+from django.db.models.fields.json import KeyTransform
 from django.utils.translation import gettext as _
 
 from yunwei.core import scoping
 from yunwei.core.errors import DomainError
-from yunwei.core.records import create_record, delete_record, update_record
+from yunwei.core.records import create_record, delete_record, lock, update_record
 from yunwei.org.choices import Domain, UnitKind
 from yunwei.org.models import Team
 from yunwei.org.services import require_group_admin, require_manage
@@ -334,7 +335,59 @@ def _check_item_type(instance: ItemType | None, fields: dict) -> dict:
         raise DomainError(_("A type that has items cannot move to another domain."), field="domain")
     if "attributes" in fields or instance is None:
         fields["attributes"] = validate_schema(data.get("attributes") or [])
+        if instance is not None:
+            _check_schema_change(instance, fields["attributes"])
     return fields
+
+
+def _check_schema_change(item_type: ItemType, attributes: list[dict]) -> None:
+    """A new attribute list must not strand the type's items: no attribute that items hold a value
+    for is removed or changes kind (or loses a choice in use), and no attribute becomes required
+    while items lack it. Each refusal names the attribute and how many items are in the way."""
+    items = Item.objects.filter(type=item_type)
+    old = {spec["code"]: spec for spec in item_type.attributes}
+    new = {spec["code"]: spec for spec in attributes}
+    for code, spec in old.items():
+        holding = items.filter(attributes__has_key=code)
+        if code not in new or new[code]["kind"] != spec.get("kind", AttributeKind.TEXT):
+            count = holding.count()
+            if count:
+                message = (
+                    _("Attribute “%(label)s” (%(code)s) has a value on %(count)s items; clear them first.")
+                    if code not in new
+                    else _(
+                        "Attribute “%(label)s” (%(code)s) has a value on %(count)s items; "
+                        "its kind cannot change while they do."
+                    )
+                )
+                raise DomainError(
+                    message % {"label": _(spec["label"]), "code": code, "count": count}, field="attributes"
+                )
+        elif new[code]["kind"] == AttributeKind.CHOICE:
+            # KeyTransform, not `attributes__<code>`: a code may be a lookup's name ("contains").
+            value = KeyTransform(code, "attributes")
+            count = holding.annotate(value=value).exclude(value__in=new[code]["choices"]).count()
+            if count:
+                raise DomainError(
+                    _(
+                        "Attribute “%(label)s” (%(code)s): %(count)s items hold a choice "
+                        "that would be removed."
+                    )
+                    % {"label": _(spec["label"]), "code": code, "count": count},
+                    field="attributes",
+                )
+    for code, spec in new.items():
+        if spec["required"] and not old.get(code, {}).get("required"):
+            count = items.exclude(attributes__has_key=code).count()
+            if count:
+                raise DomainError(
+                    _(
+                        "Attribute “%(label)s” (%(code)s) cannot be required: %(count)s items have no "
+                        "value for it. Add it as optional, fill it in, then make it required."
+                    )
+                    % {"label": spec["label"], "code": code, "count": count},
+                    field="attributes",
+                )
 
 
 def _check_relation_type(instance: RelationType | None, fields: dict) -> dict:
@@ -402,6 +455,8 @@ def update(instance, *, actor, expected_version=None, comment: str = "", **field
         return update_record(instance, actor=actor, expected_version=expected_version, **fields)
     require_group_admin(actor)
     if isinstance(instance, ItemType):
+        # Locked before its items are counted, so two edits of the schema are checked one at a time.
+        instance = lock(ItemType.objects, instance.pk, expected_version)
         fields = _check_item_type(instance, fields)
         return update_record(instance, actor=actor, expected_version=expected_version, **fields)
     if isinstance(instance, RelationType):

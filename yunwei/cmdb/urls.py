@@ -19,4 +19,9 @@ urlpatterns = [
     path("export/", views.export, name="export"),
     path("import/", views.import_page, name="import"),
     path("import/template/<slug:code>/", views.import_template, name="import-template"),
+    path("catalogue/", views.catalogue, name="catalogue"),
+    path("catalogue/types/new/", views.item_type_create, name="type-create"),
+    path("catalogue/types/<int:pk>/edit/", views.item_type_edit, name="type-edit"),
+    path("catalogue/relation-types/new/", views.relation_type_create, name="relationtype-create"),
+    path("catalogue/relation-types/<int:pk>/edit/", views.relation_type_edit, name="relationtype-edit"),
 ]

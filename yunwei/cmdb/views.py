@@ -25,14 +25,25 @@ from yunwei.org.choices import Domain
 from yunwei.org.models import Unit
 
 from . import excel, impact, services
-from .choices import Direction
+from .choices import AttributeKind, Direction
 from .filters import ItemFilter
-from .forms import ImportForm, ItemForm, RelationForm
-from .models import Item, ItemType, Relation
+from .forms import (
+    AttributeFormSet,
+    ImportForm,
+    ItemForm,
+    ItemTypeForm,
+    RelationForm,
+    RelationTypeForm,
+    attribute_initial,
+)
+from .models import Item, ItemType, Relation, RelationType
 
 PAGE_SIZE = 25
 RESULTS_ID = "results"
 GRAPH_DEPTH = 5
+IMPACT_SHOWN = 100  # rows of each impact list on the item page; the count says how many there are
+HISTORY_SHOWN = 50
+HIDDEN = {"version", "updated_at"}  # bookkeeping of every update, not a change to show
 SEARCH = ["code", "name", "ip", "hostname"]
 
 
@@ -103,8 +114,53 @@ def _attribute_rows(item: Item) -> list[tuple[str, object]]:
     return [(_(spec["label"]), item.attributes.get(spec["code"])) for spec in item.type.attributes]
 
 
-def _history(item: Item):
-    return AuditEvent.objects.filter(object_type="cmdb.item", object_id=str(item.pk)).order_by("-seq")[:50]
+def _history(item: Item, user) -> list[AuditEvent]:
+    """The item's own audit events and those of the relations that touch it, newest first.
+
+    A relation's event names its ends in its snapshot (`source_id`, `target_id`: `after` when added,
+    `before` when removed), so it shows on both items' history, but, as in the relation list, only
+    where the user may see the relation (its unit). Each event gets `changes` (field, before, after)
+    and, for a relation, `relation_text` ("Runs on OS-1").
+    """
+    pk = item.pk
+    touching = Q()
+    for side in ("after", "before"):
+        for end in ("source_id", "target_id"):
+            touching |= Q(**{f"{side}__{end}": pk})
+    relation_events = Q(object_type="cmdb.relation") & touching
+    access = scoping.access_of(user)
+    if not (access.is_group_admin or access.is_group_staff):
+        relation_events &= Q(unit_id__in=scoping.visible(Unit.objects.all(), user).values("pk"))
+    own = Q(object_type="cmdb.item", object_id=str(pk))
+    events = list(AuditEvent.objects.filter(own | relation_events).order_by("-seq")[:HISTORY_SHOWN])
+    snapshots = {e.pk: (e.after or e.before or {}) for e in events if e.object_type == "cmdb.relation"}
+    ends = [(s.get("source_id") == pk, s) for s in snapshots.values()]
+    others = {s.get("target_id") if outgoing else s.get("source_id") for outgoing, s in ends}
+    codes = dict(scoping.visible(Item.objects.filter(pk__in=others), user).values_list("pk", "code"))
+    types = RelationType.objects.in_bulk({s.get("type_id") for s in snapshots.values()})
+    for event in events:
+        before, after = event.before or {}, event.after or {}
+        event.changes = [(key, before.get(key), value) for key, value in after.items() if key not in HIDDEN]
+        snapshot = snapshots.get(event.pk)
+        if snapshot is None:
+            continue
+        outgoing = snapshot.get("source_id") == pk
+        other = snapshot.get("target_id") if outgoing else snapshot.get("source_id")
+        rtype = types.get(snapshot.get("type_id"))
+        verb = (rtype.label if outgoing else rtype.inverse_label) if rtype else _("Relation")
+        event.relation_text = f"{verb} {codes.get(other, '…')}"
+        event.changes = []
+    return events
+
+
+def _impact_list(item: Item, reached: list[impact.Reached]) -> dict:
+    """The first IMPACT_SHOWN rows, each with its path as codes (start → … → row); an item on the path
+    that the user may not see shows as “…”."""
+    codes = {item.pk: item.code, **{r.id: r.code for r in reached}}
+    shown = reached[:IMPACT_SHOWN]
+    for row in shown:
+        row.extra["path"] = " → ".join(codes.get(pk, "…") if pk is not None else "…" for pk in row.path)
+    return {"rows": shown, "shown": len(shown), "total": len(reached), "truncated": len(reached) > len(shown)}
 
 
 @page_view
@@ -124,9 +180,9 @@ def item_detail(request, pk):
             "attributes": _attribute_rows(item),
             "outgoing": relations.filter(source=item),
             "incoming": relations.filter(target=item),
-            "downstream": impact.downstream(item, user=user),
-            "upstream": impact.upstream(item, user=user),
-            "history": _history(item),
+            "downstream": _impact_list(item, impact.downstream(item, user=user)),
+            "upstream": _impact_list(item, impact.upstream(item, user=user)),
+            "history": _history(item, user),
             "can_manage": can_manage,
             "relation_form": RelationForm(user=user, item=item) if can_manage else None,
             "graph_url": reverse("cmdb:item-graph", args=[item.pk]),
@@ -381,3 +437,112 @@ def import_template(request, code):
     response = HttpResponse(excel.template(item_type), content_type=excel.XLSX)
     response["Content-Disposition"] = f'attachment; filename="cmdb-template-{item_type.code}.xlsx"'
     return response
+
+
+# -- the catalogue: item types and relation types (group system admins) ---------------------------
+
+
+def _require_catalogue_admin(user) -> None:
+    # The catalogue is the group's, shared by every unit: only a group system admin changes it
+    # (services.create/update refuse everyone else too; the pages do not show it to them at all).
+    if not scoping.access_of(user).is_group_admin:
+        raise PermissionDenied
+
+
+@page_view
+def catalogue(request):
+    _require_catalogue_admin(request.user)
+    types = ItemType.objects.order_by("domain", "code")
+    groups = [(label, [t for t in types if t.domain == code]) for code, label in Domain.choices]
+    kinds = dict(AttributeKind.choices)
+    for item_type in types:
+        item_type.attribute_rows = [
+            {**spec, "label": _(spec["label"]), "kind_label": kinds.get(spec.get("kind"), spec.get("kind"))}
+            for spec in item_type.attributes
+        ]
+    relation_types = RelationType.objects.order_by("code")
+    domain_labels = dict(Domain.choices)
+    for rtype in relation_types:
+        rtype.rule_text = {
+            end: ", ".join(
+                [str(domain_labels.get(d, d)) for d in getattr(rtype, f"{end}_domains")]
+                + list(getattr(rtype, f"{end}_types"))
+            )
+            for end in ("source", "target")
+        }
+    return render(request, "cmdb/catalogue.html", {"groups": groups, "relation_types": relation_types})
+
+
+def _catalogue_form_page(request, form, template, call, *, title, formset=None):
+    """Validate form (and formset), call the service, map its refusal onto the form, answer."""
+    valid = request.method == "POST" and form.is_valid() and (formset is None or formset.is_valid())
+    if valid:
+        record = _form_call(form, call)
+        if record is not None:
+            return done(request, reverse("cmdb:catalogue"), _("Saved “%(name)s”.") % {"name": record.label})
+    return render(
+        request,
+        template,
+        {"form": form, "formset": formset, "title": title, "cancel_url": reverse("cmdb:catalogue")},
+    )
+
+
+def _item_type_page(request, item_type: ItemType | None):
+    _require_catalogue_admin(request.user)
+    data = request.POST if request.method == "POST" else None
+    form = ItemTypeForm(data, user=request.user, instance=item_type)
+    formset = AttributeFormSet(data, initial=attribute_initial(item_type), prefix="attr")
+
+    def call():
+        fields = {**form.service_fields(), "attributes": formset.specs()}
+        if item_type is None:
+            return services.create(ItemType, actor=request.user, **fields)
+        return services.update(
+            item_type, actor=request.user, expected_version=form.expected_version, **fields
+        )
+
+    title = _("New item type") if item_type is None else _("Edit “%(name)s”") % {"name": item_type.label}
+    return _catalogue_form_page(request, form, "cmdb/item_type_form.html", call, title=title, formset=formset)
+
+
+@page_view
+def item_type_create(request):
+    return _item_type_page(request, None)
+
+
+@page_view
+def item_type_edit(request, pk):
+    _require_catalogue_admin(request.user)
+    return _item_type_page(request, get_object_or_404(ItemType, pk=pk))
+
+
+def _relation_type_page(request, relation_type: RelationType | None):
+    _require_catalogue_admin(request.user)
+    form = RelationTypeForm(
+        request.POST if request.method == "POST" else None, user=request.user, instance=relation_type
+    )
+
+    def call():
+        if relation_type is None:
+            return services.create(RelationType, actor=request.user, **form.service_fields())
+        return services.update(
+            relation_type, actor=request.user, expected_version=form.expected_version, **form.service_fields()
+        )
+
+    title = (
+        _("New relation type")
+        if relation_type is None
+        else _("Edit “%(name)s”") % {"name": relation_type.label}
+    )
+    return _catalogue_form_page(request, form, "cmdb/relation_type_form.html", call, title=title)
+
+
+@page_view
+def relation_type_create(request):
+    return _relation_type_page(request, None)
+
+
+@page_view
+def relation_type_edit(request, pk):
+    _require_catalogue_admin(request.user)
+    return _relation_type_page(request, get_object_or_404(RelationType, pk=pk))
