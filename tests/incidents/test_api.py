@@ -123,3 +123,25 @@ def test_plans_are_read_by_all_and_written_by_group_admins(api_client_for, unit_
     assert response.status_code == 201
     bad = {**body, "code": "q", "steps": [{"role": "x"}]}
     assert api_client_for(group_admin).post(f"{URL}plans/", bad, format="json").json()["field"] == "steps"
+
+
+def test_a_plan_of_another_grade_is_refused_naming_the_field(api_client_for, unit_admin_a, incident, plans):
+    http = api_client_for(unit_admin_a)
+    url = f"{URL}{incident.pk}/"
+    http.post(url + "transition/", {"to": "acknowledged"}, format="json")
+    response = http.post(
+        url + "activate-plan/", {"plan": plans["II"].pk, "cause_category": "application"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["field"] == "plan"
+
+
+def test_a_drill_shows_the_plan_version_it_rehearses(api_client_for, unit_admin_a, unit_a, plans):
+    http = api_client_for(unit_admin_a)
+    response = http.post(
+        "/api/incidents/drills/",
+        {"unit": unit_a.pk, "plan": plans["III"].pk, "scheduled_for": "2030-01-05T09:00:00+08:00"},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["plan_revision"] == 1

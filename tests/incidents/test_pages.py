@@ -124,3 +124,84 @@ def test_plan_page_lists_no_foreign_drill(client, unit_admin_b, plans, unit_a, g
         f"/incidents/drills/{drill.pk}/"
         not in client.get(f"/incidents/plans/{plans['II'].pk}/").content.decode()
     )
+
+
+def test_the_list_table_refreshes_itself_keeping_filters_and_page(client, unit_admin_a, incident):
+    client.force_login(unit_admin_a)
+    full = client.get("/incidents/", {"state": "reported", "page": "1"}).content.decode()
+    assert 'data-testid="list-poller"' in full and "<html" in full
+    assert 'hx-get="/incidents/?state=reported&amp;page=1"' in full
+    headers = {"HX-Request": "true", "HX-Target": "results"}
+    partial = client.get("/incidents/", {"state": "reported", "page": "1"}, headers=headers).content.decode()
+    assert "<html" not in partial
+    assert f'data-testid="incident-row-{incident.pk}"' in partial
+    assert 'hx-get="/incidents/?state=reported&amp;page=1"' in partial and 'hx-trigger="every 15s"' in partial
+    closed = client.get("/incidents/", {"state": "closed"}, headers=headers).content.decode()
+    assert f'data-testid="incident-row-{incident.pk}"' not in closed
+
+
+def _to_diagnosing(incident, actor):
+    incident = services.transition(incident, to="acknowledged", actor=actor)
+    return services.transition(incident, to="diagnosing", actor=actor)
+
+
+def test_the_escalation_form_records_the_times_given(client, unit_admin_a, incident, org_records_a):
+    _to_diagnosing(incident, unit_admin_a)
+    client.force_login(unit_admin_a)
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert 'name="contacted_at"' in page and 'type="datetime-local"' in page
+    called = timezone.localtime() - datetime.timedelta(hours=2)
+    response = client.post(
+        f"/incidents/{incident.pk}/escalate/",
+        {"mode": "on_site", "contacted_at": called.strftime("%Y-%m-%dT%H:%M")},
+    )
+    assert response.status_code == 302
+    escalation = incident.escalations.get()
+    assert escalation.contacted_at == called.replace(second=0, microsecond=0)
+    assert (
+        f'data-testid="arrival-form-{escalation.pk}"'
+        in client.get(f"/incidents/{incident.pk}/").content.decode()
+    )
+    arrived = called + datetime.timedelta(minutes=45)
+    client.post(
+        f"/incidents/{incident.pk}/escalate/",
+        {"escalation": escalation.pk, "arrived_at": arrived.strftime("%Y-%m-%dT%H:%M")},
+    )
+    escalation.refresh_from_db()
+    assert escalation.arrived_at == arrived.replace(second=0, microsecond=0)
+
+
+def test_the_escalation_form_refuses_future_times_and_arrival_before_contact(
+    client, unit_admin_a, incident, org_records_a
+):
+    _to_diagnosing(incident, unit_admin_a)
+    client.force_login(unit_admin_a)
+    future = (timezone.localtime() + datetime.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(
+        f"/incidents/{incident.pk}/escalate/", {"mode": "remote", "contacted_at": future}, follow=True
+    )
+    assert "future" in response.content.decode()
+    assert not incident.escalations.exists()
+    # Empty: now.
+    client.post(f"/incidents/{incident.pk}/escalate/", {"mode": "remote", "contacted_at": ""})
+    escalation = incident.escalations.get()
+    assert timezone.now() - escalation.contacted_at < datetime.timedelta(minutes=1)
+    for moment in (
+        timezone.localtime() + datetime.timedelta(hours=3),
+        timezone.localtime(escalation.contacted_at) - datetime.timedelta(hours=1),
+    ):
+        response = client.post(
+            f"/incidents/{incident.pk}/escalate/",
+            {"escalation": escalation.pk, "arrived_at": moment.strftime("%Y-%m-%dT%H:%M")},
+            follow=True,
+        )
+        escalation.refresh_from_db()
+        assert escalation.arrived_at is None
+        assert "alert-danger" in response.content.decode()
+    # An arrival typed in the minute of the call is taken as the call's moment.
+    same_minute = timezone.localtime(escalation.contacted_at).strftime("%Y-%m-%dT%H:%M")
+    client.post(
+        f"/incidents/{incident.pk}/escalate/", {"escalation": escalation.pk, "arrived_at": same_minute}
+    )
+    escalation.refresh_from_db()
+    assert escalation.arrived_at == escalation.contacted_at

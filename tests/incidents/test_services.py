@@ -1,4 +1,8 @@
+import datetime
+
 import pytest
+import time_machine
+from django.utils import timezone
 
 from yunwei.audit.models import AuditEvent
 from yunwei.core import scoping
@@ -6,6 +10,7 @@ from yunwei.core.errors import DomainError, PermissionDenied, StaleEdit, Transit
 from yunwei.incidents import services
 from yunwei.incidents.models import EmergencyPlan, Incident, IncidentEvent
 from yunwei.notify.models import Delivery
+from yunwei.notify.models import Notice as NotifyNotice
 from yunwei.org.choices import Role
 from yunwei.org.models import Unit
 
@@ -222,3 +227,126 @@ def test_only_group_admins_edit_plans(unit_admin_a):
         services.create(
             EmergencyPlan, actor=unit_admin_a, code="x", title="x", grade="II", cause_category="power"
         )
+
+
+def _recipients(event_key: str) -> set[str]:
+    return set(Delivery.objects.filter(event_key=event_key).values_list("recipient", flat=True))
+
+
+def test_a_reported_fault_is_told_to_the_technical_staff_of_the_unit_and_the_group(
+    unit_a, unit_b, group, unit_user_a
+):
+    make_user("a-tech", unit_a, Role.TECH_STAFF)
+    make_user("g-tech", group, Role.TECH_STAFF)
+    make_user("b-tech", unit_b, Role.TECH_STAFF)
+    incident = services.report(actor=unit_user_a, unit=unit_a, title="OA 无法登录")
+    assert incident.grade == "III"
+    key = f"incident:{incident.pk}:reported"
+    assert _recipients(key) == {"a-tech@example.cn", "g-tech@example.cn"}
+    assert NotifyNotice.objects.filter(event_key=key).count() == 1
+
+
+def test_a_fault_with_a_team_is_told_to_the_team_not_the_reporter(unit_a, unit_admin_a, team_a):
+    make_user("a-tech", unit_a, Role.TECH_STAFF)
+    for name in ("a-member", "a-admin-member"):
+        user = make_user(name, unit_a)
+        user.person.team = team_a
+        user.person.save()
+    unit_admin_a.person.team = team_a
+    unit_admin_a.person.save()
+    incident = services.report(actor=unit_admin_a, unit=unit_a, title="交换机故障", team=team_a)
+    assert _recipients(f"incident:{incident.pk}:reported") == {
+        "a-member@example.cn",
+        "a-admin-member@example.cn",
+    }
+
+
+def test_an_explicit_plan_of_another_grade_or_cause_is_refused(incident, unit_admin_a, plans, group_admin):
+    incident = walk(walk(incident, unit_admin_a, "acknowledged"), unit_admin_a, "diagnosing")
+    with pytest.raises(DomainError) as excinfo:
+        services.activate_plan(incident, actor=unit_admin_a, plan=plans["II"], cause_category="application")
+    assert excinfo.value.field == "plan"
+    assert "grade" in _reason(excinfo).lower()
+    network = services.create(
+        EmergencyPlan, actor=group_admin, code="net-iii", title="网络", grade="III", cause_category="network"
+    )
+    with pytest.raises(DomainError) as excinfo:
+        services.activate_plan(incident, actor=unit_admin_a, plan=network, cause_category="application")
+    assert excinfo.value.field == "plan"
+    assert "cause" in _reason(excinfo)
+    incident.refresh_from_db()
+    assert incident.plan_id is None and not incident.checklist.exists()
+    activated = services.activate_plan(
+        incident, actor=unit_admin_a, plan=plans["III"], cause_category="application"
+    )
+    assert activated.plan == plans["III"]
+
+
+def test_a_suspending_plan_activated_while_repairing_needs_the_notice_before_verifying(
+    incident, unit_admin_a, group_admin
+):
+    services.create(
+        EmergencyPlan,
+        actor=group_admin,
+        code="app-iii-stop",
+        title="停机预案",
+        grade="III",
+        cause_category="application",
+        suspend_service=True,
+        steps=[{"text": "停机"}],
+    )
+    incident = walk(walk(incident, unit_admin_a, "acknowledged"), unit_admin_a, "diagnosing")
+    incident = walk(incident, unit_admin_a, "repairing", cause_category="other")
+    incident = services.update_details(incident, actor=unit_admin_a, cause_category="application")
+    incident = services.activate_plan(incident, actor=unit_admin_a)
+    for item in incident.checklist.filter(kind="step"):
+        services.tick(item, actor=unit_admin_a)
+    with pytest.raises(TransitionNotAllowed) as excinfo:
+        walk(incident, unit_admin_a, "verifying")
+    assert excinfo.value.field == "notice"
+    assert "suspension notice" in _reason(excinfo)
+    services.send_notice(incident, "suspension", actor=unit_admin_a)
+    assert walk(incident, unit_admin_a, "verifying").state == "verifying"
+
+
+def test_an_expired_maintenance_contract_names_no_engineer(incident, unit_admin_a, org_records_a):
+    contract = org_records_a["contract"]
+    assert services.engineer_for(incident) == (contract, org_records_a["engineer"])
+    assert services.engineer_for(incident, today=contract.ends_on + datetime.timedelta(days=1)) == (
+        None,
+        None,
+    )
+    with time_machine.travel(contract.ends_on + datetime.timedelta(days=2)):
+        incident = walk(walk(incident, unit_admin_a, "acknowledged"), unit_admin_a, "diagnosing")
+        assert services.engineer_for(incident) == (None, None)
+        with pytest.raises(DomainError) as excinfo:
+            services.escalate(incident, actor=unit_admin_a, mode="remote")
+        assert excinfo.value.field == "engineer"
+        # Named by hand, the engineer is called without the lapsed contract.
+        escalation = services.escalate(
+            incident, actor=unit_admin_a, mode="remote", engineer=org_records_a["engineer"]
+        )
+        assert escalation.contract is None
+
+
+def test_escalation_moments_cannot_lie_in_the_future_nor_arrival_before_contact(
+    incident, unit_admin_a, org_records_a
+):
+    incident = walk(walk(incident, unit_admin_a, "acknowledged"), unit_admin_a, "diagnosing")
+    now = timezone.now()
+    with pytest.raises(DomainError) as excinfo:
+        services.escalate(
+            incident, actor=unit_admin_a, mode="remote", contacted_at=now + datetime.timedelta(hours=1)
+        )
+    assert excinfo.value.field == "contacted_at"
+    contacted = now - datetime.timedelta(hours=2)
+    escalation = services.escalate(incident, actor=unit_admin_a, mode="on_site", contacted_at=contacted)
+    assert escalation.contacted_at == contacted
+    for arrived_at in (now + datetime.timedelta(hours=1), contacted - datetime.timedelta(minutes=1)):
+        with pytest.raises(DomainError) as excinfo:
+            services.record_arrival(escalation, actor=unit_admin_a, arrived_at=arrived_at)
+        assert excinfo.value.field == "arrived_at"
+    arrival = services.record_arrival(
+        escalation, actor=unit_admin_a, arrived_at=contacted + datetime.timedelta(minutes=50)
+    )
+    assert arrival.arrived_at == contacted + datetime.timedelta(minutes=50)

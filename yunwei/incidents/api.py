@@ -458,6 +458,12 @@ class DrillSerializer(serializers.ModelSerializer):
     plan = serializers.PrimaryKeyRelatedField(queryset=EmergencyPlan.objects.all())
     participants = ScopedPrimaryKeyRelatedField(queryset=Person.objects.all(), many=True, required=False)
     step_timings = serializers.JSONField(required=False, help_text="List of {step, minutes}")
+    plan_revision = serializers.IntegerField(
+        source="plan_revision.revision",
+        read_only=True,
+        allow_null=True,
+        help_text="The plan version the drill rehearses, fixed when it is scheduled",
+    )
     version = VersionField()
 
     class Meta:
@@ -467,6 +473,7 @@ class DrillSerializer(serializers.ModelSerializer):
             "code",
             "unit",
             "plan",
+            "plan_revision",
             "scheduled_for",
             "participants",
             "step_timings",
@@ -477,7 +484,7 @@ class DrillSerializer(serializers.ModelSerializer):
 
 
 class DrillViewSet(RecordViewSet):
-    queryset = Drill.objects.select_related("plan").prefetch_related("participants")
+    queryset = Drill.objects.select_related("plan", "plan_revision").prefetch_related("participants")
     serializer_class = DrillSerializer
     service = services
     filterset_class = DrillFilter

@@ -81,12 +81,20 @@ class EventKind(models.TextChoices):
     ESCALATION = "escalation", _("Vendor called")
     ARRIVAL = "arrival", _("Vendor engineer arrived")
     EDIT = "edit", _("Details edited")
+    SLA_BREACH = "sla_breach", _("SLA deadline missed")
 
 
 class NoticeKind(models.TextChoices):
     SUSPENSION = "suspension", _("Suspension notice")
     RECOVERY = "recovery", _("Recovery notice")
     LEADER_REPORT = "leader_report", _("Leader report")
+
+
+class Deadline(models.TextChoices):
+    """The SLA deadlines of an incident whose breach is announced."""
+
+    ACKNOWLEDGE = "acknowledge", _("Acknowledge deadline")
+    RESTORE = "restore", _("Restore deadline")
 
 
 class ChecklistKind(models.TextChoices):

@@ -100,7 +100,9 @@ def _walk(incident, target: str, plans: dict, actor, rng: random.Random, t: date
     for step in order[: order.index(target) + 1] if target != State.REPORTED else []:
         if step == State.REPAIRING:
             plan = plans[(incident.grade, cause)]
-            incident = services.activate_plan(incident, actor=actor, plan=plan, now=later(1, 5))
+            incident = services.activate_plan(
+                incident, actor=actor, plan=plan, cause_category=cause, now=later(1, 5)
+            )
             if plan.suspend_service:
                 services.send_notice(incident, "suspension", actor=actor, now=later(1, 5))
             incident = services.transition(

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yunwei.cmdb.models import Item
@@ -11,6 +12,7 @@ from yunwei.org.models import Person, Unit, VendorEngineer
 
 from .choices import Cause, EscalationMode, Grade, ImpactScope
 from .models import Drill, EmergencyPlan
+from .services import CLOCK_SLACK
 
 
 def reportable_units(user):
@@ -60,6 +62,29 @@ class GradeForm(BootstrapFormMixin, forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
 
+MOMENT_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _moment_field(label, help_text):
+    return forms.DateTimeField(
+        label=label,
+        required=False,
+        help_text=help_text,
+        input_formats=[MOMENT_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=MOMENT_FORMAT),
+    )
+
+
+def _now_initial() -> str:
+    return timezone.localtime().strftime(MOMENT_FORMAT)
+
+
+def _not_future(value):
+    if value is not None and value > timezone.now() + CLOCK_SLACK:
+        raise forms.ValidationError(_("This moment lies in the future."))
+    return value
+
+
 class EscalateForm(BootstrapFormMixin, forms.Form):
     mode = forms.ChoiceField(label=_("Mode"), choices=EscalationMode.choices)
     engineer = forms.ModelChoiceField(
@@ -68,13 +93,40 @@ class EscalateForm(BootstrapFormMixin, forms.Form):
         required=False,
         help_text=_("Empty: the engineer of the affected item's maintenance contract."),
     )
+    contacted_at = _moment_field(_("Contacted at"), _("Empty: now."))
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
     def __init__(self, *args, unit=None, **kwargs):
+        kwargs.setdefault("initial", {"contacted_at": _now_initial()})
         super().__init__(*args, **kwargs)
         # The unit's own vendors and the group's, whose contracts cover the units' items.
         units = [unit.pk, unit.parent_id] if unit is not None else []
         self.fields["engineer"].queryset = VendorEngineer.objects.filter(vendor__unit_id__in=units)
+
+    def clean_contacted_at(self):
+        return _not_future(self.cleaned_data.get("contacted_at"))
+
+
+class ArrivalForm(BootstrapFormMixin, forms.Form):
+    """The vendor engineer's arrival; the moment defaults to now and cannot precede the call."""
+
+    arrived_at = _moment_field(_("Arrived at"), _("Empty: now."))
+
+    def __init__(self, *args, escalation=None, **kwargs):
+        kwargs.setdefault("initial", {"arrived_at": _now_initial()})
+        super().__init__(*args, **kwargs)
+        self.escalation = escalation
+
+    def clean_arrived_at(self):
+        value = _not_future(self.cleaned_data.get("arrived_at"))
+        if value is None or self.escalation is None:
+            return value
+        # The input has whole minutes: an arrival typed in the minute of the call is taken as the call's
+        # moment, not refused as earlier than it.
+        contacted = self.escalation.contacted_at
+        if value < contacted.replace(second=0, microsecond=0):
+            raise forms.ValidationError(_("The engineer cannot arrive before being called."))
+        return max(value, contacted)
 
 
 class DrillForm(BootstrapFormMixin, forms.ModelForm):

@@ -7,6 +7,7 @@ The grading rules, SLA targets and plans are the group's catalogue, shared by ev
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from yunwei.cmdb.models import Item
@@ -109,6 +110,33 @@ class EmergencyPlan(VersionedModel):
         }
 
 
+class PlanRevision(AppendOnlyModel):
+    """One published version of an emergency plan (Art. 13: 应急预案), written when the plan is created and
+    at each change of its content. Append-only: what a drill or an incident followed stays readable after
+    the plan is edited."""
+
+    plan = models.ForeignKey(
+        EmergencyPlan, verbose_name=_("emergency plan"), on_delete=models.CASCADE, related_name="revisions"
+    )
+    revision = models.PositiveIntegerField(_("plan version"))
+    snapshot = models.JSONField(_("content"), default=dict)
+    created_at = models.DateTimeField(_("published at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("plan version")
+        verbose_name_plural = _("plan versions")
+        ordering = ["plan", "-revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "revision"], name="plan_revision_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} v{self.revision}"
+
+
 class Incident(VersionedModel):
     """A fault (故障) and its handling under Art. 13. A plain user sees the incidents they reported."""
 
@@ -175,6 +203,9 @@ class Incident(VersionedModel):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     acknowledge_due_at = models.DateTimeField(_("acknowledge by"), null=True, blank=True)
     restore_due_at = models.DateTimeField(_("restore by"), null=True, blank=True)
+    # When the breach of each deadline was announced: the sweep warns once per deadline, never twice.
+    acknowledge_warned_at = models.DateTimeField(_("acknowledge breach warned at"), null=True, blank=True)
+    restore_warned_at = models.DateTimeField(_("restore breach warned at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("incident")
@@ -186,6 +217,18 @@ class Incident(VersionedModel):
             models.Index(fields=["unit", "state", "grade", "-reported_at", "-id"], name="incident_list"),
             models.Index(fields=["state", "reported_at"], name="incident_state_reported"),
             models.Index(fields=["reported_at"], name="incident_reported"),
+            # The breach sweep's filters: only incidents still waiting for the step and not yet warned
+            # are in these partial indexes, so they stay small however many incidents are closed.
+            models.Index(
+                fields=["acknowledge_due_at"],
+                condition=Q(acknowledged_at__isnull=True, acknowledge_warned_at__isnull=True),
+                name="incident_ack_breach_sweep",
+            ),
+            models.Index(
+                fields=["restore_due_at"],
+                condition=Q(restored_at__isnull=True, restore_warned_at__isnull=True),
+                name="incident_restore_breach_sweep",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -335,6 +378,15 @@ class Drill(VersionedModel):
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="drills")
     plan = models.ForeignKey(
         EmergencyPlan, verbose_name=_("emergency plan"), on_delete=models.PROTECT, related_name="drills"
+    )
+    # The plan version the drill rehearses, fixed when the drill is scheduled.
+    plan_revision = models.ForeignKey(
+        PlanRevision,
+        verbose_name=_("plan version"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="drills",
     )
     scheduled_for = models.DateTimeField(_("scheduled for"))
     participants = models.ManyToManyField(

@@ -1,4 +1,5 @@
-"""Background work of fault handling: the periodic re-evaluation of grades (Art. 12)."""
+"""Background work of fault handling: the periodic re-evaluation of grades (Art. 12) and the SLA breach
+warnings (Art. 13)."""
 
 from celery import shared_task
 
@@ -14,3 +15,13 @@ def reevaluate_grades() -> int:
     Each incident is re-read and locked on its own, so two schedulers running at once raise it once.
     """
     return sum(services.reevaluate_grade(pk) for pk in services.open_incident_ids())
+
+
+@shared_task(base=YunweiTask)
+def warn_sla_breaches() -> int:
+    """Warn of every missed acknowledge or restore deadline not yet warned of; returns how many.
+
+    Each warning is claimed by a conditional update in its own transaction, so workers sweeping at the
+    same time (or a retry of this task) warn each deadline once.
+    """
+    return sum(services.warn_breach(pk, deadline) for pk, deadline in services.breach_candidates())

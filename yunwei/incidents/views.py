@@ -25,7 +25,15 @@ from yunwei.org.models import Unit
 from . import services
 from .choices import OPEN_STATES, Cause, ChecklistKind, DrillState, NoticeKind, State
 from .filters import IncidentFilter, breached_q
-from .forms import DrillForm, DrillResultForm, EscalateForm, GradeForm, ReportForm, TransitionForm
+from .forms import (
+    ArrivalForm,
+    DrillForm,
+    DrillResultForm,
+    EscalateForm,
+    GradeForm,
+    ReportForm,
+    TransitionForm,
+)
 from .models import Drill, EmergencyPlan, Incident
 
 PAGE_SIZE = 25
@@ -35,6 +43,15 @@ RESULTS_ID = "results"
 def _incident(request, pk) -> Incident:
     queryset = Incident.objects.select_related("unit", "assignee", "team", "reporter", "plan")
     return get_object_or_404(scoping.visible(queryset, request.user), pk=pk)
+
+
+def _first_error(form, fallback: str) -> str:
+    """The first field error of a refused form, with the field's label, for the message bar."""
+    for name, field_errors in form.errors.items():
+        if name in form.fields:
+            return _("%(field)s: %(error)s") % {"field": form.fields[name].label, "error": field_errors[0]}
+        return field_errors[0]
+    return fallback
 
 
 def _act(request, incident, call, message):
@@ -167,6 +184,7 @@ def incident_detail(request, pk):
         "notice_kinds": [(k.value, k.label) for k in (NoticeKind.LEADER_REPORT, NoticeKind.SUSPENSION)],
         "can_escalate": staff and incident.state in (State.DIAGNOSING, State.REPAIRING, State.VERIFYING),
         "escalate_form": EscalateForm(unit=incident.unit) if staff else None,
+        "arrival_form": ArrivalForm() if staff else None,
         "grade_form": GradeForm(initial={"grade": incident.grade}) if staff and open_ else None,
         "affected": incident.affected_items.all(),
         # Panels of the apps built on fault handling (problems: linked problems and known errors);
@@ -238,10 +256,20 @@ def incident_escalate(request, pk):
     arrival = request.POST.get("escalation")
     if arrival:
         escalation = get_object_or_404(incident.escalations, pk=arrival)
-        return _act(request, incident, lambda: services.record_arrival(escalation, actor=request.user), None)
+        arrival_form = ArrivalForm(request.POST, escalation=escalation)
+        if not arrival_form.is_valid():
+            messages.error(request, _first_error(arrival_form, _("Check the arrival time.")))
+            return done(request, reverse("incidents:incident-detail", args=[incident.pk]))
+        arrived_at = arrival_form.cleaned_data["arrived_at"]
+        return _act(
+            request,
+            incident,
+            lambda: services.record_arrival(escalation, actor=request.user, arrived_at=arrived_at),
+            _("Arrival recorded."),
+        )
     form = EscalateForm(request.POST, unit=incident.unit)
     if not form.is_valid():
-        messages.error(request, _("Check the fields of the escalation."))
+        messages.error(request, _first_error(form, _("Check the fields of the escalation.")))
         return done(request, reverse("incidents:incident-detail", args=[incident.pk]))
     return _act(
         request,
@@ -275,8 +303,11 @@ def plan_list(request):
 @page_view
 def plan_detail(request, pk):
     plan = get_object_or_404(EmergencyPlan, pk=pk)
-    drills = scoping.visible(plan.drills.select_related("unit"), request.user)
-    return render(request, "incidents/plan_detail.html", {"plan": plan, "drills": drills})
+    drills = scoping.visible(plan.drills.select_related("unit", "plan_revision"), request.user)
+    revisions = plan.revisions.select_related("created_by").order_by("-revision")
+    return render(
+        request, "incidents/plan_detail.html", {"plan": plan, "drills": drills, "revisions": revisions}
+    )
 
 
 @page_view
@@ -311,7 +342,7 @@ def drill_create(request):
 @page_view
 def drill_detail(request, pk):
     drill = get_object_or_404(
-        scoping.visible(Drill.objects.select_related("unit", "plan"), request.user), pk=pk
+        scoping.visible(Drill.objects.select_related("unit", "plan", "plan_revision"), request.user), pk=pk
     )
     staff = services.is_staff_for(request.user, drill.unit_id)
     form = DrillResultForm(request.POST or None) if staff and drill.state == DrillState.SCHEDULED else None

@@ -7,6 +7,8 @@ from django.utils.translation import gettext as _
 
 from yunwei.org.choices import Role
 
+from ..choices import Deadline
+
 register = template.Library()
 
 
@@ -28,3 +30,8 @@ def duration(value: datetime.timedelta | None) -> str:
 @register.filter
 def role_label(code: str) -> str:
     return str(Role(code).label) if code in Role.values else code
+
+
+@register.filter
+def deadline_label(code: str) -> str:
+    return str(Deadline(code).label) if code in Deadline.values else code

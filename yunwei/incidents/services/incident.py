@@ -1,11 +1,4 @@
-"""Every change to an incident, plan or drill goes through here: pages, API, tasks and commands alike
-(Art. 12–13).
-
-A state change is `transition(incident, to=…, actor=…, **fields)`: it checks who may act, that the flow
-allows the step and what the step requires, then — in one transaction with the incident row locked —
-applies the step, appends the timeline entry and writes the audit event. Notices are written in the same
-transaction and handed to the notify app, whose deliveries run after commit.
-"""
+"""Reporting, the flow of Art. 13, grading, plan activation and checklists, vendor escalation, timers."""
 
 import datetime
 from dataclasses import dataclass
@@ -18,23 +11,19 @@ from yunwei.audit import services as audit
 from yunwei.core import records
 from yunwei.core.errors import DomainError, PermissionDenied, TransitionNotAllowed
 from yunwei.core.scoping import access_of
-from yunwei.notify import services as notify
-from yunwei.org import services as org
-from yunwei.org.choices import Role, UnitKind
-from yunwei.org.models import Person, Unit, VendorEngineer
+from yunwei.org.models import VendorEngineer
 
-from .choices import OPEN_STATES, Cause, ChecklistKind, EventKind, Grade, NoticeKind, State
-from .models import (
+from ..choices import OPEN_STATES, Cause, ChecklistKind, EventKind, Grade, NoticeKind, State
+from ..models import (
     ChecklistItem,
-    Drill,
     EmergencyPlan,
     GradingRule,
     Incident,
-    IncidentEvent,
-    Notice,
     SlaTarget,
     VendorEscalation,
 )
+from .common import SEVERE_GRADES, _event, _locked, _require_open, _require_staff, is_staff_for
+from .notices import _leader_report, _send_notice, tell_staff_of_report
 
 # The flow of Art. 13. Every step is made by the unit's system staff (a unit or group system admin).
 ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -56,7 +45,6 @@ TRANSITION_FIELDS: dict[str, tuple[str, ...]] = {
     State.CLOSED: ("resolution_summary", "fixed_for_good", "problem_ref"),
 }
 PLAN_STATES = (State.ACKNOWLEDGED, State.DIAGNOSING, State.REPAIRING)
-SEVERE_GRADES = (Grade.I, Grade.II)  # need the leader report (Art. 13: 向主管领导汇报)
 EDITABLE_FIELDS = (
     "title",
     "description",
@@ -67,29 +55,6 @@ EDITABLE_FIELDS = (
     "assignee",
     "team",
 )
-
-
-# -- who may act -----------------------------------------------------------------------------------
-
-
-def is_staff_for(actor, unit_id: int | None) -> bool:
-    """Who handles the unit's faults: its admins, the group's admins and the operations staff (Art. 13)."""
-    return access_of(actor).can_handle_unit(unit_id)
-
-
-def _require_staff(actor, incident: Incident) -> None:
-    if not is_staff_for(actor, incident.unit_id):
-        raise PermissionDenied(_("Only the unit's system staff may handle this incident."))
-
-
-def _require_group_admin(actor) -> None:
-    if not access_of(actor).is_group_admin:
-        raise PermissionDenied(_("Only a group system admin may change the emergency plans and the matrix."))
-
-
-def _require_open(incident: Incident) -> None:
-    if incident.state == State.CLOSED:
-        raise TransitionNotAllowed(_("This incident is closed; it can no longer be changed."))
 
 
 # -- grading and SLA --------------------------------------------------------------------------------
@@ -116,17 +81,6 @@ def _deadlines(grade: str, reported_at: datetime.datetime) -> dict:
 
 def _minutes_since(moment: datetime.datetime, now: datetime.datetime) -> float:
     return (now - moment).total_seconds() / 60
-
-
-# -- timeline -------------------------------------------------------------------------------------
-
-
-def _event(incident: Incident, kind: str, *, actor, **details) -> IncidentEvent:
-    return records.append_event(IncidentEvent, {"incident": incident}, kind, actor=actor, **details)
-
-
-def _locked(incident: Incident, expected_version: int | None = None) -> Incident:
-    return records.lock(Incident.objects, incident.pk, expected_version)
 
 
 # -- reporting and editing ------------------------------------------------------------------------
@@ -205,6 +159,7 @@ def report(
     )
     if grade in SEVERE_GRADES:
         _leader_report(incident, actor=None, grade=grade, now=now)
+    tell_staff_of_report(incident, actor=actor)
     return incident
 
 
@@ -273,10 +228,16 @@ def requirement_failures(incident: Incident, to: str, comment: str = "") -> list
             failures.append((_("Activate the emergency plan of this grade and cause first."), "plan"))
         if incident.grade in SEVERE_GRADES and not _has_notice(incident, NoticeKind.LEADER_REPORT):
             failures.append((_("A grade Ⅱ fault needs the leader report notice first."), "notice"))
-        if incident.plan_snapshot.get("suspend_service") and not _has_notice(incident, NoticeKind.SUSPENSION):
-            failures.append(
-                (_("The plan says service must be suspended: send the suspension notice first."), "notice")
-            )
+    # The suspension notice is due before repairs under the plan go on: checked on leaving diagnosing,
+    # and again on leaving repairing, for a plan activated while already repairing.
+    if (
+        (source, to) in ((State.DIAGNOSING, State.REPAIRING), (State.REPAIRING, State.VERIFYING))
+        and incident.plan_snapshot.get("suspend_service")
+        and not _has_notice(incident, NoticeKind.SUSPENSION)
+    ):
+        failures.append(
+            (_("The plan says service must be suspended: send the suspension notice first."), "notice")
+        )
     if (
         to == State.VERIFYING
         and incident.checklist.filter(kind=ChecklistKind.STEP, done_at__isnull=True).exists()
@@ -486,12 +447,12 @@ def activate_plan(
         if cause_category not in Cause.values:
             raise DomainError(_("Unknown cause."), field="cause_category")
         locked.cause_category = cause_category
+    if not locked.cause_category:
+        raise TransitionNotAllowed(
+            _("Set the preliminary cause first: the plan is chosen by grade and cause."),
+            field="cause_category",
+        )
     if plan is None:
-        if not locked.cause_category:
-            raise TransitionNotAllowed(
-                _("Set the preliminary cause first: the plan is chosen by grade and cause."),
-                field="cause_category",
-            )
         plan = _current_plan(locked)
         if plan is None:
             raise TransitionNotAllowed(
@@ -499,6 +460,19 @@ def activate_plan(
             )
     if not plan.is_active:
         raise DomainError(_("This plan is no longer in force."), field="plan")
+    # A plan named by hand must be one of the incident's grade and cause, as the one chosen for it would.
+    if plan.grade != locked.grade:
+        raise DomainError(
+            _("This plan is for %(plan)s; the incident is %(incident)s.")
+            % {"plan": Grade(plan.grade).label, "incident": Grade(locked.grade).label},
+            field="plan",
+        )
+    if plan.cause_category != locked.cause_category:
+        raise DomainError(
+            _("This plan is for the cause “%(plan)s”; the incident's cause is “%(incident)s”.")
+            % {"plan": Cause(plan.cause_category).label, "incident": Cause(locked.cause_category).label},
+            field="plan",
+        )
     locked.plan = plan
     locked.plan_snapshot = audit.json_safe(plan.snapshot())
     records.save_version(locked, "plan", "plan_snapshot", "cause_category")
@@ -568,135 +542,25 @@ def tick(
     return item
 
 
-DEFAULT_TEMPLATES = {
-    NoticeKind.SUSPENSION: {
-        "zh-hans": (
-            "【停用通知】{title}",
-            "因系统故障（{title}），自{started_at}起暂停使用{unit}的相关系统，恢复时另行通知。",
-        ),
-        "en": (
-            "[Suspension] {title}",
-            "Because of a fault ({title}) the affected systems of {unit} are suspended "
-            "from {started_at}; you will be told when they are back.",
-        ),
-    },
-    NoticeKind.RECOVERY: {
-        "zh-hans": (
-            "【恢复通知】{title}",
-            "{unit}的系统故障（{title}）已修复并全面测试通过，系统已恢复正常使用。",
-        ),
-        "en": (
-            "[Recovery] {title}",
-            "The fault of {unit} ({title}) is repaired and fully tested; the system is back in normal use.",
-        ),
-    },
-    NoticeKind.LEADER_REPORT: {
-        "zh-hans": (
-            "【{grade}级故障报告】{title}",
-            "{unit}发生{grade}级故障：{title}，开始于{started_at}。正在按应急预案处理。",
-        ),
-        "en": (
-            "[Grade {grade} fault] {title}",
-            "A grade {grade} fault at {unit}: {title}, since {started_at}. "
-            "It is being handled under the emergency plan.",
-        ),
-    },
-}
-
-
-def _render(incident: Incident, kind: str) -> tuple[dict, dict]:
-    values = {
-        "title": incident.title,
-        "unit": incident.unit.name,
-        "started_at": timezone.localtime(incident.started_at).strftime("%Y-%m-%d %H:%M"),
-        "grade": incident.grade,
-    }
-    templates = incident.plan_snapshot.get("notice_templates", {}).get(kind, {})
-    subject, body = {}, {}
-    for language, (default_subject, default_body) in DEFAULT_TEMPLATES[kind].items():
-        custom = templates.get(language) or {}
-        try:
-            subject[language] = (custom.get("subject") or default_subject).format(**values)
-            body[language] = (custom.get("body") or default_body).format(**values)
-        except (KeyError, IndexError, ValueError):  # a broken template never stops the flow
-            subject[language] = default_subject.format(**values)
-            body[language] = default_body.format(**values)
-    return subject, body
-
-
-def recipients_for(incident: Incident, kind: str) -> list:
-    """Leader report: the unit's leaders in charge. Suspension and recovery (Art. 13, "through the general
-    office"): the unit's clerks and the general office channels of the unit and of the group."""
-    if kind == NoticeKind.LEADER_REPORT:
-        return notify.user_recipients(org.accounts_holding(Role.LEADER, [incident.unit_id]))
-    clerks = notify.user_recipients(org.accounts_holding(Role.CLERK, [incident.unit_id]))
-    group_ids = Unit.objects.filter(kind=UnitKind.GROUP).values_list("pk", flat=True)
-    return clerks + notify.announcement_channels([incident.unit_id, *group_ids])
-
-
-def _send_notice(incident: Incident, kind: str, *, actor, now=None, key_suffix: str = "") -> Notice:
-    event_key = f"incident:{incident.pk}:{kind}{key_suffix}"
-    if Notice.objects.filter(event_key=event_key).exists():
-        raise TransitionNotAllowed(_("This notice has already been sent."), field="kind")
-    subject, body = _render(incident, kind)
-    now = now or timezone.now()
-    notice = Notice.objects.create(
-        incident=incident,
-        kind=kind,
-        event_key=event_key,
-        subject=subject,
-        body=body,
-        sent_by=actor if actor is not None and actor.pk else None,
-        sent_at=now,
+def engineer_for(incident: Incident, today: datetime.date | None = None):
+    """The maintenance engineer from the affected items' contracts in force today: (contract, engineer)
+    or (None, None). An expired contract (or one not yet begun) obliges no vendor to come."""
+    today = today or timezone.localdate()
+    items = incident.affected_items.filter(
+        contract__engineer__isnull=False, contract__starts_on__lte=today, contract__ends_on__gte=today
     )
-    _event(
-        incident,
-        EventKind.NOTICE,
-        actor=actor,
-        at=now,
-        notice=notice.pk,
-        notice_kind=kind,
-        event_key=event_key,
-    )
-    audit.record("update", actor=actor, obj=incident, after={"notice": kind, "event_key": event_key})
-    notify.send(
-        event_key=event_key,
-        unit_id=incident.unit_id,
-        recipients=recipients_for(incident, kind),
-        subject=subject,
-        body=body,
-        urgent=incident.grade in SEVERE_GRADES,
-    )
-    return notice
-
-
-def _leader_report(incident: Incident, *, actor, grade: str, now=None) -> Notice | None:
-    if Notice.objects.filter(event_key=f"incident:{incident.pk}:{NoticeKind.LEADER_REPORT}:{grade}").exists():
-        return None
-    return _send_notice(incident, NoticeKind.LEADER_REPORT, actor=actor, now=now, key_suffix=f":{grade}")
-
-
-@transaction.atomic
-def send_notice(incident: Incident, kind: str, *, actor, now: datetime.datetime | None = None) -> Notice:
-    """Send a notice of the flow by hand: the suspension notice, or the leader report."""
-    if kind not in (NoticeKind.SUSPENSION, NoticeKind.LEADER_REPORT):
-        raise DomainError(_("This notice is sent by the flow itself."), field="kind")
-    _require_staff(actor, incident)
-    locked = _locked(incident)
-    if locked.state not in OPEN_STATES:
-        raise TransitionNotAllowed(_("Notices of the handling are sent while the fault is open."))
-    suffix = f":{locked.grade}" if kind == NoticeKind.LEADER_REPORT else ""
-    notice = _send_notice(locked, kind, actor=actor, key_suffix=suffix, now=now)
-    records.save_version(locked)
-    return notice
-
-
-def engineer_for(incident: Incident):
-    """The maintenance engineer from the affected items' contracts: (contract, engineer) or (None, None)."""
-    for item in incident.affected_items.select_related("contract__engineer").order_by("pk"):
-        if item.contract is not None and item.contract.engineer is not None:
-            return item.contract, item.contract.engineer
+    for item in items.select_related("contract__engineer").order_by("pk"):
+        return item.contract, item.contract.engineer
     return None, None
+
+
+# A moment typed by hand may run a little ahead of the server's clock, no more.
+CLOCK_SLACK = datetime.timedelta(minutes=5)
+
+
+def _check_not_future(moment: datetime.datetime | None, now: datetime.datetime, field: str) -> None:
+    if moment is not None and moment > now + CLOCK_SLACK:
+        raise DomainError(_("This moment lies in the future."), field=field)
 
 
 @transaction.atomic
@@ -712,6 +576,7 @@ def escalate(
 ) -> VendorEscalation:
     """Call the vendor's maintenance engineer in, remote or on site (Art. 13)."""
     _require_staff(actor, incident)
+    _check_not_future(contacted_at, now or timezone.now(), "contacted_at")
     locked = _locked(incident)
     if locked.state not in (State.DIAGNOSING, State.REPAIRING, State.VERIFYING):
         raise TransitionNotAllowed(_("A vendor is called in while the fault is diagnosed or repaired."))
@@ -761,6 +626,7 @@ def record_arrival(
     now: datetime.datetime | None = None,
 ) -> VendorEscalation:
     _require_staff(actor, escalation.incident)
+    _check_not_future(arrived_at, now or timezone.now(), "arrived_at")
     locked = _locked(escalation.incident)
     _require_open(locked)
     escalation = VendorEscalation.objects.select_for_update().get(pk=escalation.pk)
@@ -826,114 +692,3 @@ def timers(incident: Incident, now: datetime.datetime | None = None, events=None
         ),
         restore_breached=bool(incident.restore_due_at and (restored or now) > incident.restore_due_at),
     )
-
-
-# -- plans, matrix, drills --------------------------------------------------------------------------
-
-PLAN_CONTENT = (
-    "title",
-    "grade",
-    "cause_category",
-    "suspend_service",
-    "steps",
-    "notice_templates",
-    "verification",
-)
-
-
-def _check_plan(fields: dict) -> dict:
-    steps = fields.get("steps")
-    if steps is not None:
-        if not isinstance(steps, list) or not all(
-            isinstance(s, dict) and str(s.get("text", "")).strip() for s in steps
-        ):
-            raise DomainError(_("Each step needs a text."), field="steps")
-        for step in steps:
-            minutes = step.get("minutes")
-            if minutes is not None and (not isinstance(minutes, int) or minutes < 0):
-                raise DomainError(_("A step's expected minutes must be a whole number."), field="steps")
-    verification = fields.get("verification")
-    if verification is not None and (
-        not isinstance(verification, list) or not all(isinstance(v, str) and v.strip() for v in verification)
-    ):
-        raise DomainError(_("The verification checklist is a list of texts."), field="verification")
-    templates = fields.get("notice_templates")
-    if templates is not None and (
-        not isinstance(templates, dict) or any(key not in NoticeKind.values for key in templates)
-    ):
-        raise DomainError(_("Notice templates are keyed by notice kind."), field="notice_templates")
-    return fields
-
-
-def _check_drill(fields: dict, unit) -> dict:
-    for person in fields.get("participants") or []:
-        if person.unit_id != unit.pk:
-            raise DomainError(_("Participants must belong to the drill's unit."), field="participants")
-    timings = fields.get("step_timings")
-    if timings is not None and (
-        not isinstance(timings, list)
-        or not all(isinstance(t, dict) and isinstance(t.get("minutes"), int | float) for t in timings)
-    ):
-        raise DomainError(_("Step timings are a list of {step, minutes}."), field="step_timings")
-    return fields
-
-
-def create(model, *, actor, **fields):
-    """Create a plan, grading rule or SLA target (group admins) or a drill (the unit's staff)."""
-    if model is Drill:
-        unit = fields.get("unit")
-        if not is_staff_for(actor, unit.pk if unit else None):
-            raise PermissionDenied(_("You may not manage records of this unit."))
-        participants = _check_drill(fields, unit).pop("participants", None)
-        with transaction.atomic():
-            drill = records.create_record(Drill, actor=actor, **fields)
-            if participants is not None:
-                drill.participants.set(participants)
-        return drill
-    _require_group_admin(actor)
-    if model is EmergencyPlan:
-        fields = _check_plan(fields)
-        if EmergencyPlan.objects.filter(code=fields.get("code")).exists():
-            raise DomainError(
-                _("“%(value)s” is already in use.") % {"value": fields.get("code")}, field="code"
-            )
-    return records.create_record(model, actor=actor, **fields)
-
-
-def update(instance, *, actor, expected_version=None, **fields):
-    if isinstance(instance, Drill):
-        if not is_staff_for(actor, instance.unit_id):
-            raise PermissionDenied(_("You may not manage records of this unit."))
-        if "unit" in fields and fields["unit"].pk != instance.unit_id:
-            raise DomainError(_("A drill stays in its unit."), field="unit")
-        participants = _check_drill(fields, instance.unit).pop("participants", None)
-        with transaction.atomic():
-            drill = records.update_record(instance, actor=actor, expected_version=expected_version, **fields)
-            if participants is not None:
-                drill.participants.set(participants)
-        return drill
-    _require_group_admin(actor)
-    if isinstance(instance, EmergencyPlan):
-        fields = _check_plan(fields)
-        if (
-            "code" in fields
-            and EmergencyPlan.objects.filter(code=fields["code"]).exclude(pk=instance.pk).exists()
-        ):
-            raise DomainError(_("“%(value)s” is already in use.") % {"value": fields["code"]}, field="code")
-        # A change of content is a new version of the plan; incidents keep the snapshot they activated.
-        if any(name in fields and fields[name] != getattr(instance, name) for name in PLAN_CONTENT):
-            fields["revision"] = instance.revision + 1
-    return records.update_record(instance, actor=actor, expected_version=expected_version, **fields)
-
-
-def delete(instance, *, actor):
-    if isinstance(instance, Drill):
-        if not is_staff_for(actor, instance.unit_id):
-            raise PermissionDenied(_("You may not manage records of this unit."))
-    else:
-        _require_group_admin(actor)
-    records.delete_record(instance, actor=actor)
-
-
-def unit_leaders(unit_id: int):
-    return Person.objects.filter(role_assignments__unit_id=unit_id, role_assignments__role=Role.LEADER)

@@ -1,0 +1,77 @@
+"""Every change to an incident, plan or drill goes through here: pages, API, tasks and commands alike
+(Art. 12–13). Split by aggregate: `incident` (reporting, the flow, grading, plan activation, vendor,
+timers), `notices` (the notices of Art. 13), `sla` (the breach sweep), `plans` (the group's catalogue
+and the drills); callers use `from yunwei.incidents import services` and the names below.
+
+A state change is `transition(incident, to=…, actor=…, **fields)`: it checks who may act, that the flow
+allows the step and what the step requires, then — in one transaction with the incident row locked —
+applies the step, appends the timeline entry and writes the audit event. Notices are written in the same
+transaction and handed to the notify app, whose deliveries run after commit.
+"""
+
+from .common import SEVERE_GRADES, is_staff_for
+from .incident import (
+    ALLOWED_TRANSITIONS,
+    CLOCK_SLACK,
+    EDITABLE_FIELDS,
+    PLAN_STATES,
+    TRANSITION_FIELDS,
+    Timers,
+    activate_plan,
+    allowed_targets,
+    engineer_for,
+    escalate,
+    grade_for,
+    may_report,
+    open_incident_ids,
+    record_arrival,
+    reevaluate_grade,
+    report,
+    requirement_failures,
+    set_grade,
+    tick,
+    timers,
+    transition,
+    update_details,
+)
+from .notices import DEFAULT_TEMPLATES, recipients_for, send_notice
+from .plans import PLAN_CONTENT, create, current_revision, delete, unit_leaders, update
+from .sla import breach_candidates, warn_breach
+
+__all__ = [
+    "ALLOWED_TRANSITIONS",
+    "CLOCK_SLACK",
+    "DEFAULT_TEMPLATES",
+    "EDITABLE_FIELDS",
+    "PLAN_CONTENT",
+    "PLAN_STATES",
+    "SEVERE_GRADES",
+    "TRANSITION_FIELDS",
+    "Timers",
+    "activate_plan",
+    "allowed_targets",
+    "breach_candidates",
+    "create",
+    "current_revision",
+    "delete",
+    "engineer_for",
+    "escalate",
+    "grade_for",
+    "is_staff_for",
+    "may_report",
+    "open_incident_ids",
+    "recipients_for",
+    "record_arrival",
+    "reevaluate_grade",
+    "report",
+    "requirement_failures",
+    "send_notice",
+    "set_grade",
+    "tick",
+    "timers",
+    "transition",
+    "unit_leaders",
+    "update",
+    "update_details",
+    "warn_breach",
+]
