@@ -258,3 +258,88 @@ def test_a_page_of_changes_costs_the_same_queries_whatever_its_length(
     few = queries()
     add(4)
     assert queries() == few
+
+
+def _carried_out_first(requester, unit, items):
+    start, end = window(days=0, hours=2)
+    change = new_change(requester, unit, items, kind="emergency", planned_start=start, planned_end=end)
+    change = services.transition(change, to="submitted", actor=requester)
+    return services.transition(change, to="implementing", actor=requester)
+
+
+def test_changes_awaiting_approval_after_the_fact_are_flagged_and_filtered(
+    api_client_for, change, unit_admin_a, unit_a, server_a, unit_admin_b, lead
+):
+    emergency = _carried_out_first(unit_admin_a, unit_a, [server_a])
+    approved_emergency = approve(_carried_out_first(unit_admin_a, unit_a, [server_a]), lead)
+    http = api_client_for(unit_admin_a)
+    rows = http.get(URL, {"awaiting_approval": "true"}).json()["results"]
+    assert [row["id"] for row in rows] == [emergency.pk]
+    assert rows[0]["awaiting_approval"] is True and rows[0]["approval_overdue"] is False
+    assert rows[0]["approval_due_at"]
+    others = {row["id"] for row in http.get(URL, {"awaiting_approval": "false"}).json()["results"]}
+    assert others == {change.pk, approved_emergency.pk}
+    assert http.get(URL, {"awaiting_approval": "maybe"}).status_code in (200, 400)
+    assert api_client_for(unit_admin_b).get(URL, {"awaiting_approval": "true"}).json()["count"] == 0
+
+
+def test_an_edit_while_submitted_dropping_the_rollback_plan_answers_400(
+    api_client_for, unit_admin_a, unit_a, server_a
+):
+    change = new_change(unit_admin_a, unit_a, [server_a], service_impact="outage")
+    change = services.transition(change, to="submitted", actor=unit_admin_a)
+    http = api_client_for(unit_admin_a)
+    response = http.patch(f"{URL}{change.pk}/", {"rollback_plan": ""}, format="json")
+    assert response.status_code == 400 and response.json()["field"] == "rollback_plan"
+    change.refresh_from_db()
+    assert change.rollback_plan
+
+
+def test_a_reschedule_into_a_freeze_is_approved_by_the_leader_end_to_end(
+    api_client_for, change, unit_admin_a, lead, group_leader, group_admin
+):
+    scheduled = to_scheduled(change, unit_admin_a, lead)
+    start, end = window(days=8)
+    freeze = api_client_for(group_admin).post(
+        "/api/changes/freezes/",
+        {
+            "starts_at": (start - datetime.timedelta(days=1)).isoformat(),
+            "ends_at": (end + datetime.timedelta(days=1)).isoformat(),
+            "reason": "重要保障期",
+        },
+        format="json",
+    )
+    assert freeze.status_code == 201, freeze.json()
+    http = api_client_for(unit_admin_a)
+    response = http.post(
+        f"{URL}{scheduled.pk}/reschedule/",
+        {"planned_start": start.isoformat(), "planned_end": end.isoformat(), "comment": "配合业务调整"},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["requested_start"] and body["planned_start"] != body["requested_start"]
+    leader = api_client_for(group_leader)
+    response = leader.post(
+        f"{URL}{scheduled.pk}/decide/", {"decision": "approved", "scope": "schedule"}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["requested_start"] is None and body["state"] == "scheduled"
+    moved = Change.objects.get(pk=scheduled.pk)
+    assert (moved.planned_start, moved.planned_end) == (start, end)
+    assert {
+        w["starts_at"]
+        for w in http.get("/api/changes/maintenance-windows/", {"change": moved.pk}).json()["results"]
+    } == {body["planned_start"]}
+
+
+def test_an_approved_change_is_withdrawn_through_the_api(api_client_for, change, unit_admin_a, lead):
+    change = approve(services.transition(change, to="submitted", actor=unit_admin_a), lead)
+    http = api_client_for(unit_admin_a)
+    url = f"{URL}{change.pk}/transition/"
+    response = http.post(url, {"to": "draft"}, format="json")
+    assert response.status_code == 409 and response.json()["field"] == "comment"
+    response = http.post(url, {"to": "draft", "comment": "需求取消"}, format="json")
+    assert response.status_code == 200 and response.json()["state"] == "draft"
+    assert response.json()["approved_at"] is None

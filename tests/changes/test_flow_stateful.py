@@ -1,5 +1,6 @@
 """Random action sequences on one change keep the flow's invariants: the timeline is complete and in
-order, the requester never approves, and a change is approved only with every needed approval."""
+order, the requester never approves, a change is approved only with every needed approval, and an
+approved or scheduled risky change always has its rollback plan."""
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -65,9 +66,37 @@ def test_random_walks_keep_the_invariants(unit_a, unit_admin_a, server_a, app_a,
                 lambda: services.decide(self.change, actor=people[who], decision=decision, comment="意见")
             )
 
+        @rule()
+        def submit(self):  # the step every path through the flow takes, so it comes up often
+            self._try(lambda: services.transition(self.change, to=State.SUBMITTED, actor=unit_admin_a))
+
+        @rule()
+        def everyone_needed_approves(self):
+            for who in ("lead", "leader"):
+                self._try(
+                    lambda who=who: services.decide(self.change, actor=people[who], decision="approved")
+                )
+
         @rule(impact=st.sampled_from(["none", "degraded", "outage"]))
         def edit(self, impact):
             self._try(lambda: services.update_change(self.change, actor=unit_admin_a, service_impact=impact))
+
+        @rule(
+            rollback=st.booleans(),
+            risk=st.sampled_from([None, "low", "medium", "high"]),
+        )
+        def edit_plans(self, rollback, risk):
+            fields = {"rollback_plan": "回退" if rollback else ""}
+            if risk is not None:
+                fields.update(risk=risk, risk_override_reason="人工评估")
+            self._try(lambda: services.update_change(self.change, actor=unit_admin_a, **fields))
+
+        @invariant()
+        def approved_risky_change_has_a_rollback_plan(self):
+            if not hasattr(self, "change"):
+                return
+            if self.change.state in (State.APPROVED, State.SCHEDULED) and self.change.is_risky:
+                assert self.change.rollback_plan.strip()
 
         @invariant()
         def timeline_is_complete_and_ordered(self):

@@ -4,12 +4,13 @@ actions, the calendar, templates and freeze periods."""
 import datetime
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from yunwei.changes import services
 from yunwei.changes.models import Change, ChangeTemplate, FreezePeriod
 
-from .conftest import to_scheduled, window
+from .conftest import approve, new_change, to_scheduled, window
 
 pytestmark = pytest.mark.django_db
 
@@ -185,3 +186,91 @@ def test_templates_and_freezes_pages_for_group_admins(client, group_admin, unit_
     page = client.get("/changes/freezes/").content.decode()
     assert "春节" in page and 'data-testid="freeze-form"' not in page
     assert client.post("/changes/templates/", {"name": "x"}).status_code == 403
+
+
+def _local(moment) -> str:
+    """What a datetime-local field holds: the reader's wall-clock time."""
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_an_emergency_change_carried_out_first_is_flagged_at_once_and_filtered(
+    client, change, unit_admin_a, unit_a, server_a
+):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        emergency = new_change(
+            unit_admin_a,
+            unit_a,
+            [server_a],
+            title="紧急修复",
+            kind="emergency",
+            planned_start=start,
+            planned_end=start + datetime.timedelta(hours=1),
+        )
+        emergency = services.transition(emergency, to="submitted", actor=unit_admin_a)
+        emergency = services.transition(emergency, to="implementing", actor=unit_admin_a)
+        due = timezone.localtime(emergency.approval_due_at).strftime("%Y-%m-%d %H:%M")
+        client.force_login(unit_admin_a)
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        page = client.get(f"/changes/{emergency.pk}/").content.decode()
+        assert 'data-testid="awaiting-approval"' in page and due in page
+        assert 'data-testid="approval-overdue"' not in page
+        listing = client.get("/changes/", {"awaiting_approval": "true"}).content.decode()
+        assert f'data-testid="change-row-{emergency.pk}"' in listing
+        assert f'data-testid="change-row-{change.pk}"' not in listing
+        assert 'data-testid="awaiting-approval"' in listing
+        clock.shift(datetime.timedelta(hours=25))
+        client.force_login(unit_admin_a)  # the session of a day ago has lapsed
+        page = client.get(f"/changes/{emergency.pk}/").content.decode()
+        assert 'data-testid="approval-overdue"' in page and 'data-testid="awaiting-approval"' not in page
+        listing = client.get("/changes/", {"awaiting_approval": "true"}).content.decode()
+        assert 'data-testid="approval-overdue"' in listing
+
+
+def test_a_change_is_withdrawn_and_given_a_new_window_on_its_page(client, change, unit_admin_a, lead):
+    change = approve(services.transition(change, to="submitted", actor=unit_admin_a), lead)
+    client.force_login(unit_admin_a)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    page = client.get(f"/changes/{change.pk}/").content.decode()
+    assert 'data-testid="to-draft"' in page and "Withdraw" in page
+    assert 'data-testid="reschedule-form"' in page and "Set a new window" in page
+    start, end = window(days=3)
+    client.post(
+        f"/changes/{change.pk}/reschedule/",
+        {"planned_start": _local(start), "planned_end": _local(end)},
+    )
+    change.refresh_from_db()
+    assert _local(change.planned_start) == _local(start)
+    response = client.post(f"/changes/{change.pk}/transition/", {"to": "draft"}, follow=True)
+    assert "Say why the change is withdrawn." in response.content.decode()
+    client.post(f"/changes/{change.pk}/transition/", {"to": "draft", "comment": "取消"})
+    change.refresh_from_db()
+    assert change.state == "draft"
+
+
+def test_the_leader_approves_a_requested_window_on_the_page(
+    client, change, unit_admin_a, lead, leader_a, group_leader, group_admin
+):
+    scheduled = to_scheduled(change, unit_admin_a, lead)
+    start, end = window(days=5)
+    services.create(
+        FreezePeriod,
+        actor=group_admin,
+        starts_at=start - datetime.timedelta(hours=1),
+        ends_at=end + datetime.timedelta(hours=1),
+        reason="封网",
+    )
+    client.force_login(unit_admin_a)
+    client.post(
+        f"/changes/{scheduled.pk}/reschedule/",
+        {"planned_start": _local(start), "planned_end": _local(end)},
+    )
+    page = client.get(f"/changes/{scheduled.pk}/").content.decode()
+    assert 'data-testid="requested-window"' in page and 'data-testid="schedule-approval-form"' not in page
+    client.force_login(group_leader)
+    page = client.get(f"/changes/{scheduled.pk}/").content.decode()
+    assert 'data-testid="schedule-approval-form"' in page and "封网" in page
+    client.post(f"/changes/{scheduled.pk}/decide/", {"decision": "approved", "scope": "schedule"})
+    scheduled.refresh_from_db()
+    assert not scheduled.reschedule_requested
+    assert _local(scheduled.planned_start) == _local(start)

@@ -4,6 +4,7 @@ the affected units, and the inventory updated from a completed change."""
 import datetime
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -253,3 +254,132 @@ def test_the_calendar_shows_only_visible_changes_with_their_collisions(
     assert {c.pk for c in data["changes"]} == {scheduled.pk, other.pk}
     assert data["collisions"][scheduled.pk] == [other.pk]
     assert schedule.calendar(unit_admin_b, start, end)["changes"] == []
+
+
+# -- a window that went by ---------------------------------------------------------------------------
+
+
+def test_an_approved_change_whose_window_went_by_gets_a_new_one(change, unit_admin_a, lead, app_a):
+    change = approve(services.transition(change, to="submitted", actor=unit_admin_a), lead)
+    with time_machine.travel(change.planned_end + datetime.timedelta(hours=1), tick=False):
+        with pytest.raises(TransitionNotAllowed) as refused:
+            services.transition(change, to="scheduled", actor=unit_admin_a)
+        assert refused.value.field == "planned_end"
+        with pytest.raises(DomainError) as refused:  # another window already over is no better
+            services.reschedule(
+                change,
+                actor=unit_admin_a,
+                planned_start=change.planned_start,
+                planned_end=change.planned_end,
+            )
+        assert refused.value.field == "planned_end"
+        start, end = window(days=2)
+        change = services.reschedule(change, actor=unit_admin_a, planned_start=start, planned_end=end)
+        assert change.state == "approved" and (change.planned_start, change.planned_end) == (start, end)
+        assert not change.windows.exists()  # an approved change holds no slot yet
+        change = services.transition(change, to="scheduled", actor=unit_admin_a)
+        assert services.active_window_for(app_a, start + datetime.timedelta(minutes=1)).change == change
+
+
+def test_a_scheduled_change_given_back_after_its_window_is_rescheduled(scheduled, unit_admin_a):
+    with time_machine.travel(scheduled.planned_end + datetime.timedelta(days=1), tick=False):
+        change = services.transition(scheduled, to="approved", actor=unit_admin_a, comment="未能实施")
+        start, end = window(days=1)
+        change = services.reschedule(change, actor=unit_admin_a, planned_start=start, planned_end=end)
+        assert services.transition(change, to="scheduled", actor=unit_admin_a).state == "scheduled"
+
+
+def test_only_an_approved_or_scheduled_change_gets_a_new_window(change, unit_admin_a):
+    start, end = window(days=2)
+    with pytest.raises(TransitionNotAllowed) as refused:
+        services.reschedule(change, actor=unit_admin_a, planned_start=start, planned_end=end)
+    assert refused.value.field == "state"
+
+
+# -- rescheduling into a freeze or a collision -----------------------------------------------------
+
+
+def _freeze_around(start, end, actor, reason="年终封网"):
+    return services.create(
+        FreezePeriod,
+        actor=actor,
+        starts_at=start - datetime.timedelta(hours=1),
+        ends_at=end + datetime.timedelta(hours=1),
+        reason=reason,
+    )
+
+
+def test_rescheduling_into_a_freeze_waits_for_the_leader_then_moves(
+    scheduled, unit_admin_a, leader_a, lead, group_admin, app_a, unit_user_a
+):
+    old = (scheduled.planned_start, scheduled.planned_end)
+    start, end = window(days=4)
+    _freeze_around(start, end, group_admin)
+    change = services.reschedule(scheduled, actor=unit_admin_a, planned_start=start, planned_end=end)
+    change.refresh_from_db()
+    assert change.state == "scheduled" and (change.planned_start, change.planned_end) == old
+    assert (change.requested_start, change.requested_end) == (start, end)
+    request = change.events.get(kind="reschedule_request")
+    assert "年终封网" in request.comment
+    inside_new = start + datetime.timedelta(minutes=1)
+    assert services.active_window_for(app_a, inside_new) is None  # nothing moved yet
+    with pytest.raises(PermissionDenied):
+        services.decide(change, actor=lead, decision="approved", scope="schedule")
+    notices = change.events.filter(kind="notice").count()
+    change = services.decide(change, actor=leader_a, decision="approved", scope="schedule", comment="同意")
+    change.refresh_from_db()
+    assert (change.planned_start, change.planned_end) == (start, end)
+    assert not change.reschedule_requested
+    approval = change.approvals.get(scope="schedule")
+    assert (approval.window_start, approval.window_end) == (start, end)
+    assert services.active_window_for(app_a, inside_new).change == change
+    assert services.active_window_for(app_a, old[0] + datetime.timedelta(minutes=1)) is None
+    assert change.events.filter(kind="notice").count() == notices + 1  # the users are told again
+
+
+def test_rescheduling_into_a_collision_refused_by_the_leader_stays_put(
+    scheduled, unit_admin_a, unit_a, app_a, lead, leader_a
+):
+    start, end = window(days=6)
+    blocker = new_change(unit_admin_a, unit_a, [app_a], planned_start=start, planned_end=end)
+    blocker = to_scheduled(blocker, unit_admin_a, lead)
+    old = (scheduled.planned_start, scheduled.planned_end)
+    change = services.reschedule(scheduled, actor=unit_admin_a, planned_start=start, planned_end=end)
+    assert change.reschedule_requested
+    assert blocker.code in change.events.get(kind="reschedule_request").comment
+    with pytest.raises(DomainError) as refused:
+        services.decide(change, actor=leader_a, decision="rejected", scope="schedule")
+    assert refused.value.field == "comment"
+    change = services.decide(change, actor=leader_a, decision="rejected", scope="schedule", comment="冲突")
+    change.refresh_from_db()
+    assert (change.planned_start, change.planned_end) == old and not change.reschedule_requested
+    assert change.events.filter(kind="reschedule_refused").exists()
+
+
+def test_a_requested_window_that_went_by_cannot_be_approved(scheduled, unit_admin_a, leader_a, group_admin):
+    start, end = window(days=3)
+    _freeze_around(start, end, group_admin)
+    change = services.reschedule(scheduled, actor=unit_admin_a, planned_start=start, planned_end=end)
+    with (
+        time_machine.travel(end + datetime.timedelta(hours=1), tick=False),
+        pytest.raises(TransitionNotAllowed) as refused,
+    ):
+        services.decide(change, actor=leader_a, decision="approved", scope="schedule")
+    assert refused.value.field == "planned_end"
+    change.refresh_from_db()
+    assert change.reschedule_requested and not change.approvals.filter(scope="schedule").exists()
+
+
+def test_each_requested_window_needs_its_own_approval_and_beginning_the_work_drops_it(
+    scheduled, unit_admin_a, leader_a, group_admin
+):
+    start, end = window(days=3)
+    _freeze_around(start, end, group_admin)
+    change = services.reschedule(scheduled, actor=unit_admin_a, planned_start=start, planned_end=end)
+    change = services.decide(change, actor=leader_a, decision="approved", scope="schedule")
+    assert change.planned_start == start
+    later_start, later_end = start + datetime.timedelta(hours=1), end + datetime.timedelta(hours=1)
+    change = services.reschedule(change, actor=unit_admin_a, planned_start=later_start, planned_end=later_end)
+    assert change.reschedule_requested  # another window in the freeze needs its own approval
+    change = services.transition(change, to="implementing", actor=unit_admin_a)
+    assert not change.reschedule_requested  # the work began where it was: the request is moot

@@ -8,13 +8,15 @@ from django.utils import timezone
 
 from yunwei.audit.models import AuditEvent
 from yunwei.changes import services
-from yunwei.changes.models import Approval, ChangeEvent, ChangeTemplate
+from yunwei.changes.models import Approval, ChangeEvent, ChangeTemplate, FreezePeriod
 from yunwei.changes.tasks import remind_overdue_approvals
+from yunwei.cmdb import services as cmdb
+from yunwei.cmdb.models import Item, ItemType, Relation, RelationType
 from yunwei.core.errors import DomainError, PermissionDenied, TransitionNotAllowed
 from yunwei.notify.models import Delivery
 
 from ..conftest import make_user
-from .conftest import approve, new_change, window
+from .conftest import approve, new_change, to_scheduled, window
 
 pytestmark = pytest.mark.django_db
 
@@ -211,15 +213,17 @@ def test_an_emergency_change_is_carried_out_first_and_flagged_until_approved(
         )
         change = services.transition(change, to="submitted", actor=unit_admin_a)
         assert change.approval_due_at == start + datetime.timedelta(hours=24)
+        assert not change.awaiting_approval  # not carried out yet: an ordinary pending approval
         change = services.transition(change, to="implementing", actor=unit_admin_a)
         assert services.active_window_for(app_a) is not None  # alerts held back at once
+        assert change.awaiting_approval  # flagged from the moment it is carried out
         assert not change.approval_overdue(timezone.now())
         clock.shift(datetime.timedelta(hours=25))
-        assert change.approval_overdue(timezone.now())
+        assert change.awaiting_approval and change.approval_overdue(timezone.now())
         assert services.may_decide(change, lead)
         change = approve(change, lead)
         assert change.state == "implementing" and change.approved_at is not None
-        assert not change.approval_overdue(timezone.now())
+        assert not change.awaiting_approval and not change.approval_overdue(timezone.now())
 
 
 def test_the_approvers_of_an_emergency_change_past_due_are_reminded_once(
@@ -305,3 +309,220 @@ def test_the_timeline_is_append_only(change):
         event.save()
     with pytest.raises(Exception, match="cannot"):
         ChangeEvent.objects.filter(pk=event.pk).delete()
+
+
+# -- edits while submitted keep what submitting required --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"rollback_plan": ""}, "rollback_plan"),
+        ({"reason": " "}, "reason"),
+        ({"implementation_plan": ""}, "implementation_plan"),
+        ({"affected_items": []}, "affected_items"),
+        ({"planned_start": None}, "planned_start"),
+    ],
+)
+def test_an_edit_while_submitted_cannot_drop_what_submitting_required(
+    unit_admin_a, unit_a, server_a, lead, fields, field
+):
+    change = new_change(unit_admin_a, unit_a, [server_a], service_impact="outage")
+    change = approve(services.transition(change, to="submitted", actor=unit_admin_a), lead)
+    before = (change.version, change.approval_round, change.events.count())
+    with pytest.raises(DomainError) as refused:
+        services.update_change(change, actor=unit_admin_a, title="改了标题", **fields)
+    assert refused.value.field == field
+    change.refresh_from_db()
+    assert (change.version, change.approval_round, change.events.count()) == before  # nothing written
+    assert change.title == "扩充内存" and change.rollback_plan and change.affected_items.count() == 1
+    assert change.approvals.filter(round=change.approval_round).exists()  # the approval given stands
+
+
+def test_an_edit_while_submitted_cannot_make_a_change_risky_without_a_rollback_plan(
+    unit_admin_a, unit_a, server_a
+):
+    change = new_change(unit_admin_a, unit_a, [server_a], rollback_plan="")
+    change = services.transition(change, to="submitted", actor=unit_admin_a)
+    with pytest.raises(DomainError) as refused:
+        services.update_change(change, actor=unit_admin_a, service_impact="outage")
+    assert refused.value.field == "rollback_plan"
+    change = services.update_change(
+        change, actor=unit_admin_a, service_impact="outage", rollback_plan="恢复原内存"
+    )
+    assert change.is_risky and services.needed_roles(change) == ["system_lead", "leader"]
+
+
+def test_a_draft_may_be_left_incomplete(change, unit_admin_a):
+    change = services.update_change(change, actor=unit_admin_a, rollback_plan="", service_impact="outage")
+    assert change.state == "draft" and change.rollback_plan == ""
+
+
+# -- the risk a requester lowers -------------------------------------------------------------------
+
+
+@pytest.fixture
+def structural_change(unit_admin_a, unit_a, group_admin, server_a, app_a):
+    """Structural work on three items with degraded service: computed high risk, without an outage."""
+    portal = cmdb.create(
+        Item,
+        actor=group_admin,
+        unit=unit_a,
+        type=ItemType.objects.get(code="application"),
+        code="PORTAL-A",
+        name="甲门户",
+    )
+    cmdb.create(
+        Relation,
+        actor=group_admin,
+        source=portal,
+        target=server_a,
+        type=RelationType.objects.get(code="runs-on"),
+    )
+    return new_change(unit_admin_a, unit_a, [server_a], change_type="system_structure")
+
+
+def test_lowering_a_high_computed_risk_still_needs_the_leader(
+    structural_change, unit_admin_a, lead, leader_a
+):
+    assert structural_change.computed_risk == "high" and structural_change.service_impact == "degraded"
+    change = services.update_change(
+        structural_change, actor=unit_admin_a, risk="low", risk_override_reason="变更很简单"
+    )
+    assert change.risk == "low" and change.computed_risk == "high"
+    assert services.needed_roles(change) == ["system_lead", "leader"]
+    change = approve(services.transition(change, to="submitted", actor=unit_admin_a), lead)
+    assert change.state == "submitted" and services.missing_roles(change) == ["leader"]
+    assert approve(change, leader_a).state == "approved"
+
+
+def test_lowering_a_high_computed_risk_keeps_the_rollback_plan_required(structural_change, unit_admin_a):
+    change = services.update_change(
+        structural_change,
+        actor=unit_admin_a,
+        risk="low",
+        risk_override_reason="变更很简单",
+        rollback_plan="",
+    )
+    with pytest.raises(TransitionNotAllowed) as refused:
+        services.transition(change, to="submitted", actor=unit_admin_a)
+    assert refused.value.field == "rollback_plan"
+
+
+def test_raising_the_risk_by_hand_needs_the_leader(change, unit_admin_a):
+    change = services.update_change(change, actor=unit_admin_a, risk="high", risk_override_reason="核心")
+    assert change.computed_risk == "medium" and services.needed_roles(change) == ["system_lead", "leader"]
+
+
+# -- withdrawing -------------------------------------------------------------------------------------
+
+
+def test_a_submitted_change_is_withdrawn_to_a_draft_with_its_reason(change, unit_admin_a, lead):
+    change = services.transition(change, to="submitted", actor=unit_admin_a)
+    with pytest.raises(TransitionNotAllowed) as refused:
+        services.transition(change, to="draft", actor=unit_admin_a)
+    assert refused.value.field == "comment"
+    change = services.transition(change, to="draft", actor=unit_admin_a, comment="业务部门取消需求")
+    assert change.state == "draft" and not services.may_decide(change, lead)
+    with pytest.raises(TransitionNotAllowed):
+        services.delete_change(change, actor=unit_admin_a)  # it was submitted: it stays on record
+
+
+def test_an_approved_change_withdrawn_needs_a_new_approval(change, unit_admin_a, lead):
+    change = to_scheduled(change, unit_admin_a, lead)
+    change = services.transition(change, to="approved", actor=unit_admin_a, comment="推迟")
+    change = services.transition(change, to="draft", actor=unit_admin_a, comment="不再实施")
+    assert change.state == "draft" and change.approved_at is None
+    assert not change.windows.exists()
+    change = services.update_change(change, actor=unit_admin_a, implementation_plan="新方案")
+    change = services.transition(change, to="submitted", actor=unit_admin_a)
+    assert change.state == "submitted" and services.missing_roles(change) == ["system_lead"]
+    assert approve(change, lead).state == "approved"
+
+
+def test_only_the_units_staff_withdraw(change, unit_admin_a, unit_user_a):
+    change = services.transition(change, to="submitted", actor=unit_admin_a)
+    with pytest.raises(PermissionDenied):
+        services.transition(change, to="draft", actor=unit_user_a, comment="x")
+
+
+# -- emergency changes carried out first -----------------------------------------------------------
+
+
+def _carried_out(requester, unit, items, **fields):
+    start = timezone.now()
+    change = new_change(
+        requester,
+        unit,
+        items,
+        kind="emergency",
+        planned_start=start + datetime.timedelta(minutes=30),
+        planned_end=start + datetime.timedelta(hours=2),
+        **fields,
+    )
+    change = services.transition(change, to="submitted", actor=requester)
+    return services.transition(change, to="implementing", actor=requester)
+
+
+def test_an_emergency_change_carried_out_first_tells_the_affected_users(
+    unit_admin_a, unit_a, server_a, app_a, unit_user_a
+):
+    change = _carried_out(unit_admin_a, unit_a, [server_a])
+    notice = change.events.get(kind="notice")
+    deliveries = Delivery.objects.filter(event_key__in=notice.data["event_keys"])
+    assert deliveries.filter(recipient=f"{unit_user_a.username}@example.cn", unit_id=unit_a.pk).exists()
+
+
+def test_an_emergency_change_without_service_impact_tells_nobody(unit_admin_a, unit_a, server_a):
+    change = _carried_out(unit_admin_a, unit_a, [server_a], service_impact="none")
+    assert not change.events.filter(kind="notice").exists()
+    assert not Delivery.objects.filter(event_key__startswith=f"change:{change.pk}:").exists()
+
+
+def test_an_emergency_change_in_a_freeze_needs_the_leader_afterwards(
+    unit_admin_a, unit_a, server_a, lead, leader_a, group_admin
+):
+    now = timezone.now()
+    services.create(
+        FreezePeriod,
+        actor=group_admin,
+        starts_at=now - datetime.timedelta(hours=1),
+        ends_at=now + datetime.timedelta(minutes=10),
+        reason="重保期间",
+    )
+    change = _carried_out(unit_admin_a, unit_a, [server_a])
+    assert not change.is_risky  # only the freeze brings the leader in
+    assert services.needed_roles(change) == ["system_lead", "leader"]
+    noted = change.events.get(kind="conflicts")
+    assert "重保期间" in noted.comment and noted.data["freezes"]
+    change = approve(change, lead)
+    assert change.approved_at is None and change.awaiting_approval
+    change = approve(change, leader_a)
+    assert change.approved_at is not None and not change.awaiting_approval
+
+
+def test_an_emergency_change_outside_a_freeze_needs_only_the_lead(unit_admin_a, unit_a, server_a, lead):
+    change = _carried_out(unit_admin_a, unit_a, [server_a])
+    assert services.needed_roles(change) == ["system_lead"]
+    assert not change.events.filter(kind="conflicts").exists()
+    assert approve(change, lead).approved_at is not None
+
+
+def test_an_emergency_change_colliding_with_a_scheduled_one_is_noted(
+    unit_admin_a, unit_a, server_a, app_a, lead
+):
+    start = timezone.now() + datetime.timedelta(minutes=20)
+    scheduled = to_scheduled(
+        new_change(
+            unit_admin_a,
+            unit_a,
+            [server_a],
+            planned_start=start,
+            planned_end=start + datetime.timedelta(hours=1),
+        ),
+        unit_admin_a,
+        lead,
+    )
+    change = _carried_out(unit_admin_a, unit_a, [app_a])
+    noted = change.events.get(kind="conflicts")
+    assert noted.data["collisions"] == [scheduled.pk] and scheduled.code in noted.comment

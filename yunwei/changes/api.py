@@ -84,6 +84,9 @@ class ChangeSerializer(serializers.ModelSerializer):
     )
     version = VersionField()
     approval_overdue = serializers.SerializerMethodField()
+    awaiting_approval = serializers.BooleanField(
+        read_only=True, help_text="An emergency change carried out before its approval came in"
+    )
     allowed_transitions = serializers.SerializerMethodField()
     may_decide = serializers.SerializerMethodField()
     needed_approvals = serializers.SerializerMethodField()
@@ -116,6 +119,7 @@ class ChangeSerializer(serializers.ModelSerializer):
             "approval_round",
             "approval_due_at",
             "approval_overdue",
+            "awaiting_approval",
             "submitted_at",
             "approved_at",
             "approval_refused",
@@ -127,6 +131,8 @@ class ChangeSerializer(serializers.ModelSerializer):
             "review",
             "reviewed_at",
             "inventory_applied_at",
+            "requested_start",
+            "requested_end",
             "blast_radius",
             "needed_approvals",
             "allowed_transitions",
@@ -150,6 +156,8 @@ class ChangeSerializer(serializers.ModelSerializer):
             "review",
             "reviewed_at",
             "inventory_applied_at",
+            "requested_start",
+            "requested_end",
         ]
         extra_kwargs = {"change_type": {"required": False}, "reason": {"required": False}}
 
@@ -355,6 +363,9 @@ class ChangeViewSet(
     @extend_schema(request=ChangeRescheduleSerializer, responses=ChangeDetailSerializer)
     @action(detail=True, methods=["post"])
     def reschedule(self, request, pk=None):
+        """Give an approved or scheduled change a new window. A scheduled change's new window in a freeze
+        or a collision the leader has not approved is only requested (`requested_start`/`requested_end`):
+        the leader's approval with `decide` scope `schedule` moves the change there."""
         change = self.get_object()
         return self._done(
             services.reschedule(change, actor=request.user, **self._input(ChangeRescheduleSerializer))

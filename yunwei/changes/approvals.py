@@ -20,6 +20,7 @@ from .choices import (
     EventKind,
     State,
 )
+from .effects import move_window
 from .models import Approval, Change
 from .rules import (
     add_event,
@@ -213,7 +214,17 @@ def record_decision(change: Change, *, actor, decision: str, comment: str, now) 
     return change
 
 
+def schedule_window(change: Change):
+    """The window a scheduling decision is about: the new window requested for a scheduled change when
+    there is one, else the change's own."""
+    if change.state == State.SCHEDULED and change.reschedule_requested:
+        return change.requested_start, change.requested_end
+    return change.planned_start, change.planned_end
+
+
 def _decide_schedule(change: Change, *, actor, decision: str, comment: str, now) -> Change:
+    """The leader's decision on a window in a freeze or a collision. On a new window requested for a
+    scheduled change, approval moves the change there at once; a refusal keeps it where it was."""
     if decision not in Decision.values:
         raise DomainError(_("Unknown decision."), field="decision")
     if change.state not in (State.APPROVED, State.SCHEDULED) or change.planned_start is None:
@@ -228,6 +239,12 @@ def _decide_schedule(change: Change, *, actor, decision: str, comment: str, now)
     if decision == Decision.REJECTED and not comment.strip():
         raise DomainError(_("A rejection needs its reason."), field="comment")
     now = now or timezone.now()
+    requested = change.state == State.SCHEDULED and change.reschedule_requested
+    start, end = schedule_window(change)
+    if requested and decision == Decision.APPROVED and end <= now:
+        raise TransitionNotAllowed(
+            _("The requested window is already over; ask for another one."), field="planned_end"
+        )
     approval = Approval.objects.create(
         change=change,
         scope=ApprovalScope.SCHEDULE,
@@ -238,8 +255,8 @@ def _decide_schedule(change: Change, *, actor, decision: str, comment: str, now)
         decision=decision,
         at=now,
         comment=comment,
-        window_start=change.planned_start,
-        window_end=change.planned_end,
+        window_start=start,
+        window_end=end,
     )
     records.save_version(change)
     add_event(
@@ -252,6 +269,8 @@ def _decide_schedule(change: Change, *, actor, decision: str, comment: str, now)
         role=Role.LEADER,
         scope=ApprovalScope.SCHEDULE,
         approval=approval.pk,
+        window_start=start.isoformat(),
+        window_end=end.isoformat(),
     )
     audit.record(
         "update",
@@ -260,4 +279,18 @@ def _decide_schedule(change: Change, *, actor, decision: str, comment: str, now)
         after={"approval": approval.pk, "scope": "schedule", "decision": decision},
         comment=comment,
     )
+    if requested and decision == Decision.APPROVED:
+        move_window(change, start, end, actor=actor, now=now, comment=comment)
+    elif requested:
+        change.requested_start = change.requested_end = None
+        records.save_version(change, "requested_start", "requested_end")
+        add_event(
+            change,
+            EventKind.RESCHEDULE_REFUSED,
+            actor=actor,
+            at=now,
+            comment=comment,
+            window_start=start.isoformat(),
+            window_end=end.isoformat(),
+        )
     return change

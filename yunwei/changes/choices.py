@@ -109,3 +109,6 @@ class EventKind(models.TextChoices):
     WINDOWS = "windows", _("Maintenance windows")
     INVENTORY = "inventory", _("Inventory updated")
     APPROVAL_OVERDUE = "approval_overdue", _("Approval overdue")
+    RESCHEDULE_REQUEST = "reschedule_request", _("New window requested")
+    RESCHEDULE_REFUSED = "reschedule_refused", _("New window refused")
+    CONFLICTS = "conflicts", _("Freeze or collision noted")

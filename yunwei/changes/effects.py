@@ -5,7 +5,9 @@ import datetime
 
 from django.utils import timezone
 
+from yunwei.audit import services as audit
 from yunwei.cmdb.models import Item
+from yunwei.core import records
 from yunwei.notify import services as notify
 from yunwei.notify.choices import ChannelKind
 from yunwei.notify.models import Channel
@@ -17,6 +19,7 @@ from . import schedule
 from .choices import (
     EventKind,
     ServiceImpact,
+    State,
 )
 from .models import Change
 from .rules import add_event, missing_roles
@@ -31,6 +34,36 @@ def open_windows(change: Change, *, actor, now, start=None) -> None:
     )
     count = schedule.write_windows(change, start, end)
     add_event(change, EventKind.WINDOWS, actor=actor, at=now, items=count, starts_at=start, ends_at=end)
+
+
+def move_window(change: Change, start, end, *, actor, now, comment: str = "") -> None:
+    """Set the change's window to [start, end) (the row is locked by the caller). A scheduled change
+    takes its maintenance windows along and the affected units are told again; an approved one only
+    gets the new window, checked when it is scheduled."""
+    before = {"planned_start": change.planned_start, "planned_end": change.planned_end}
+    change.planned_start, change.planned_end = start, end
+    change.requested_start = change.requested_end = None
+    records.save_version(change, "planned_start", "planned_end", "requested_start", "requested_end")
+    add_event(
+        change,
+        EventKind.EDIT,
+        actor=actor,
+        at=now,
+        comment=comment,
+        fields=["planned_start", "planned_end"],
+        **{"from": before},
+    )
+    audit.record(
+        "update",
+        actor=actor,
+        obj=change,
+        before=before,
+        after={"planned_start": start, "planned_end": end},
+        comment=comment,
+    )
+    if change.state == State.SCHEDULED:
+        open_windows(change, actor=actor, now=now)
+        notify_users(change, actor=actor, now=now)
 
 
 # -- notices --------------------------------------------------------------------------------------
@@ -63,10 +96,13 @@ def notice_recipients(unit_id: int) -> list:
     return recipients
 
 
-def notify_users(change: Change, *, actor, now) -> None:
-    """Tell the users of every affected unit beforehand when the change affects service."""
+def notify_users(change: Change, *, actor, now, start=None, end=None) -> None:
+    """Tell the users of every affected unit beforehand when the change affects service. `start`/`end`:
+    the window the work really holds when it differs from the planned one (an emergency change carried
+    out at once)."""
     if change.service_impact == ServiceImpact.NONE:
         return
+    start, end = start or change.planned_start, end or change.planned_end
     apps = (
         ", ".join(
             Item.objects.filter(pk__in=change.radius_item_ids, domain="application")
@@ -78,8 +114,8 @@ def notify_users(change: Change, *, actor, now) -> None:
     values = {
         "title": change.title,
         "unit": change.unit.name,
-        "start": timezone.localtime(change.planned_start).strftime("%Y-%m-%d %H:%M"),
-        "end": timezone.localtime(change.planned_end).strftime("%Y-%m-%d %H:%M"),
+        "start": timezone.localtime(start).strftime("%Y-%m-%d %H:%M"),
+        "end": timezone.localtime(end).strftime("%Y-%m-%d %H:%M"),
         "apps": apps,
     }
     subject, body = {}, {}

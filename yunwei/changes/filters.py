@@ -7,7 +7,7 @@ from yunwei.core.filters import IdFilter
 from yunwei.org.models import Unit
 
 from .choices import ChangeKind, ChangeType, Risk, State
-from .models import Change, MaintenanceWindow
+from .models import Change, MaintenanceWindow, awaiting_approval_q
 
 
 class ChangeFilter(django_filters.FilterSet):
@@ -22,10 +22,28 @@ class ChangeFilter(django_filters.FilterSet):
     window_before = django_filters.DateFilter(
         label=_("Window until"), field_name="planned_start", lookup_expr="date__lte"
     )
+    awaiting_approval = django_filters.BooleanFilter(
+        label=_("Awaiting approval"), method="filter_awaiting_approval"
+    )
 
     class Meta:
         model = Change
-        fields = ["state", "change_type", "kind", "risk", "unit", "window_after", "window_before"]
+        fields = [
+            "state",
+            "change_type",
+            "kind",
+            "risk",
+            "unit",
+            "window_after",
+            "window_before",
+            "awaiting_approval",
+        ]
+
+    def filter_awaiting_approval(self, queryset, name, value):
+        """Emergency changes carried out before their approval came in (yes), or every other (no)."""
+        if value is None:
+            return queryset
+        return queryset.filter(awaiting_approval_q()) if value else queryset.exclude(awaiting_approval_q())
 
 
 class MaintenanceWindowFilter(django_filters.FilterSet):

@@ -8,6 +8,7 @@ covers the units it names, or the whole group when it names none.
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from yunwei.cmdb.models import Item
@@ -139,6 +140,10 @@ class Change(VersionedModel):
     review = models.TextField(_("post-implementation review"), blank=True)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     inventory_applied_at = models.DateTimeField(_("inventory updated at"), null=True, blank=True)
+    # A new window asked for a scheduled change that falls into a freeze or a collision: it waits for
+    # the leader in charge's decision on that window; approved, the change moves there.
+    requested_start = models.DateTimeField(_("requested new start"), null=True, blank=True)
+    requested_end = models.DateTimeField(_("requested new end"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("change")
@@ -171,17 +176,44 @@ class Change(VersionedModel):
 
     @property
     def is_risky(self) -> bool:
-        """High risk or a service outage: needs a rollback plan and the leader's approval too."""
-        return self.risk == Risk.HIGH or self.service_impact == ServiceImpact.OUTAGE
+        """High risk or a service outage: needs a rollback plan and the leader's approval too. The computed
+        risk counts as well as the overridden one, so lowering the risk by hand avoids neither."""
+        return (
+            self.risk == Risk.HIGH
+            or self.computed_risk == Risk.HIGH
+            or self.service_impact == ServiceImpact.OUTAGE
+        )
 
-    def approval_overdue(self, now) -> bool:
-        """An emergency change carried out first whose approval has not come in within its time."""
+    @property
+    def awaiting_approval(self) -> bool:
+        """An emergency change carried out before its approval came in: flagged from that moment until
+        the approval is in (or refused)."""
         return bool(
             self.kind == ChangeKind.EMERGENCY
+            and self.implemented_at is not None
             and self.approved_at is None
-            and self.approval_due_at is not None
-            and self.approval_due_at < now
+            and not self.approval_refused
         )
+
+    def approval_overdue(self, now) -> bool:
+        """Awaiting its approval after the fact, and the time for it (24 h) is over."""
+        return bool(
+            self.awaiting_approval and self.approval_due_at is not None and self.approval_due_at < now
+        )
+
+    @property
+    def reschedule_requested(self) -> bool:
+        return self.requested_start is not None and self.requested_end is not None
+
+
+def awaiting_approval_q() -> Q:
+    """`Change.awaiting_approval` as a query: emergency changes carried out before approval."""
+    return Q(
+        kind=ChangeKind.EMERGENCY,
+        implemented_at__isnull=False,
+        approved_at__isnull=True,
+        approval_refused=False,
+    )
 
 
 class ChangeEvent(AppendOnlyModel):

@@ -17,6 +17,7 @@ from yunwei.org.choices import Role, UnitKind
 from . import schedule
 from .choices import (
     ApprovalScope,
+    ChangeKind,
     ChangeType,
     Decision,
     EventKind,
@@ -28,10 +29,12 @@ from .models import Change, ChangeEvent
 
 # The flow of Art. 18 (our reading). Submitted → approved/rejected is the approvers' decision (decide());
 # submitted → implementing only for an emergency change; scheduled → approved gives the slot back.
+# Submitted or approved → draft withdraws a change that will not be carried out as it stands (there is
+# no "cancelled" state): its approvals lapse, and it needs a new round if it is submitted again.
 ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
     State.DRAFT: (State.SUBMITTED,),
-    State.SUBMITTED: (State.APPROVED, State.REJECTED, State.IMPLEMENTING),
-    State.APPROVED: (State.SCHEDULED,),
+    State.SUBMITTED: (State.APPROVED, State.REJECTED, State.IMPLEMENTING, State.DRAFT),
+    State.APPROVED: (State.SCHEDULED, State.DRAFT),
     State.REJECTED: (State.DRAFT,),
     State.SCHEDULED: (State.IMPLEMENTING, State.APPROVED),
     State.IMPLEMENTING: (State.VERIFYING, State.ROLLED_BACK, State.FAILED),
@@ -60,6 +63,8 @@ CONTENT_FIELDS = (
     "service_impact",
     "risk_override_reason",
 )
+# Steps that withdraw a change: back to draft from these states, with the reason.
+WITHDRAWN_FROM = (State.SUBMITTED, State.APPROVED)
 EMERGENCY_APPROVAL_HOURS = 24
 # Plain item fields a change may set on the inventory (besides the type's own attributes).
 ITEM_FIELDS = ("name", "status", "criticality", "hostname", "ip", "site", "room", "rack", "position")
@@ -119,11 +124,20 @@ def require_group_admin(actor) -> None:
 
 
 def needed_roles(change: Change) -> list[str]:
-    """The system management lead approves every change; a risky one needs the leader in charge too."""
+    """The system management lead approves every change; a risky one needs the leader in charge too
+    (risky by the computed risk or the overridden one), and so does an emergency change whose work falls
+    in a freeze period: it skips scheduling, where a normal change would need the leader for that."""
     roles = [Role.SYSTEM_LEAD]
-    if change.is_risky:
+    if change.is_risky or emergency_in_freeze(change):
         roles.append(Role.LEADER)
     return roles
+
+
+def emergency_in_freeze(change: Change) -> bool:
+    if change.kind != ChangeKind.EMERGENCY:
+        return False
+    start, end = schedule.work_window(change)
+    return bool(schedule.freezes_for(change, start, end))
 
 
 def approver_roles(actor, change: Change) -> list[str]:

@@ -92,6 +92,19 @@ def collisions(change: Change, start=None, end=None) -> list[Change]:
     return [other for other in others if mine & set(other.radius_item_ids)]
 
 
+def work_window(change: Change) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+    """The window the work holds: the planned one, stretched to the moment the work began when that lies
+    outside it (an emergency change carried out at once), lasting at least an hour from then."""
+    start, end = change.planned_start, change.planned_end
+    began = change.implemented_at
+    if began is not None:
+        if start is None or began < start:
+            start = began
+        if end is None or end <= began:
+            end = began + datetime.timedelta(hours=1)
+    return start, end
+
+
 def freezes_for(change: Change, start=None, end=None) -> list[FreezePeriod]:
     """Freeze periods overlapping the window that cover the change's unit or a unit of its radius."""
     start = start or change.planned_start

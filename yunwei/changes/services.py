@@ -32,6 +32,7 @@ from .approvals import (
     schedule_approved,
     schedule_blockers,
 )
+from .approvals import schedule_window as schedule_window
 from .choices import (
     EDITABLE_STATES,
     FINISHED_STATES,
@@ -41,13 +42,14 @@ from .choices import (
     Risk,
     State,
 )
-from .effects import notify_users, open_windows, remind_approvers
-from .models import Change, ChangeTemplate, FreezePeriod
+from .effects import move_window, notify_users, open_windows, remind_approvers
+from .models import Change, ChangeTemplate, FreezePeriod, awaiting_approval_q
 from .rules import (
     ALLOWED_TRANSITIONS,
     CONTENT_FIELDS,
     EMERGENCY_APPROVAL_HOURS,
     TRANSITION_FIELDS,
+    WITHDRAWN_FROM,
     add_event,
     check_attribute_changes,
     check_items,
@@ -177,7 +179,8 @@ def update_change(
     **fields,
 ) -> Change:
     """Edit the request while it is a draft or awaiting approval; an edit while submitted voids the
-    approvals given so far (they approved other content). Approved content is never edited."""
+    approvals given so far (they approved other content) and must keep what submitting required.
+    Approved content is never edited: withdraw the change to a draft first."""
     require_handler(actor, change)
     locked = lock_change(change, expected_version)
     if locked.state not in EDITABLE_STATES:
@@ -206,6 +209,17 @@ def update_change(
         locked.attribute_changes = check_attribute_changes(
             locked.attribute_changes if attribute_changes is None else attribute_changes, items
         )
+    if locked.state == State.SUBMITTED:
+        # What was submitted keeps what submitting required: an edit cannot take away the rollback plan
+        # of a risky change, its reason, plan, window or items. Refused before anything is written.
+        failures = submit_failures(locked, items)
+        if failures:
+            reason, field = failures[0]
+            raise DomainError(
+                _("A submitted change must keep what submitting it required: %(reason)s")
+                % {"reason": reason},
+                field=field,
+            )
     voided = locked.state == State.SUBMITTED and current_approvals(locked).exists()
     if locked.state == State.SUBMITTED:
         locked.approval_round += 1
@@ -234,6 +248,28 @@ def delete_change(change: Change, *, actor) -> None:
 # -- the flow -------------------------------------------------------------------------------------
 
 
+def submit_failures(change: Change, items=None) -> list[tuple[str, str | None]]:
+    """What a submitted change must have, as (reason, field): checked when it is submitted and again on
+    every edit while it awaits approval. `items`: the affected items about to be saved, if changing."""
+    failures = []
+    has_items = bool(items) if items is not None else change.affected_items.exists()
+    if not change.reason.strip():
+        failures.append((_("Say why the change is needed."), "reason"))
+    if not change.implementation_plan.strip():
+        failures.append((_("An implementation plan is required."), "implementation_plan"))
+    if not has_items:
+        failures.append((_("Name the affected inventory items."), "affected_items"))
+    if change.planned_start is None or change.planned_end is None:
+        failures.append((_("A planned window (start and end) is required."), "planned_start"))
+    if change.is_risky and not change.rollback_plan.strip():
+        failures.append(
+            (_("A high-risk change or one causing an outage needs a rollback plan."), "rollback_plan")
+        )
+    if change.kind == ChangeKind.STANDARD and (change.template is None or not change.template.is_active):
+        failures.append((_("The template of this standard change is no longer in use."), "template"))
+    return failures
+
+
 def requirement_failures(
     change: Change, to: str, comment: str = "", fields: dict | None = None, now=None, user=None
 ) -> list[tuple[str, str | None]]:
@@ -242,20 +278,9 @@ def requirement_failures(
     failures = []
     source = change.state
     if to == State.SUBMITTED:
-        if not change.reason.strip():
-            failures.append((_("Say why the change is needed."), "reason"))
-        if not change.implementation_plan.strip():
-            failures.append((_("An implementation plan is required."), "implementation_plan"))
-        if not change.affected_items.exists():
-            failures.append((_("Name the affected inventory items."), "affected_items"))
-        if change.planned_start is None or change.planned_end is None:
-            failures.append((_("A planned window (start and end) is required."), "planned_start"))
-        if change.is_risky and not change.rollback_plan.strip():
-            failures.append(
-                (_("A high-risk change or one causing an outage needs a rollback plan."), "rollback_plan")
-            )
-        if change.kind == ChangeKind.STANDARD and (change.template is None or not change.template.is_active):
-            failures.append((_("The template of this standard change is no longer in use."), "template"))
+        failures += submit_failures(change)
+    if to == State.DRAFT and source in WITHDRAWN_FROM and not comment.strip():
+        failures.append((_("Say why the change is withdrawn."), "comment"))
     if source == State.SUBMITTED and to == State.IMPLEMENTING and change.kind != ChangeKind.EMERGENCY:
         failures.append((_("Only an emergency change may be carried out before it is approved."), "to"))
     if to == State.SCHEDULED:
@@ -351,7 +376,12 @@ def transition(
     for name, value in fields.items():
         setattr(locked, name, str(value).strip())
     locked.state = to
-    if to == State.SUBMITTED:
+    if to == State.DRAFT:
+        # Withdrawn or reworked: whatever approval it had lapses with its round.
+        locked.approved_at = locked.approval_due_at = None
+        locked.approval_refused = False
+        changed += ["approved_at", "approval_due_at", "approval_refused"]
+    elif to == State.SUBMITTED:
         locked.approval_round += 1
         locked.submitted_at = now
         locked.approved_at = None
@@ -369,6 +399,10 @@ def transition(
     elif to == State.REVIEWED:
         locked.reviewed_at = now
         changed.append("reviewed_at")
+    if source == State.SCHEDULED and locked.reschedule_requested:
+        # The slot is given back or the work begins: a new window asked for is moot.
+        locked.requested_start = locked.requested_end = None
+        changed += ["requested_start", "requested_end"]
     records.save_version(locked, *changed)
     log_transition(locked, source, to, actor=actor, now=now, comment=comment, fields=fields)
     if to == State.SUBMITTED and locked.kind == ChangeKind.STANDARD:
@@ -393,10 +427,30 @@ def transition(
         if locked.windows.exists():
             schedule.open_windows_early(locked, now)
         else:  # an emergency change carried out before any scheduling
-            open_windows(locked, actor=actor, now=now, start=now)
+            _carried_out_first(locked, actor=actor, now=now)
     elif to in FINISHED_STATES:
         schedule.cut_windows(locked, now)
     return locked
+
+
+def _carried_out_first(change: Change, *, actor, now) -> None:
+    """An emergency change carried out before it was scheduled gets what scheduling would have given:
+    maintenance windows, the notice to the affected units' users, and the freeze periods and collisions
+    of its window written down (a freeze also makes the leader's approval needed: rules.needed_roles)."""
+    start, end = schedule.work_window(change)
+    open_windows(change, actor=actor, now=now, start=now)
+    notify_users(change, actor=actor, now=now, start=now, end=end)
+    blockers = schedule_blockers(change, start, end)
+    if blockers:
+        add_event(
+            change,
+            EventKind.CONFLICTS,
+            actor=actor,
+            at=now,
+            comment="\n".join(reason for reason, _field in blockers),
+            collisions=[other.pk for other in schedule.collisions(change, start, end)],
+            freezes=[freeze.pk for freeze in schedule.freezes_for(change, start, end)],
+        )
 
 
 @transaction.atomic
@@ -409,46 +463,48 @@ def reschedule(
     comment: str = "",
     now: datetime.datetime | None = None,
 ) -> Change:
-    """Move a scheduled change to another window: the same checks as scheduling, the windows move with
-    it and the affected units are told again."""
+    """Give an approved or scheduled change another window (one whose window went by is recovered this
+    way). An approved change just takes the window; scheduling it checks freezes and collisions. A
+    scheduled change moves at once with its maintenance windows, and the affected units are told again —
+    unless the new window falls into a freeze or a collision the leader in charge has not approved: then
+    the window is requested, the change stays where it is, and the leader's approval of the requested
+    window (`decide(scope="schedule")`) moves it."""
     require_handler(actor, change)
     locked = lock_change(change)
-    if locked.state != State.SCHEDULED:
-        raise TransitionNotAllowed(_("Only a scheduled change is rescheduled."), field="state")
+    if locked.state not in (State.APPROVED, State.SCHEDULED):
+        raise TransitionNotAllowed(
+            _("Only an approved or scheduled change gets a new window (now: %(state)s).")
+            % {"state": State(locked.state).label},
+            field="state",
+        )
     if planned_end <= planned_start:
         raise DomainError(_("The window must end after it starts."), field="planned_end")
     now = now or timezone.now()
     if planned_end <= now:
         raise DomainError(_("The new window is already over."), field="planned_end")
-    if not schedule_approved(locked, planned_start, planned_end):
+    if locked.state == State.SCHEDULED and not schedule_approved(locked, planned_start, planned_end):
         blockers = schedule_blockers(locked, planned_start, planned_end, user=actor)
         if blockers:
-            reason, field = blockers[0]
-            raise TransitionNotAllowed(
-                reason + " " + _("Scheduling it there needs the leader in charge's approval."), field=field
+            locked.requested_start, locked.requested_end = planned_start, planned_end
+            records.save_version(locked, "requested_start", "requested_end")
+            add_event(
+                locked,
+                EventKind.RESCHEDULE_REQUEST,
+                actor=actor,
+                at=now,
+                comment="\n".join(filter(None, [comment, *(reason for reason, _field in blockers)])),
+                window_start=planned_start,
+                window_end=planned_end,
             )
-    before = {"planned_start": locked.planned_start, "planned_end": locked.planned_end}
-    locked.planned_start, locked.planned_end = planned_start, planned_end
-    records.save_version(locked, "planned_start", "planned_end")
-    add_event(
-        locked,
-        EventKind.EDIT,
-        actor=actor,
-        at=now,
-        comment=comment,
-        fields=["planned_start", "planned_end"],
-        **{"from": before},
-    )
-    audit.record(
-        "update",
-        actor=actor,
-        obj=locked,
-        before=before,
-        after={"planned_start": planned_start, "planned_end": planned_end},
-        comment=comment,
-    )
-    open_windows(locked, actor=actor, now=now)
-    notify_users(locked, actor=actor, now=now)
+            audit.record(
+                "update",
+                actor=actor,
+                obj=locked,
+                after={"requested_start": planned_start, "requested_end": planned_end},
+                comment=comment,
+            )
+            return locked
+    move_window(locked, planned_start, planned_end, actor=actor, now=now, comment=comment)
     return locked
 
 
@@ -499,11 +555,8 @@ def remind_overdue_approvals(now: datetime.datetime | None = None) -> int:
     claims each, so two sweeps running at once remind once."""
     now = now or timezone.now()
     due = Change.objects.filter(
-        kind=ChangeKind.EMERGENCY,
-        approved_at__isnull=True,
-        approval_due_at__lt=now,
-        approvers_reminded_at__isnull=True,
-    ).exclude(state__in=[State.DRAFT, State.REJECTED])
+        awaiting_approval_q(), approval_due_at__lt=now, approvers_reminded_at__isnull=True
+    )
     return sum(_remind_approvers(pk, now) for pk in list(due.values_list("pk", flat=True)))
 
 

@@ -71,6 +71,7 @@ def change_list(request):
         "query": query.urlencode(),
         "results_id": RESULTS_ID,
         "overdue_ids": {c.pk for c in page_obj if c.approval_overdue(now)},
+        "awaiting_ids": {c.pk for c in page_obj if c.awaiting_approval},
         "can_create": schedule.handleable_units(user).exists(),
     }
     partial = request.htmx and request.htmx.target == RESULTS_ID
@@ -145,10 +146,11 @@ def _transition_forms(change, user):
     for target in services.allowed_targets(change, user):
         fields = {"comment", *services.TRANSITION_FIELDS.get(target, ())}
         form = TransitionForm(initial={"to": target})
+        withdraw = target == State.DRAFT and change.state in services.WITHDRAWN_FROM
         forms.append(
             {
                 "to": target,
-                "label": State(target).label,
+                "label": _("Withdraw (back to draft)") if withdraw else State(target).label,
                 "back": target in (State.ROLLED_BACK, State.FAILED, State.DRAFT)
                 or (change.state == State.SCHEDULED and target == State.APPROVED),
                 "fields": [form[name] for name in form.fields if name in fields],
@@ -170,11 +172,20 @@ def change_detail(request, pk):
     now = timezone.now()
     handler = services.may_handle(user, change.unit_id)
     blockers = []
-    if change.state in (State.APPROVED, State.SCHEDULED) and change.planned_start:
-        blockers = [reason for reason, _field in services.schedule_blockers(change, user=user)]
+    window_start, window_end = services.schedule_window(change)
+    if change.state in (State.APPROVED, State.SCHEDULED) and window_start:
+        blockers = [
+            reason
+            for reason, _field in services.schedule_blockers(change, window_start, window_end, user=user)
+        ]
+    elif change.state == State.IMPLEMENTING and change.planned_start:
+        # An emergency change carried out at once: its freezes and collisions are shown, not checked.
+        start, end = schedule.work_window(change)
+        blockers = [reason for reason, _field in services.schedule_blockers(change, start, end, user=user)]
     may_approve_schedule = (
         bool(blockers)
-        and not services.schedule_approved(change)
+        and change.state in (State.APPROVED, State.SCHEDULED)
+        and not services.schedule_approved(change, window_start, window_end)
         and change.requester_id != user.pk
         and schedule.holds_role(user, "leader", change.unit)
     )
@@ -182,6 +193,7 @@ def change_detail(request, pk):
         "change": change,
         "now": now,
         "overdue": change.approval_overdue(now),
+        "awaiting": change.awaiting_approval,
         "radius": schedule.radius_summary(change, user),
         "affected": scoping.visible(change.affected_items.select_related("type", "unit"), user),
         "events": change.events.select_related("actor"),
@@ -198,7 +210,7 @@ def change_detail(request, pk):
         "reschedule_form": RescheduleForm(
             initial={"planned_start": change.planned_start, "planned_end": change.planned_end}
         )
-        if handler and change.state == State.SCHEDULED
+        if handler and change.state in (State.APPROVED, State.SCHEDULED)
         else None,
         "can_apply": handler
         and change.attribute_changes
