@@ -1,4 +1,4 @@
-"""Every route has a foreign-unit case: a unit admin of unit B reaches nothing of unit A.
+"""Every route has a foreign-unit case: a unit admin and a plain user of unit B reach nothing of unit A.
 
 `test_every_route_has_a_foreign_unit_case` walks the URL configuration and fails when a route is in
 neither CASES nor NOT_OBJECT_ROUTES, so a new endpoint cannot skip this file.
@@ -10,7 +10,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from yunwei.accounts.services import issue_token
 from yunwei.audit.models import AuditEvent
 from yunwei.org import services
-from yunwei.org.models import Person
+from yunwei.org.choices import Role
+from yunwei.org.models import MaintenanceContract, Person, RoleAssignment
 
 from .changes import foreign as changes_foreign
 from .cmdb import foreign as cmdb_foreign
@@ -96,6 +97,7 @@ CASES = {
     "api:auth:apitoken-detail": ("detail-ro", "token"),
     "api:audit:event-list": ("list", "event"),
     "api:audit:event-detail": ("get", "event"),
+    "api:audit:event-reveal": ("post", "event"),
     "web:dashboard": ("page-list", "unit"),
     "org:unit-list": ("page-list", "unit"),
     "org:unit-detail": ("page", "unit"),
@@ -126,6 +128,7 @@ CASES = {
     "org:contract-delete": ("page-post", "contract"),
     "audit:event-list": ("page-list", "event"),
     "audit:event-detail": ("get", "event"),
+    "audit:event-reveal": ("page-post", "event"),
     "audit:verify": ("page-post", "event"),
 }
 
@@ -169,14 +172,21 @@ def _label(record) -> str:
     )
 
 
+@pytest.fixture
+def unit_user_b(unit_b):
+    return make_user("b-user", unit_b, Role.USER)
+
+
+@pytest.mark.parametrize("persona", ["unit_admin_b", "unit_user_b"])
 @pytest.mark.parametrize("route", sorted(CASES))
-def test_foreign_unit_admin_reaches_nothing(route, records, unit_admin_b, api_client_for, client):
+def test_foreign_unit_persona_reaches_nothing(route, persona, records, request, api_client_for, client):
     kind, key = CASES[route]
     record = records[key]
+    outsider = request.getfixturevalue(persona)
     if route.startswith("api:"):
-        http = api_client_for(unit_admin_b)
+        http = api_client_for(outsider)
     else:
-        client.force_login(unit_admin_b)
+        client.force_login(outsider)
         http = client
     if kind == "list":
         url = reverse(route)
@@ -228,3 +238,53 @@ def test_foreign_unit_record_named_in_a_write_is_refused_as_missing(records, uni
     assert response.json()["field"] == "team"
     assert str(records["team"].pk) in response.json()["detail"]
     assert not Person.objects.filter(name="越权").exists()
+
+
+@pytest.mark.django_db
+def test_foreign_vendor_or_engineer_named_in_a_contract_is_refused_as_missing(
+    records, unit_b, api_client_for
+):
+    admin_b = make_user("b-admin-2", unit_b, "unit_admin")
+    http = api_client_for(admin_b)
+    vendor_b = http.post(
+        "/api/org/vendors/", {"unit": unit_b.pk, "code": "yi", "name": "乙厂家"}, format="json"
+    )
+    assert vendor_b.status_code == 201
+    contract = {
+        "unit": unit_b.pk,
+        "number": "B-001",
+        "title": "越权合同",
+        "starts_on": "2025-01-01",
+        "ends_on": "2025-12-31",
+    }
+    foreign_vendor = http.post(
+        "/api/org/contracts/", {**contract, "vendor": records["vendor"].pk}, format="json"
+    )
+    assert foreign_vendor.status_code == 400
+    assert foreign_vendor.json()["field"] == "vendor"
+    foreign_engineer = http.post(
+        "/api/org/contracts/",
+        {**contract, "vendor": vendor_b.json()["id"], "engineer": records["engineer"].pk},
+        format="json",
+    )
+    assert foreign_engineer.status_code == 400
+    assert foreign_engineer.json()["field"] == "engineer"
+    assert not MaintenanceContract.objects.filter(title="越权合同").exists()
+
+
+@pytest.mark.django_db
+def test_foreign_person_named_in_a_role_assignment_is_refused_as_missing(records, unit_b, api_client_for):
+    admin_b = make_user("b-admin-2", unit_b, "unit_admin")
+    person = records["person"]
+    before = RoleAssignment.objects.filter(person=person).count()
+    response = api_client_for(admin_b).post(
+        "/api/org/roles/", {"person": person.pk, "unit": unit_b.pk, "role": "user"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["field"] == "person"
+    response = api_client_for(admin_b).post(
+        "/api/org/roles/", {"person": person.pk, "role": "user"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["field"] == "person"
+    assert RoleAssignment.objects.filter(person=person).count() == before

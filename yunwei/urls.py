@@ -1,4 +1,7 @@
+from django.http import JsonResponse
 from django.urls import include, path
+from django.utils.translation import gettext as _
+from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 api_patterns = [
@@ -28,3 +31,20 @@ urlpatterns = [
     path("audit/", include("yunwei.audit.urls")),
     path("", include("yunwei.web.urls")),
 ]
+
+
+# An API client gets JSON for an address that does not exist or a failure, like every other API error.
+def not_found(request, exception):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Server error.")}, status=500)
+    return defaults.server_error(request)
+
+
+handler404 = not_found
+handler500 = server_error

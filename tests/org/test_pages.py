@@ -429,14 +429,13 @@ def test_unit_admin_edits_their_unit_but_not_its_code(unit_admin_a, unit_a, brow
     assert set(_form(http.get(reverse("org:unit-edit", args=[unit_a.pk]))).fields) == {
         "name",
         "address",
-        "is_active",
         "version",
     }
     http.post(
         reverse("org:unit-edit", args=[unit_a.pk]), {"name": "甲单位（新）", "code": "hacked", "version": 1}
     )
     unit_a.refresh_from_db()
-    assert (unit_a.name, unit_a.code) == ("甲单位（新）", "unit-a")
+    assert (unit_a.name, unit_a.code, unit_a.is_active) == ("甲单位（新）", "unit-a", True)
 
 
 # -- plain users ----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import services
+from .authentication import ExpiringTokenAuthentication
 from .models import ApiToken
 
 
@@ -28,6 +29,10 @@ class ApiTokenSerializer(serializers.ModelSerializer):
 
 
 class TokenView(APIView):
+    # Asked with a user name and password, revoked with the token itself: never by a browser session,
+    # which may not have passed the second factor yet.
+    authentication_classes = [ExpiringTokenAuthentication]
+
     @extend_schema(
         request=TokenRequestSerializer,
         responses={
@@ -55,6 +60,7 @@ class TokenView(APIView):
             )
         if user is None:
             # The same answer whether or not the account exists.
+            services.record_failed_login(form.validated_data["username"], channel="api")
             return Response({"detail": _("Wrong user name or password.")}, status=status.HTTP_400_BAD_REQUEST)
         key, token = services.issue_token(user, otp=form.validated_data.get("otp", ""))
         return Response({"token": key, "expires_at": token.expires_at}, status=status.HTTP_201_CREATED)

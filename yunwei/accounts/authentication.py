@@ -1,4 +1,5 @@
-"""`Authorization: Token …` for the API: hashed, expiring, revocable tokens."""
+"""`Authorization: Token …` for the API: hashed, expiring, revocable tokens. (A browser session that has
+not passed its second factor is refused by RequireSecondFactorMiddleware.)"""
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _

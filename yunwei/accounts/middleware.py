@@ -1,11 +1,25 @@
-"""Someone with a second factor (or an admin, when it is mandatory) passes the TOTP step first."""
+"""Someone with a second factor (or an admin, when it is mandatory) passes the TOTP step first.
 
+Until then the session reaches only the TOTP step and log-out: not the device set-up while a
+confirmed device exists (enrolling a new one would skip the factor), not the password change, and
+not the API (which accepts the browser session). The same middleware keeps the log-in session
+record in step when the session key changes, so disabling the account still ends the session.
+"""
+
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django_otp import user_has_device
 
-from .services import needs_second_factor
+from . import services
 
-EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/api/")
+EXEMPT_PREFIXES = ("/static/", "/i18n/")
+
+
+def _token_request(request) -> bool:
+    # A token request is authenticated by its token, not by the session (ExpiringTokenAuthentication).
+    return request.headers.get("Authorization", "").split(" ", 1)[0].lower() == "token"
 
 
 class RequireSecondFactorMiddleware:
@@ -13,12 +27,25 @@ class RequireSecondFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = request.user
-        if (
-            user.is_authenticated
-            and not request.path.startswith(EXEMPT_PREFIXES)
-            and not user.is_verified()
-            and needs_second_factor(user)
-        ):
-            return redirect(f"{reverse('accounts:otp')}?next={request.path}")
-        return self.get_response(request)
+        old_key = request.session.session_key
+        response = self._refuse_until_verified(request) or self.get_response(request)
+        if old_key and request.session.session_key != old_key:
+            services.follow_session_key(request.user, old_key, request.session.session_key)
+        return response
+
+    def _refuse_until_verified(self, request):
+        path = request.path
+        if path.startswith(EXEMPT_PREFIXES) or not services.second_factor_pending(request.user):
+            return None
+        allowed = {reverse("accounts:otp"), reverse("accounts:logout"), reverse("accounts:login")}
+        if not user_has_device(request.user, confirmed=True):
+            allowed.add(reverse("accounts:otp-setup"))  # mandatory TOTP, nothing set up yet
+        if path in allowed:
+            return None
+        if path.startswith("/api/"):
+            if path == reverse("api:auth:token") or _token_request(request):
+                return None
+            return JsonResponse(
+                {"detail": _("Pass the second factor (TOTP) on the web page first.")}, status=403
+            )
+        return redirect(f"{reverse('accounts:otp')}?next={path}")

@@ -4,6 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth import login, logout
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +25,27 @@ def needs_second_factor(user) -> bool:
     return settings.REQUIRE_TOTP_FOR_ADMINS and (access.is_group_admin or access.is_unit_admin)
 
 
+def second_factor_pending(user) -> bool:
+    """Logged in with the password only, by an account that needs the second factor: such a session
+    may open nothing but the TOTP step (and log-out) until it passes it."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    # django-otp's middleware gives the request's user `is_verified`; a user without it is unverified.
+    is_verified = getattr(user, "is_verified", None)
+    if is_verified is not None and is_verified():
+        return False
+    return needs_second_factor(user)
+
+
+def may_replace_device(user) -> bool:
+    """A confirmed device is replaced only from a session that passed it, or the password alone would
+    be enough to enrol a new device and skip the second factor."""
+    if not user_has_device(user, confirmed=True):
+        return True
+    is_verified = getattr(user, "is_verified", None)
+    return bool(is_verified is not None and is_verified())
+
+
 def check_totp(user, code: str) -> bool:
     code = (code or "").strip()
     return any(
@@ -37,6 +59,30 @@ def log_in(request, user) -> None:
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     LoginSession.objects.create(user=user, session_key=request.session.session_key)
     audit.record("login", actor=user, obj=user, object_repr=user.username, unit_id=user.access.unit_id)
+
+
+@transaction.atomic
+def record_failed_login(username: str, *, channel: str) -> None:
+    """A refused log-in, named by the user name tried: nothing says whether such an account exists."""
+    audit.record(
+        "login_failed",
+        actor=AnonymousUser(),
+        object_type="accounts.user",
+        object_repr=username,
+        comment=f"via {channel}",
+    )
+
+
+def follow_session_key(user, old_key: str | None, new_key: str | None) -> None:
+    """The session key changed (password change, second factor, any cycle_key): move the log-in
+    session to the new key, so disabling the account still finds and ends it."""
+    if not old_key or not new_key or old_key == new_key or not getattr(user, "is_authenticated", False):
+        return
+    rows = LoginSession.objects.filter(user=user, session_key=old_key)
+    if LoginSession.objects.filter(user=user, session_key=new_key).exists():
+        rows.delete()  # log_in() already recorded the new key
+    else:
+        rows.update(session_key=new_key)
 
 
 @transaction.atomic
@@ -80,6 +126,9 @@ def revoke_token(token: ApiToken, *, actor) -> None:
 
 @transaction.atomic
 def confirm_totp_device(device: TOTPDevice, code: str, *, actor) -> None:
+    """Confirm a new device; it replaces the account's others, so that needs a verified session."""
+    if not may_replace_device(actor):
+        raise PermissionDenied(_("Pass the second factor with your current device first."))
     if not device.verify_token((code or "").strip()):
         raise DomainError(_("The one-time code is wrong; check the clock of your phone."), field="code")
     TOTPDevice.objects.filter(user=actor).exclude(pk=device.pk).delete()

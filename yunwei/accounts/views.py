@@ -42,6 +42,7 @@ def login_view(request):
                 return redirect(f"{reverse('accounts:otp')}?next={_next_url(request)}")
             return redirect(_next_url(request))
         # The same message whether the account does not exist, is disabled or the password is wrong.
+        services.record_failed_login(form.cleaned_data["username"], channel="web")
         form.add_error(None, _("Wrong user name or password."))
     return render(request, "accounts/login.html", {"form": form, "next": _next_url(request)})
 
@@ -70,6 +71,8 @@ def otp_verify(request):
         for device in TOTPDevice.objects.devices_for_user(request.user, confirmed=True):
             if device.verify_token(form.cleaned_data["code"].strip()):
                 otp_login(request, device)
+                # A new key for the raised privilege; the middleware moves the log-in session along.
+                request.session.cycle_key()
                 return redirect(_next_url(request))
         form.add_error("code", _("The one-time code is wrong; check the clock of your phone."))
     return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})
@@ -77,6 +80,9 @@ def otp_verify(request):
 
 @login_required
 def otp_setup(request):
+    if not services.may_replace_device(request.user):
+        # Only the password so far: the current device must be passed before it can be replaced.
+        return redirect(f"{reverse('accounts:otp')}?next={_next_url(request)}")
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=request.user, name="TOTP", confirmed=False)

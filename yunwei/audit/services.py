@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.duration import duration_iso_string
@@ -25,6 +26,66 @@ def can_view(user) -> bool:
     """Only group system admins read the audit log (pages and API share this guard)."""
     access = getattr(user, "access", None)
     return bool(getattr(user, "is_authenticated", False) and access is not None and access.is_group_admin)
+
+
+# -- personal data (Art. 11) ----------------------------------------------------------------------
+
+# Keys under which events hold people's and vendor engineers' contact details (org.Person and
+# org.VendorEngineer `phone`/`email`, an account's `email`). The event keeps them, since it is the
+# trail; pages and the API show them masked until a reader un-masks them, which is itself audited.
+PERSONAL_KEYS = frozenset({"phone", "mobile", "email"})
+
+
+def mask_phone(value: str) -> str:
+    if len(value) < 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_email(value: str) -> str:
+    if "@" not in value:
+        return value and "***"
+    name, domain = value.split("@", 1)
+    return f"{name[:1]}***@{domain}"
+
+
+def _mask_value(key: str, value: Any) -> Any:
+    if not isinstance(value, str) or not value:
+        return value
+    return mask_email(value) if key == "email" else mask_phone(value)
+
+
+def masked(data: Any) -> Any:
+    """An event's `before` or `after` with every phone number and e-mail address masked."""
+    if isinstance(data, dict):
+        return {
+            key: _mask_value(key, value) if key in PERSONAL_KEYS else masked(value)
+            for key, value in data.items()
+        }
+    if isinstance(data, list):
+        return [masked(item) for item in data]
+    return data
+
+
+def holds_personal_data(event: AuditEvent) -> bool:
+    return masked(event.before) != event.before or masked(event.after) != event.after
+
+
+@transaction.atomic
+def reveal_event(event: AuditEvent, *, actor) -> dict[str, Any]:
+    """An event's `before` and `after` un-masked; the viewing is itself an audit event."""
+    if not can_view(actor):
+        raise PermissionDenied
+    record(
+        "unmask",
+        actor=actor,
+        object_type=AuditEvent._meta.label_lower,
+        object_id=str(event.seq),
+        object_repr=f"#{event.seq}",
+        unit_id=event.unit_id,
+        comment="before, after",
+    )
+    return {"before": event.before, "after": event.after}
 
 
 # -- values ---------------------------------------------------------------------------------------

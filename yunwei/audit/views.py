@@ -42,13 +42,36 @@ def _pretty(value) -> str:
     return "" if value is None else json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
 
 
+def _detail(request, event: AuditEvent, *, revealed: bool):
+    # Contact details show masked unless this request un-masked them (audited by the service).
+    shown = services.reveal_event(event, actor=request.user) if revealed else None
+    before, after = (
+        (shown["before"], shown["after"])
+        if shown
+        else (services.masked(event.before), services.masked(event.after))
+    )
+    context = {
+        "event": event,
+        "before": _pretty(before),
+        "after": _pretty(after),
+        "revealed": revealed,
+        "can_reveal": not revealed and services.holds_personal_data(event),
+    }
+    return render(request, "audit/event_detail.html", context)
+
+
 @login_required
 @require_GET
 def event_detail(request, seq: int):
     _require_viewer(request)
-    event = get_object_or_404(AuditEvent, seq=seq)
-    context = {"event": event, "before": _pretty(event.before), "after": _pretty(event.after)}
-    return render(request, "audit/event_detail.html", context)
+    return _detail(request, get_object_or_404(AuditEvent, seq=seq), revealed=False)
+
+
+@login_required
+@require_POST
+def event_reveal(request, seq: int):
+    _require_viewer(request)
+    return _detail(request, get_object_or_404(AuditEvent, seq=seq), revealed=True)
 
 
 def _describe(result: services.VerifyResult) -> str:

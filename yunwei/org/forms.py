@@ -98,8 +98,9 @@ class UnitForm(RecordForm):
     def limit_fields(self) -> None:
         super().limit_fields()
         if not scoping.access_of(self.user).is_group_admin:
-            # Code, kind and place in the group are the group admin's to set (services.update).
-            for name in ("code", "kind", "parent"):
+            # Code, kind, place in the group and whether the unit is active are the group admin's to
+            # set (services.update).
+            for name in ("code", "kind", "parent", "is_active"):
                 del self.fields[name]
         else:
             self.fields["parent"].queryset = scoping.visible(

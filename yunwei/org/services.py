@@ -107,6 +107,9 @@ def update(instance, *, actor, expected_version=None, **fields):
         require_manage(actor, fields["unit"].pk)
     if isinstance(instance, Unit) and {"kind", "parent", "code"} & fields.keys():
         require_group_admin(actor)
+    if isinstance(instance, Unit) and "is_active" in fields and fields["is_active"] != instance.is_active:
+        # A unit admin switching their own unit off would shut out its people: the group decides.
+        require_group_admin(actor)
     _check_fields(type(instance), instance, fields)
     return update_record(instance, actor=actor, expected_version=expected_version, **fields)
 
@@ -163,11 +166,14 @@ def accounts_holding(roles, unit_ids) -> list[int]:
     )
 
 
+@transaction.atomic
 def create_account(person: Person, *, actor, username: str, password: str):
-    """Give a person a log-in account; the password must pass the password rules."""
+    """Give a person a log-in account; the password must pass the password rules. All or nothing."""
     require_manage(actor, person.unit_id)
     User = get_user_model()
-    if person.account_id:
+    # The row, locked, decides: two admins giving the same person an account at once get one.
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    if locked.account_id:
         raise DomainError(_("This person already has an account."), field="username")
     if User.objects.filter(username__iexact=username).exists():
         raise DomainError(_("This user name is taken."), field="username")
@@ -188,6 +194,53 @@ def create_account(person: Person, *, actor, username: str, password: str):
         unit_id=person.unit_id,
         after={"username": username, "person_id": person.pk},
     )
+    return user
+
+
+@transaction.atomic
+def create_group_admin(
+    username: str, *, password: str, email: str = "", person: Person | None = None, name: str = ""
+):
+    """The first group system admin (`yunwei createadmin`): a superuser, optionally linked to a person
+    (an existing one without an account, or a new one called `name` in the group), audited."""
+    User = get_user_model()
+    if User.objects.filter(username__iexact=username).exists():
+        raise DomainError(_("This user name is taken."), field="username")
+    if person is not None and person.account_id:
+        raise DomainError(_("This person already has an account."), field="person")
+    group = None
+    if person is None and name:
+        group = Unit.objects.filter(kind=UnitKind.GROUP).order_by("pk").first()
+        if group is None:
+            raise DomainError(_("There is no group unit to add the person to yet."), field="name")
+    user = User(username=username, email=email or (person.email if person else ""))
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise DomainError(" ".join(exc.messages), field="password") from None
+    user = User.objects.create_superuser(username, user.email, password)
+    # Written by the system: no one is logged in when the first admin is made.
+    audit.record(
+        "create",
+        obj=user,
+        object_repr=username,
+        unit_id=person.unit_id if person else None,
+        after={"username": username, "is_superuser": True},
+        comment="createadmin",
+    )
+    if group is not None:
+        person = create(Person, actor=user, unit=group, name=name, email=email)
+        assign_role(person, Role.GROUP_ADMIN, actor=user)
+    if person is not None:
+        Person.objects.filter(pk=person.pk).update(account=user)
+        person.account = user
+        audit.record(
+            "update",
+            obj=person,
+            before={"account_id": None},
+            after={"account_id": user.pk},
+            comment="createadmin",
+        )
     return user
 
 
@@ -224,17 +277,9 @@ def set_account_active(person: Person, active: bool, *, actor) -> None:
 # -- personal data (Art. 11) ----------------------------------------------------------------------
 
 
-def mask_phone(value: str) -> str:
-    if len(value) < 7:
-        return "*" * len(value)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
-
-
-def mask_email(value: str) -> str:
-    if "@" not in value:
-        return value and "***"
-    name, domain = value.split("@", 1)
-    return f"{name[:1]}***@{domain}"
+# One masking for people's pages, the API and the audit log.
+mask_phone = audit.mask_phone
+mask_email = audit.mask_email
 
 
 def may_reveal(actor, person_unit_id: int, person_account_id: int | None = None) -> bool:
