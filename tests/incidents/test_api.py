@@ -72,7 +72,11 @@ def test_plan_checklist_tick_and_escalation(api_client_for, unit_admin_a, incide
     url = f"{URL}{incident.pk}/"
     http.post(url + "transition/", {"to": "acknowledged"}, format="json")
     http.post(url + "transition/", {"to": "diagnosing"}, format="json")
-    http.patch(url, {"cause_category": "application"}, format="json")
+    version = http.get(url).json()["version"]
+    assert (
+        http.patch(url, {"cause_category": "application", "version": version}, format="json").status_code
+        == 200
+    )
     response = http.post(url + "activate-plan/", {}, format="json")
     assert response.status_code == 200, response.json()
     steps = [c for c in response.json()["checklist"] if c["kind"] == "step"]

@@ -58,7 +58,7 @@ def test_plain_user_cannot_write(unit_user_a, unit_a, api_client_for):
 
 def test_plain_user_cannot_change_a_visible_record(unit_user_a, team_a, api_client_for):
     response = api_client_for(unit_user_a).patch(
-        f"/api/org/teams/{team_a.pk}/", {"name": "改"}, format="json"
+        f"/api/org/teams/{team_a.pk}/", {"name": "改", "version": team_a.version}, format="json"
     )
     assert response.status_code == 403
     team_a.refresh_from_db()
@@ -108,9 +108,20 @@ def test_stale_edit_answers_409_and_keeps_the_first_save(group_admin, team_a, ap
 
 def test_version_cannot_be_set(group_admin, team_a, api_client_for):
     http = api_client_for(group_admin)
-    http.patch(f"/api/org/teams/{team_a.pk}/", {"name": "改名"}, format="json")
+    http.patch(f"/api/org/teams/{team_a.pk}/", {"name": "改名", "version": 1}, format="json")
     team_a.refresh_from_db()
-    assert team_a.version == 2
+    assert team_a.version == 2  # raised by the save, not taken from the request
+
+
+@pytest.mark.parametrize("method", ["patch", "put"])
+def test_an_update_without_the_version_is_refused_naming_it(method, group_admin, team_a, api_client_for):
+    http = api_client_for(group_admin)
+    body = {**http.get(f"/api/org/teams/{team_a.pk}/").json(), "name": "不看版本"}
+    del body["version"]
+    response = getattr(http, method)(f"/api/org/teams/{team_a.pk}/", body, format="json")
+    assert response.status_code == 400 and response.json()["field"] == "version"
+    team_a.refresh_from_db()
+    assert (team_a.name, team_a.version) == ("运维班", 1)
 
 
 def test_unit_admin_cannot_move_a_record_to_another_unit(unit_admin_a, team_a, unit_b, api_client_for):
@@ -146,7 +157,11 @@ def test_echoing_the_masked_phone_back_keeps_the_real_one(unit_admin_a, unit_use
     person = Person.objects.get(account=unit_user_a)
     http = api_client_for(unit_admin_a)
     row = http.get(f"/api/org/people/{person.pk}/").json()
-    http.patch(f"/api/org/people/{person.pk}/", {"phone": row["phone"], "title": "工程师"}, format="json")
+    http.patch(
+        f"/api/org/people/{person.pk}/",
+        {"phone": row["phone"], "title": "工程师", "version": row["version"]},
+        format="json",
+    )
     person.refresh_from_db()
     assert person.phone == "13812345678"
     assert person.title == "工程师"
@@ -287,7 +302,11 @@ def test_roles_cannot_be_set_through_the_person_endpoint(unit_admin_a, api_clien
     person = Person.objects.get(account=unit_admin_a)
     response = api_client_for(unit_admin_a).patch(
         f"/api/org/people/{person.pk}/",
-        {"roles": [{"role": "group_admin", "unit": person.unit_id}], "title": "管理员"},
+        {
+            "roles": [{"role": "group_admin", "unit": person.unit_id}],
+            "title": "管理员",
+            "version": person.version,
+        },
         format="json",
     )
     assert response.status_code == 200

@@ -141,9 +141,15 @@ def test_known_errors_of_an_item_or_an_incident(api_client_for, problem, unit_ad
 def test_problems_are_never_deleted_and_keep_their_unit(api_client_for, problem, group_admin, unit_b):
     http = api_client_for(group_admin)
     assert http.delete(f"{URL}{problem.pk}/").status_code == 405
-    response = http.patch(f"{URL}{problem.pk}/", {"unit": unit_b.pk}, format="json")
+    response = http.patch(
+        f"{URL}{problem.pk}/", {"unit": unit_b.pk, "version": problem.version}, format="json"
+    )
     assert response.status_code == 400 and response.json()["field"] == "unit"
-    response = http.patch(f"{URL}{problem.pk}/", {"title": "新标题", "priority": "high"}, format="json")
+    response = http.patch(
+        f"{URL}{problem.pk}/",
+        {"title": "新标题", "priority": "high", "version": problem.version},
+        format="json",
+    )
     assert response.status_code == 200 and response.json()["priority"] == "high"
     assert Problem.objects.get(pk=problem.pk).title == "新标题"
 

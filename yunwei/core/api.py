@@ -5,6 +5,7 @@ from django.db import IntegrityError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.fields import empty
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -99,10 +100,29 @@ class RecordViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
 
 
 class VersionField(serializers.IntegerField):
-    """Read: the record's version. Write: the version the client edited (checked, never stored)."""
+    """Read: the record's version. Write: the version the client edited (checked, never stored).
+
+    Required on every update, PATCH included: an update that does not say which version it edited could
+    overwrite someone else's save unseen. Optional on create and in action bodies (a transition is
+    guarded by the state machine).
+    """
+
+    default_error_messages = {
+        "required": _(
+            "Send the version of the record you edited, as read from it (a stale one answers 409)."
+        ),
+    }
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
         kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("help_text", "Version the client edited; a stale version answers 409.")
+        kwargs.setdefault(
+            "help_text", "Version the client edited; required on update, a stale one answers 409."
+        )
         super().__init__(**kwargs)
+
+    def validate_empty_values(self, data):
+        # DRF skips missing fields of a partial update; the version is the one a PATCH cannot skip.
+        if data is empty and getattr(self.root, "instance", None) is not None:
+            self.fail("required")
+        return super().validate_empty_values(data)
