@@ -224,7 +224,9 @@ def load(stdout=None) -> dict:
             change_type = types[(i + unit_index * 5) % len(types)]
             target = recent[i] if i < len(recent) else done[(i + unit_index) % len(done)]
             if target in (State.SCHEDULED, State.APPROVED, State.DRAFT, State.SUBMITTED):
-                start = now + datetime.timedelta(days=rng.randint(2, 40), hours=rng.randint(0, 5))
+                # Each unit's first scheduled change falls in the coming week (the dashboard's figure).
+                days = rng.randint(1, 6) if i == recent.index(State.SCHEDULED) else rng.randint(2, 40)
+                start = now + datetime.timedelta(days=days, hours=rng.randint(0, 5))
                 start = start.replace(hour=20 + rng.randint(0, 2), minute=0, second=0, microsecond=0)
             elif target == State.IMPLEMENTING:  # an emergency carried out 30 h ago, approval overdue
                 start = now - datetime.timedelta(hours=30)

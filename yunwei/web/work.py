@@ -8,9 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yunwei.changes.choices import ChangeKind
 from yunwei.changes.choices import State as ChangeState
-from yunwei.changes.models import Change
+from yunwei.changes.models import Change, awaiting_approval_q
 from yunwei.core import scoping
 from yunwei.incidents.choices import OPEN_STATES as OPEN_INCIDENT_STATES
 from yunwei.incidents.filters import breached_q
@@ -71,10 +70,8 @@ def work_in_hand(user) -> list[Figure]:
         Figure(
             "emergency-unapproved",
             _("Emergency changes past their approval time"),
-            changes.filter(kind=ChangeKind.EMERGENCY, approved_at__isnull=True, approval_due_at__lt=now)
-            .exclude(state__in=[ChangeState.DRAFT, ChangeState.REJECTED])
-            .count(),
-            f"{change_list}?kind={ChangeKind.EMERGENCY}",
+            changes.filter(awaiting_approval_q(), approval_due_at__lt=now).count(),
+            f"{change_list}?awaiting_approval=true",
             "danger",
         ),
         Figure(
