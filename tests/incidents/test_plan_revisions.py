@@ -60,5 +60,5 @@ def test_the_plan_page_shows_its_version_history_and_the_drilled_version(
     assert "切换备用服务器" in page  # the first version's step, no longer in the plan
     assert "重新部署应用" in page
     drill_page = client.get(f"/incidents/drills/{drill.pk}/").content.decode()
-    assert 'data-testid="drill-plan-revision"' in drill_page and "v1" in drill_page
+    assert 'data-testid="drill-plan-revision"' in drill_page and "预案第 1 版" in drill_page
     assert PlanRevision.objects.filter(plan=plan).count() == 2

@@ -5,7 +5,6 @@ import ipaddress
 
 from django.utils.translation import gettext as _
 
-from yunwei.audit import services as audit
 from yunwei.cmdb import services as cmdb
 from yunwei.cmdb.choices import Criticality, ItemStatus
 from yunwei.cmdb.models import Item
@@ -20,7 +19,6 @@ from .choices import (
     ChangeKind,
     ChangeType,
     Decision,
-    EventKind,
     Risk,
     ServiceImpact,
     State,
@@ -245,22 +243,14 @@ def check_attribute_changes(entries, items) -> list[dict]:
 
 
 def log_transition(change, source, to, *, actor, now, comment="", fields=None) -> None:
-    fields = fields or {}
-    add_event(
+    records.log_transition(
+        ChangeEvent,
+        {"change": change},
         change,
-        EventKind.TRANSITION,
+        source,
+        to,
         actor=actor,
         at=now,
         comment=comment,
-        from_state=source,
-        to_state=to,
-        **fields,
-    )
-    audit.record(
-        "transition",
-        actor=actor,
-        obj=change,
-        before={"state": source},
-        after={"state": to, **fields},
-        comment=comment,
+        **(fields or {}),
     )

@@ -129,3 +129,39 @@ def append_event(
         comment=str(comment),
         data=audit.json_safe(data),
     )
+
+
+def log_transition(
+    model: type[models.Model],
+    subject: dict,
+    record: models.Model,
+    source: str,
+    to: str,
+    *,
+    actor,
+    at=None,
+    comment: str = "",
+    **shown,
+) -> models.Model:
+    """A state change written down twice in one go: the record's timeline entry and the audit event, both
+    with the fields the step set (`shown`)."""
+    event = append_event(
+        model,
+        subject,
+        "transition",
+        actor=actor,
+        at=at,
+        comment=comment,
+        from_state=source,
+        to_state=to,
+        **shown,
+    )
+    audit.record(
+        "transition",
+        actor=actor,
+        obj=record,
+        before={"state": source},
+        after={"state": to, **shown},
+        comment=comment,
+    )
+    return event

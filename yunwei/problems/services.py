@@ -517,23 +517,8 @@ def transition(
     shown = audit.snapshot(locked, fields=[name for name in changed if name != "state"])
     if collaborators is not None:
         shown["collaborators"] = [person.pk for person in collaborators]
-    event = _event(
-        locked,
-        EventKind.TRANSITION,
-        actor=actor,
-        at=now,
-        comment=comment,
-        from_state=source,
-        to_state=to,
-        **shown,
-    )
-    audit.record(
-        "transition",
-        actor=actor,
-        obj=locked,
-        before={"state": source},
-        after={"state": to, **shown},
-        comment=comment,
+    event = records.log_transition(
+        ProblemEvent, {"problem": locked}, locked, source, to, actor=actor, at=now, comment=comment, **shown
     )
     _notify_step(locked, source, to, event, comment)
     return locked

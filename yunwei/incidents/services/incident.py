@@ -19,6 +19,7 @@ from ..models import (
     EmergencyPlan,
     GradingRule,
     Incident,
+    IncidentEvent,
     SlaTarget,
     VendorEscalation,
 )
@@ -330,23 +331,16 @@ def transition(
             item.done_by, item.done_at, item.passed = None, None, None
             item.save(update_fields=["done_by", "done_at", "passed"])
     records.save_version(locked, *changed)
-    _event(
+    records.log_transition(
+        IncidentEvent,
+        {"incident": locked},
         locked,
-        EventKind.TRANSITION,
+        source,
+        to,
         actor=actor,
         at=now,
         comment=comment,
-        from_state=source,
-        to_state=to,
         **audit.snapshot(locked, fields=list(fields)),
-    )
-    audit.record(
-        "transition",
-        actor=actor,
-        obj=locked,
-        before={"state": source},
-        after={"state": to, **audit.snapshot(locked, fields=list(fields))},
-        comment=comment,
     )
     if to == State.RESTORED:
         _send_notice(locked, NoticeKind.RECOVERY, actor=actor, now=now)
