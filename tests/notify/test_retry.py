@@ -90,9 +90,9 @@ def test_api_sends_again_and_answers_409_when_not_failed(
     assert response.status_code == 200, response.json()
     assert response.json()["state"] == "pending"
 
-    again = http.post(url)
+    again = http.post(url, HTTP_ACCEPT_LANGUAGE="en")
     assert again.status_code == 409
-    assert "failed" in again.json()["detail"]
+    assert "Only a failed delivery" in again.json()["detail"]
     failed.refresh_from_db()
     assert failed.state == DeliveryState.SENT
 
