@@ -216,6 +216,11 @@ def load(stdout=None) -> dict:
                 else [],
                 findings="备用线路切换比预案多用了 5 分钟，需补充操作手册。" if done else "",
             )
+    # What the power drills found goes into their plan: its second version, shown on the plan's page
+    # beside the drills that rehearsed the first.
+    power = plans[(Grade.II, "power")]
+    steps = [*power.steps, {"text": "按操作手册切换备用线路并记录用时", "role": "tech_staff", "minutes": 10}]
+    plans[(Grade.II, "power")] = services.update(power, actor=actor, steps=steps)
     if stdout is not None:
         stdout.write(f"Incidents: {len(plans)} emergency plans, {count} incidents, drills for every unit.")
     return {"plans": plans}

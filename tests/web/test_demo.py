@@ -1,5 +1,6 @@
-"""The demo changes, loaded as `yunwei demo` loads them: every open state is there, and each unit has a
-change scheduled in the coming week, so the dashboard and the calendar show work ahead."""
+"""The demo, loaded as `yunwei demo` loads it: changes stand in every state, each unit has a change in
+the coming week (the dashboard and the calendar show work ahead), and a plan shows a second version
+beside the drills of its first."""
 
 import datetime
 
@@ -11,6 +12,7 @@ from yunwei.changes.choices import State
 from yunwei.changes.models import Change
 from yunwei.cmdb import demo as cmdb_demo
 from yunwei.incidents import demo as incidents_demo
+from yunwei.incidents.models import EmergencyPlan
 from yunwei.org import demo as org_demo
 from yunwei.problems import demo as problems_demo
 from yunwei.web.work import UPCOMING_DAYS, work_in_hand
@@ -24,7 +26,7 @@ def demo():
         app.load()
 
 
-def test_demo_changes_stand_in_every_state_with_work_ahead_for_each_unit(demo, django_user_model):
+def test_demo_shows_changes_in_every_state_work_ahead_and_a_revised_plan(demo, django_user_model):
     now = timezone.now()
     assert set(Change.objects.values_list("state", flat=True)) == set(State.values)
     week = Change.objects.filter(
@@ -38,3 +40,6 @@ def test_demo_changes_stand_in_every_state_with_work_ahead_for_each_unit(demo, d
     figures = {figure.key: figure.count for figure in work_in_hand(admin)}
     assert figures["upcoming-changes"] == week.count()
     assert figures["emergency-unapproved"] >= 1  # the emergency carried out 30 h ago
+    power = EmergencyPlan.objects.get(code="power-ii")
+    assert list(power.revisions.values_list("revision", flat=True)) == [2, 1]
+    assert set(power.drills.values_list("plan_revision__revision", flat=True)) == {1}
