@@ -23,10 +23,15 @@ def test_login_switch_language_and_walk_from_units_to_people(page):
     assert "Clerk" in page.get_by_test_id("staffing-flag").inner_text()
     page.screenshot(path=str(SCREENSHOTS / "unit-en.png"), full_page=True)
 
-    page.get_by_role("link", name="People").first.click()
+    with page.expect_navigation():  # the units page has a search box too: fill the people's one
+        page.get_by_role("link", name="People").first.click()
     page.fill("input[name=q]", "chem-user")
     page.keyboard.press("Enter")
-    page.get_by_test_id("person-table").get_by_role("link").first.click()
+    # The row of that account (the table is replaced when the search answers; the locator waits for it).
+    with page.expect_navigation():
+        page.get_by_test_id("person-table").locator("tr", has_text="chem-user").get_by_role(
+            "link"
+        ).first.click()
     assert "chem-user" in page.content()
     # Phone shows masked until someone allowed asks to see it.
     assert "****" in page.get_by_test_id("person-phone").inner_text()
