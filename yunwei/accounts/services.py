@@ -28,11 +28,7 @@ def needs_second_factor(user) -> bool:
 def second_factor_pending(user) -> bool:
     """Logged in with the password only, by an account that needs the second factor: such a session
     may open nothing but the TOTP step (and log-out) until it passes it."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    # django-otp's middleware gives the request's user `is_verified`; a user without it is unverified.
-    is_verified = getattr(user, "is_verified", None)
-    if is_verified is not None and is_verified():
+    if not getattr(user, "is_authenticated", False) or _passed_second_factor(user):
         return False
     return needs_second_factor(user)
 
@@ -42,6 +38,11 @@ def may_replace_device(user) -> bool:
     be enough to enrol a new device and skip the second factor."""
     if not user_has_device(user, confirmed=True):
         return True
+    return _passed_second_factor(user)
+
+
+def _passed_second_factor(user) -> bool:
+    # django-otp's middleware gives the request's user `is_verified`; a user without it is unverified.
     is_verified = getattr(user, "is_verified", None)
     return bool(is_verified is not None and is_verified())
 

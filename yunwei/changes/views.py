@@ -171,17 +171,19 @@ def change_detail(request, pk):
     user = request.user
     now = timezone.now()
     handler = services.may_handle(user, change.unit_id)
-    blockers = []
     window_start, window_end = services.schedule_window(change)
-    if change.state in (State.APPROVED, State.SCHEDULED) and window_start:
-        blockers = [
-            reason
-            for reason, _field in services.schedule_blockers(change, window_start, window_end, user=user)
-        ]
-    elif change.state == State.IMPLEMENTING and change.planned_start:
+    if change.state == State.IMPLEMENTING:
         # An emergency change carried out at once: its freezes and collisions are shown, not checked.
-        start, end = schedule.work_window(change)
-        blockers = [reason for reason, _field in services.schedule_blockers(change, start, end, user=user)]
+        shown_start, shown_end = schedule.work_window(change)
+    elif change.state in (State.APPROVED, State.SCHEDULED):
+        shown_start, shown_end = window_start, window_end
+    else:
+        shown_start = shown_end = None
+    blockers = (
+        [reason for reason, _field in services.schedule_blockers(change, shown_start, shown_end, user=user)]
+        if shown_start and change.planned_start
+        else []
+    )
     may_approve_schedule = (
         bool(blockers)
         and change.state in (State.APPROVED, State.SCHEDULED)

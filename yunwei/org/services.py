@@ -166,23 +166,29 @@ def accounts_holding(roles, unit_ids) -> list[int]:
     )
 
 
-@transaction.atomic
-def create_account(person: Person, *, actor, username: str, password: str):
-    """Give a person a log-in account; the password must pass the password rules. All or nothing."""
-    require_manage(actor, person.unit_id)
+def _new_account(username: str, email: str, password: str):
+    """An unsaved account whose user name is free and whose password passes the password rules."""
     User = get_user_model()
-    # The row, locked, decides: two admins giving the same person an account at once get one.
-    locked = Person.objects.select_for_update().get(pk=person.pk)
-    if locked.account_id:
-        raise DomainError(_("This person already has an account."), field="username")
     if User.objects.filter(username__iexact=username).exists():
         raise DomainError(_("This user name is taken."), field="username")
-    user = User(username=username, email=person.email)
+    user = User(username=username, email=email)
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
         raise DomainError(" ".join(exc.messages), field="password") from None
     user.set_password(password)
+    return user
+
+
+@transaction.atomic
+def create_account(person: Person, *, actor, username: str, password: str):
+    """Give a person a log-in account; the password must pass the password rules. All or nothing."""
+    require_manage(actor, person.unit_id)
+    # The row, locked, decides: two admins giving the same person an account at once get one.
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    if locked.account_id:
+        raise DomainError(_("This person already has an account."), field="username")
+    user = _new_account(username, person.email, password)
     user.save()
     Person.objects.filter(pk=person.pk).update(account=user)
     person.account = user
@@ -203,9 +209,6 @@ def create_group_admin(
 ):
     """The first group system admin (`yunwei createadmin`): a superuser, optionally linked to a person
     (an existing one without an account, or a new one called `name` in the group), audited."""
-    User = get_user_model()
-    if User.objects.filter(username__iexact=username).exists():
-        raise DomainError(_("This user name is taken."), field="username")
     if person is not None and person.account_id:
         raise DomainError(_("This person already has an account."), field="person")
     group = None
@@ -213,12 +216,9 @@ def create_group_admin(
         group = Unit.objects.filter(kind=UnitKind.GROUP).order_by("pk").first()
         if group is None:
             raise DomainError(_("There is no group unit to add the person to yet."), field="name")
-    user = User(username=username, email=email or (person.email if person else ""))
-    try:
-        password_validation.validate_password(password, user)
-    except ValidationError as exc:
-        raise DomainError(" ".join(exc.messages), field="password") from None
-    user = User.objects.create_superuser(username, user.email, password)
+    user = _new_account(username, email or (person.email if person else ""), password)
+    user.is_staff = user.is_superuser = True
+    user.save()
     # Written by the system: no one is logged in when the first admin is made.
     audit.record(
         "create",
