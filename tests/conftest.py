@@ -24,6 +24,15 @@ def pytest_configure(config):
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups off the items
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist (`-n`), the tests that start the real product share one worker, so the
+    product and its demo load start once per run rather than once per worker."""
+    for item in items:
+        if any(item.get_closest_marker(name) for name in ("browser", "e2e", "scale")):
+            item.add_marker(pytest.mark.xdist_group("product"))
+
+
 @pytest.fixture(autouse=True)
 def _static_files_without_collectstatic(settings):
     """Pages render from the source folders; the manifest of collectstatic belongs to a deployment."""
