@@ -209,7 +209,10 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Yunwei API",
-    "DESCRIPTION": "运维管理平台 API: organisation, accounts, audit.",
+    "DESCRIPTION": (
+        "运维管理平台 API: organisation, inventory, incidents, problems, changes, "
+        "notifications, accounts, audit."
+    ),
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -246,9 +249,6 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Every task has an explicit route; tests/core/test_tasks.py fails when one has none.
-# The incident page shows the panels of the apps built on fault handling (apps depend downward only).
-INCIDENT_PAGE_PANELS = ["problems/incident_page_panel.html"]
-
 CELERY_TASK_ROUTES = {
     "yunwei.core.tasks.record_worker_heartbeat": {"queue": "default"},
     "yunwei.notify.tasks.deliver": {"queue": "default"},
@@ -269,6 +269,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
+
+# The incident page shows the panels of the apps built on fault handling (apps depend downward only).
+INCIDENT_PAGE_PANELS = ["problems/incident_page_panel.html"]
 
 LOGGING = {
     "version": 1,

@@ -11,9 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yunwei.core.scoping import Access
+from yunwei.org.choices import Role, UnitKind
 
 # Art. 4 and 7: the people who run the system day to day, across the units they serve.
-OPERATIONS_STAFF_ROLES = ("system_lead", "tech_staff")
+OPERATIONS_STAFF_ROLES = (Role.SYSTEM_LEAD, Role.TECH_STAFF)
 
 
 class User(AbstractUser):
@@ -34,11 +35,13 @@ class User(AbstractUser):
         return Access(
             user_id=self.pk,
             unit_id=person.unit_id,
-            is_group_admin=any(role == "group_admin" for role, _unit, _kind in roles),
-            admin_unit_ids=frozenset(unit for role, unit, _kind in roles if role == "unit_admin"),
+            is_group_admin=any(role == Role.GROUP_ADMIN for role, _unit, _kind in roles),
+            admin_unit_ids=frozenset(unit for role, unit, _kind in roles if role == Role.UNIT_ADMIN),
             staff_unit_ids=frozenset(unit for unit, _kind in staff),
-            is_group_staff=any(kind == "group" for _unit, kind in staff),
-            is_group_leader=any(role == "leader" and kind == "group" for role, _unit, kind in roles),
+            is_group_staff=any(kind == UnitKind.GROUP for _unit, kind in staff),
+            is_group_leader=any(
+                role == Role.LEADER and kind == UnitKind.GROUP for role, _unit, kind in roles
+            ),
             roles=frozenset(roles),
         )
 
