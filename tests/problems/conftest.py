@@ -39,6 +39,12 @@ def other_group_admin(group):
 
 
 @pytest.fixture
+def third_group_admin(group):
+    """A group admin who takes no part in the work: the verifier Art. 16 wants."""
+    return make_user("group-admin-3", group, Role.GROUP_ADMIN)
+
+
+@pytest.fixture
 def owner_a(unit_a):
     """The problem's owner: a technical staff member of unit A with an account."""
     return make_user("a-owner", unit_a, Role.TECH_STAFF, name="甲负责人")

@@ -94,6 +94,73 @@ def test_the_owner_verifying_is_refused_with_the_reason(api_client_for, problem,
     assert "owner cannot verify" in response.json()["detail"]
 
 
+def _verify_by_api(http, problem_id, to="archived"):
+    """A verification as a client makes it: the version read from the problem, sent with the step."""
+    version = http.get(f"{URL}{problem_id}/").json()["version"]
+    body = {"to": to, "version": version, "comment": "复核"}
+    return http.post(f"{URL}{problem_id}/transition/", body, format="json", HTTP_ACCEPT_LANGUAGE="en")
+
+
+def _assert_refused(http, problem_id, reason):
+    for to in ("archived", "in_progress"):
+        response = _verify_by_api(http, problem_id, to)
+        assert response.status_code == 403, response.json()
+        assert response.json()["detail"].startswith(reason) and "(Art. 16)" in response.json()["detail"]
+    body = http.get(f"{URL}{problem_id}/").json()
+    assert body["allowed_transitions"] == [] and body["state"] == "solved" and body["verified_by"] is None
+
+
+def test_an_owner_who_hands_the_solved_problem_over_by_api_cannot_verify_it(
+    api_client_for, problem, group_admin, owner_a, helper_a, third_group_admin
+):
+    problem = solve(classify(problem, group_admin, group_admin, helper_a), group_admin)
+    http = api_client_for(group_admin)
+    version = http.get(f"{URL}{problem.pk}/").json()["version"]
+    response = http.patch(
+        f"{URL}{problem.pk}/", {"owner": owner_a.person.pk, "version": version}, format="json"
+    )
+    assert response.status_code == 200 and response.json()["owner"] == owner_a.person.pk
+    _assert_refused(http, problem.pk, "You marked this problem solved")
+    verifier = api_client_for(third_group_admin)
+    assert verifier.get(f"{URL}{problem.pk}/").json()["allowed_transitions"] == ["archived", "in_progress"]
+    response = _verify_by_api(verifier, problem.pk)
+    assert response.status_code == 200 and response.json()["state"] == "archived"
+    assert response.json()["verified_by"] == third_group_admin.pk
+
+
+def test_a_former_owner_and_a_collaborator_who_worked_cannot_verify_by_api(
+    api_client_for, problem, group_admin, other_group_admin, owner_a, helper_a, third_group_admin
+):
+    problem = classify(problem, group_admin, other_group_admin, helper_a)
+    services.add_step(problem, actor=group_admin, text="更换电池", due_on=deadline_in(10))
+    former = api_client_for(other_group_admin)
+    version = former.get(f"{URL}{problem.pk}/").json()["version"]
+    response = former.post(
+        f"{URL}{problem.pk}/transition/", {"to": "in_progress", "version": version}, format="json"
+    )
+    assert response.status_code == 200, response.json()  # the owner starts the work
+    admin = api_client_for(group_admin)
+    version = admin.get(f"{URL}{problem.pk}/").json()["version"]
+    body = {"owner": owner_a.person.pk, "collaborators": [third_group_admin.person.pk], "version": version}
+    assert admin.patch(f"{URL}{problem.pk}/", body, format="json").status_code == 200
+    first, second = problem.steps.order_by("position")
+    owner, collaborator = api_client_for(owner_a), api_client_for(third_group_admin)
+    tick = f"{URL}{problem.pk}/tick/"
+    assert owner.post(tick, {"step": first.pk}, format="json").status_code == 200
+    assert collaborator.post(tick, {"step": second.pk}, format="json").status_code == 200
+    version = owner.get(f"{URL}{problem.pk}/").json()["version"]
+    response = owner.post(
+        f"{URL}{problem.pk}/transition/",
+        {"to": "solved", "solution_summary": "已更换", "version": version},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    _assert_refused(former, problem.pk, "You owned this problem since it was classified")
+    _assert_refused(collaborator, problem.pk, "You carried out step “2. 更换电池” of this problem")
+    response = _verify_by_api(admin, problem.pk)  # classified it and handed it over; took no part
+    assert response.status_code == 200 and response.json()["verified_by"] == group_admin.pk
+
+
 def test_archived_problems_leave_the_active_list_and_stay_readable(
     api_client_for, problem, group_admin, other_group_admin, owner_a, helper_a, unit_a, unit_admin_a
 ):

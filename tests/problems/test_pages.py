@@ -89,11 +89,40 @@ def test_the_page_shows_only_the_actions_the_state_and_the_reader_allow(
     page = client.get(f"/problems/{problem.pk}/").content.decode()
     assert 'data-testid="to-classified"' in page
     problem = classify(problem, group_admin, owner_a, helper_a)
-    page = client.get(f"/problems/{problem.pk}/").content.decode()
-    assert 'data-testid="actions"' not in page  # the owner moves it on now
+    page = client.get(f"/problems/{problem.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # The owner moves it on now: the admin sees the step disabled, with who takes it.
+    assert 'data-testid="form-in_progress"' not in page and 'data-testid="refused-in_progress"' in page
+    assert "Only the problem&#x27;s owner starts the work" in page
     client.force_login(owner_a)
     page = client.get(f"/problems/{problem.pk}/").content.decode()
-    assert 'data-testid="to-in_progress"' in page
+    assert 'data-testid="to-in_progress"' in page and 'data-testid="refused-' not in page
+    client.force_login(unit_user_a)
+    page = client.get(f"/problems/{problem.pk}/").content.decode()
+    assert 'data-testid="actions"' not in page  # a reader with no part in the work sees no steps at all
+
+
+def test_the_verify_action_is_disabled_with_its_reason_for_whoever_took_part(
+    client, problem, group_admin, other_group_admin, owner_a, helper_a
+):
+    problem = solve(classify(problem, group_admin, group_admin, helper_a), group_admin)
+    problem = services.update_details(problem, actor=group_admin, owner=owner_a.person)
+    url = f"/problems/{problem.pk}/"
+    client.force_login(group_admin)
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-testid="to-archived"' not in page and 'data-testid="to-in_progress"' not in page
+    assert 'data-testid="refused-archived"' in page and 'data-testid="refused-in_progress"' in page
+    assert "You marked this problem solved: another group system admin must verify it (Art. 16)." in page
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "您曾将此问题标记为已解决，须由其他集团系统管理员验证（第十六条）。" in page
+    # Posting the step anyway is refused with the same reason and changes nothing.
+    response = client.post(url + "transition/", {"to": "archived"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 403 and 'data-testid="refusal"' in response.text
+    assert "You marked this problem solved" in response.text
+    problem.refresh_from_db()
+    assert problem.state == "solved" and problem.verified_by is None
+    client.force_login(other_group_admin)
+    page = client.get(url).content.decode()
+    assert 'data-testid="to-archived"' in page and 'data-testid="refused-' not in page
 
 
 def test_walk_by_page_from_classification_to_archive(

@@ -4,6 +4,8 @@ system admin with every field of Art. 15, the owner's work, verification by anot
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from yunwei.audit.models import AuditEvent
 from yunwei.core.errors import DomainError, PermissionDenied, TransitionNotAllowed
@@ -124,6 +126,116 @@ def test_a_non_group_admin_cannot_verify(problem, group_admin, owner_a, helper_a
             services.transition(problem, to="archived", actor=actor)
     problem.refresh_from_db()
     assert problem.state == "solved"
+
+
+def _refused_to_verify(problem, actor) -> str:
+    """Both outcomes of the verification are refused to `actor` for one reason, which is returned; the
+    problem is left solved and unverified, and the page offers neither."""
+    reasons = set()
+    for to, comment in (("archived", ""), ("in_progress", "复核未通过")):
+        with pytest.raises(PermissionDenied) as excinfo:
+            services.transition(problem, to=to, actor=actor, comment=comment)
+        reasons.add(str(excinfo.value.message))
+    stored = Problem.objects.get(pk=problem.pk)
+    assert stored.state == "solved" and stored.verified_by is None and stored.archived_at is None
+    assert not stored.events.filter(to_state__in=["archived", "in_progress"], from_state="solved").exists()
+    assert services.allowed_targets(stored, actor) == []
+    (reason,) = reasons
+    assert "(Art. 16)" in reason
+    return reason
+
+
+def test_an_owner_who_hands_the_solved_problem_over_cannot_verify_it(
+    problem, group_admin, owner_a, helper_a, third_group_admin
+):
+    problem = solve(classify(problem, group_admin, group_admin, helper_a), group_admin)
+    # The bypass: ownership handed to someone else while solved, so that the owner is no longer the owner.
+    problem = services.update_details(problem, actor=group_admin, owner=owner_a.person)
+    assert problem.owner == owner_a.person
+    handover = problem.events.filter(kind="edit").last()
+    assert handover.data["owner_id"] == owner_a.person.pk
+    assert handover.data["previous_owner_id"] == group_admin.person.pk
+    assert _refused_to_verify(problem, group_admin).startswith("You marked this problem solved")
+    problem = services.transition(problem, to="archived", actor=third_group_admin)
+    assert problem.state == "archived" and problem.verified_by == third_group_admin
+
+
+def test_whoever_owned_the_problem_since_its_classification_cannot_verify_it(
+    problem, group_admin, other_group_admin, owner_a, helper_a, third_group_admin
+):
+    problem = classify(problem, group_admin, other_group_admin, helper_a)
+    problem = services.transition(problem, to="in_progress", actor=other_group_admin)
+    # Handed over while in progress: the new owner does the work and solves it.
+    problem = services.update_details(problem, actor=group_admin, owner=owner_a.person)
+    for step in problem.steps.all():
+        services.tick_step(step, actor=owner_a)
+    problem = services.transition(problem, to="solved", actor=owner_a, solution_summary="已更换")
+    reason = _refused_to_verify(problem, other_group_admin)
+    assert reason.startswith("You owned this problem since it was classified")
+    # The admin who classified it and handed it over took no part in the work: they verify.
+    problem = services.transition(problem, to="archived", actor=group_admin)
+    assert problem.state == "archived" and problem.verified_by == group_admin
+
+
+def test_an_owner_before_the_classification_may_verify(
+    problem, group_admin, other_group_admin, owner_a, helper_a
+):
+    problem = services.update_details(problem, actor=group_admin, owner=other_group_admin.person)
+    problem = solve(classify(problem, group_admin, owner_a, helper_a), owner_a)
+    problem = services.transition(problem, to="archived", actor=other_group_admin)
+    assert problem.verified_by == other_group_admin
+
+
+def test_a_collaborator_who_ticked_a_step_cannot_verify(
+    problem, group_admin, other_group_admin, owner_a, helper_a, third_group_admin
+):
+    services.add_step(problem, actor=group_admin, text="采购电池", due_on=deadline_in(10))
+    services.add_step(problem, actor=group_admin, text="更换电池", due_on=deadline_in(15))
+    problem = services.transition(
+        problem,
+        to="classified",
+        actor=group_admin,
+        **{**classification(owner_a, helper_a), "collaborators": [other_group_admin.person]},
+    )
+    problem = services.transition(problem, to="in_progress", actor=owner_a)
+    first, second = problem.steps.order_by("position")
+    services.tick_step(first, actor=owner_a)
+    services.tick_step(second, actor=other_group_admin)  # the collaborator did the work
+    problem = services.transition(problem, to="solved", actor=owner_a, solution_summary="已更换")
+    reason = _refused_to_verify(problem, other_group_admin)
+    assert reason.startswith("You carried out step “2. 更换电池” of this problem")
+    problem = services.transition(problem, to="archived", actor=third_group_admin)
+    assert problem.verified_by == third_group_admin
+
+
+def test_a_group_admin_who_ticked_a_step_cannot_verify(problem, group_admin, owner_a, helper_a):
+    problem = classify(problem, group_admin, owner_a, helper_a)
+    problem = services.transition(problem, to="in_progress", actor=owner_a)
+    services.tick_step(problem.steps.get(), actor=group_admin)
+    problem = services.transition(problem, to="solved", actor=owner_a, solution_summary="已更换")
+    assert "You carried out step “1. 采购电池”" in _refused_to_verify(problem, group_admin)
+
+
+def test_the_history_is_read_in_a_fixed_number_of_queries(
+    problem, group_admin, owner_a, helper_a, third_group_admin
+):
+    def queries_for(problem) -> int:
+        problem = Problem.objects.select_related("owner").get(pk=problem.pk)
+        assert services.is_group_admin(third_group_admin)  # the account's roles, read once and kept
+        with CaptureQueriesContext(connection) as captured:
+            assert services.allowed_targets(problem, third_group_admin) == ["archived", "in_progress"]
+        return len(captured)
+
+    problem = solve(classify(problem, group_admin, owner_a, helper_a), owner_a)
+    few = queries_for(problem)
+    services.transition(problem, to="in_progress", actor=third_group_admin, comment="再做几步")
+    for n in range(8):
+        services.add_step(problem, actor=owner_a, text=f"补充步骤 {n}", due_on=deadline_in(5))
+    for step in problem.steps.filter(done_at__isnull=True):
+        services.tick_step(step, actor=owner_a)
+    problem = services.transition(problem, to="solved", actor=owner_a, solution_summary="已补充")
+    assert problem.events.count() > 20
+    assert queries_for(problem) == few
 
 
 def test_a_failed_verification_returns_it_with_a_reason(problem, group_admin, owner_a, helper_a):

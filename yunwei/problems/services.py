@@ -2,9 +2,11 @@
 
 A state change is `transition(problem, to=…, actor=…, **fields)`: it checks that the flow allows the
 step, who may make it (Art. 15: a group system admin classifies; the owner works and solves; Art. 16: a
-group system admin who is not the owner verifies) and what the step requires, then — in one transaction
-with the problem row locked — applies it, appends the timeline entry and writes the audit event. Notices
-are written to the notify outbox in the same transaction; their deliveries run after commit.
+group system admin verifies who neither owns it, nor owned it since its classification, nor marked it
+solved, nor ticked a step of its work plan — the timeline is the evidence) and what the step requires,
+then — in one transaction with the problem row locked — applies it, appends the timeline entry and writes
+the audit event. Notices are written to the notify outbox in the same transaction; their deliveries run
+after commit.
 """
 
 import datetime
@@ -349,6 +351,7 @@ def update_details(problem: Problem, *, actor, expected_version: int | None = No
     collaborators = fields.pop("collaborators", None)
     _check_people(locked.unit, {**fields, "collaborators": collaborators})
     before = audit.snapshot(locked)
+    previous_owner_id = locked.owner_id
     names = [name for name in fields if name != "deadline"]
     if "deadline" in fields:
         deadline = fields.pop("deadline")
@@ -364,7 +367,12 @@ def update_details(problem: Problem, *, actor, expected_version: int | None = No
     if collaborators is not None:
         locked.collaborators.set(list(collaborators))
         changed_after["collaborators"] = [person.pk for person in collaborators]
-    _event(locked, EventKind.EDIT, actor=actor, fields=sorted(changed_after))
+    handover = {}
+    if locked.owner_id != previous_owner_id:
+        # Who handed the problem to whom stays on the timeline: once it is classified, neither may verify it
+        # (Art. 16).
+        handover = {"owner_id": locked.owner_id, "previous_owner_id": previous_owner_id}
+    _event(locked, EventKind.EDIT, actor=actor, fields=sorted(changed_after), **handover)
     audit.record("update", actor=actor, obj=locked, before=changed_before, after=changed_after)
     return locked
 
@@ -424,6 +432,50 @@ def requirement_failures(problem: Problem, to: str, comment: str = "") -> list[t
     return failures
 
 
+def _part_in_the_work(problem: Problem, actor) -> str | None:
+    """Why the problem's history bars `actor` from verifying it (Art. 16: 验证 by someone other than who
+    did the work), or None. The timeline is the evidence: whoever owned it from its classification on (the
+    classification and every later hand-over name the owner), marked it solved, or ticked a step of its
+    work plan. One query over the timeline, plus one for the owners' accounts when there were owners."""
+    if actor is None or actor.pk is None:
+        return None
+    rows = ProblemEvent.objects.filter(
+        Q(kind=EventKind.TRANSITION, to_state__in=(State.CLASSIFIED, State.SOLVED))
+        | Q(kind__in=(EventKind.EDIT, EventKind.STEP_DONE)),
+        problem_id=problem.pk,
+    ).order_by("id")
+    classified = solved = False
+    owners: set[int] = set()
+    step = None
+    for kind, to_state, actor_id, data in rows.values_list("kind", "to_state", "actor_id", "data"):
+        if kind == EventKind.TRANSITION and to_state == State.CLASSIFIED:
+            classified = True
+            owners.add(data.get("owner_id"))
+        elif kind == EventKind.TRANSITION:
+            solved = solved or actor_id == actor.pk
+        elif kind == EventKind.EDIT and classified:
+            # A hand-over after the classification: both the one who gave it and the one who took it owned it.
+            owners.update((data.get("owner_id"), data.get("previous_owner_id")))
+        elif kind == EventKind.STEP_DONE and actor_id == actor.pk and step is None:
+            step = data
+    if solved:
+        return _("You marked this problem solved: another group system admin must verify it (Art. 16).")
+    owners.discard(None)
+    if owners and Person.objects.filter(pk__in=owners, account_id=actor.pk).exists():
+        return _(
+            "You owned this problem since it was classified: another group system admin must verify it "
+            "(Art. 16)."
+        )
+    if step is not None:
+        text = step.get("text", "")
+        label = f"{step['position']}. {text}" if step.get("position") else text
+        return _(
+            "You carried out step “%(step)s” of this problem: another group system admin must verify it "
+            "(Art. 16)."
+        ) % {"step": label}
+    return None
+
+
 def permission_failure(problem: Problem, to: str, actor) -> str | None:
     """Why `actor` may not make the step to `to`, or None when they may (Art. 15–16)."""
     if to == State.CLASSIFIED:
@@ -437,12 +489,24 @@ def permission_failure(problem: Problem, to: str, actor) -> str | None:
             return _("Only a group system admin verifies a solved problem (Art. 16).")
         if is_owner(actor, problem):
             return _("The owner cannot verify their own problem: another group system admin must (Art. 16).")
+        return _part_in_the_work(problem, actor)
     return None
 
 
+def transition_options(problem: Problem, actor) -> list[tuple[str, str | None]]:
+    """Every step the flow allows from the problem's state, with why `actor` may not make it (None when
+    they may): the page shows the refused ones as disabled actions with their reason."""
+    targets = ALLOWED_TRANSITIONS[problem.state]
+    if problem.state == State.SOLVED:
+        # Passing and failing the verification are one rule: the history is read once for both.
+        refusal = permission_failure(problem, State.ARCHIVED, actor)
+        return [(to, refusal) for to in targets]
+    return [(to, permission_failure(problem, to, actor)) for to in targets]
+
+
 def allowed_targets(problem: Problem, actor) -> list[str]:
-    """States the actor may move the problem to now (the page shows only these actions)."""
-    return [to for to in ALLOWED_TRANSITIONS[problem.state] if permission_failure(problem, to, actor) is None]
+    """States the actor may move the problem to now (the page offers only these as actions)."""
+    return [to for to, refusal in transition_options(problem, actor) if refusal is None]
 
 
 def _notify_step(problem: Problem, source: str, to: str, event: ProblemEvent, comment: str) -> None:
@@ -514,7 +578,12 @@ def transition(
         locked.archived_at, locked.verified_by = now, actor
         changed += ["archived_at", "verified_by"]
     records.save_version(locked, *dict.fromkeys(changed))
-    shown = audit.snapshot(locked, fields=[name for name in changed if name != "state"])
+    shown_fields = [name for name in changed if name != "state"]
+    if to == State.CLASSIFIED:
+        # The owner at classification is the first of those who may not verify it (Art. 16), named on the
+        # timeline even when it was set before.
+        shown_fields.append("owner")
+    shown = audit.snapshot(locked, fields=shown_fields)
     if collaborators is not None:
         shown["collaborators"] = [person.pk for person in collaborators]
     event = records.log_transition(
@@ -566,7 +635,9 @@ def tick_step(step: ProblemStep, *, actor, now: datetime.datetime | None = None)
     step.done_at, step.done_by = now, actor
     step.save(update_fields=["done_at", "done_by"])
     records.save_version(locked)
-    _event(locked, EventKind.STEP_DONE, actor=actor, at=now, step=step.pk, text=step.text)
+    _event(
+        locked, EventKind.STEP_DONE, actor=actor, at=now, step=step.pk, position=step.position, text=step.text
+    )
     audit.record("update", actor=actor, obj=locked, after={"step": step.pk, "done_at": now})
     return step
 

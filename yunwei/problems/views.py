@@ -189,10 +189,21 @@ TRANSITION_FORM_FIELDS = {
 }
 
 
-def _transition_forms(problem, user):
+def _transition_forms(problem, user, *, involved: bool):
+    """A form for each step the reader may take; for a reader who works on the problem, each step they
+    may not take is shown too, disabled, with the service's reason (who takes it, and under which rule)."""
     forms = []
-    for target in services.allowed_targets(problem, user):
-        back = problem.state == State.SOLVED and target == State.IN_PROGRESS
+    for target, refusal in services.transition_options(problem, user):
+        action = {
+            "to": target,
+            "label": State(target).label,
+            "back": problem.state == State.SOLVED and target == State.IN_PROGRESS,
+            "verify": target == State.ARCHIVED,
+        }
+        if refusal is not None:
+            if involved:
+                forms.append({**action, "refusal": refusal})
+            continue
         form = TransitionForm(
             problem=problem,
             user=user,
@@ -208,12 +219,10 @@ def _transition_forms(problem, user):
             },
             prefix=target,
         )
-        fields = TRANSITION_FORM_FIELDS[target] if not back else ("comment",)
+        fields = TRANSITION_FORM_FIELDS[target] if not action["back"] else ("comment",)
         forms.append(
             {
-                "to": target,
-                "label": State(target).label,
-                "back": back,
+                **action,
                 "fields": [form[name] for name in fields],
                 "prefix": target,
                 "lacking": [
@@ -247,7 +256,7 @@ def problem_detail(request, pk):
         "collaborators": problem.collaborators.select_related("unit"),
         "items": problem.affected_items.all(),
         "incidents": scoping.visible(problem.incidents.all(), user),
-        "transitions": _transition_forms(problem, user) if open_ else [],
+        "transitions": _transition_forms(problem, user, involved=staff or owner) if open_ else [],
         "may_edit": open_ and (staff or owner),
         "may_tick": may_tick,
         "step_form": StepForm() if may_plan else None,
