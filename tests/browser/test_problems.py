@@ -47,7 +47,9 @@ def test_a_hidden_danger_goes_from_registration_to_the_archive(browser, product_
     admin_a.wait_for_url(re.compile(r"/problems/\d+/$"))
     problem_url = admin_a.url
     assert TITLE in admin_a.get_by_test_id("problem-title").inner_text()
-    assert admin_a.get_by_test_id("actions").count() == 0  # a unit admin does not classify
+    # A unit admin does not classify: the step is shown disabled, with the article that says who does.
+    assert admin_a.get_by_test_id("to-classified").count() == 0
+    assert "第十五条" in admin_a.get_by_test_id("refusal-classified").inner_text()
     admin_a.context.close()
 
     # 2. The group system admin classifies it: every field of Art. 15; the lead owns it.
@@ -65,7 +67,9 @@ def test_a_hidden_danger_goes_from_registration_to_the_archive(browser, product_
     form.locator("input[name=classified-deadline]").fill(due)
     _click(group_admin, "to-classified")
     assert group_admin.get_by_test_id("problem-state").inner_text() == "已分类"
-    assert group_admin.get_by_test_id("actions").count() == 0  # now it is the owner's move
+    # Now it is the owner's move: the admin sees the step disabled, with who takes it.
+    assert group_admin.get_by_test_id("to-in_progress").count() == 0
+    assert group_admin.get_by_test_id("refused-in_progress").locator("button").is_disabled()
 
     # 3. The owner starts the work, ticks the plan and declares it solved.
     lead = _page(browser, product_url, "lead")
@@ -77,7 +81,8 @@ def test_a_hidden_danger_goes_from_registration_to_the_archive(browser, product_
         "已更换传感器并接入动环监控"
     )
     _click(lead, "to-solved")
-    assert lead.get_by_test_id("to-archived").count() == 0  # the owner never verifies
+    assert lead.get_by_test_id("to-archived").count() == 0  # the owner never verifies: it says why
+    assert "第十六条" in lead.get_by_test_id("refusal-archived").inner_text()
     lead.context.close()
 
     # 4. A group system admin who is not the owner verifies it: it leaves the problem database.
