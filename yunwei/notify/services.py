@@ -16,8 +16,9 @@ Service API for the other apps
       to their address), deferred while their quiet hours last unless ``urgent`` (grade Ⅱ).
 
     Returns the deliveries this call created or sent again (empty when all existed already). With
-    ``again=True`` a failed delivery to a recipient named again is sent again when its target works
-    now (the notice is sent by hand once more, after its channel or address was fixed).
+    ``again=True`` a failed delivery (or one waiting to retry after a failure) to a recipient named
+    again is sent again, now, when its target works (the notice is sent by hand once more, after its
+    channel or address was fixed).
 
 ``reachable(recipients, unit_id) -> list[Recipient]``
     The recipients at least one of whose targets works now: an enabled channel, or an address with an
@@ -446,7 +447,7 @@ def send(
     again: bool = False,
 ) -> list[Delivery]:
     """Write the notice and one delivery per new (event, recipient); queue them after commit. With
-    `again`, a failed delivery whose target works now is sent again."""
+    `again`, a failed delivery whose target works now is sent again (see the module's docstring)."""
     event_key = (event_key or "").strip()
     if not event_key:
         raise DomainError(_("This field is required."), field="event_key")
@@ -475,7 +476,11 @@ def send(
             key = (target.recipient_kind, target.recipient)
             if key in existing:
                 earlier = existing[key]
-                if again and earlier is not None and earlier.state == DeliveryState.FAILED and _works(target):
+                failed = earlier is not None and (
+                    earlier.state == DeliveryState.FAILED
+                    or (earlier.state == DeliveryState.PENDING and earlier.last_error)
+                )
+                if again and failed and _works(target):
                     earlier.channel, earlier.state, earlier.attempts, earlier.last_error = (
                         target.channel,
                         DeliveryState.PENDING,

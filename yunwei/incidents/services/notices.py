@@ -157,7 +157,7 @@ def _named(incident: Incident, kind: str, grade: str | None = None) -> tuple[lis
 
 
 def _why_unreachable(incident: Incident, groups: list[Addressees]) -> str:
-    return "; ".join(
+    return str(_("; ")).join(
         group.unreachable for group in groups if not notify.reachable(group.recipients, incident.unit_id)
     )
 
