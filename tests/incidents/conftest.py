@@ -7,6 +7,8 @@ from yunwei.cmdb import services as cmdb
 from yunwei.cmdb.models import Item, ItemType
 from yunwei.incidents import services
 from yunwei.incidents.models import EmergencyPlan
+from yunwei.notify import services as notify
+from yunwei.notify.models import Channel
 from yunwei.org.choices import Role
 
 from ..conftest import make_user
@@ -33,8 +35,29 @@ def app_a(org_records_a, group_admin):
 
 
 @pytest.fixture
-def leader_a(unit_a):
+def mail_server(group, group_admin) -> Channel:
+    """The group's e-mail server: the notices of Art. 13 reach people with an address through it (a
+    delivery queued on it counts; tests never send it)."""
+    notify.allow_address("127.0.0.1", actor=group_admin)
+    return notify.create(
+        actor=group_admin,
+        unit_id=group.pk,
+        name="集团邮件服务器",
+        kind="email",
+        target={"host": "127.0.0.1", "port": 2525, "from": "yunwei@example.cn"},
+    )
+
+
+@pytest.fixture
+def leader_a(unit_a, mail_server):
+    """Unit A's leader in charge, reachable by e-mail, so a grade Ⅱ leader report counts."""
     return make_user("a-leader", unit_a, Role.LEADER)
+
+
+@pytest.fixture
+def clerk_a(unit_a, mail_server):
+    """Unit A's clerk (文书), reachable by e-mail: the suspension notice reaches the unit's office."""
+    return make_user("a-clerk", unit_a, Role.CLERK)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ CASES: dict[str, tuple[str, str]] = {
     "api:incidents:incident-activate-plan": ("post", "incident"),
     "api:incidents:incident-escalate": ("post", "incident"),
     "api:incidents:incident-arrival": ("post", "incident"),
+    "api:incidents:incident-assign": ("post", "incident"),
     "api:incidents:drill-list": ("list", "drill"),
     "api:incidents:drill-detail": ("detail", "drill"),
     "incidents:incident-list": ("page-list", "incident"),
@@ -28,6 +29,7 @@ CASES: dict[str, tuple[str, str]] = {
     "incidents:incident-notice": ("page-post", "incident"),
     "incidents:incident-escalate": ("page-post", "incident"),
     "incidents:incident-grade": ("page-post", "incident"),
+    "incidents:incident-assign": ("page-post", "incident"),
     "incidents:drill-list": ("page-list", "drill"),
     "incidents:drill-detail": ("page", "drill"),
 }
@@ -38,7 +40,8 @@ NOT_OBJECT_ROUTES: dict[str, str] = {
     "api:incidents:gradingrule-detail": "the group's grading matrix (writes: group admins)",
     "api:incidents:slatarget-list": "the group's SLA targets, shared by every unit",
     "api:incidents:slatarget-detail": "the group's SLA targets (writes: group admins)",
-    "incidents:report": "a form; only the caller's own unit's applications are among its choices",
+    "incidents:report": "a form; only the units the caller may report for, and their applications, are "
+    "among its choices",
     "incidents:drill-create": "a form; other units and their people are not among its choices",
     "incidents:plan-list": "the group's emergency plans, shared by every unit",
     "incidents:plan-detail": "a shared plan; its drill history lists only visible drills (tests/incidents)",

@@ -14,7 +14,7 @@ from yunwei.notify.models import Delivery
 pytestmark = pytest.mark.django_db
 
 
-def test_random_walks_keep_the_invariants(unit_a, unit_admin_a, app_a, plans, leader_a, unit_user_a):
+def test_random_walks_keep_the_invariants(unit_a, unit_admin_a, app_a, plans, leader_a, clerk_a, unit_user_a):
     class Flow(RuleBasedStateMachine):
         @initialize(scope=st.sampled_from(["one_user", "one_unit", "several_units"]))
         def report(self, scope):
@@ -82,6 +82,24 @@ def test_random_walks_keep_the_invariants(unit_a, unit_admin_a, app_a, plans, le
                 assert current.from_state == previous.to_state
                 assert current.to_state in services.ALLOWED_TRANSITIONS[previous.to_state]
             assert changes[-1].to_state == self.incident.state
+
+        @invariant()
+        def notices_reached_somebody_before_repairs_went_on(self):
+            """Art. 13: past repairing, a suspending plan's notice and a grade Ⅱ report reached somebody."""
+            if not hasattr(self, "incident") or self.incident.state not in (
+                "verifying",
+                "restored",
+                "closed",
+            ):
+                return
+            if self.incident.plan_snapshot.get("suspend_service"):
+                assert services.notice_gate(self.incident, "suspension") is None
+
+        @invariant()
+        def acknowledged_means_handled_by_somebody(self):
+            if hasattr(self, "incident") and self.incident.state != State.REPORTED:
+                assert self.incident.assignee is not None
+                assert self.incident.events.filter(kind="assign").exists()
 
         @invariant()
         def no_notice_twice(self):

@@ -47,7 +47,9 @@ def test_a_grade_iii_that_lasts_becomes_ii_with_an_event_and_a_notice(unit_a, un
     assert incident.grade == "II"
     event = incident.events.get(kind="grade")
     assert event.data["after"] == "II" and event.actor_name == "system"
-    assert incident.notices.filter(kind="leader_report").count() == 1
+    # Reported at grade Ⅲ (to the system lead), then once more at grade Ⅱ (to the leaders in charge).
+    keys = set(incident.notices.filter(kind="leader_report").values_list("event_key", flat=True))
+    assert keys == {f"incident:{incident.pk}:leader_report:III", f"incident:{incident.pk}:leader_report:II"}
 
 
 def test_a_closed_incident_is_not_regraded(unit_a, unit_admin_a):

@@ -29,7 +29,7 @@ def test_a_user_reports_a_fault_of_their_unit_graded_by_the_matrix(incident, uni
     assert incident.grade == "III"
     assert incident.reporter == unit_user_a
     assert incident.acknowledge_due_at is not None
-    event = incident.events.get()
+    event = incident.events.get(kind="reported")
     assert (event.kind, event.to_state) == ("reported", "reported")
     assert AuditEvent.objects.filter(object_type="incidents.incident", action="create").exists()
 
@@ -102,10 +102,13 @@ def test_the_plan_of_grade_and_cause_must_be_activated(incident, unit_admin_a, p
     assert incident.checklist.filter(kind="verification").count() == 2
 
 
-def test_grade_ii_needs_the_leader_report_and_suspension_notice(incident, unit_admin_a, plans, leader_a):
+def test_grade_ii_needs_the_leader_report_and_suspension_notice(
+    incident, unit_admin_a, plans, leader_a, clerk_a
+):
     incident = walk(walk(incident, unit_admin_a, "acknowledged"), unit_admin_a, "diagnosing")
     incident = services.set_grade(incident, grade="II", reason="领导要求", actor=unit_admin_a)
-    assert incident.notices.filter(kind="leader_report").count() == 1  # raising the grade reports it
+    # raising the grade reports it again, now to the leaders in charge
+    assert incident.notices.filter(kind="leader_report", event_key__endswith=":II").count() == 1
     incident = services.update_details(incident, actor=unit_admin_a, cause_category="application")
     incident = services.activate_plan(incident, actor=unit_admin_a)
     assert incident.plan == plans["II"]
@@ -203,7 +206,7 @@ def test_vendor_engineer_comes_from_the_items_contract(incident, unit_admin_a, o
 
 
 def test_timeline_is_append_only(incident):
-    event = incident.events.get()
+    event = incident.events.get(kind="reported")
     with pytest.raises(Exception, match="cannot"):
         event.save()
     with pytest.raises(Exception, match="cannot"):
@@ -283,7 +286,7 @@ def test_an_explicit_plan_of_another_grade_or_cause_is_refused(incident, unit_ad
 
 
 def test_a_suspending_plan_activated_while_repairing_needs_the_notice_before_verifying(
-    incident, unit_admin_a, group_admin
+    incident, unit_admin_a, group_admin, clerk_a
 ):
     services.create(
         EmergencyPlan,

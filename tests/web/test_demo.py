@@ -1,18 +1,19 @@
 """The demo, loaded as `yunwei demo` loads it: changes stand in every state, each unit has a change in
-the coming week (the dashboard and the calendar show work ahead), and a plan shows a second version
-beside the drills of its first."""
+the coming week (the dashboard and the calendar show work ahead), a plan shows a second version
+beside the drills of its first, and the notices of Art. 13 count only where they reached somebody."""
 
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from yunwei.changes import demo as changes_demo
 from yunwei.changes.choices import State
 from yunwei.changes.models import Change
 from yunwei.cmdb import demo as cmdb_demo
 from yunwei.incidents import demo as incidents_demo
-from yunwei.incidents.models import EmergencyPlan
+from yunwei.incidents import services as incidents
+from yunwei.incidents.models import EmergencyPlan, Incident
 from yunwei.org import demo as org_demo
 from yunwei.problems import demo as problems_demo
 from yunwei.web.work import UPCOMING_DAYS, work_in_hand
@@ -26,7 +27,9 @@ def demo():
         app.load()
 
 
-def test_demo_shows_changes_in_every_state_work_ahead_and_a_revised_plan(demo, django_user_model):
+def test_demo_shows_changes_in_every_state_work_ahead_a_revised_plan_and_obeys_the_notice_gates(
+    demo, django_user_model
+):
     now = timezone.now()
     assert set(Change.objects.values_list("state", flat=True)) == set(State.values)
     week = Change.objects.filter(
@@ -43,3 +46,17 @@ def test_demo_shows_changes_in_every_state_work_ahead_and_a_revised_plan(demo, d
     power = EmergencyPlan.objects.get(code="power-ii")
     assert list(power.revisions.values_list("revision", flat=True)) == [2, 1]
     assert set(power.drills.values_list("plan_revision__revision", flat=True)) == {1}
+
+    # Art. 13: every fault past diagnosing reached somebody with its notices; 化工公司 has no clerk and no
+    # office channel, so its suspension notices are refused with that reason and its faults wait.
+    past = Incident.objects.exclude(state__in=["reported", "acknowledged", "diagnosing"])
+    for incident in past.filter(plan_snapshot__suspend_service=True):
+        assert incidents.notice_gate(incident, "suspension") is None
+    for incident in past.filter(grade="II"):
+        assert incidents.notice_gate(incident, "leader_report") is None
+    chem = Incident.objects.filter(unit__code="chem")
+    assert not chem.filter(notices__kind="suspension").exists()
+    waiting = chem.filter(state__in=["reported", "acknowledged", "diagnosing"]).first()
+    with translation.override("en"):
+        refusal = incidents.notice_refusal(waiting, "suspension")
+    assert "Art. 13" in refusal and "no clerk of 化工公司" in refusal

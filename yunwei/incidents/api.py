@@ -1,17 +1,16 @@
 """REST API of fault handling: thin views over scoped querysets and incidents.services (Art. 12–13)."""
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from yunwei.cmdb.models import Item
-from yunwei.core import scoping
 from yunwei.core.api import RecordViewSet, ScopedPrimaryKeyRelatedField, ScopedViewSet, VersionField
 from yunwei.notify.models import Delivery
 from yunwei.org.api import WritableUnitField
-from yunwei.org.models import Person, Team, Unit, VendorEngineer
+from yunwei.org.models import Person, Team, VendorEngineer
 
 from . import services
 from .choices import Cause, EscalationMode, EventKind, Grade, NoticeKind, State
@@ -79,30 +78,24 @@ class TimersSerializer(serializers.Serializer):
     restore_breached = serializers.BooleanField()
 
 
+def _user(field):
+    request = field.context.get("request")
+    return request.user if request else None
+
+
 class ReportUnitField(serializers.PrimaryKeyRelatedField):
-    """The unit a fault is reported for: the reporter's own, or one they manage."""
+    """The unit a fault is reported for: the reporter's own, or one they handle."""
 
     def get_queryset(self):
-        request = self.context.get("request")
-        user = request.user if request else None
-        access = scoping.access_of(user)
-        units = Unit.objects.all()
-        if access.is_group_admin:
-            return units
-        return units.filter(Q(pk=access.unit_id) | Q(pk__in=access.admin_unit_ids))
+        return services.reportable_units(_user(self))
 
 
 class ReporterVisibleItemField(serializers.PrimaryKeyRelatedField):
-    """Affected items: any item of a unit the reporter belongs to or manages (a user picks the application
-    from a list, though the inventory itself is staff-only)."""
+    """Affected items: any item of a unit the reporter may report for (a user picks the application from
+    a list, though the inventory itself is staff-only); the service checks they are the incident's unit's."""
 
     def get_queryset(self):
-        request = self.context.get("request")
-        access = scoping.access_of(request.user if request else None)
-        items = Item.objects.all()
-        if access.is_group_admin:
-            return items
-        return items.filter(Q(unit_id=access.unit_id) | Q(unit_id__in=access.admin_unit_ids))
+        return Item.objects.filter(unit__in=services.reportable_units(_user(self)))
 
 
 class IncidentSerializer(serializers.ModelSerializer):
@@ -216,6 +209,16 @@ class TransitionSerializer(serializers.Serializer):
     problem_ref = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
+class AssignSerializer(serializers.Serializer):
+    """Assign the incident to a person (empty: unassign), or with `to_me` to the caller."""
+
+    assignee = ScopedPrimaryKeyRelatedField(queryset=Person.objects.all(), required=False, allow_null=True)
+    to_me = serializers.BooleanField(default=False)
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    # Who handles it is an update: a reassignment must not overwrite another one unseen.
+    version = VersionField(required=True)
+
+
 class TickSerializer(serializers.Serializer):
     item = serializers.IntegerField()
     passed = serializers.BooleanField(default=True)
@@ -324,6 +327,22 @@ class IncidentViewSet(
         to, comment, version = data.pop("to"), data.pop("comment", ""), data.pop("version", None)
         incident = services.transition(
             incident, to=to, actor=request.user, comment=comment, expected_version=version, **data
+        )
+        return self._done(incident)
+
+    @extend_schema(request=AssignSerializer, responses=IncidentDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        """Assign, reassign or take the incident (`to_me`); on the timeline; 409 with the reason."""
+        incident = self.get_object()
+        data = self._input(AssignSerializer)
+        incident = services.assign(
+            incident,
+            actor=request.user,
+            assignee=data.get("assignee"),
+            to_me=data["to_me"],
+            comment=data["comment"],
+            expected_version=data.get("version"),
         )
         return self._done(incident)
 

@@ -82,12 +82,14 @@ class EventKind(models.TextChoices):
     ARRIVAL = "arrival", _("Vendor engineer arrived")
     EDIT = "edit", _("Details edited")
     SLA_BREACH = "sla_breach", _("SLA deadline missed")
+    ASSIGN = "assign", _("Assigned")
 
 
 class NoticeKind(models.TextChoices):
     SUSPENSION = "suspension", _("Suspension notice")
     RECOVERY = "recovery", _("Recovery notice")
     LEADER_REPORT = "leader_report", _("Leader report")
+    VENDOR_CALL = "vendor_call", _("Report of a vendor call")
 
 
 class Deadline(models.TextChoices):

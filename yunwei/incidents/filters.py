@@ -34,10 +34,27 @@ class IncidentFilter(django_filters.FilterSet):
         label=_("Reported until"), field_name="reported_at", lookup_expr="date__lte"
     )
     breached = django_filters.BooleanFilter(label=_("SLA breached"), method="filter_breached")
+    mine = django_filters.BooleanFilter(label=_("Assigned to me"), method="filter_mine")
 
     class Meta:
         model = Incident
-        fields = ["state", "grade", "unit", "cause", "team", "reported_after", "reported_before", "breached"]
+        fields = [
+            "state",
+            "grade",
+            "unit",
+            "cause",
+            "team",
+            "reported_after",
+            "reported_before",
+            "breached",
+            "mine",
+        ]
+
+    def filter_mine(self, queryset, name, value):
+        user = getattr(self.request, "user", None)
+        if user is None or not user.is_authenticated:
+            return queryset.none() if value else queryset
+        return queryset.filter(assignee__account=user) if value else queryset.exclude(assignee__account=user)
 
     def filter_breached(self, queryset, name, value):
         condition = breached_q(timezone.now())

@@ -1,7 +1,7 @@
 """Forms of the incident pages; validation here, decisions in services."""
 
 from django import forms
-from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -12,31 +12,73 @@ from yunwei.org.models import Person, Unit, VendorEngineer
 
 from .choices import Cause, EscalationMode, Grade, ImpactScope
 from .models import Drill, EmergencyPlan
-from .services import CLOCK_SLACK
-
-
-def reportable_units(user):
-    access = scoping.access_of(user)
-    if access.is_group_admin:
-        return Unit.objects.all()
-    return Unit.objects.filter(Q(pk=access.unit_id) | Q(pk__in=access.admin_unit_ids))
+from .services import CLOCK_SLACK, reportable_units
 
 
 class ReportForm(BootstrapFormMixin, forms.Form):
-    """“Report a fault” for every user: pick the application from the unit's list."""
+    """“Report a fault” for every user: pick the application from the unit's list. Whoever handles
+    several units first chooses the affected unit (their own by default); the applications offered are
+    that unit's."""
 
+    unit = forms.ModelChoiceField(
+        label=_("Affected unit"), queryset=Unit.objects.none(), empty_label=None, required=False
+    )
     application = forms.ModelChoiceField(label=_("Affected application"), queryset=Item.objects.none())
     title = forms.CharField(label=_("What is wrong?"), max_length=200)
     description = forms.CharField(
         label=_("Details"), widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
     impact_scope = forms.ChoiceField(label=_("Who is affected?"), choices=ImpactScope.choices)
+    started_at = forms.DateTimeField(
+        label=_("When did it begin?"),
+        required=False,
+        help_text=_("Empty: now. The grade follows from how long the fault has lasted (Art. 12)."),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, unit=None, **kwargs):
         super().__init__(*args, **kwargs)
+        units = list(reportable_units(user))
+        ids = [each.pk for each in units]
+        own = scoping.access_of(user).unit_id
+        chosen = self.data.get("unit") or unit
+        chosen = int(chosen) if str(chosen or "").isdigit() and int(chosen) in ids else None
+        chosen = chosen or (own if own in ids else (ids[0] if ids else None))
+        self.fields["unit"].queryset = Unit.objects.filter(pk__in=ids).order_by("code")
+        self.fields["unit"].initial = self.chosen_unit_id = chosen
+        if len(units) < 2:
+            self.fields["unit"].widget = forms.HiddenInput()
+        else:
+            # Choosing the unit reloads the form with that unit's applications (what was typed is kept).
+            self.fields["unit"].widget.attrs.update(
+                {
+                    "hx-get": reverse("incidents:report"),
+                    "hx-trigger": "change",
+                    "hx-include": "closest form",
+                    "hx-target": "closest form",
+                    "hx-select": "[data-testid=report-form]",
+                    "hx-swap": "outerHTML",
+                }
+            )
+        self.fields["started_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
         self.fields["application"].queryset = Item.objects.filter(
-            unit__in=reportable_units(user), domain="application"
-        ).order_by("unit__code", "name")
+            unit_id=chosen, domain="application"
+        ).order_by("name")
+
+    def clean_unit(self):
+        return (
+            self.cleaned_data.get("unit")
+            or self.fields["unit"].queryset.filter(pk=self.chosen_unit_id).first()
+        )
+
+    def clean_started_at(self):
+        value = self.cleaned_data.get("started_at")
+        if value is not None and value > timezone.now() + CLOCK_SLACK:
+            raise forms.ValidationError(
+                _("Art. 12: the fault's duration counts from when it began, which cannot lie in the future.")
+            )
+        return value
 
 
 class TransitionForm(BootstrapFormMixin, forms.Form):

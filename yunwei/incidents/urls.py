@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/notice/", views.incident_notice, name="incident-notice"),
     path("<int:pk>/escalate/", views.incident_escalate, name="incident-escalate"),
     path("<int:pk>/grade/", views.incident_grade, name="incident-grade"),
+    path("<int:pk>/assign/", views.incident_assign, name="incident-assign"),
     path("plans/", views.plan_list, name="plan-list"),
     path("plans/<int:pk>/", views.plan_detail, name="plan-detail"),
     path("drills/", views.drill_list, name="drill-list"),

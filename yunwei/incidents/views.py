@@ -100,18 +100,26 @@ def duty(request):
     return response
 
 
+REPORT_KEPT = ("title", "description", "impact_scope", "started_at")
+
+
 @page_view
 def report(request):
-    form = ReportForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        form = ReportForm(request.POST, user=request.user)
+    else:  # a chosen unit reloads the form with its applications, keeping what was typed
+        kept = {name: request.GET[name] for name in REPORT_KEPT if request.GET.get(name)}
+        form = ReportForm(user=request.user, unit=request.GET.get("unit"), initial=kept)
     if request.method == "POST" and form.is_valid():
         application = form.cleaned_data["application"]
         try:
             incident = services.report(
                 actor=request.user,
-                unit=application.unit,
+                unit=form.cleaned_data["unit"],
                 title=form.cleaned_data["title"],
                 description=form.cleaned_data["description"],
                 impact_scope=form.cleaned_data["impact_scope"],
+                started_at=form.cleaned_data["started_at"] or None,
                 affected_items=[application],
             )
         except errors.PermissionDenied:
@@ -128,6 +136,8 @@ def report(request):
 
 
 def _transition_forms(incident, user):
+    """The steps the actor may take now; a step that lacks what its form cannot give (a notice that reached
+    nobody, the plan, the checklist) is shown disabled with its reasons."""
     forms = []
     for target in services.allowed_targets(incident, user):
         fields = {"comment"}
@@ -136,6 +146,7 @@ def _transition_forms(incident, user):
         if target == State.CLOSED:
             fields |= {"resolution_summary", "fixed_for_good", "problem_ref"}
         form = TransitionForm(initial={"to": target, "cause_category": incident.cause_category})
+        failures = services.requirement_failures(incident, target)
         forms.append(
             {
                 "to": target,
@@ -143,7 +154,8 @@ def _transition_forms(incident, user):
                 "back": incident.state == State.VERIFYING and target == State.REPAIRING,
                 "fields": [form[name] for name in form.fields if name in fields],
                 "hidden": form["to"],
-                "lacking": [reason for reason, _field in services.requirement_failures(incident, target)],
+                "lacking": [reason for reason, _field in failures],
+                "blocked": any(field not in fields for _reason, field in failures),
             }
         )
     return forms
@@ -163,6 +175,16 @@ def incident_detail(request, pk):
     staff = services.is_staff_for(user, incident.unit_id)
     open_ = incident.state in OPEN_STATES
     checklist = list(incident.checklist.select_related("done_by"))
+    transitions = _transition_forms(incident, user) if staff else []
+    notice_kinds = [
+        {
+            "kind": k.value,
+            "label": k.label,
+            "refused": services.notice_refusal(incident, k.value),
+            "unreachable": services.reach_failure(incident, k.value) is not None,
+        }
+        for k in (NoticeKind.LEADER_REPORT, NoticeKind.SUSPENSION)
+    ]
     context = {
         "incident": incident,
         "events": incident.events.select_related("actor"),
@@ -175,13 +197,18 @@ def incident_detail(request, pk):
         "escalations": incident.escalations.select_related("engineer", "contract"),
         "timers": services.timers(incident),
         "staff": staff,
-        "transitions": _transition_forms(incident, user) if staff else [],
+        "transitions": transitions,
         "can_activate_plan": staff and incident.plan_id is None and incident.state in services.PLAN_STATES,
         "can_tick_steps": staff and incident.state in services.PLAN_STATES,
         "can_tick_checks": staff and incident.state == State.VERIFYING,
         "can_notice": staff and open_,
         "causes": Cause.choices,
-        "notice_kinds": [(k.value, k.label) for k in (NoticeKind.LEADER_REPORT, NoticeKind.SUSPENSION)],
+        "notice_kinds": notice_kinds if staff and open_ else [],
+        # Art. 13: how to make a notice reach somebody, shown where one reached nobody.
+        "how_to_reach": services.HOW_TO_REACH if any(n["unreachable"] for n in notice_kinds) else "",
+        "assignable": services.assignable(incident) if staff and open_ else [],
+        "assign_refused": services.assign_failure(incident, user),
+        "take_refused": services.assign_failure(incident, user, to_me=True),
         "can_escalate": staff and incident.state in (State.DIAGNOSING, State.REPAIRING, State.VERIFYING),
         "escalate_form": EscalateForm(unit=incident.unit) if staff else None,
         "arrival_form": ArrivalForm() if staff else None,
@@ -292,6 +319,30 @@ def incident_grade(request, pk):
         incident,
         lambda: services.set_grade(incident, actor=request.user, **form.cleaned_data),
         _("Grade changed."),
+    )
+
+
+@require_POST
+@page_view
+def incident_assign(request, pk):
+    incident = _incident(request, pk)
+    to_me = request.POST.get("to_me") == "true"
+    assignee = None
+    if not to_me and request.POST.get("assignee"):
+        assignee = get_object_or_404(services.assignable(incident), pk=request.POST["assignee"])
+    version = request.POST.get("version")
+    return _act(
+        request,
+        incident,
+        lambda: services.assign(
+            incident,
+            actor=request.user,
+            assignee=assignee,
+            to_me=to_me,
+            comment=request.POST.get("comment", ""),
+            expected_version=int(version) if version and version.isdigit() else None,
+        ),
+        _("Assignee changed."),
     )
 
 

@@ -15,7 +15,18 @@ Service API for the other apps
     - ``Recipient("user", str(user.pk))``: whatever that person's preferences say (default: an e-mail
       to their address), deferred while their quiet hours last unless ``urgent`` (grade Ⅱ).
 
-    Returns the deliveries this call created (empty when all existed already).
+    Returns the deliveries this call created or sent again (empty when all existed already). With
+    ``again=True`` a failed delivery (or one waiting to retry after a failure) to a recipient named
+    again is sent again, now, when its target works (the notice is sent by hand once more, after its
+    channel or address was fixed).
+
+``reachable(recipients, unit_id) -> list[Recipient]``
+    The recipients at least one of whose targets works now: an enabled channel, or an address with an
+    e-mail server. Writes nothing; a rule that needs a notice to reach somebody asks this first.
+
+``reached(event_key, recipients, unit_id) -> bool``
+    Whether the event's notice reached one of ``recipients``: a delivery to them was sent, or waits on a
+    working channel (enabled, and no attempt of it failed). A failed delivery counts for nothing.
 
 ``test_channel(channel, *, actor) -> (ok, reason)``
     Send a test message now; answers only whether it went out, or why not. It counts toward the
@@ -386,6 +397,41 @@ def _expand(recipient: Recipient, unit_id: int | None, urgent: bool, now) -> lis
     return targets
 
 
+def _works(target: _Target) -> bool:
+    return not target.error and target.channel is not None and target.channel.enabled
+
+
+def reachable(recipients: list[Recipient], unit_id: int | None) -> list[Recipient]:
+    """The recipients at least one of whose targets works now (see the module's docstring)."""
+    now = timezone.now()
+    return [r for r in recipients if any(_works(t) for t in _expand(r, unit_id, True, now))]
+
+
+def _counts(delivery: Delivery) -> bool:
+    """Sent, or queued on a working channel: enabled, and no attempt of this delivery failed yet (a
+    delivery waiting for its retry is on a channel that just failed). A merged one counts as its digest."""
+    if delivery.state == DeliveryState.MERGED:
+        delivery = delivery.digest
+        if delivery is None:
+            return False
+    if delivery.state == DeliveryState.SENT:
+        return True
+    if delivery.state in (DeliveryState.PENDING, DeliveryState.SENDING):
+        channel = delivery.channel
+        return channel is not None and channel.enabled and not delivery.last_error
+    return False
+
+
+def reached(event_key: str, recipients: list[Recipient], unit_id: int | None) -> bool:
+    """Whether the notice of `event_key` reached one of `recipients` (see the module's docstring)."""
+    now = timezone.now()
+    keys = {(t.recipient_kind, t.recipient) for r in recipients for t in _expand(r, unit_id, True, now)}
+    deliveries = Delivery.objects.filter(event_key=event_key).select_related(
+        "channel", "digest", "digest__channel"
+    )
+    return any(_counts(d) for d in deliveries if (d.recipient_kind, d.recipient) in keys)
+
+
 def _text(mapping: dict[str, str], language: str) -> str:
     return (mapping or {}).get(language) or (mapping or {}).get(language.split("-")[0]) or ""
 
@@ -398,8 +444,10 @@ def send(
     subject: dict[str, str],
     body: dict[str, str],
     urgent: bool = False,
+    again: bool = False,
 ) -> list[Delivery]:
-    """Write the notice and one delivery per new (event, recipient); queue them after commit."""
+    """Write the notice and one delivery per new (event, recipient); queue them after commit. With
+    `again`, a failed delivery whose target works now is sent again (see the module's docstring)."""
     event_key = (event_key or "").strip()
     if not event_key:
         raise DomainError(_("This field is required."), field="event_key")
@@ -422,15 +470,38 @@ def send(
                 "urgent": urgent,
             },
         )
-        existing = set(
-            Delivery.objects.filter(event_key=event_key).values_list("recipient_kind", "recipient")
-        )
+        existing = {(d.recipient_kind, d.recipient): d for d in Delivery.objects.filter(event_key=event_key)}
         created = []
         for target in targets:
             key = (target.recipient_kind, target.recipient)
             if key in existing:
+                earlier = existing[key]
+                failed = earlier is not None and (
+                    earlier.state == DeliveryState.FAILED
+                    or (earlier.state == DeliveryState.PENDING and earlier.last_error)
+                )
+                if again and failed and _works(target):
+                    earlier.channel, earlier.state, earlier.attempts, earlier.last_error = (
+                        target.channel,
+                        DeliveryState.PENDING,
+                        0,
+                        "",
+                    )
+                    earlier.next_attempt_at, earlier.claimed_at = target.not_before or now, None
+                    earlier.save(
+                        update_fields=[
+                            "channel",
+                            "state",
+                            "attempts",
+                            "last_error",
+                            "next_attempt_at",
+                            "claimed_at",
+                        ]
+                    )
+                    existing[key] = None
+                    created.append(earlier)
                 continue
-            existing.add(key)
+            existing[key] = None
             delivery = Delivery(
                 notice=notice,
                 event_key=event_key,

@@ -139,6 +139,16 @@ def load(stdout=None) -> dict:
         target="http://127.0.0.1:9/cgi-bin/webhook/send?key=demo",
         announcements=True,
     )
+    # The group's e-mail server, a relay on this machine: notices to people with an address are queued on
+    # it (Art. 13: a notice counts when it reached somebody). 化工公司 has no clerk and no office channel,
+    # so its suspension notices are refused with the reason instead of counted.
+    notify.create(
+        actor=admin_user,
+        unit_id=group.pk,
+        name="集团邮件服务器",
+        kind="email",
+        target={"host": "127.0.0.1", "port": 25, "from": "yunwei@example.cn"},
+    )
 
     for code, name, has_clerk in UNITS:
         unit = services.create(Unit, actor=admin_user, code=code, name=name, kind=UnitKind.UNIT, parent=group)

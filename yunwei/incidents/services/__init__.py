@@ -1,6 +1,7 @@
 """Every change to an incident, plan or drill goes through here: pages, API, tasks and commands alike
 (Art. 12–13). Split by aggregate: `incident` (reporting, the flow, grading, plan activation, vendor,
-timers), `notices` (the notices of Art. 13), `sla` (the breach sweep), `plans` (the group's catalogue
+timers), `intake` (who reports for which unit), `assign` (who handles it), `notices` (the notices of
+Art. 13 and whether they reached anybody), `sla` (the breach sweep), `plans` (the group's catalogue
 and the drills); callers use `from yunwei.incidents import services` and the names below.
 
 A state change is `transition(incident, to=…, actor=…, **fields)`: it checks who may act, that the flow
@@ -9,6 +10,7 @@ applies the step, appends the timeline entry and writes the audit event. Notices
 transaction and handed to the notify app, whose deliveries run after commit.
 """
 
+from .assign import assign, assign_failure, assignable, person_of
 from .common import SEVERE_GRADES, is_staff_for
 from .incident import (
     ALLOWED_TRANSITIONS,
@@ -34,7 +36,17 @@ from .incident import (
     transition,
     update_details,
 )
-from .notices import DEFAULT_TEMPLATES, recipients_for, send_notice
+from .intake import reportable_units
+from .notices import (
+    DEFAULT_TEMPLATES,
+    HOW_TO_REACH,
+    addressees,
+    notice_gate,
+    notice_refusal,
+    reach_failure,
+    recipients_for,
+    send_notice,
+)
 from .plans import PLAN_CONTENT, create, current_revision, delete, unit_leaders, update
 from .sla import breach_candidates, warn_breach
 
@@ -42,6 +54,7 @@ __all__ = [
     "ALLOWED_TRANSITIONS",
     "CLOCK_SLACK",
     "DEFAULT_TEMPLATES",
+    "HOW_TO_REACH",
     "EDITABLE_FIELDS",
     "PLAN_CONTENT",
     "PLAN_STATES",
@@ -49,6 +62,10 @@ __all__ = [
     "TRANSITION_FIELDS",
     "Timers",
     "activate_plan",
+    "addressees",
+    "assign",
+    "assign_failure",
+    "assignable",
     "allowed_targets",
     "breach_candidates",
     "create",
@@ -59,11 +76,16 @@ __all__ = [
     "grade_for",
     "is_staff_for",
     "may_report",
+    "notice_gate",
+    "notice_refusal",
     "open_incident_ids",
+    "person_of",
+    "reach_failure",
     "recipients_for",
     "record_arrival",
     "reevaluate_grade",
     "report",
+    "reportable_units",
     "requirement_failures",
     "send_notice",
     "set_grade",

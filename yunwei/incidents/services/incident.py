@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from yunwei.audit import services as audit
 from yunwei.core import records
 from yunwei.core.errors import DomainError, PermissionDenied, TransitionNotAllowed
-from yunwei.core.scoping import access_of
 from yunwei.org.models import VendorEngineer
 
 from ..choices import OPEN_STATES, Cause, ChecklistKind, EventKind, Grade, NoticeKind, State
@@ -23,8 +22,10 @@ from ..models import (
     SlaTarget,
     VendorEscalation,
 )
+from .assign import assign_on_acknowledge, check_assignee, log_assignment
 from .common import SEVERE_GRADES, _event, _locked, _require_open, _require_staff, is_staff_for
-from .notices import _leader_report, _send_notice, tell_staff_of_report
+from .intake import may_report
+from .notices import _leader_report, _send_notice, notice_gate, report_vendor_call, tell_staff_of_report
 
 # The flow of Art. 13. Every step is made by the unit's system staff (a unit or group system admin).
 ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -99,15 +100,10 @@ def _check_items(unit, items) -> list:
 
 
 def _check_people(unit, fields: dict) -> None:
-    for name in ("assignee", "team"):
-        value = fields.get(name)
-        if value is not None and value.unit_id != unit.pk:
-            raise DomainError(_("This belongs to another unit."), field=name)
-
-
-def may_report(actor, unit) -> bool:
-    access = access_of(actor)
-    return access.is_group_admin or unit.pk == access.unit_id or access.can_manage_unit(unit.pk)
+    check_assignee(unit, fields.get("assignee"))
+    team = fields.get("team")
+    if team is not None and team.unit_id != unit.pk:
+        raise DomainError(_("This belongs to another unit."), field="team")
 
 
 @transaction.atomic
@@ -123,16 +119,26 @@ def report(
     now: datetime.datetime | None = None,
     **fields,
 ) -> Incident:
-    """Open an incident. Anyone may report a fault of their own unit; staff of any unit they manage."""
+    """Open an incident. Anyone may report a fault of their own unit; staff of any unit they handle.
+    The grade follows at once from the fault's real duration, since `started_at` (Art. 12)."""
     if not may_report(actor, unit):
         raise PermissionDenied(_("You may report faults only of your own unit."))
     now = now or timezone.now()
     started_at = started_at or now
-    if started_at > now + datetime.timedelta(minutes=5):
-        raise DomainError(_("The start time lies in the future."), field="started_at")
+    if started_at > now + CLOCK_SLACK:
+        raise DomainError(
+            _("Art. 12: the fault's duration counts from when it began, which cannot lie in the future."),
+            field="started_at",
+        )
     items = _check_items(unit, affected_items)
     _check_people(unit, fields)
-    grade = grade_for(impact_scope, _minutes_since(started_at, now))
+    minutes = _minutes_since(started_at, now)
+    grade = grade_for(impact_scope, minutes)
+    reason = _("From the grading matrix")
+    if minutes >= 1:
+        reason = _("From the grading matrix: lasting %(minutes)s minutes when reported") % {
+            "minutes": int(minutes)
+        }
     incident = records.create_record(
         Incident,
         actor=actor if actor is not None and actor.pk else None,
@@ -143,7 +149,7 @@ def report(
         started_at=started_at,
         reported_at=now,
         grade=grade,
-        grade_reason=_("From the grading matrix"),
+        grade_reason=reason,
         reporter=actor if actor is not None and actor.pk else None,
         **_deadlines(grade, now),
         **fields,
@@ -158,8 +164,8 @@ def report(
         grade=grade,
         items=[item.pk for item in items],
     )
-    if grade in SEVERE_GRADES:
-        _leader_report(incident, actor=None, grade=grade, now=now)
+    # Art. 13: every fault is reported, grade Ⅱ to the leaders in charge, grade Ⅲ to the system lead.
+    _leader_report(incident, actor=None, grade=grade, now=now)
     tell_staff_of_report(incident, actor=actor)
     return incident
 
@@ -176,9 +182,12 @@ def update_details(incident: Incident, *, actor, expected_version: int | None = 
     items = fields.pop("affected_items", None)
     _check_people(locked.unit, fields)
     before = audit.snapshot(locked)
+    assignee_before = locked.assignee
     for name, value in fields.items():
         setattr(locked, name, value)
     records.save_version(locked, *fields)
+    if "assignee" in fields and locked.assignee_id != (assignee_before.pk if assignee_before else None):
+        log_assignment(locked, assignee_before, actor=actor)
     if items is not None:
         locked.affected_items.set(_check_items(locked.unit, items))
     changed_before, changed_after = audit.diff(before, audit.snapshot(locked))
@@ -204,10 +213,6 @@ def _current_plan(incident: Incident) -> EmergencyPlan | None:
     )
 
 
-def _has_notice(incident: Incident, kind: str) -> bool:
-    return incident.notices.filter(kind=kind).exists()
-
-
 def _has_problem(incident: Incident) -> bool:
     """Linked to a problem of the problem database (Art. 14). The problems app links the incident through
     its own relation (`incident.problems`), so fault handling does not import it. `problem_ref` is the
@@ -227,18 +232,16 @@ def requirement_failures(incident: Incident, to: str, comment: str = "") -> list
             )
         elif incident.plan_id is None and _current_plan(incident) is not None:
             failures.append((_("Activate the emergency plan of this grade and cause first."), "plan"))
-        if incident.grade in SEVERE_GRADES and not _has_notice(incident, NoticeKind.LEADER_REPORT):
-            failures.append((_("A grade Ⅱ fault needs the leader report notice first."), "notice"))
+        if incident.grade in SEVERE_GRADES and (reason := notice_gate(incident, NoticeKind.LEADER_REPORT)):
+            failures.append((reason, "notice"))
     # The suspension notice is due before repairs under the plan go on: checked on leaving diagnosing,
     # and again on leaving repairing, for a plan activated while already repairing.
     if (
         (source, to) in ((State.DIAGNOSING, State.REPAIRING), (State.REPAIRING, State.VERIFYING))
         and incident.plan_snapshot.get("suspend_service")
-        and not _has_notice(incident, NoticeKind.SUSPENSION)
+        and (reason := notice_gate(incident, NoticeKind.SUSPENSION))
     ):
-        failures.append(
-            (_("The plan says service must be suspended: send the suspension notice first."), "notice")
-        )
+        failures.append((reason, "notice"))
     if (
         to == State.VERIFYING
         and incident.checklist.filter(kind=ChecklistKind.STEP, done_at__isnull=True).exists()
@@ -306,6 +309,7 @@ def transition(
     if unexpected:
         raise DomainError(_("This step does not take this field."), field=sorted(unexpected)[0])
     _check_people(locked.unit, fields)
+    assignee_before = locked.assignee
     for name, value in fields.items():
         nullable = name in ("assignee", "team", "fixed_for_good")
         setattr(locked, name, "" if value is None and not nullable else value)
@@ -319,6 +323,8 @@ def transition(
     if to == State.ACKNOWLEDGED:
         locked.acknowledged_at = now
         changed.append("acknowledged_at")
+        if assign_on_acknowledge(locked, actor=actor):
+            changed.append("assignee")
     elif to == State.RESTORED:
         locked.restored_at = now
         changed.append("restored_at")
@@ -342,6 +348,8 @@ def transition(
         comment=comment,
         **audit.snapshot(locked, fields=list(fields)),
     )
+    if locked.assignee_id != (assignee_before.pk if assignee_before else None):
+        log_assignment(locked, assignee_before, actor=actor, at=now)
     if to == State.RESTORED:
         _send_notice(locked, NoticeKind.RECOVERY, actor=actor, now=now)
     return locked
@@ -608,6 +616,7 @@ def escalate(
     audit.record(
         "update", actor=actor, obj=locked, after={"escalation": escalation.pk, "engineer_id": engineer.pk}
     )
+    report_vendor_call(locked, escalation.pk, actor=actor, now=now)
     return escalation
 
 
