@@ -139,7 +139,6 @@ class IncidentSerializer(serializers.ModelSerializer):
             "plan",
             "resolution_summary",
             "fixed_for_good",
-            "problem_ref",
             "acknowledged_at",
             "restored_at",
             "closed_at",
@@ -158,7 +157,6 @@ class IncidentSerializer(serializers.ModelSerializer):
             "plan",
             "resolution_summary",
             "fixed_for_good",
-            "problem_ref",
             "acknowledged_at",
             "restored_at",
             "closed_at",
@@ -213,7 +211,6 @@ class TransitionSerializer(serializers.Serializer):
     cause_detail = serializers.CharField(required=False, allow_blank=True)
     resolution_summary = serializers.CharField(required=False, allow_blank=True)
     fixed_for_good = serializers.BooleanField(required=False, allow_null=True)
-    problem_ref = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
 class TickSerializer(serializers.Serializer):

@@ -54,7 +54,6 @@ class TransitionForm(BootstrapFormMixin, forms.Form):
         required=False,
         widget=forms.Select(choices=[("unknown", "—"), ("true", _("Yes")), ("false", _("No"))]),
     )
-    problem_ref = forms.CharField(label=_("Problem record"), required=False, max_length=200)
 
 
 class GradeForm(BootstrapFormMixin, forms.Form):

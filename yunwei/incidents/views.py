@@ -134,8 +134,14 @@ def _transition_forms(incident, user):
         if target == State.REPAIRING and incident.state == State.DIAGNOSING:
             fields |= {"cause_category", "cause_detail"}
         if target == State.CLOSED:
-            fields |= {"resolution_summary", "fixed_for_good", "problem_ref"}
+            fields |= {"resolution_summary", "fixed_for_good"}
         form = TransitionForm(initial={"to": target, "cause_category": incident.cause_category})
+        notes = []
+        if target == State.CLOSED and not incident.problems.exists():
+            # Art. 14: without a linked problem only "fixed for good" closes here; the problem database's
+            # panel closes an unfixed fault together with its problem.
+            form.fields["fixed_for_good"].widget.choices = form.fields["fixed_for_good"].widget.choices[:2]
+            notes.append(services.UNFIXED_CLOSE_REFUSAL)
         forms.append(
             {
                 "to": target,
@@ -144,6 +150,7 @@ def _transition_forms(incident, user):
                 "fields": [form[name] for name in form.fields if name in fields],
                 "hidden": form["to"],
                 "lacking": [reason for reason, _field in services.requirement_failures(incident, target)],
+                "notes": notes,
             }
         )
     return forms

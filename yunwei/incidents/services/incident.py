@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yunwei.audit import services as audit
 from yunwei.core import records
@@ -43,9 +44,13 @@ TRANSITION_FIELDS: dict[str, tuple[str, ...]] = {
     State.REPAIRING: ("cause_category", "cause_detail"),
     State.VERIFYING: (),
     State.RESTORED: (),
-    State.CLOSED: ("resolution_summary", "fixed_for_good", "problem_ref"),
+    State.CLOSED: ("resolution_summary", "fixed_for_good"),
 }
 PLAN_STATES = (State.ACKNOWLEDGED, State.DIAGNOSING, State.REPAIRING)
+UNFIXED_CLOSE_REFUSAL = gettext_lazy(
+    "Art. 14: a fault not fixed for good closes only linked to a problem of the problem database: link "
+    "the problem that explains it, or register one from this incident."
+)
 EDITABLE_FIELDS = (
     "title",
     "description",
@@ -210,10 +215,9 @@ def _has_notice(incident: Incident, kind: str) -> bool:
 
 def _has_problem(incident: Incident) -> bool:
     """Linked to a problem of the problem database (Art. 14). The problems app links the incident through
-    its own relation (`incident.problems`), so fault handling does not import it. `problem_ref` is the
-    free-text reference closures used before the problem database existed; it is still honoured for
-    callers that record one, and shown on the incident page."""
-    return incident.problems.exists() or bool(incident.problem_ref.strip())
+    its own relation (`incident.problems`) and closes it with the link in one step, so fault handling
+    does not import it."""
+    return incident.problems.exists()
 
 
 def requirement_failures(incident: Incident, to: str, comment: str = "") -> list[tuple[str, str | None]]:
@@ -260,15 +264,7 @@ def requirement_failures(incident: Incident, to: str, comment: str = "") -> list
         if incident.fixed_for_good is None:
             failures.append((_("Say whether the fault is fixed for good."), "fixed_for_good"))
         elif not incident.fixed_for_good and not _has_problem(incident):
-            failures.append(
-                (
-                    _(
-                        "A fault not fixed for good needs a linked problem: register one from this incident "
-                        "or link it to the problem that explains it."
-                    ),
-                    "problems",
-                )
-            )
+            failures.append((str(UNFIXED_CLOSE_REFUSAL), "problems"))
     return failures
 
 
