@@ -12,7 +12,8 @@ from yunwei.changes.choices import State
 from yunwei.changes.models import Change
 from yunwei.cmdb import demo as cmdb_demo
 from yunwei.incidents import demo as incidents_demo
-from yunwei.incidents.models import EmergencyPlan
+from yunwei.incidents.choices import State as IncidentState
+from yunwei.incidents.models import EmergencyPlan, Incident
 from yunwei.org import demo as org_demo
 from yunwei.problems import demo as problems_demo
 from yunwei.web.work import UPCOMING_DAYS, work_in_hand
@@ -43,3 +44,12 @@ def test_demo_shows_changes_in_every_state_work_ahead_and_a_revised_plan(demo, d
     power = EmergencyPlan.objects.get(code="power-ii")
     assert list(power.revisions.values_list("revision", flat=True)) == [2, 1]
     assert set(power.drills.values_list("plan_revision__revision", flat=True)) == {1}
+    # The demo handles faults under the shipped plans, without a second copy of any (Art. 13).
+    assert EmergencyPlan.objects.count() == 12
+
+
+def test_demo_closes_no_unfixed_fault_without_its_problem(demo):
+    """Art. 14: every demo incident closed as not fixed for good is linked to a real problem."""
+    unfixed = Incident.objects.filter(state=IncidentState.CLOSED, fixed_for_good=False)
+    assert unfixed.exists()
+    assert not unfixed.filter(problems__isnull=True).exists()

@@ -304,7 +304,11 @@ def incident_grade(request, pk):
 
 @page_view
 def plan_list(request):
-    return render(request, "incidents/plan_list.html", {"plans": EmergencyPlan.objects.all()})
+    return render(
+        request,
+        "incidents/plan_list.html",
+        {"plans": EmergencyPlan.objects.all(), "gaps": services.plan_gaps()},
+    )
 
 
 @page_view

@@ -36,7 +36,7 @@ from .incident import (
     update_details,
 )
 from .notices import DEFAULT_TEMPLATES, recipients_for, send_notice
-from .plans import PLAN_CONTENT, create, current_revision, delete, unit_leaders, update
+from .plans import PLAN_CONTENT, create, current_revision, delete, plan_gaps, unit_leaders, update
 from .sla import breach_candidates, warn_breach
 
 __all__ = [
@@ -62,6 +62,7 @@ __all__ = [
     "is_staff_for",
     "may_report",
     "open_incident_ids",
+    "plan_gaps",
     "recipients_for",
     "record_arrival",
     "reevaluate_grade",
