@@ -240,6 +240,14 @@ class PlanRequestSerializer(serializers.Serializer):
     )
 
 
+class ReplacePlanSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+    cause_category = serializers.ChoiceField(choices=Cause.choices, required=False)
+    plan = serializers.PrimaryKeyRelatedField(
+        queryset=EmergencyPlan.objects.filter(is_active=True), required=False, allow_null=True
+    )
+
+
 class EscalateSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=EscalationMode.choices)
     engineer = ScopedPrimaryKeyRelatedField(
@@ -356,6 +364,21 @@ class IncidentViewSet(
         data = self._input(PlanRequestSerializer)
         incident = services.activate_plan(
             incident, actor=request.user, plan=data.get("plan"), cause_category=data.get("cause_category", "")
+        )
+        return self._done(incident)
+
+    @extend_schema(request=ReplacePlanSerializer, responses=IncidentDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="replace-plan")
+    def replace_plan(self, request, pk=None):
+        """Replace a plan activated by mistake by the right one, with the reason (both on the timeline)."""
+        incident = self.get_object()
+        data = self._input(ReplacePlanSerializer)
+        incident = services.replace_plan(
+            incident,
+            actor=request.user,
+            reason=data["reason"],
+            plan=data.get("plan"),
+            cause_category=data.get("cause_category", ""),
         )
         return self._done(incident)
 

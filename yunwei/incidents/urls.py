@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/transition/", views.incident_transition, name="incident-transition"),
     path("<int:pk>/tick/", views.incident_tick, name="incident-tick"),
     path("<int:pk>/plan/", views.incident_plan, name="incident-plan"),
+    path("<int:pk>/replace-plan/", views.incident_replace_plan, name="incident-replace-plan"),
     path("<int:pk>/notice/", views.incident_notice, name="incident-notice"),
     path("<int:pk>/escalate/", views.incident_escalate, name="incident-escalate"),
     path("<int:pk>/grade/", views.incident_grade, name="incident-grade"),

@@ -184,6 +184,9 @@ def incident_detail(request, pk):
         "staff": staff,
         "transitions": _transition_forms(incident, user) if staff else [],
         "can_activate_plan": staff and incident.plan_id is None and incident.state in services.PLAN_STATES,
+        "replace_plan": {"refusal": services.replacement_refusal(incident)}
+        if staff and open_ and incident.plan_snapshot
+        else None,
         "can_tick_steps": staff and incident.state in services.PLAN_STATES,
         "can_tick_checks": staff and incident.state == State.VERIFYING,
         "can_notice": staff and open_,
@@ -243,6 +246,21 @@ def incident_plan(request, pk):
         incident,
         lambda: services.activate_plan(incident, actor=request.user, cause_category=cause),
         _("Emergency plan activated."),
+    )
+
+
+@require_POST
+@page_view
+def incident_replace_plan(request, pk):
+    incident = _incident(request, pk)
+    cause, reason = request.POST.get("cause_category", ""), request.POST.get("reason", "")
+    return _act(
+        request,
+        incident,
+        lambda: services.replace_plan(
+            incident, actor=request.user, cause_category=cause, reason=reason[:300]
+        ),
+        _("Emergency plan replaced."),
     )
 
 

@@ -37,6 +37,7 @@ from .incident import (
 )
 from .notices import DEFAULT_TEMPLATES, recipients_for, send_notice
 from .plans import PLAN_CONTENT, create, current_revision, delete, plan_gaps, unit_leaders, update
+from .replacement import replace_plan, replacement_refusal
 from .sla import breach_candidates, warn_breach
 
 __all__ = [
@@ -65,6 +66,8 @@ __all__ = [
     "plan_gaps",
     "recipients_for",
     "record_arrival",
+    "replace_plan",
+    "replacement_refusal",
     "reevaluate_grade",
     "report",
     "requirement_failures",

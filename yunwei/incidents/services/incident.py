@@ -416,6 +416,51 @@ def open_incident_ids() -> list[int]:
 # -- plan, checklist, notices, vendor --------------------------------------------------------------
 
 
+def _check_plan_fits(locked: Incident, plan: EmergencyPlan) -> None:
+    """A plan named by hand must be in force and of the incident's grade and cause, as the one chosen
+    for it would."""
+    if not plan.is_active:
+        raise DomainError(_("This plan is no longer in force."), field="plan")
+    if plan.grade != locked.grade:
+        raise DomainError(
+            _("This plan is for %(plan)s; the incident is %(incident)s.")
+            % {"plan": Grade(plan.grade).label, "incident": Grade(locked.grade).label},
+            field="plan",
+        )
+    if plan.cause_category != locked.cause_category:
+        raise DomainError(
+            _("This plan is for the cause “%(plan)s”; the incident's cause is “%(incident)s”.")
+            % {"plan": Cause(plan.cause_category).label, "incident": Cause(locked.cause_category).label},
+            field="plan",
+        )
+
+
+def _attach_plan(locked: Incident, plan: EmergencyPlan) -> None:
+    """Snapshot the plan onto the incident; its steps and verification become the checklists."""
+    locked.plan = plan
+    locked.plan_snapshot = audit.json_safe(plan.snapshot())
+    records.save_version(locked, "plan", "plan_snapshot", "cause_category")
+    ChecklistItem.objects.bulk_create(
+        [
+            ChecklistItem(
+                incident=locked,
+                kind=ChecklistKind.STEP,
+                position=index,
+                text=str(step.get("text", ""))[:500],
+                role=str(step.get("role", ""))[:40],
+                expected_minutes=step.get("minutes"),
+            )
+            for index, step in enumerate(plan.steps, start=1)
+        ]
+        + [
+            ChecklistItem(
+                incident=locked, kind=ChecklistKind.VERIFICATION, position=index, text=str(text)[:500]
+            )
+            for index, text in enumerate(plan.verification, start=1)
+        ]
+    )
+
+
 @transaction.atomic
 def activate_plan(
     incident: Incident,
@@ -439,7 +484,7 @@ def activate_plan(
         locked.cause_category = cause_category
     if not locked.cause_category:
         raise TransitionNotAllowed(
-            _("Set the preliminary cause first: the plan is chosen by grade and cause."),
+            _("Art. 13: choose the preliminary cause first: the plan is chosen by grade and cause."),
             field="cause_category",
         )
     if plan is None:
@@ -448,43 +493,8 @@ def activate_plan(
             raise TransitionNotAllowed(
                 _("There is no emergency plan for this grade and cause."), field="plan"
             )
-    if not plan.is_active:
-        raise DomainError(_("This plan is no longer in force."), field="plan")
-    # A plan named by hand must be one of the incident's grade and cause, as the one chosen for it would.
-    if plan.grade != locked.grade:
-        raise DomainError(
-            _("This plan is for %(plan)s; the incident is %(incident)s.")
-            % {"plan": Grade(plan.grade).label, "incident": Grade(locked.grade).label},
-            field="plan",
-        )
-    if plan.cause_category != locked.cause_category:
-        raise DomainError(
-            _("This plan is for the cause “%(plan)s”; the incident's cause is “%(incident)s”.")
-            % {"plan": Cause(plan.cause_category).label, "incident": Cause(locked.cause_category).label},
-            field="plan",
-        )
-    locked.plan = plan
-    locked.plan_snapshot = audit.json_safe(plan.snapshot())
-    records.save_version(locked, "plan", "plan_snapshot", "cause_category")
-    ChecklistItem.objects.bulk_create(
-        [
-            ChecklistItem(
-                incident=locked,
-                kind=ChecklistKind.STEP,
-                position=index,
-                text=str(step.get("text", ""))[:500],
-                role=str(step.get("role", ""))[:40],
-                expected_minutes=step.get("minutes"),
-            )
-            for index, step in enumerate(plan.steps, start=1)
-        ]
-        + [
-            ChecklistItem(
-                incident=locked, kind=ChecklistKind.VERIFICATION, position=index, text=str(text)[:500]
-            )
-            for index, text in enumerate(plan.verification, start=1)
-        ]
-    )
+    _check_plan_fits(locked, plan)
+    _attach_plan(locked, plan)
     _event(
         locked,
         EventKind.PLAN,
