@@ -13,6 +13,8 @@ CASES: dict[str, tuple[str, str]] = {
     "api:incidents:incident-transition": ("post", "incident"),
     "api:incidents:incident-tick": ("post", "incident"),
     "api:incidents:incident-grade": ("post", "incident"),
+    "api:incidents:incident-grade-proposal": ("post", "incident"),
+    "api:incidents:incident-grade-decision": ("post", "incident"),
     "api:incidents:incident-notice": ("post", "incident"),
     "api:incidents:incident-activate-plan": ("post", "incident"),
     "api:incidents:incident-replace-plan": ("post", "incident"),
@@ -30,6 +32,8 @@ CASES: dict[str, tuple[str, str]] = {
     "incidents:incident-notice": ("page-post", "incident"),
     "incidents:incident-escalate": ("page-post", "incident"),
     "incidents:incident-grade": ("page-post", "incident"),
+    "incidents:incident-grade-proposal": ("page-post", "incident"),
+    "incidents:incident-grade-decision": ("page-post", "incident"),
     "incidents:drill-list": ("page-list", "drill"),
     "incidents:drill-detail": ("page", "drill"),
 }

@@ -117,6 +117,7 @@ def test_the_api_closes_with_a_problem_and_refuses_without_one(
     api_client_for, restored, problem, unit_admin_a
 ):
     http = api_client_for(unit_admin_a)
+    http.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     transition = f"/api/incidents/{restored.pk}/transition/"
     body = {
         "to": "closed",

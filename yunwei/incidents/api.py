@@ -132,6 +132,9 @@ class IncidentSerializer(serializers.ModelSerializer):
             "cause_detail",
             "grade",
             "grade_reason",
+            "grade_manual",
+            "proposed_grade",
+            "proposed_grade_reason",
             "assignee",
             "team",
             "state",
@@ -152,6 +155,9 @@ class IncidentSerializer(serializers.ModelSerializer):
             "reported_at",
             "grade",
             "grade_reason",
+            "grade_manual",
+            "proposed_grade",
+            "proposed_grade_reason",
             "state",
             "reporter",
             "plan",
@@ -222,6 +228,11 @@ class TickSerializer(serializers.Serializer):
 class GradeSerializer(serializers.Serializer):
     grade = serializers.ChoiceField(choices=Grade.choices)
     reason = serializers.CharField(max_length=300)
+
+
+class GradeDecisionSerializer(serializers.Serializer):
+    accept = serializers.BooleanField()
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
 class NoticeRequestSerializer(serializers.Serializer):
@@ -349,6 +360,22 @@ class IncidentViewSet(
         incident = self.get_object()
         data = self._input(GradeSerializer)
         return self._done(services.set_grade(incident, actor=request.user, **data))
+
+    @extend_schema(request=GradeSerializer, responses=IncidentDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="grade-proposal")
+    def grade_proposal(self, request, pk=None):
+        """Propose a lower grade to the system management lead (Art. 12), with the reason."""
+        incident = self.get_object()
+        data = self._input(GradeSerializer)
+        return self._done(services.propose_grade(incident, actor=request.user, **data))
+
+    @extend_schema(request=GradeDecisionSerializer, responses=IncidentDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="grade-decision")
+    def grade_decision(self, request, pk=None):
+        """The system management lead accepts or refuses the proposed lower grade (Art. 12)."""
+        incident = self.get_object()
+        data = self._input(GradeDecisionSerializer)
+        return self._done(services.decide_grade(incident, actor=request.user, **data))
 
     @extend_schema(request=NoticeRequestSerializer, responses=IncidentDetailSerializer)
     @action(detail=True, methods=["post"])

@@ -33,6 +33,8 @@ from .forms import (
     GradeForm,
     ReportForm,
     TransitionForm,
+    grades_up_to,
+    lower_grades,
 )
 from .models import Drill, EmergencyPlan, Incident
 
@@ -195,13 +197,30 @@ def incident_detail(request, pk):
         "can_escalate": staff and incident.state in (State.DIAGNOSING, State.REPAIRING, State.VERIFYING),
         "escalate_form": EscalateForm(unit=incident.unit) if staff else None,
         "arrival_form": ArrivalForm() if staff else None,
-        "grade_form": GradeForm(initial={"grade": incident.grade}) if staff and open_ else None,
+        **_grade_context(incident, user, staff and open_),
         "affected": incident.affected_items.all(),
         # Panels of the apps built on fault handling (problems: linked problems and known errors);
         # named in settings, so this app does not depend on them.
         "panels": settings.INCIDENT_PAGE_PANELS,
     }
     return render(request, "incidents/incident_detail.html", context)
+
+
+def _grade_context(incident, user, may_grade: bool) -> dict:
+    """The grade form; for whoever may not lower the grade (Art. 12), the lower grades are not among its
+    choices but in a proposal to the system management lead, with the reason shown."""
+    if not may_grade:
+        return {"grade_form": None, "propose_form": None, "lowering_note": "", "decide_proposal": False}
+    lead = services.may_lower_grade(user, incident)
+    lower = lower_grades(incident.grade)
+    return {
+        "grade_form": GradeForm(
+            initial={"grade": incident.grade}, grades=None if lead else grades_up_to(incident.grade)
+        ),
+        "propose_form": GradeForm(grades=lower, prefix="proposal") if lower and not lead else None,
+        "lowering_note": services.LOWERING_REFUSAL if lower and not lead else "",
+        "decide_proposal": lead and bool(incident.proposed_grade),
+    }
 
 
 @require_POST
@@ -317,6 +336,36 @@ def incident_grade(request, pk):
         incident,
         lambda: services.set_grade(incident, actor=request.user, **form.cleaned_data),
         _("Grade changed."),
+    )
+
+
+@require_POST
+@page_view
+def incident_grade_proposal(request, pk):
+    incident = _incident(request, pk)
+    form = GradeForm(request.POST, prefix="proposal")
+    if not form.is_valid():
+        messages.error(request, _("A proposed grade needs a reason."))
+        return done(request, reverse("incidents:incident-detail", args=[incident.pk]))
+    return _act(
+        request,
+        incident,
+        lambda: services.propose_grade(incident, actor=request.user, **form.cleaned_data),
+        _("The lower grade is proposed to the system management lead."),
+    )
+
+
+@require_POST
+@page_view
+def incident_grade_decision(request, pk):
+    incident = _incident(request, pk)
+    accept = request.POST.get("accept") == "true"
+    comment = request.POST.get("comment", "")[:300]
+    return _act(
+        request,
+        incident,
+        lambda: services.decide_grade(incident, actor=request.user, accept=accept, comment=comment),
+        _("Decided on the proposed grade."),
     )
 
 

@@ -10,10 +10,12 @@ transaction and handed to the notify app, whose deliveries run after commit.
 """
 
 from .common import SEVERE_GRADES, is_staff_for
+from .grading import decide_grade, may_lower_grade, propose_grade
 from .incident import (
     ALLOWED_TRANSITIONS,
     CLOCK_SLACK,
     EDITABLE_FIELDS,
+    LOWERING_REFUSAL,
     PLAN_STATES,
     TRANSITION_FIELDS,
     UNFIXED_CLOSE_REFUSAL,
@@ -45,6 +47,7 @@ __all__ = [
     "CLOCK_SLACK",
     "DEFAULT_TEMPLATES",
     "EDITABLE_FIELDS",
+    "LOWERING_REFUSAL",
     "PLAN_CONTENT",
     "PLAN_STATES",
     "SEVERE_GRADES",
@@ -55,15 +58,18 @@ __all__ = [
     "allowed_targets",
     "breach_candidates",
     "create",
+    "decide_grade",
     "current_revision",
     "delete",
     "engineer_for",
     "escalate",
     "grade_for",
     "is_staff_for",
+    "may_lower_grade",
     "may_report",
     "open_incident_ids",
     "plan_gaps",
+    "propose_grade",
     "recipients_for",
     "record_arrival",
     "replace_plan",

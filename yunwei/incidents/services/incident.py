@@ -24,7 +24,15 @@ from ..models import (
     SlaTarget,
     VendorEscalation,
 )
-from .common import SEVERE_GRADES, _event, _locked, _require_open, _require_staff, is_staff_for
+from .common import (
+    SEVERE_GRADES,
+    _event,
+    _locked,
+    _require_open,
+    _require_staff,
+    is_staff_for,
+    is_system_lead,
+)
 from .notices import _leader_report, _send_notice, tell_staff_of_report
 
 # The flow of Art. 13. Every step is made by the unit's system staff (a unit or group system admin).
@@ -47,6 +55,9 @@ TRANSITION_FIELDS: dict[str, tuple[str, ...]] = {
     State.CLOSED: ("resolution_summary", "fixed_for_good"),
 }
 PLAN_STATES = (State.ACKNOWLEDGED, State.DIAGNOSING, State.REPAIRING)
+LOWERING_REFUSAL = gettext_lazy(
+    "Art. 12: only the system management lead lowers a grade; propose the lower grade to them instead."
+)
 UNFIXED_CLOSE_REFUSAL = gettext_lazy(
     "Art. 14: a fault not fixed for good closes only linked to a problem of the problem database: link "
     "the problem that explains it, or register one from this incident."
@@ -181,9 +192,14 @@ def update_details(incident: Incident, *, actor, expected_version: int | None = 
     items = fields.pop("affected_items", None)
     _check_people(locked.unit, fields)
     before = audit.snapshot(locked)
+    new_facts = any(
+        name in fields and fields[name] != getattr(locked, name) for name in ("impact_scope", "started_at")
+    )
     for name, value in fields.items():
         setattr(locked, name, value)
     records.save_version(locked, *fields)
+    if new_facts:
+        _regrade_on_new_facts(locked, actor=actor)
     if items is not None:
         locked.affected_items.set(_check_items(locked.unit, items))
     changed_before, changed_after = audit.diff(before, audit.snapshot(locked))
@@ -357,8 +373,24 @@ def set_grade(
     _require_open(locked)
     if grade == locked.grade:
         raise DomainError(_("The incident already has this grade."), field="grade")
+    if Grade(grade).rank > Grade(locked.grade).rank and not is_system_lead(actor, locked.unit_id):
+        raise PermissionDenied(str(LOWERING_REFUSAL))
     _change_grade(locked, grade, reason=reason, actor=actor, manual=True)
     return locked
+
+
+def _regrade_on_new_facts(incident: Incident, *, actor) -> None:
+    """The impact scope or the start changed (Art. 12): a grade set by hand no longer stands on its facts,
+    so the matrix governs again and raises the grade at once when it says more; lowering stays the
+    system management lead's."""
+    now = timezone.now()
+    computed = grade_for(incident.impact_scope, _minutes_since(incident.started_at, now))
+    if Grade(computed).rank < Grade(incident.grade).rank:
+        reason = _("The facts changed (impact scope or start): the grading matrix raises it.")
+        _change_grade(incident, computed, reason=reason, actor=actor, manual=False, now=now)
+    elif incident.grade_manual:
+        incident.grade_manual, incident.grade_set_at = False, None
+        records.save_version(incident, "grade_manual", "grade_set_at")
 
 
 def _change_grade(incident: Incident, grade: str, *, reason: str, actor, manual: bool, now=None) -> None:
@@ -366,10 +398,23 @@ def _change_grade(incident: Incident, grade: str, *, reason: str, actor, manual:
     incident.grade = grade
     incident.grade_reason = reason
     incident.grade_manual = manual
+    # A hand-set grade stands on the facts of this moment until they change (Art. 12); any new grade
+    # settles a pending proposal.
+    incident.grade_set_at = (now or timezone.now()) if manual else None
+    incident.proposed_grade, incident.proposed_grade_reason, incident.proposed_grade_by = "", "", None
     for name, value in _deadlines(grade, incident.reported_at).items():
         setattr(incident, name, value)
     records.save_version(
-        incident, "grade", "grade_reason", "grade_manual", "acknowledge_due_at", "restore_due_at"
+        incident,
+        "grade",
+        "grade_reason",
+        "grade_manual",
+        "grade_set_at",
+        "proposed_grade",
+        "proposed_grade_reason",
+        "proposed_grade_by",
+        "acknowledge_due_at",
+        "restore_due_at",
     )
     _event(
         incident,
@@ -404,7 +449,22 @@ def reevaluate_grade(incident_id: int, *, now: datetime.datetime | None = None) 
     if Grade(computed).rank >= Grade(incident.grade).rank:
         return False
     minutes = int(_minutes_since(incident.started_at, now))
-    reason = _("Lasted %(minutes)s minutes: the grading matrix raises it.") % {"minutes": minutes}
+    if incident.grade_manual:
+        # A grade set by hand stands until a threshold of the matrix passes after it was set (Art. 12).
+        since = _minutes_since(incident.started_at, incident.grade_set_at or incident.reported_at)
+        passed = GradingRule.objects.filter(
+            impact_scope=incident.impact_scope,
+            min_duration_minutes__gt=since,
+            min_duration_minutes__lte=minutes,
+        )
+        if not passed.exists():
+            return False
+        reason = _(
+            "Lasted %(minutes)s minutes: a threshold of the grading matrix passed after the grade was set by "
+            "hand, so the matrix raises it."
+        ) % {"minutes": minutes}
+    else:
+        reason = _("Lasted %(minutes)s minutes: the grading matrix raises it.") % {"minutes": minutes}
     _change_grade(incident, computed, reason=reason, actor=None, manual=False, now=now)
     return True
 
