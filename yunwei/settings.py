@@ -224,6 +224,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DomainEnum": "yunwei.org.choices.Domain",
         "IncidentStateEnum": "yunwei.incidents.choices.State",
+        "GradeEnum": "yunwei.incidents.choices.Grade",
         "ProblemStateEnum": "yunwei.problems.choices.State",
         "ChangeStateEnum": "yunwei.changes.choices.State",
         "ChangeKindEnum": "yunwei.changes.choices.ChangeKind",

@@ -100,3 +100,21 @@ def to_repairing(incident, actor):
     incident = services.update_details(incident, actor=actor, cause_category="application")
     incident = services.activate_plan(incident, actor=actor)
     return walk(incident, actor, "repairing")
+
+
+def restore(incident, actor, cause: str = "other"):
+    """reported → restored under the plan in force for the grade and cause (the shipped one unless a test
+    adds its own), every step ticked and every check passed."""
+    incident = walk(incident, actor, "acknowledged")
+    incident = walk(incident, actor, "diagnosing")
+    incident = services.update_details(incident, actor=actor, cause_category=cause)
+    incident = services.activate_plan(incident, actor=actor)
+    if incident.plan_snapshot.get("suspend_service"):
+        services.send_notice(incident, "suspension", actor=actor)
+    incident = walk(incident, actor, "repairing")
+    for item in incident.checklist.filter(kind="step"):
+        services.tick(item, actor=actor)
+    incident = walk(incident, actor, "verifying")
+    for item in incident.checklist.filter(kind="verification"):
+        services.tick(item, actor=actor)
+    return walk(incident, actor, "restored")

@@ -1,6 +1,6 @@
 import pytest
 
-from yunwei.incidents.models import Incident
+from yunwei.incidents.models import EmergencyPlan, Incident
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,15 @@ def test_transition_walks_and_refusals_answer_409_with_the_reason(api_client_for
     response = http.post(url, {"to": "repairing"}, format="json")
     assert response.status_code == 409
     assert response.json()["field"] == "cause_category"
+    # The shipped plan of grade Ⅲ and this cause must be activated first (Art. 13), on a fresh install too.
     response = http.post(url, {"to": "repairing", "cause_category": "application"}, format="json")
+    assert response.status_code == 409
+    assert response.json()["field"] == "plan"
+    response = http.post(
+        f"{URL}{incident.pk}/activate-plan/", {"cause_category": "application"}, format="json"
+    )
+    assert response.json()["plan"] == EmergencyPlan.objects.get(code="application-iii").pk
+    response = http.post(url, {"to": "repairing"}, format="json")
     assert response.status_code == 200, response.json()
     detail = http.get(f"{URL}{incident.pk}/").json()
     assert [e["to_state"] for e in detail["events"] if e["kind"] == "transition"] == [
@@ -114,7 +122,8 @@ def test_list_filters(api_client_for, unit_admin_a, incident):
 
 
 def test_plans_are_read_by_all_and_written_by_group_admins(api_client_for, unit_user_a, group_admin, plans):
-    assert api_client_for(unit_user_a).get(f"{URL}plans/").json()["count"] == 2
+    # The two of the fixture beside the twelve shipped (grades Ⅱ and Ⅲ, six causes).
+    assert api_client_for(unit_user_a).get(f"{URL}plans/").json()["count"] == 14
     body = {
         "code": "p",
         "title": "电力",

@@ -9,7 +9,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from yunwei.core.errors import DomainError
 from yunwei.incidents import services
 from yunwei.incidents.choices import State
+from yunwei.incidents.models import Incident
 from yunwei.notify.models import Delivery
+from yunwei.problems import services as problems
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +71,33 @@ def test_random_walks_keep_the_invariants(unit_a, unit_admin_a, app_a, plans, le
         @rule()
         def raise_grade(self):
             self._try(lambda: services.set_grade(self.incident, grade="II", reason="r", actor=unit_admin_a))
+
+        @rule()
+        def close_unfixed(self):
+            self._try(
+                lambda: services.transition(
+                    self.incident,
+                    to=State.CLOSED,
+                    actor=unit_admin_a,
+                    resolution_summary="未根治",
+                    fixed_for_good=False,
+                )
+            )
+
+        @rule()
+        def register_problem(self):
+            self._try(
+                lambda: problems.register(
+                    actor=unit_admin_a, unit=unit_a, title="根因待查", source_incident=self.incident
+                )
+            )
+
+        @invariant()
+        def no_closed_unfixed_incident_without_a_linked_problem(self):
+            """Art. 14: an incident closed as not fixed for good is in the problem database."""
+            assert not Incident.objects.filter(
+                state=State.CLOSED, fixed_for_good=False, problems__isnull=True
+            ).exists()
 
         @invariant()
         def timeline_is_complete_and_ordered(self):

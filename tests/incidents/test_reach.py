@@ -31,7 +31,7 @@ def _to_diagnosing_grade_ii(unit_a, unit_admin_a, app_a, plans):
     assert incident.grade == "II"
     incident = walk(walk(incident, unit_admin_a, "acknowledged"), unit_admin_a, "diagnosing")
     incident = services.update_details(incident, actor=unit_admin_a, cause_category="other")
-    return incident
+    return services.activate_plan(incident, actor=unit_admin_a)  # the shipped plan: no suspension
 
 
 def _deliveries(incident):

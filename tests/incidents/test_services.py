@@ -13,6 +13,7 @@ from yunwei.notify.models import Delivery
 from yunwei.notify.models import Notice as NotifyNotice
 from yunwei.org.choices import Role
 from yunwei.org.models import Unit
+from yunwei.problems import services as problems
 
 from ..conftest import make_user
 from .conftest import to_repairing, walk
@@ -168,14 +169,25 @@ def test_closing_needs_a_summary_and_a_problem_when_not_fixed_for_good(incident,
     with pytest.raises(TransitionNotAllowed) as excinfo:
         walk(incident, unit_admin_a, "closed", resolution_summary="重启服务", fixed_for_good=False)
     assert excinfo.value.field == "problems"
-    incident = walk(
-        incident,
-        unit_admin_a,
-        "closed",
-        resolution_summary="重启服务",
-        fixed_for_good=False,
-        problem_ref="PRB-1",
+    assert "Art. 14" in _reason(excinfo) and "problem database" in _reason(excinfo)
+    # A made-up reference is no way out: the step takes no free-text reference any more.
+    with pytest.raises(DomainError) as excinfo:
+        walk(
+            incident,
+            unit_admin_a,
+            "closed",
+            resolution_summary="重启服务",
+            fixed_for_good=False,
+            problem_ref="PRB-1",
+        )
+    assert excinfo.value.field == "problem_ref"
+    assert Incident.objects.get(pk=incident.pk).state == "restored"
+    # A real problem of the problem database, registered from the incident, lets it close.
+    problem = problems.register(
+        actor=unit_admin_a, unit=incident.unit, title="根因待查", source_incident=incident
     )
+    incident = walk(incident, unit_admin_a, "closed", resolution_summary="重启服务", fixed_for_good=False)
+    assert list(incident.problems.all()) == [problem]
     assert incident.state == "closed"
     with pytest.raises(TransitionNotAllowed):
         services.update_details(incident, actor=unit_admin_a, title="改")
@@ -298,6 +310,9 @@ def test_a_suspending_plan_activated_while_repairing_needs_the_notice_before_ver
         suspend_service=True,
         steps=[{"text": "停机"}],
     )
+    # No plan in force for grade Ⅲ and "other": the fault leaves diagnosing without one.
+    shipped = EmergencyPlan.objects.get(grade="III", cause_category="other")
+    services.update(shipped, actor=group_admin, is_active=False)
     incident = walk(walk(incident, unit_admin_a, "acknowledged"), unit_admin_a, "diagnosing")
     incident = walk(incident, unit_admin_a, "repairing", cause_category="other")
     incident = services.update_details(incident, actor=unit_admin_a, cause_category="application")

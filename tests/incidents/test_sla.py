@@ -14,7 +14,7 @@ from yunwei.notify.models import Delivery
 from yunwei.org.choices import Role
 
 from ..conftest import make_user
-from .conftest import walk
+from .conftest import restore, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -81,11 +81,7 @@ def test_nothing_is_warned_for_incidents_handled_in_time(unit_a, unit_user_a, un
     with time_machine.travel(start, tick=False):
         incident = services.report(actor=unit_user_a, unit=unit_a, title="OA 慢", impact_scope="one_user")
     with time_machine.travel(start + datetime.timedelta(minutes=5), tick=False):
-        incident = walk(incident, unit_admin_a, "acknowledged")
-        incident = walk(incident, unit_admin_a, "diagnosing")
-        incident = walk(incident, unit_admin_a, "repairing", cause_category="other")
-        incident = walk(incident, unit_admin_a, "verifying")
-        walk(incident, unit_admin_a, "restored", comment="登录测试通过")
+        restore(incident, unit_admin_a)
     with time_machine.travel(start + datetime.timedelta(days=30), tick=False):
         assert tasks.warn_sla_breaches() == 0
     incident = Incident.objects.get(pk=incident.pk)

@@ -28,6 +28,9 @@ CASES: dict[str, tuple[str, str]] = {
     "problems:problem-tick": ("page-post", "problem"),
     "problems:problem-link": ("page-post", "problem"),
     "problems:problem-publish": ("page-post", "problem"),
+    # Closing an incident with its problem (Art. 14) names the incident: another unit's is a 404.
+    "api:problems:problem-close-incident": ("post", "incident"),
+    "problems:incident-close": ("page-post", "incident"),
 }
 NOT_OBJECT_ROUTES: dict[str, str] = {
     "api:problems:problem-log": "an .xlsx of the visible problems' events (tests/problems/test_log.py)",

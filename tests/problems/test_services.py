@@ -17,6 +17,7 @@ from yunwei.problems import services
 from yunwei.problems.models import Problem, ProblemEvent
 
 from ..conftest import make_user
+from ..incidents.conftest import restore
 from .conftest import classification, classify, deadline_in, solve
 
 pytestmark = pytest.mark.django_db
@@ -297,12 +298,7 @@ def test_registering_from_an_incident_links_it(unit_a, unit_admin_a, app_a):
 
 
 def test_an_incident_not_fixed_for_good_closes_only_with_a_linked_problem(unit_a, unit_admin_a):
-    incident = incidents.report(actor=unit_admin_a, unit=unit_a, title="慢")
-    for state in ("acknowledged", "diagnosing"):
-        incident = incidents.transition(incident, to=state, actor=unit_admin_a)
-    incident = incidents.transition(incident, to="repairing", actor=unit_admin_a, cause_category="other")
-    incident = incidents.transition(incident, to="verifying", actor=unit_admin_a)
-    incident = incidents.transition(incident, to="restored", actor=unit_admin_a, comment="测试通过")
+    incident = restore(incidents.report(actor=unit_admin_a, unit=unit_a, title="慢"), unit_admin_a)
     with pytest.raises(TransitionNotAllowed) as excinfo:
         incidents.transition(
             incident, to="closed", actor=unit_admin_a, resolution_summary="重启", fixed_for_good=False

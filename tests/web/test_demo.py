@@ -13,6 +13,7 @@ from yunwei.changes.models import Change
 from yunwei.cmdb import demo as cmdb_demo
 from yunwei.incidents import demo as incidents_demo
 from yunwei.incidents import services as incidents
+from yunwei.incidents.choices import State as IncidentState
 from yunwei.incidents.models import EmergencyPlan, Incident
 from yunwei.org import demo as org_demo
 from yunwei.problems import demo as problems_demo
@@ -60,3 +61,12 @@ def test_demo_shows_changes_in_every_state_work_ahead_a_revised_plan_and_obeys_t
     with translation.override("en"):
         refusal = incidents.notice_refusal(waiting, "suspension")
     assert "Art. 13" in refusal and "no clerk of 化工公司" in refusal
+    # The demo handles faults under the shipped plans, without a second copy of any (Art. 13).
+    assert EmergencyPlan.objects.count() == 12
+
+
+def test_demo_closes_no_unfixed_fault_without_its_problem(demo):
+    """Art. 14: every demo incident closed as not fixed for good is linked to a real problem."""
+    unfixed = Incident.objects.filter(state=IncidentState.CLOSED, fixed_for_good=False)
+    assert unfixed.exists()
+    assert not unfixed.filter(problems__isnull=True).exists()

@@ -125,6 +125,9 @@ class IncidentSerializer(serializers.ModelSerializer):
             "cause_detail",
             "grade",
             "grade_reason",
+            "grade_manual",
+            "proposed_grade",
+            "proposed_grade_reason",
             "assignee",
             "team",
             "state",
@@ -132,7 +135,6 @@ class IncidentSerializer(serializers.ModelSerializer):
             "plan",
             "resolution_summary",
             "fixed_for_good",
-            "problem_ref",
             "acknowledged_at",
             "restored_at",
             "closed_at",
@@ -146,12 +148,14 @@ class IncidentSerializer(serializers.ModelSerializer):
             "reported_at",
             "grade",
             "grade_reason",
+            "grade_manual",
+            "proposed_grade",
+            "proposed_grade_reason",
             "state",
             "reporter",
             "plan",
             "resolution_summary",
             "fixed_for_good",
-            "problem_ref",
             "acknowledged_at",
             "restored_at",
             "closed_at",
@@ -206,7 +210,6 @@ class TransitionSerializer(serializers.Serializer):
     cause_detail = serializers.CharField(required=False, allow_blank=True)
     resolution_summary = serializers.CharField(required=False, allow_blank=True)
     fixed_for_good = serializers.BooleanField(required=False, allow_null=True)
-    problem_ref = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
 class AssignSerializer(serializers.Serializer):
@@ -230,6 +233,11 @@ class GradeSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300)
 
 
+class GradeDecisionSerializer(serializers.Serializer):
+    accept = serializers.BooleanField()
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
 class NoticeRequestSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=[
@@ -240,6 +248,14 @@ class NoticeRequestSerializer(serializers.Serializer):
 
 
 class PlanRequestSerializer(serializers.Serializer):
+    cause_category = serializers.ChoiceField(choices=Cause.choices, required=False)
+    plan = serializers.PrimaryKeyRelatedField(
+        queryset=EmergencyPlan.objects.filter(is_active=True), required=False, allow_null=True
+    )
+
+
+class ReplacePlanSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
     cause_category = serializers.ChoiceField(choices=Cause.choices, required=False)
     plan = serializers.PrimaryKeyRelatedField(
         queryset=EmergencyPlan.objects.filter(is_active=True), required=False, allow_null=True
@@ -364,6 +380,22 @@ class IncidentViewSet(
         data = self._input(GradeSerializer)
         return self._done(services.set_grade(incident, actor=request.user, **data))
 
+    @extend_schema(request=GradeSerializer, responses=IncidentDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="grade-proposal")
+    def grade_proposal(self, request, pk=None):
+        """Propose a lower grade to the system management lead (Art. 12), with the reason."""
+        incident = self.get_object()
+        data = self._input(GradeSerializer)
+        return self._done(services.propose_grade(incident, actor=request.user, **data))
+
+    @extend_schema(request=GradeDecisionSerializer, responses=IncidentDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="grade-decision")
+    def grade_decision(self, request, pk=None):
+        """The system management lead accepts or refuses the proposed lower grade (Art. 12)."""
+        incident = self.get_object()
+        data = self._input(GradeDecisionSerializer)
+        return self._done(services.decide_grade(incident, actor=request.user, **data))
+
     @extend_schema(request=NoticeRequestSerializer, responses=IncidentDetailSerializer)
     @action(detail=True, methods=["post"])
     def notice(self, request, pk=None):
@@ -378,6 +410,21 @@ class IncidentViewSet(
         data = self._input(PlanRequestSerializer)
         incident = services.activate_plan(
             incident, actor=request.user, plan=data.get("plan"), cause_category=data.get("cause_category", "")
+        )
+        return self._done(incident)
+
+    @extend_schema(request=ReplacePlanSerializer, responses=IncidentDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="replace-plan")
+    def replace_plan(self, request, pk=None):
+        """Replace a plan activated by mistake by the right one, with the reason (both on the timeline)."""
+        incident = self.get_object()
+        data = self._input(ReplacePlanSerializer)
+        incident = services.replace_plan(
+            incident,
+            actor=request.user,
+            reason=data["reason"],
+            plan=data.get("plan"),
+            cause_category=data.get("cause_category", ""),
         )
         return self._done(incident)
 

@@ -96,12 +96,25 @@ class TransitionForm(BootstrapFormMixin, forms.Form):
         required=False,
         widget=forms.Select(choices=[("unknown", "—"), ("true", _("Yes")), ("false", _("No"))]),
     )
-    problem_ref = forms.CharField(label=_("Problem record"), required=False, max_length=200)
 
 
 class GradeForm(BootstrapFormMixin, forms.Form):
     grade = forms.ChoiceField(label=_("Grade"), choices=Grade.choices)
     reason = forms.CharField(label=_("Reason"), max_length=300)
+
+    def __init__(self, *args, grades=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if grades is not None:
+            self.fields["grade"].choices = [(g.value, g.label) for g in grades]
+
+
+def lower_grades(grade: str) -> list[Grade]:
+    return [g for g in Grade if g.rank > Grade(grade).rank]
+
+
+def grades_up_to(grade: str) -> list[Grade]:
+    """The incident's grade and the more severe ones: what may be set without the system management lead."""
+    return [g for g in Grade if g.rank <= Grade(grade).rank]
 
 
 MOMENT_FORMAT = "%Y-%m-%dT%H:%M"

@@ -159,6 +159,20 @@ class Incident(VersionedModel):
     grade = models.CharField(_("grade"), max_length=3, choices=Grade.choices)
     grade_reason = models.CharField(_("reason for the grade"), max_length=300, blank=True)
     grade_manual = models.BooleanField(_("grade set by hand"), default=False)
+    # When a hand-set grade was set: it stands until the facts change (Art. 12), that is the impact
+    # scope or the start changes, or a threshold of the matrix passes after this moment.
+    grade_set_at = models.DateTimeField(_("grade set by hand at"), null=True, blank=True)
+    # A lower grade proposed by someone who may not lower it, waiting for the system management lead.
+    proposed_grade = models.CharField(_("proposed grade"), max_length=3, choices=Grade.choices, blank=True)
+    proposed_grade_reason = models.CharField(_("reason for the proposed grade"), max_length=300, blank=True)
+    proposed_grade_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("grade proposed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     assignee = models.ForeignKey(
         Person,
         verbose_name=_("assignee"),
@@ -195,7 +209,6 @@ class Incident(VersionedModel):
     plan_snapshot = models.JSONField(_("plan as activated"), default=dict, blank=True)
     resolution_summary = models.TextField(_("resolution summary"), blank=True)
     fixed_for_good = models.BooleanField(_("fixed for good"), null=True, blank=True)
-    problem_ref = models.CharField(_("problem reference"), max_length=200, blank=True)
     # Moments copied from the timeline when they happen, and the SLA deadlines, so lists filter and
     # sort without reading every timeline; the timers themselves are computed from the events.
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)

@@ -33,6 +33,8 @@ from .forms import (
     GradeForm,
     ReportForm,
     TransitionForm,
+    grades_up_to,
+    lower_grades,
 )
 from .models import Drill, EmergencyPlan, Incident
 
@@ -144,9 +146,15 @@ def _transition_forms(incident, user):
         if target == State.REPAIRING and incident.state == State.DIAGNOSING:
             fields |= {"cause_category", "cause_detail"}
         if target == State.CLOSED:
-            fields |= {"resolution_summary", "fixed_for_good", "problem_ref"}
+            fields |= {"resolution_summary", "fixed_for_good"}
         form = TransitionForm(initial={"to": target, "cause_category": incident.cause_category})
         failures = services.requirement_failures(incident, target)
+        notes = []
+        if target == State.CLOSED and not incident.problems.exists():
+            # Art. 14: without a linked problem only "fixed for good" closes here; the problem database's
+            # panel closes an unfixed fault together with its problem.
+            form.fields["fixed_for_good"].widget.choices = form.fields["fixed_for_good"].widget.choices[:2]
+            notes.append(services.UNFIXED_CLOSE_REFUSAL)
         forms.append(
             {
                 "to": target,
@@ -156,6 +164,7 @@ def _transition_forms(incident, user):
                 "hidden": form["to"],
                 "lacking": [reason for reason, _field in failures],
                 "blocked": any(field not in fields for _reason, field in failures),
+                "notes": notes,
             }
         )
     return forms
@@ -199,6 +208,9 @@ def incident_detail(request, pk):
         "staff": staff,
         "transitions": transitions,
         "can_activate_plan": staff and incident.plan_id is None and incident.state in services.PLAN_STATES,
+        "replace_plan": {"refusal": services.replacement_refusal(incident)}
+        if staff and open_ and incident.plan_snapshot
+        else None,
         "can_tick_steps": staff and incident.state in services.PLAN_STATES,
         "can_tick_checks": staff and incident.state == State.VERIFYING,
         "can_notice": staff and open_,
@@ -212,13 +224,30 @@ def incident_detail(request, pk):
         "can_escalate": staff and incident.state in (State.DIAGNOSING, State.REPAIRING, State.VERIFYING),
         "escalate_form": EscalateForm(unit=incident.unit) if staff else None,
         "arrival_form": ArrivalForm() if staff else None,
-        "grade_form": GradeForm(initial={"grade": incident.grade}) if staff and open_ else None,
+        **_grade_context(incident, user, staff and open_),
         "affected": incident.affected_items.all(),
         # Panels of the apps built on fault handling (problems: linked problems and known errors);
         # named in settings, so this app does not depend on them.
         "panels": settings.INCIDENT_PAGE_PANELS,
     }
     return render(request, "incidents/incident_detail.html", context)
+
+
+def _grade_context(incident, user, may_grade: bool) -> dict:
+    """The grade form; for whoever may not lower the grade (Art. 12), the lower grades are not among its
+    choices but in a proposal to the system management lead, with the reason shown."""
+    if not may_grade:
+        return {"grade_form": None, "propose_form": None, "lowering_note": "", "decide_proposal": False}
+    lead = services.may_lower_grade(user, incident)
+    lower = lower_grades(incident.grade)
+    return {
+        "grade_form": GradeForm(
+            initial={"grade": incident.grade}, grades=None if lead else grades_up_to(incident.grade)
+        ),
+        "propose_form": GradeForm(grades=lower, prefix="proposal") if lower and not lead else None,
+        "lowering_note": services.LOWERING_REFUSAL if lower and not lead else "",
+        "decide_proposal": lead and bool(incident.proposed_grade),
+    }
 
 
 @require_POST
@@ -263,6 +292,21 @@ def incident_plan(request, pk):
         incident,
         lambda: services.activate_plan(incident, actor=request.user, cause_category=cause),
         _("Emergency plan activated."),
+    )
+
+
+@require_POST
+@page_view
+def incident_replace_plan(request, pk):
+    incident = _incident(request, pk)
+    cause, reason = request.POST.get("cause_category", ""), request.POST.get("reason", "")
+    return _act(
+        request,
+        incident,
+        lambda: services.replace_plan(
+            incident, actor=request.user, cause_category=cause, reason=reason[:300]
+        ),
+        _("Emergency plan replaced."),
     )
 
 
@@ -346,9 +390,43 @@ def incident_assign(request, pk):
     )
 
 
+@require_POST
+@page_view
+def incident_grade_proposal(request, pk):
+    incident = _incident(request, pk)
+    form = GradeForm(request.POST, prefix="proposal")
+    if not form.is_valid():
+        messages.error(request, _("A proposed grade needs a reason."))
+        return done(request, reverse("incidents:incident-detail", args=[incident.pk]))
+    return _act(
+        request,
+        incident,
+        lambda: services.propose_grade(incident, actor=request.user, **form.cleaned_data),
+        _("The lower grade is proposed to the system management lead."),
+    )
+
+
+@require_POST
+@page_view
+def incident_grade_decision(request, pk):
+    incident = _incident(request, pk)
+    accept = request.POST.get("accept") == "true"
+    comment = request.POST.get("comment", "")[:300]
+    return _act(
+        request,
+        incident,
+        lambda: services.decide_grade(incident, actor=request.user, accept=accept, comment=comment),
+        _("Decided on the proposed grade."),
+    )
+
+
 @page_view
 def plan_list(request):
-    return render(request, "incidents/plan_list.html", {"plans": EmergencyPlan.objects.all()})
+    return render(
+        request,
+        "incidents/plan_list.html",
+        {"plans": EmergencyPlan.objects.all(), "gaps": services.plan_gaps()},
+    )
 
 
 @page_view

@@ -7,6 +7,7 @@
 
 from django.db.models import Q
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -20,7 +21,7 @@ from yunwei.core.api import ScopedPrimaryKeyRelatedField, ScopedViewSet, Version
 from yunwei.incidents.models import Incident
 from yunwei.org.models import Person, Unit
 
-from . import services, tracking
+from . import closing, services, tracking
 from .choices import Category, Nature, Priority, State
 from .filters import ProblemFilter
 from .models import Problem, ProblemEvent, ProblemStep
@@ -159,6 +160,24 @@ class ProblemTickSerializer(serializers.Serializer):
 
 class ProblemLinkSerializer(serializers.Serializer):
     incident = ScopedPrimaryKeyRelatedField(queryset=Incident.objects.all())
+
+
+class CloseIncidentSerializer(serializers.Serializer):
+    """Close a restored incident not fixed for good: linked to a problem, or to one registered from it."""
+
+    resolution_summary = serializers.CharField()
+    problem = ScopedPrimaryKeyRelatedField(
+        queryset=Problem.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="An active problem of the incident's unit that explains the fault",
+    )
+    register = serializers.BooleanField(
+        default=False, help_text="Register a problem from the incident instead of naming one"
+    )
+    title = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    version = VersionField(help_text="The incident's version, as read")
 
 
 class ProblemPublishSerializer(serializers.Serializer):
@@ -301,6 +320,23 @@ class ProblemViewSet(
         problem = self.get_object()
         data = self._input(ProblemPublishSerializer)
         services.publish_workaround(problem, actor=request.user, workaround=data.get("workaround") or None)
+        return self._done(problem)
+
+    @extend_schema(request=CloseIncidentSerializer, responses=ProblemDetailSerializer)
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path=r"close-incident/(?P<incident_pk>[0-9]+)",
+        filterset_class=None,
+    )
+    def close_incident(self, request, incident_pk=None):
+        """Close a restored incident not fixed for good (Art. 14), linked to the problem that explains it
+        or to one registered from it in the same step; answers with that problem."""
+        incident = get_object_or_404(scoping.visible(Incident.objects.all(), request.user), pk=incident_pk)
+        data = self._input(CloseIncidentSerializer)
+        problem = closing.close_incident(
+            incident, actor=request.user, expected_version=data.pop("version", None), **data
+        )
         return self._done(problem)
 
     @extend_schema(

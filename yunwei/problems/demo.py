@@ -10,11 +10,12 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from yunwei.cmdb.models import Item
+from yunwei.incidents.choices import State as IncidentState
 from yunwei.incidents.models import Incident
 from yunwei.org.choices import Role, UnitKind
 from yunwei.org.models import Person, Unit
 
-from . import services
+from . import closing, services
 from .choices import State
 
 DAYS = 182
@@ -186,41 +187,47 @@ def load(stdout=None) -> dict:
     count = known = 0
     for unit in Unit.objects.filter(kind=UnitKind.UNIT).order_by("code"):
         owners, helpers = _people(unit, group)
-        # The demo incidents closed as not fixed for good carry a free-text reference: each becomes a
-        # real problem here, registered from the incident and linked to it.
+        # The demo incidents not fixed for good were left restored: each is closed here with the problem
+        # registered from it in the same step (Art. 14), as the incident page's problem panel does.
         unfixed = list(
-            Incident.objects.filter(unit=unit, fixed_for_good=False).order_by("reported_at")[: len(PLAN) // 2]
+            Incident.objects.filter(
+                unit=unit, state=IncidentState.RESTORED, restored_at__lt=now - datetime.timedelta(days=2)
+            ).order_by("reported_at")[: len(PLAN) // 2]
         )
         dangers = rng.sample(HIDDEN_DANGERS, k=len(PLAN) - len(unfixed))
         for index, (target, age, deadline_days) in enumerate(PLAN):
             registered_at = now - datetime.timedelta(days=age, hours=rng.randint(0, 12))
             if index % 2 == 1 and unfixed:
                 incident = unfixed.pop(0)
-                registered_at = max(registered_at, incident.closed_at or incident.reported_at)
+                registered_at = max(registered_at, incident.restored_at + datetime.timedelta(hours=1))
                 registered_at = min(registered_at, now - datetime.timedelta(hours=1))
-                title, description, category = incident.title, incident.description, "application"
-                fields = {"source_incident": incident, "affected_items": list(incident.affected_items.all())}
-                proposed = "分析根因并彻底消除：" + (incident.cause_detail or incident.title)
                 workaround = rng.choice(INCIDENT_WORKAROUNDS)
+                problem = closing.close_incident(
+                    incident,
+                    actor=owners[0].account,
+                    resolution_summary=workaround + "，根因待查",
+                    register=True,
+                    now=registered_at,
+                    category="application",
+                    proposed_solution="分析根因并彻底消除：" + (incident.cause_detail or incident.title),
+                    workaround=workaround,
+                )
             else:
                 title, description, category, nature, domain, proposed, workaround = dangers.pop()
                 items = list(Item.objects.filter(unit=unit, domain=domain).order_by("code")[:2])
-                fields = {
-                    "origin": rng.choice(["routine", "inspection"]),
-                    "nature": nature,
-                    "affected_items": items,
-                }
-            problem = services.register(
-                actor=owners[0].account,
-                unit=unit,
-                title=title,
-                description=description,
-                category=category,
-                proposed_solution=proposed,
-                workaround=workaround,
-                now=registered_at,
-                **fields,
-            )
+                problem = services.register(
+                    actor=owners[0].account,
+                    unit=unit,
+                    title=title,
+                    description=description,
+                    category=category,
+                    proposed_solution=proposed,
+                    workaround=workaround,
+                    now=registered_at,
+                    origin=rng.choice(["routine", "inspection"]),
+                    nature=nature,
+                    affected_items=items,
+                )
             if workaround and target != State.ARCHIVED and rng.random() < 0.7:
                 problem = services.publish_workaround(
                     problem, actor=owners[0].account, now=registered_at + datetime.timedelta(hours=3)

@@ -202,5 +202,31 @@ class LinkForm(BootstrapFormMixin, forms.Form):
         )
 
 
+REGISTER = "register"
+
+
+class CloseIncidentForm(BootstrapFormMixin, forms.Form):
+    """Close a restored incident not fixed for good (Art. 14): the problem that explains it, or a new one
+    registered from it in the same step."""
+
+    resolution_summary = forms.CharField(
+        label=_("Resolution summary"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    problem = forms.ChoiceField(label=_("Problem of the problem database"))
+    comment = forms.CharField(label=_("Comment"), required=False)
+
+    def __init__(self, *args, problems=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.problems = {str(problem.pk): problem for problem in problems}
+        self.fields["problem"].choices = [
+            (REGISTER, _("Register a new problem from this incident")),
+            *((pk, f"{problem.code} {problem.title}") for pk, problem in self.problems.items()),
+        ]
+
+    def clean_problem(self):
+        value = self.cleaned_data["problem"]
+        return None if value == REGISTER else self.problems[value]
+
+
 class PublishForm(BootstrapFormMixin, forms.Form):
     workaround = forms.CharField(label=_("Workaround"), widget=forms.Textarea(attrs={"rows": 2}))

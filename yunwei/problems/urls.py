@@ -17,4 +17,5 @@ urlpatterns = [
     path("<int:pk>/tick/", views.problem_tick, name="problem-tick"),
     path("<int:pk>/link/", views.problem_link, name="problem-link"),
     path("<int:pk>/publish/", views.problem_publish, name="problem-publish"),
+    path("incidents/<int:pk>/close/", views.incident_close, name="incident-close"),
 ]

@@ -20,10 +20,18 @@ from yunwei.core.filters import prepare_filter_form
 from yunwei.core.pages import act, done, page_view
 from yunwei.incidents.models import Incident
 
-from . import services, tracking
+from . import closing, services, tracking
 from .choices import State
 from .filters import ProblemFilter
-from .forms import LinkForm, ProblemForm, PublishForm, StepForm, TransitionForm, incident_initial
+from .forms import (
+    CloseIncidentForm,
+    LinkForm,
+    ProblemForm,
+    PublishForm,
+    StepForm,
+    TransitionForm,
+    incident_initial,
+)
 from .models import Problem
 
 PAGE_SIZE = 25
@@ -349,6 +357,32 @@ def problem_publish(request, pk):
             problem, actor=request.user, workaround=form.cleaned_data["workaround"]
         ),
         _("The workaround is published as a known error."),
+    )
+
+
+@require_POST
+@page_view
+def incident_close(request, pk):
+    """Close a restored incident not fixed for good from its page's problem panel (Art. 14)."""
+    incident = get_object_or_404(scoping.visible(Incident.objects.all(), request.user), pk=pk)
+    back = reverse("incidents:incident-detail", args=[incident.pk])
+    form = CloseIncidentForm(request.POST, problems=closing.linkable_problems(incident, request.user))
+    if not form.is_valid():
+        messages.error(request, _("Give the resolution summary and choose the problem."))
+        return done(request, back)
+    data = form.cleaned_data
+    return act(
+        request,
+        back,
+        lambda: closing.close_incident(
+            incident,
+            actor=request.user,
+            resolution_summary=data["resolution_summary"],
+            problem=data["problem"],
+            register=data["problem"] is None,
+            comment=data["comment"],
+        ),
+        _("Closed as not fixed for good; the problem database tracks the fault."),
     )
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from yunwei.core import scoping
 from yunwei.core.models import WorkerHeartbeat
+from yunwei.incidents import services as incidents
 from yunwei.org.choices import UnitKind
 from yunwei.org.models import CONTRACT_EXPIRING_DAYS, MaintenanceContract, Person, Team, Unit, Vendor
 
@@ -34,6 +35,8 @@ def dashboard(request):
         "flagged_units": [u for u in units.filter(kind=UnitKind.UNIT) if u.staffing_gaps()],
         "expiring_contracts": expiring.order_by("ends_on")[:10],
         "work": work_in_hand(user),
+        # The group's catalogue: a grade and cause without a plan in force concerns every unit (Art. 13).
+        "gaps": incidents.plan_gaps(),
         "heartbeat": WorkerHeartbeat.objects.order_by("-at").first() if user.access.is_group_admin else None,
     }
     return render(request, "web/dashboard.html", context)

@@ -12,12 +12,15 @@ transaction and handed to the notify app, whose deliveries run after commit.
 
 from .assign import assign, assign_failure, assignable, person_of
 from .common import SEVERE_GRADES, is_staff_for
+from .grading import decide_grade, may_lower_grade, propose_grade
 from .incident import (
     ALLOWED_TRANSITIONS,
     CLOCK_SLACK,
     EDITABLE_FIELDS,
+    LOWERING_REFUSAL,
     PLAN_STATES,
     TRANSITION_FIELDS,
+    UNFIXED_CLOSE_REFUSAL,
     Timers,
     activate_plan,
     allowed_targets,
@@ -47,7 +50,8 @@ from .notices import (
     recipients_for,
     send_notice,
 )
-from .plans import PLAN_CONTENT, create, current_revision, delete, unit_leaders, update
+from .plans import PLAN_CONTENT, create, current_revision, delete, plan_gaps, unit_leaders, update
+from .replacement import replace_plan, replacement_refusal
 from .sla import breach_candidates, warn_breach
 
 __all__ = [
@@ -56,10 +60,12 @@ __all__ = [
     "DEFAULT_TEMPLATES",
     "HOW_TO_REACH",
     "EDITABLE_FIELDS",
+    "LOWERING_REFUSAL",
     "PLAN_CONTENT",
     "PLAN_STATES",
     "SEVERE_GRADES",
     "TRANSITION_FIELDS",
+    "UNFIXED_CLOSE_REFUSAL",
     "Timers",
     "activate_plan",
     "addressees",
@@ -69,20 +75,26 @@ __all__ = [
     "allowed_targets",
     "breach_candidates",
     "create",
+    "decide_grade",
     "current_revision",
     "delete",
     "engineer_for",
     "escalate",
     "grade_for",
     "is_staff_for",
+    "may_lower_grade",
     "may_report",
     "notice_gate",
     "notice_refusal",
     "open_incident_ids",
     "person_of",
     "reach_failure",
+    "plan_gaps",
+    "propose_grade",
     "recipients_for",
     "record_arrival",
+    "replace_plan",
+    "replacement_refusal",
     "reevaluate_grade",
     "report",
     "reportable_units",

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from yunwei.core import records
 from yunwei.core.errors import PermissionDenied, TransitionNotAllowed
 from yunwei.core.scoping import access_of
-from yunwei.org.choices import UnitKind
+from yunwei.org.choices import Role, UnitKind
 from yunwei.org.models import Unit
 
 from ..choices import Grade, State
@@ -23,6 +23,14 @@ SEVERE_GRADES = (Grade.I, Grade.II)  # need the leader report (Art. 13: 向主�
 def is_staff_for(actor, unit_id: int | None) -> bool:
     """Who handles the unit's faults: its admins, the group's admins and the operations staff (Art. 13)."""
     return access_of(actor).can_handle_unit(unit_id)
+
+
+def is_system_lead(actor, unit_id: int | None) -> bool:
+    """The system management lead (Art. 4): posted at the group, or at the incident's unit."""
+    return any(
+        role == Role.SYSTEM_LEAD and (held_unit == unit_id or kind == UnitKind.GROUP)
+        for role, held_unit, kind in access_of(actor).roles
+    )
 
 
 def _require_staff(actor, incident: Incident) -> None:

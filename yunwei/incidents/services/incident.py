@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yunwei.audit import services as audit
 from yunwei.core import records
@@ -23,7 +24,15 @@ from ..models import (
     VendorEscalation,
 )
 from .assign import assign_on_acknowledge, check_assignee, log_assignment
-from .common import SEVERE_GRADES, _event, _locked, _require_open, _require_staff, is_staff_for
+from .common import (
+    SEVERE_GRADES,
+    _event,
+    _locked,
+    _require_open,
+    _require_staff,
+    is_staff_for,
+    is_system_lead,
+)
 from .intake import may_report
 from .notices import _leader_report, _send_notice, notice_gate, report_vendor_call, tell_staff_of_report
 
@@ -44,9 +53,16 @@ TRANSITION_FIELDS: dict[str, tuple[str, ...]] = {
     State.REPAIRING: ("cause_category", "cause_detail"),
     State.VERIFYING: (),
     State.RESTORED: (),
-    State.CLOSED: ("resolution_summary", "fixed_for_good", "problem_ref"),
+    State.CLOSED: ("resolution_summary", "fixed_for_good"),
 }
 PLAN_STATES = (State.ACKNOWLEDGED, State.DIAGNOSING, State.REPAIRING)
+LOWERING_REFUSAL = gettext_lazy(
+    "Art. 12: only the system management lead lowers a grade; propose the lower grade to them instead."
+)
+UNFIXED_CLOSE_REFUSAL = gettext_lazy(
+    "Art. 14: a fault not fixed for good closes only linked to a problem of the problem database: link "
+    "the problem that explains it, or register one from this incident."
+)
 EDITABLE_FIELDS = (
     "title",
     "description",
@@ -183,11 +199,16 @@ def update_details(incident: Incident, *, actor, expected_version: int | None = 
     _check_people(locked.unit, fields)
     before = audit.snapshot(locked)
     assignee_before = locked.assignee
+    new_facts = any(
+        name in fields and fields[name] != getattr(locked, name) for name in ("impact_scope", "started_at")
+    )
     for name, value in fields.items():
         setattr(locked, name, value)
     records.save_version(locked, *fields)
     if "assignee" in fields and locked.assignee_id != (assignee_before.pk if assignee_before else None):
         log_assignment(locked, assignee_before, actor=actor)
+    if new_facts:
+        _regrade_on_new_facts(locked, actor=actor)
     if items is not None:
         locked.affected_items.set(_check_items(locked.unit, items))
     changed_before, changed_after = audit.diff(before, audit.snapshot(locked))
@@ -215,10 +236,9 @@ def _current_plan(incident: Incident) -> EmergencyPlan | None:
 
 def _has_problem(incident: Incident) -> bool:
     """Linked to a problem of the problem database (Art. 14). The problems app links the incident through
-    its own relation (`incident.problems`), so fault handling does not import it. `problem_ref` is the
-    free-text reference closures used before the problem database existed; it is still honoured for
-    callers that record one, and shown on the incident page."""
-    return incident.problems.exists() or bool(incident.problem_ref.strip())
+    its own relation (`incident.problems`) and closes it with the link in one step, so fault handling
+    does not import it."""
+    return incident.problems.exists()
 
 
 def requirement_failures(incident: Incident, to: str, comment: str = "") -> list[tuple[str, str | None]]:
@@ -263,15 +283,7 @@ def requirement_failures(incident: Incident, to: str, comment: str = "") -> list
         if incident.fixed_for_good is None:
             failures.append((_("Say whether the fault is fixed for good."), "fixed_for_good"))
         elif not incident.fixed_for_good and not _has_problem(incident):
-            failures.append(
-                (
-                    _(
-                        "A fault not fixed for good needs a linked problem: register one from this incident "
-                        "or link it to the problem that explains it."
-                    ),
-                    "problems",
-                )
-            )
+            failures.append((str(UNFIXED_CLOSE_REFUSAL), "problems"))
     return failures
 
 
@@ -369,8 +381,24 @@ def set_grade(
     _require_open(locked)
     if grade == locked.grade:
         raise DomainError(_("The incident already has this grade."), field="grade")
+    if Grade(grade).rank > Grade(locked.grade).rank and not is_system_lead(actor, locked.unit_id):
+        raise PermissionDenied(str(LOWERING_REFUSAL))
     _change_grade(locked, grade, reason=reason, actor=actor, manual=True)
     return locked
+
+
+def _regrade_on_new_facts(incident: Incident, *, actor) -> None:
+    """The impact scope or the start changed (Art. 12): a grade set by hand no longer stands on its facts,
+    so the matrix governs again and raises the grade at once when it says more; lowering stays the
+    system management lead's."""
+    now = timezone.now()
+    computed = grade_for(incident.impact_scope, _minutes_since(incident.started_at, now))
+    if Grade(computed).rank < Grade(incident.grade).rank:
+        reason = _("The facts changed (impact scope or start): the grading matrix raises it.")
+        _change_grade(incident, computed, reason=reason, actor=actor, manual=False, now=now)
+    elif incident.grade_manual:
+        incident.grade_manual, incident.grade_set_at = False, None
+        records.save_version(incident, "grade_manual", "grade_set_at")
 
 
 def _change_grade(incident: Incident, grade: str, *, reason: str, actor, manual: bool, now=None) -> None:
@@ -378,10 +406,23 @@ def _change_grade(incident: Incident, grade: str, *, reason: str, actor, manual:
     incident.grade = grade
     incident.grade_reason = reason
     incident.grade_manual = manual
+    # A hand-set grade stands on the facts of this moment until they change (Art. 12); any new grade
+    # settles a pending proposal.
+    incident.grade_set_at = (now or timezone.now()) if manual else None
+    incident.proposed_grade, incident.proposed_grade_reason, incident.proposed_grade_by = "", "", None
     for name, value in _deadlines(grade, incident.reported_at).items():
         setattr(incident, name, value)
     records.save_version(
-        incident, "grade", "grade_reason", "grade_manual", "acknowledge_due_at", "restore_due_at"
+        incident,
+        "grade",
+        "grade_reason",
+        "grade_manual",
+        "grade_set_at",
+        "proposed_grade",
+        "proposed_grade_reason",
+        "proposed_grade_by",
+        "acknowledge_due_at",
+        "restore_due_at",
     )
     _event(
         incident,
@@ -416,7 +457,22 @@ def reevaluate_grade(incident_id: int, *, now: datetime.datetime | None = None) 
     if Grade(computed).rank >= Grade(incident.grade).rank:
         return False
     minutes = int(_minutes_since(incident.started_at, now))
-    reason = _("Lasted %(minutes)s minutes: the grading matrix raises it.") % {"minutes": minutes}
+    if incident.grade_manual:
+        # A grade set by hand stands until a threshold of the matrix passes after it was set (Art. 12).
+        since = _minutes_since(incident.started_at, incident.grade_set_at or incident.reported_at)
+        passed = GradingRule.objects.filter(
+            impact_scope=incident.impact_scope,
+            min_duration_minutes__gt=since,
+            min_duration_minutes__lte=minutes,
+        )
+        if not passed.exists():
+            return False
+        reason = _(
+            "Lasted %(minutes)s minutes: a threshold of the grading matrix passed after the grade was set by "
+            "hand, so the matrix raises it."
+        ) % {"minutes": minutes}
+    else:
+        reason = _("Lasted %(minutes)s minutes: the grading matrix raises it.") % {"minutes": minutes}
     _change_grade(incident, computed, reason=reason, actor=None, manual=False, now=now)
     return True
 
@@ -426,6 +482,51 @@ def open_incident_ids() -> list[int]:
 
 
 # -- plan, checklist, notices, vendor --------------------------------------------------------------
+
+
+def _check_plan_fits(locked: Incident, plan: EmergencyPlan) -> None:
+    """A plan named by hand must be in force and of the incident's grade and cause, as the one chosen
+    for it would."""
+    if not plan.is_active:
+        raise DomainError(_("This plan is no longer in force."), field="plan")
+    if plan.grade != locked.grade:
+        raise DomainError(
+            _("This plan is for %(plan)s; the incident is %(incident)s.")
+            % {"plan": Grade(plan.grade).label, "incident": Grade(locked.grade).label},
+            field="plan",
+        )
+    if plan.cause_category != locked.cause_category:
+        raise DomainError(
+            _("This plan is for the cause “%(plan)s”; the incident's cause is “%(incident)s”.")
+            % {"plan": Cause(plan.cause_category).label, "incident": Cause(locked.cause_category).label},
+            field="plan",
+        )
+
+
+def _attach_plan(locked: Incident, plan: EmergencyPlan) -> None:
+    """Snapshot the plan onto the incident; its steps and verification become the checklists."""
+    locked.plan = plan
+    locked.plan_snapshot = audit.json_safe(plan.snapshot())
+    records.save_version(locked, "plan", "plan_snapshot", "cause_category")
+    ChecklistItem.objects.bulk_create(
+        [
+            ChecklistItem(
+                incident=locked,
+                kind=ChecklistKind.STEP,
+                position=index,
+                text=str(step.get("text", ""))[:500],
+                role=str(step.get("role", ""))[:40],
+                expected_minutes=step.get("minutes"),
+            )
+            for index, step in enumerate(plan.steps, start=1)
+        ]
+        + [
+            ChecklistItem(
+                incident=locked, kind=ChecklistKind.VERIFICATION, position=index, text=str(text)[:500]
+            )
+            for index, text in enumerate(plan.verification, start=1)
+        ]
+    )
 
 
 @transaction.atomic
@@ -451,7 +552,7 @@ def activate_plan(
         locked.cause_category = cause_category
     if not locked.cause_category:
         raise TransitionNotAllowed(
-            _("Set the preliminary cause first: the plan is chosen by grade and cause."),
+            _("Art. 13: choose the preliminary cause first: the plan is chosen by grade and cause."),
             field="cause_category",
         )
     if plan is None:
@@ -460,43 +561,8 @@ def activate_plan(
             raise TransitionNotAllowed(
                 _("There is no emergency plan for this grade and cause."), field="plan"
             )
-    if not plan.is_active:
-        raise DomainError(_("This plan is no longer in force."), field="plan")
-    # A plan named by hand must be one of the incident's grade and cause, as the one chosen for it would.
-    if plan.grade != locked.grade:
-        raise DomainError(
-            _("This plan is for %(plan)s; the incident is %(incident)s.")
-            % {"plan": Grade(plan.grade).label, "incident": Grade(locked.grade).label},
-            field="plan",
-        )
-    if plan.cause_category != locked.cause_category:
-        raise DomainError(
-            _("This plan is for the cause “%(plan)s”; the incident's cause is “%(incident)s”.")
-            % {"plan": Cause(plan.cause_category).label, "incident": Cause(locked.cause_category).label},
-            field="plan",
-        )
-    locked.plan = plan
-    locked.plan_snapshot = audit.json_safe(plan.snapshot())
-    records.save_version(locked, "plan", "plan_snapshot", "cause_category")
-    ChecklistItem.objects.bulk_create(
-        [
-            ChecklistItem(
-                incident=locked,
-                kind=ChecklistKind.STEP,
-                position=index,
-                text=str(step.get("text", ""))[:500],
-                role=str(step.get("role", ""))[:40],
-                expected_minutes=step.get("minutes"),
-            )
-            for index, step in enumerate(plan.steps, start=1)
-        ]
-        + [
-            ChecklistItem(
-                incident=locked, kind=ChecklistKind.VERIFICATION, position=index, text=str(text)[:500]
-            )
-            for index, text in enumerate(plan.verification, start=1)
-        ]
-    )
+    _check_plan_fits(locked, plan)
+    _attach_plan(locked, plan)
     _event(
         locked,
         EventKind.PLAN,

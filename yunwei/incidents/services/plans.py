@@ -10,10 +10,11 @@ from yunwei.core.errors import DomainError, PermissionDenied
 from yunwei.org.choices import Role
 from yunwei.org.models import Person
 
-from ..choices import NoticeKind
+from ..choices import Cause, Grade, NoticeKind
 from ..models import (
     Drill,
     EmergencyPlan,
+    GradingRule,
     PlanRevision,
 )
 from .common import _require_group_admin, is_staff_for
@@ -165,3 +166,17 @@ def delete(instance, *, actor):
 
 def unit_leaders(unit_id: int):
     return Person.objects.filter(role_assignments__unit_id=unit_id, role_assignments__role=Role.LEADER)
+
+
+def plan_gaps() -> list[tuple[Grade, Cause]]:
+    """Each grade the matrix gives and cause of Art. 13 with no emergency plan in force: a fault of it
+    would be handled without steps or a verification checklist. Shown on the plans page and the
+    dashboard until the group publishes one."""
+    grades = set(GradingRule.objects.values_list("grade", flat=True)) or {Grade.II, Grade.III}
+    covered = set(EmergencyPlan.objects.filter(is_active=True).values_list("grade", "cause_category"))
+    return [
+        (grade, cause)
+        for grade in sorted((Grade(g) for g in grades), key=lambda g: g.rank)
+        for cause in Cause
+        if (grade.value, cause.value) not in covered
+    ]

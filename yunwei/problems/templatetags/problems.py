@@ -4,8 +4,10 @@ items and the "Register a problem" action. Provided here so that fault handling 
 from django import template
 
 from yunwei.core import scoping
+from yunwei.incidents.choices import State as IncidentState
 
-from .. import services
+from .. import closing, services
+from ..forms import CloseIncidentForm
 from ..models import Problem
 
 register = template.Library()
@@ -16,10 +18,15 @@ def incident_problems(context, incident):
     user = context["request"].user
     visible = scoping.visible(Problem.objects.all(), user)
     items = incident.affected_items.values_list("pk", flat=True)
+    staff = services.is_staff_for(user, incident.unit_id)
+    # Art. 14: a restored fault not fixed for good closes here, linked to its problem in the same step.
+    closable = staff and incident.state == IncidentState.RESTORED
     return {
+        "close_form": CloseIncidentForm(problems=closing.linkable_problems(incident, user))
+        if closable
+        else None,
         "incident": incident,
         "problems": visible.filter(incidents=incident).order_by("-registered_at"),
         "known_errors": services.known_errors(visible, items)[:20],
-        "can_register": services.is_staff_for(user, incident.unit_id)
-        and incident.state in services.REGISTRABLE_INCIDENT_STATES,
+        "can_register": staff and incident.state in services.REGISTRABLE_INCIDENT_STATES,
     }
