@@ -34,13 +34,19 @@ def running_product(var_dir: Path):
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _attempt in range(100):  # bounded: about 20 s
+        deadline = time.monotonic() + 30
+        while True:
             try:
                 with urllib.request.urlopen(f"{url}/healthz", timeout=1):  # noqa: S310 - loopback
                     break
             except OSError:
                 if server.poll() is not None:
                     raise RuntimeError(f"the web server exited: {log_path.read_text()[-2000:]}") from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"the product did not start: {url}/healthz never answered within 30 s; "
+                        f"the end of {log_path}:\n{log_path.read_text()[-2000:]}"
+                    ) from None
                 time.sleep(0.2)
         yield url
     finally:

@@ -5,10 +5,13 @@ neither CASES nor NOT_OBJECT_ROUTES, so a new endpoint cannot skip this file.
 """
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from yunwei.accounts.models import ApiToken, LoginSession
 from yunwei.accounts.services import issue_token
 from yunwei.audit.models import AuditEvent
+from yunwei.notify.models import Delivery
 from yunwei.org import services
 from yunwei.org.choices import Role
 from yunwei.org.models import MaintenanceContract, Person, RoleAssignment
@@ -151,8 +154,28 @@ def _url(route: str, record) -> str:
     return reverse(route, kwargs=kwargs)
 
 
-def _ids(payload) -> set:
-    return {row.get("id") for row in payload["results"]}
+def _listed(payload, record) -> tuple[set, object]:
+    """The keys of the listed rows and the record's own: audit events are addressed by their number."""
+    field = "seq" if isinstance(record, AuditEvent) else "id"
+    return {row[field] for row in payload["results"]}, getattr(record, field)
+
+
+def _footprint(record) -> dict:
+    """What a refused request could have changed: the record's row; the audit log, where every act
+    leaves an event (a reveal, a disabled account, a transition); the deliveries a test or a retry
+    sends; for a person, their account with its sessions and usable tokens."""
+    row = type(record).objects.filter(pk=record.pk).values().first()
+    account_id = row.get("account_id") if isinstance(record, Person) else None
+    return {
+        "row": row,
+        "audit": list(AuditEvent.objects.values_list("seq", flat=True)),
+        "deliveries": list(Delivery.objects.order_by("pk").values_list("pk", "state", "attempts")),
+        "account": (
+            get_user_model().objects.filter(pk=account_id).values("is_active", "password").first(),
+            list(ApiToken.objects.filter(user_id=account_id).values_list("pk", "revoked_at")),
+            list(LoginSession.objects.filter(user_id=account_id).values_list("session_key", flat=True)),
+        ),
+    }
 
 
 DETAIL_PAGES = {
@@ -194,7 +217,8 @@ def test_foreign_unit_persona_reaches_nothing(route, persona, records, request, 
             response = http.get(url, query)
             assert response.status_code in (200, 400), query
             if response.status_code == 200:
-                assert record.pk not in _ids(response.json()), query
+                listed, key = _listed(response.json(), record)
+                assert key not in listed, query
         return
     if kind == "page-list":
         url = reverse(route) if not dict(_routes())[route] else _url(route, record)
@@ -214,6 +238,7 @@ def test_foreign_unit_persona_reaches_nothing(route, persona, records, request, 
         "page": ["get", "post"],
         "page-post": ["post"],
     }[kind]
+    before = _footprint(record)
     for method in methods:
         if route.startswith("api:"):
             response = getattr(http, method)(url, {}, format="json")
@@ -221,7 +246,7 @@ def test_foreign_unit_persona_reaches_nothing(route, persona, records, request, 
             response = getattr(http, method)(url)
         assert response.status_code == 404, (method, url, response.status_code)
     # Nothing was changed on the way.
-    assert type(record).objects.filter(pk=record.pk).exists()
+    assert _footprint(record) == before
 
 
 @pytest.mark.django_db

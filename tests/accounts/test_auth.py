@@ -5,13 +5,13 @@ import datetime
 import pytest
 import time_machine
 from django.contrib.sessions.models import Session
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
-from yunwei.accounts.models import ApiToken
+from yunwei.accounts.models import ApiToken, LoginSession
 from yunwei.audit.models import AuditEvent
 from yunwei.org import services
 from yunwei.org.models import Person
@@ -111,11 +111,32 @@ def test_disabling_an_account_ends_its_sessions_and_tokens(client, group_admin, 
     assert AuditEvent.objects.filter(action="account_disabled").exists()
 
 
-def test_disable_account_through_the_api(group_admin, unit_user_a, api_client_for):
+def test_disable_account_through_the_api(client, group_admin, unit_user_a, unit_admin_a, api_client_for):
+    client.post("/accounts/login/", {"username": "a-user", "password": PASSWORD})
+    colleague = Client()
+    colleague.post("/accounts/login/", {"username": "a-admin", "password": PASSWORD})
+    key = _token("a-user").json()["token"]
+    assert LoginSession.objects.filter(user=unit_user_a).count() == 1
     person = Person.objects.get(account=unit_user_a)
+
     response = api_client_for(group_admin).post(f"/api/org/people/{person.pk}/disable-account/")
-    assert response.status_code == 200
+
+    assert response.status_code == 200, response.json()
     assert response.json()["account_active"] is False
+    unit_user_a.refresh_from_db()
+    assert unit_user_a.is_active is False
+    assert not LoginSession.objects.filter(user=unit_user_a).exists()
+    assert client.get("/").status_code == 302  # the session is gone: back to the log-in page
+    [token] = ApiToken.objects.filter(user=unit_user_a)
+    assert token.revoked_at is not None
+    assert APIClient(HTTP_AUTHORIZATION=f"Token {key}").get("/api/auth/me/").status_code == 401
+    assert colleague.get("/").status_code == 200  # only that account's sessions end
+    event = AuditEvent.objects.get(action="account_disabled")
+    assert (event.actor, event.object_id, event.after) == (
+        group_admin,
+        str(unit_user_a.pk),
+        {"is_active": False},
+    )
 
 
 def test_account_password_rules_name_the_field(group_admin, unit_a, api_client_for):

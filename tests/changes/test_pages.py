@@ -62,6 +62,9 @@ def test_form_errors_name_the_field(client, unit_admin_a, unit_a, server_a):
     assert "The window must end after it starts." in response.content.decode()
     response = client.post("/changes/new/", _form(unit_a, [server_a], attribute_changes="NOPE x 1"))
     assert response.status_code == 200 and not Change.objects.exists()
+    assert response.context["form"].errors["attribute_changes"] == [
+        "Line 1: “NOPE” is not among the affected items."
+    ]
 
 
 def test_the_form_offers_no_foreign_unit_or_item(client, unit_admin_b, unit_a, server_a):

@@ -73,11 +73,15 @@ def test_duplicate_code_answers_400_naming_code(chain, unit_a, group_admin, item
     assert response.json()["field"] == "code"
 
 
-def test_stale_version_answers_409(chain, group_admin, api_client_for):
+def test_stale_version_answers_409_and_keeps_the_first_save(chain, group_admin, api_client_for):
     http = api_client_for(group_admin)
     url = f"/api/cmdb/items/{chain['srv'].pk}/"
     assert http.patch(url, {"name": "一", "version": 1}, format="json").status_code == 200
-    assert http.patch(url, {"name": "二", "version": 1}, format="json").status_code == 409
+    response = http.patch(url, {"name": "二", "version": 1}, format="json")
+    assert response.status_code == 409
+    assert response.json()["field"] == "version"
+    item = Item.objects.get(pk=chain["srv"].pk)
+    assert (item.name, item.version) == ("一", 2)
 
 
 def test_cycle_answers_400_with_the_path(chain, group_admin, relation_types, api_client_for):

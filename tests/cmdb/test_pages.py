@@ -85,10 +85,14 @@ def test_edit_with_a_stale_version_is_refused(chain, client, group_admin):
         "version": 1,
     }
     assert client.post(url, data).status_code == 302
-    response = client.post(url, {**data, "name": "旧"})
+    response = client.post(url, {**data, "name": "旧"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
-    assert response.context["form"].non_field_errors()
+    assert any(
+        "Someone else saved this record first" in e for e in response.context["form"].non_field_errors()
+    )
     assert 'data-testid="form-errors"' in response.content.decode()
+    item = Item.objects.get(pk=chain["ups"].pk)
+    assert (item.name, item.version) == ("新UPS", 2)
 
 
 def test_relation_added_and_removed_on_the_item_page(

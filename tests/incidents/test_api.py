@@ -69,10 +69,17 @@ def test_unknown_state_and_stale_version(api_client_for, unit_admin_a, incident)
 
 
 def test_plain_user_may_not_transition(api_client_for, unit_user_a, incident):
+    events = incident.events.count()
     response = api_client_for(unit_user_a).post(
-        f"{URL}{incident.pk}/transition/", {"to": "acknowledged"}, format="json"
+        f"{URL}{incident.pk}/transition/",
+        {"to": "acknowledged", "version": incident.version},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 403
+    assert response.json()["detail"] == "Only the unit's system staff may handle this incident."
+    stored = Incident.objects.get(pk=incident.pk)
+    assert (stored.state, stored.version, stored.events.count()) == ("reported", incident.version, events)
 
 
 def test_plan_checklist_tick_and_escalation(api_client_for, unit_admin_a, incident, plans, org_records_a):

@@ -1,6 +1,8 @@
 """The notify app's foreign-unit cases, merged into tests/test_foreign_unit.py."""
 
 from yunwei.notify import services
+from yunwei.notify.choices import DeliveryState
+from yunwei.notify.delivery import MAX_ATTEMPTS
 from yunwei.notify.models import Channel, Delivery
 from yunwei.notify.services import Recipient
 
@@ -54,5 +56,9 @@ def build_records(unit, actor) -> dict:
         subject={"zh-hans": "甲单位故障", "en": "Unit A fault"},
         body={"zh-hans": "正文", "en": "Body"},
     )
-    assert isinstance(delivery, Delivery)
+    # Failed, as a sender would leave it, so a retry that slipped past the scoping would change it.
+    Delivery.objects.filter(pk=delivery.pk).update(
+        state=DeliveryState.FAILED, attempts=MAX_ATTEMPTS, last_error="HTTP 503"
+    )
+    delivery.refresh_from_db()
     return {"channel": channel, "delivery": delivery}

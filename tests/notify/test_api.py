@@ -1,10 +1,12 @@
 """The notify API: channels (secrets never returned), the test action, deliveries, own preferences."""
 
+import datetime
+
 import pytest
 
 from yunwei.audit.models import AuditEvent
 from yunwei.notify import services
-from yunwei.notify.models import AllowedAddress, Channel, Delivery
+from yunwei.notify.models import AllowedAddress, Channel, Delivery, Preference
 from yunwei.notify.services import Recipient
 
 pytestmark = pytest.mark.django_db
@@ -52,15 +54,18 @@ def test_echoing_the_masked_target_keeps_the_real_one(allow_loopback, unit_admin
     assert channel.version == 2
 
 
-def test_stale_version_is_409(allow_loopback, unit_admin_a, unit_a, api_client_for):
+def test_stale_version_is_409_and_keeps_the_first_save(allow_loopback, unit_admin_a, unit_a, api_client_for):
     http = api_client_for(unit_admin_a)
     body = http.post(CHANNELS, _dingtalk(unit_a), format="json").json()
-    http.patch(f"{CHANNELS}{body['id']}/", {"name": "一", "version": 1}, format="json")
+    first = http.patch(f"{CHANNELS}{body['id']}/", {"name": "一", "version": 1}, format="json")
+    assert first.status_code == 200, first.json()
 
     response = http.patch(f"{CHANNELS}{body['id']}/", {"name": "二", "version": 1}, format="json")
 
     assert response.status_code == 409
     assert response.json()["field"] == "version"
+    channel = Channel.objects.get()
+    assert (channel.name, channel.version) == ("一", 2)
 
 
 def test_unit_admin_cannot_create_a_channel_in_another_unit(
@@ -73,11 +78,24 @@ def test_unit_admin_cannot_create_a_channel_in_another_unit(
     assert not Channel.objects.exists()
 
 
-def test_plain_user_cannot_change_channels(allow_loopback, unit_user_a, unit_a, api_client_for):
-    response = api_client_for(unit_user_a).post(CHANNELS, _dingtalk(unit_a), format="json")
+def test_plain_user_cannot_change_channels(make_channel, unit_user_a, unit_a, api_client_for):
+    channel = make_channel("webhook", "http://127.0.0.1:9/hook", name="值班")
+    http = api_client_for(unit_user_a)
+    url = f"{CHANNELS}{channel.pk}/"
 
-    assert response.status_code == 400
-    assert response.json()["field"] == "unit"
+    created = http.post(CHANNELS, {**_dingtalk(unit_a), "name": "新群"}, format="json")
+    updated = http.patch(
+        url, {"name": "改名", "version": channel.version}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    deleted = http.delete(url, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert created.status_code == 400
+    assert created.json()["field"] == "unit"
+    for refused in (updated, deleted):
+        assert refused.status_code == 403, refused.content
+        assert refused.json()["detail"] == "You may not manage the channels of this unit."
+    assert list(Channel.objects.values_list("name", "version")) == [("值班", 1)]
+    assert not AuditEvent.objects.filter(object_type="notify.channel").exclude(action="create").exists()
 
 
 @pytest.mark.parametrize(
@@ -126,8 +144,18 @@ def test_smtp_password_is_write_only(allow_loopback, group_admin, unit_a, api_cl
 
     assert "pw-123" not in str(body)
     assert body["target"]["password_set"] is True
-    http.patch(f"{CHANNELS}{body['id']}/", {"target": {**body["target"], "port": 587}}, format="json")
-    assert Channel.objects.get().target["password"] == "pw-123"
+    updated = http.patch(
+        f"{CHANNELS}{body['id']}/",
+        {"target": {**body["target"], "port": 587}, "version": body["version"]},
+        format="json",
+    )
+
+    assert updated.status_code == 200, updated.json()
+    assert "pw-123" not in str(updated.json())
+    channel = Channel.objects.get()
+    assert channel.target["port"] == 587
+    assert channel.target["password"] == "pw-123"
+    assert channel.version == body["version"] + 1
 
 
 def test_test_action_answers_ok_and_reason(httpserver, make_channel, unit_admin_a, api_client_for):
@@ -204,7 +232,16 @@ def test_own_preferences_read_and_write(make_channel, unit_user_a, api_client_fo
     )
 
     assert saved.status_code == 200, saved.json()
-    assert http.get(PREFERENCES).json()["quiet_end"] == "07:00:00"
+    assert http.get(PREFERENCES).json() == {
+        "channels": ["email", str(channel.pk)],
+        "quiet_start": "22:00:00",
+        "quiet_end": "07:00:00",
+        "language": "en",
+    }
+    stored = Preference.objects.get(user=unit_user_a)
+    assert stored.channels == ["email", str(channel.pk)]
+    assert (stored.quiet_start, stored.quiet_end) == (datetime.time(22), datetime.time(7))
+    assert stored.language == "en"
 
 
 @pytest.mark.parametrize(

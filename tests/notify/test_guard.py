@@ -3,6 +3,7 @@
 import email
 import ipaddress
 import json
+import socket
 import urllib.request
 
 import pytest
@@ -51,14 +52,25 @@ def test_a_network_on_the_allow_list_covers_its_addresses(group_admin):
     assert guard.check_host("100.100.100.200", 80) == [ipaddress.ip_address("100.100.100.200")]
 
 
-def test_a_name_is_resolved_once_and_its_vetted_addresses_returned(group_admin):
+def test_a_name_is_resolved_once_and_its_vetted_addresses_returned(group_admin, monkeypatch):
     for value in ("127.0.0.1", "::1"):  # whichever of the two `localhost` resolves to here
         services.allow_address(value, actor=group_admin)
+    resolve, asked = socket.getaddrinfo, []
+
+    def counted(host, *args, **kwargs):
+        asked.append(host)
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", counted)
 
     addresses = guard.check_host("localhost", 80)
 
-    assert addresses
-    assert set(addresses) <= {LOOPBACK, ipaddress.ip_address("::1")}
+    assert asked == ["localhost"]
+    resolved = [
+        ipaddress.ip_address(info[4][0]) for info in resolve("localhost", 80, proto=socket.IPPROTO_TCP)
+    ]
+    assert addresses == list(dict.fromkeys(resolved))
+    assert addresses and set(addresses) <= {LOOPBACK, ipaddress.ip_address("::1")}
 
 
 def test_http_connects_to_the_vetted_address_not_to_the_name(httpserver):

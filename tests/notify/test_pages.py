@@ -1,5 +1,7 @@
 """The notify pages: channel list, form, detail with its test button, deliveries, own preferences."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -97,17 +99,21 @@ def test_delivery_list_renders(unit_admin_a, client):
     )
 
 
-def test_own_preferences_page_saves(unit_user_a, client):
+def test_own_preferences_page_saves(make_channel, unit_user_a, client):
+    channel = make_channel("webhook", "http://127.0.0.1:9/hook")
     client.force_login(unit_user_a)
     assert client.get(reverse("notify:preferences")).status_code == 200
 
     response = client.post(
         reverse("notify:preferences"),
-        {"channels": ["email"], "quiet_start": "22:00", "quiet_end": "07:00", "language": "en"},
+        {"channels": [str(channel.pk)], "quiet_start": "22:00", "quiet_end": "07:00", "language": "en"},
     )
 
     assert response.status_code == 302
-    assert Preference.objects.get(user=unit_user_a).language == "en"
+    stored = Preference.objects.get(user=unit_user_a)
+    assert stored.channels == [str(channel.pk)]
+    assert (stored.quiet_start, stored.quiet_end) == (datetime.time(22), datetime.time(7))
+    assert stored.language == "en"
 
 
 def test_group_admin_allows_and_removes_an_internal_address_on_the_page(group_admin, client):

@@ -159,10 +159,12 @@ def test_garbage_answer_is_a_failure(httpserver, make_channel, unit_a, django_ca
     httpserver.expect_request("/hook").respond_with_data("<html>not json</html>")
     channel = make_channel("wecom", httpserver.url_for("/hook?key=k"))
 
-    [delivery] = _send(django_capture_on_commit_callbacks, unit_a, Recipient("channel", str(channel.pk)))
+    with translation.override("en"):
+        [delivery] = _send(django_capture_on_commit_callbacks, unit_a, Recipient("channel", str(channel.pk)))
 
-    assert _state(delivery).state == DeliveryState.PENDING
-    assert "not json" not in delivery.last_error  # the answer's body never comes back
+    delivery = _state(delivery)
+    assert (delivery.state, delivery.attempts) == (DeliveryState.PENDING, 1)
+    assert delivery.last_error == "The robot's answer is not the JSON it should be."  # not the body
 
 
 def test_test_button_answers_ok_or_why(httpserver, make_channel, group_admin):

@@ -125,12 +125,14 @@ def test_an_update_without_the_version_is_refused_naming_it(method, group_admin,
 
 
 def test_unit_admin_cannot_move_a_record_to_another_unit(unit_admin_a, team_a, unit_b, api_client_for):
+    home = team_a.unit_id
     response = api_client_for(unit_admin_a).patch(
-        f"/api/org/teams/{team_a.pk}/", {"unit": unit_b.pk}, format="json"
+        f"/api/org/teams/{team_a.pk}/", {"unit": unit_b.pk, "version": team_a.version}, format="json"
     )
     assert response.status_code == 400
+    assert response.json()["field"] == "unit"
     team_a.refresh_from_db()
-    assert team_a.unit_id != unit_b.pk
+    assert (team_a.unit_id, team_a.version) == (home, 1)
 
 
 def test_phone_and_email_are_masked_and_reveal_is_audited(unit_admin_a, unit_user_a, api_client_for):

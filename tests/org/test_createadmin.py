@@ -43,9 +43,15 @@ def test_password_from_the_environment_and_audited(monkeypatch):
 def test_password_is_asked_twice_in_a_terminal(monkeypatch):
     monkeypatch.delenv("YUNWEI_ADMIN_PASSWORD", raising=False)
     monkeypatch.setattr("sys.stdin", _Terminal())
-    answers = iter([PASSWORD, PASSWORD])
-    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    prompts = []
+
+    def answer(prompt=""):
+        prompts.append(prompt)
+        return PASSWORD
+
+    monkeypatch.setattr("getpass.getpass", answer)
     _run("root")
+    assert prompts == ["Password: ", "Password (again): "]
     assert get_user_model().objects.get(username="root").check_password(PASSWORD)
 
 
