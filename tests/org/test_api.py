@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from yunwei.audit.models import AuditEvent
 from yunwei.org import services
-from yunwei.org.models import MaintenanceContract, Person, Team, Vendor
+from yunwei.org.models import MaintenanceContract, Person, RoleAssignment, Team, Vendor
 
 pytestmark = pytest.mark.django_db
 
@@ -170,18 +170,40 @@ def test_echoing_the_masked_phone_back_keeps_the_real_one(unit_admin_a, unit_use
 
 
 def test_unit_lacking_art10_roles_is_flagged(group_admin, unit_a, unit_admin_a, api_client_for):
+    """Each Art. 10 role is named while it is missing; the flag clears only when distinct people hold
+    the leader's, the system admin's and the clerk's roles."""
     http = api_client_for(group_admin)
-    row = http.get(f"/api/org/units/{unit_a.pk}/").json()
-    assert set(row["staffing_gaps"]) == {"leader", "clerk"}
-    flagged = {u["code"] for u in http.get("/api/org/units/", {"flagged": "true"}).json()["results"]}
-    assert "unit-a" in flagged
-    person = Person.objects.get(account=unit_admin_a)
-    services.assign_role(person, "leader", actor=group_admin)
-    services.assign_role(person, "clerk", actor=group_admin)
-    assert http.get(f"/api/org/units/{unit_a.pk}/").json()["staffing_gaps"] == []
-    assert "unit-a" not in {
-        u["code"] for u in http.get("/api/org/units/", {"flagged": "true"}).json()["results"]
+
+    def gaps():
+        return http.get(f"/api/org/units/{unit_a.pk}/").json()["staffing_gaps"]
+
+    def flagged():
+        return {u["code"] for u in http.get("/api/org/units/", {"flagged": "true"}).json()["results"]}
+
+    # The unit admin persona holds the system admin's role only.
+    assert set(gaps()) == {"leader", "clerk"}
+    assert "unit-a" in flagged()
+    leader = services.create(Person, actor=group_admin, unit=unit_a, name="甲领导")
+    services.assign_role(leader, "leader", actor=group_admin)
+    assert gaps() == ["clerk"]
+    assert "unit-a" in flagged()
+    clerk = services.create(Person, actor=group_admin, unit=unit_a, name="甲文书")
+    services.assign_role(clerk, "clerk", actor=unit_admin_a)
+    assert gaps() == []
+    assert "unit-a" not in flagged()
+    holders = {
+        role: set(RoleAssignment.objects.filter(unit=unit_a, role=role).values_list("person", flat=True))
+        for role in ("leader", "unit_admin", "clerk")
     }
+    assert holders == {
+        "leader": {leader.pk},
+        "unit_admin": {Person.objects.get(account=unit_admin_a).pk},
+        "clerk": {clerk.pk},
+    }
+    # Losing the system admin flags the unit again, naming that role alone.
+    services.update(Person.objects.get(account=unit_admin_a), actor=group_admin, is_active=False)
+    assert gaps() == ["unit_admin"]
+    assert "unit-a" in flagged()
 
 
 def test_unit_admin_cannot_hand_out_the_group_admin_role(unit_admin_a, unit_a, api_client_for):

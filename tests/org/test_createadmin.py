@@ -99,6 +99,21 @@ def test_name_adds_a_group_admin_person(monkeypatch, group):
     assert person.account.access.unit_id == group.pk
 
 
+def test_the_first_admins_role_is_granted_by_the_system_not_by_himself(monkeypatch, group, unit_a):
+    """Art. 10, 18: nobody grants themselves a role; on a fresh install the system grants the first one,
+    and that admin then hands out the roles that approve."""
+    monkeypatch.setenv("YUNWEI_ADMIN_PASSWORD", PASSWORD)
+    _run("root", name="张三")
+    root = get_user_model().objects.get(username="root")
+    role = root.person.role_assignments.get(role=Role.GROUP_ADMIN)
+    assert role.granted_by is None and services.granter_id(role) is None
+    event = AuditEvent.objects.get(action="create", object_type="org.roleassignment", object_id=str(role.pk))
+    assert (event.actor_name, event.comment) == ("system", "createadmin")
+    assert not services.self_granted(root, Role.GROUP_ADMIN, [group.pk])
+    leader = services.create(Person, actor=root, unit=unit_a, name="甲领导")
+    assert services.assign_role(leader, Role.LEADER, actor=root).granted_by == root
+
+
 def test_person_links_an_existing_person(monkeypatch, unit_a, group_admin):
     person = services.create(Person, actor=group_admin, unit=unit_a, name="李四", email="li@example.cn")
     monkeypatch.setenv("YUNWEI_ADMIN_PASSWORD", PASSWORD)

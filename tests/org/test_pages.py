@@ -579,10 +579,11 @@ def test_assign_and_revoke_a_role_on_the_person_page(records, unit_admin_a, brow
     person, http = records["person"], browse(unit_admin_a)
     response = http.post(
         reverse("org:person-assign-role", args=[person.pk]),
-        {"role-role": "leader", "role-unit": records["unit"].pk},
+        {"role-role": "tech_staff", "role-unit": records["unit"].pk},
     )
     assert response.status_code == 302
-    assignment = RoleAssignment.objects.get(person=person, role="leader")
+    assignment = RoleAssignment.objects.get(person=person, role="tech_staff")
+    assert assignment.granted_by == unit_admin_a
     http.post(reverse("org:role-revoke", args=[assignment.pk]))
     assert not RoleAssignment.objects.filter(pk=assignment.pk).exists()
 

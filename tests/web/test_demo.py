@@ -9,13 +9,16 @@ from django.utils import timezone, translation
 
 from yunwei.changes import demo as changes_demo
 from yunwei.changes.choices import State
-from yunwei.changes.models import Change
+from yunwei.changes.models import Approval, Change
 from yunwei.cmdb import demo as cmdb_demo
 from yunwei.incidents import demo as incidents_demo
 from yunwei.incidents import services as incidents
 from yunwei.incidents.choices import State as IncidentState
 from yunwei.incidents.models import EmergencyPlan, Incident
 from yunwei.org import demo as org_demo
+from yunwei.org import services as org
+from yunwei.org.choices import APPROVING_ROLES, Role, UnitKind
+from yunwei.org.models import RoleAssignment, Unit
 from yunwei.problems import demo as problems_demo
 from yunwei.web.work import UPCOMING_DAYS, work_in_hand
 
@@ -70,3 +73,23 @@ def test_demo_closes_no_unfixed_fault_without_its_problem(demo):
     unfixed = Incident.objects.filter(state=IncidentState.CLOSED, fixed_for_good=False)
     assert unfixed.exists()
     assert not unfixed.filter(problems__isnull=True).exists()
+
+def test_demo_roles_obey_who_grants_them_and_no_approval_rests_on_a_self_granted_role(
+    demo, django_user_model
+):
+    """Art. 10, 18: the roles that approve come from a group admin (the first admin's from the system,
+    as `createadmin` does), nobody granted themselves a role, and every approval stands on a role
+    somebody else granted."""
+    for assignment in RoleAssignment.objects.select_related("person"):
+        granter = org.granter_id(assignment)
+        assert granter is None or granter != assignment.person.account_id, assignment
+        if assignment.role in APPROVING_ROLES and granter is not None:
+            assert django_user_model.objects.get(pk=granter).access.is_group_admin, assignment
+    first = RoleAssignment.objects.get(role=Role.GROUP_ADMIN, person__account__username="admin")
+    assert org.granter_id(first) is None
+    groups = set(Unit.objects.filter(kind=UnitKind.GROUP).values_list("pk", flat=True))
+    approvals = Approval.objects.select_related("change__unit", "approver")
+    assert approvals.exists()
+    for approval in approvals:
+        units = {approval.change.unit_id, approval.change.unit.parent_id, *groups} - {None}
+        assert not org.self_granted(approval.approver, approval.role, units), approval

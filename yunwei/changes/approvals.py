@@ -10,7 +10,9 @@ from django.utils.translation import gettext as _
 from yunwei.audit import services as audit
 from yunwei.core import records, scoping
 from yunwei.core.errors import DomainError, PermissionDenied, TransitionNotAllowed
-from yunwei.org.choices import Role
+from yunwei.org import services as org
+from yunwei.org.choices import Role, UnitKind
+from yunwei.org.models import Unit
 
 from . import schedule
 from .choices import (
@@ -85,6 +87,28 @@ def schedule_blockers(change: Change, start=None, end=None, user=None) -> list[t
     return reasons
 
 
+def _self_granted(actor, role: str, change: Change) -> bool:
+    """The actor holds `role` for the change (in its unit, its parent or the group, as
+    `schedule.holds_role` counts) only through an assignment they granted themselves."""
+    units = {change.unit_id, change.unit.parent_id} | set(
+        Unit.objects.filter(kind=UnitKind.GROUP).values_list("pk", flat=True)
+    )
+    return org.self_granted(actor, role, units - {None})
+
+
+def eligible_roles(actor, change: Change) -> list[str]:
+    """The approver roles through which the actor may decide on the change: nobody approves through a
+    role they gave themselves (Art. 10, 18)."""
+    return [role for role in approver_roles(actor, change) if not _self_granted(actor, role, change)]
+
+
+def self_granted_refusal(role: str) -> str:
+    return _(
+        "You granted yourself the role of %(role)s: nobody approves through a role they gave themselves "
+        "(Art. 10, 18)."
+    ) % {"role": Role(role).label}
+
+
 def may_decide(change: Change, actor) -> bool:
     """The actor can give an approval decision on the change now."""
     if not decision_open(change) or actor is None or change.requester_id == actor.pk:
@@ -92,7 +116,7 @@ def may_decide(change: Change, actor) -> bool:
     if current_approvals(change).filter(approver=actor).exists():
         return False
     missing = missing_roles(change)
-    return any(role in missing for role in approver_roles(actor, change))
+    return any(role in missing for role in eligible_roles(actor, change))
 
 
 def decision_open(change: Change) -> bool:
@@ -149,11 +173,14 @@ def record_decision(change: Change, *, actor, decision: str, comment: str, now) 
         )
     _refuse_own(change, actor)
     needed = needed_roles(change)
-    roles = [role for role in approver_roles(actor, change) if role in needed]
-    if not roles:
+    held = [role for role in approver_roles(actor, change) if role in needed]
+    if not held:
         raise PermissionDenied(
             _("Approval belongs to the system management lead (and the leader in charge if risky).")
         )
+    roles = [role for role in held if role in eligible_roles(actor, change)]
+    if not roles:
+        raise PermissionDenied(self_granted_refusal(held[0]))
     if current_approvals(change).filter(approver=actor).exists():
         raise TransitionNotAllowed(_("You have already decided on this change."), field="decision")
     given = set(current_approvals(change).filter(decision=Decision.APPROVED).values_list("role", flat=True))
@@ -236,6 +263,8 @@ def _decide_schedule(change: Change, *, actor, decision: str, comment: str, now)
         raise PermissionDenied(
             _("Scheduling into a freeze period or a collision is approved by the leader in charge.")
         )
+    if _self_granted(actor, Role.LEADER, change):
+        raise PermissionDenied(self_granted_refusal(Role.LEADER))
     if decision == Decision.REJECTED and not comment.strip():
         raise DomainError(_("A rejection needs its reason."), field="comment")
     now = now or timezone.now()

@@ -172,8 +172,8 @@ class RoleAssignmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RoleAssignment
-        fields = ["id", "person", "unit", "role", "assigned_at"]
-        read_only_fields = ["assigned_at"]
+        fields = ["id", "person", "unit", "role", "assigned_at", "granted_by"]
+        read_only_fields = ["assigned_at", "granted_by"]
         validators = []  # uniqueness is the service's, with a message naming the field
 
 

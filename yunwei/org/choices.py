@@ -23,8 +23,10 @@ class Role(models.TextChoices):
 
 # Art. 10: every unit names a leader, at least one system admin and one clerk.
 REQUIRED_UNIT_ROLES = (Role.LEADER, Role.UNIT_ADMIN, Role.CLERK)
-# Roles only a group admin may hand out.
-GROUP_ONLY_ROLES = frozenset({Role.GROUP_ADMIN, Role.SYSTEM_LEAD})
+# Art. 10 and 18: the roles that approve or verify in the flows — the leader in charge (risky changes,
+# windows in a freeze or a collision), the system management lead (changes, their review, a lowered
+# grade), the group system admin (problems, plans, the organisation). Only a group admin hands them out.
+APPROVING_ROLES = frozenset({Role.LEADER, Role.SYSTEM_LEAD, Role.GROUP_ADMIN})
 
 
 class Domain(models.TextChoices):

@@ -114,10 +114,11 @@ def load(stdout=None) -> dict:
         domains=[Domain.MACHINE_ROOM],
         duties="负责机房环境的日常运维（第四条）",
     )
-    admin_person = person(
-        group, Role.GROUP_ADMIN, team=computer_room, department="计讯处", title="集团系统管理员"
-    )
+    admin_person = person(group, team=computer_room, department="计讯处", title="集团系统管理员")
     Person.objects.filter(pk=admin_person.pk).update(account=admin_user)
+    admin_person.account = admin_user
+    # As `createadmin` does: the system grants the first admin's role, nobody grants it to themselves.
+    services.grant_first_group_admin(admin_person, comment="demo")
     person(group, Role.LEADER, department="集团领导", title="总工程师", account="chief")
     person(group, Role.SYSTEM_LEAD, team=computer_room, department="计算机室", title="主任", account="lead")
     for i in range(4):

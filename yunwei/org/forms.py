@@ -12,7 +12,7 @@ from yunwei.core import scoping
 from yunwei.core.forms import BootstrapFormMixin
 
 from . import services
-from .choices import GROUP_ONLY_ROLES, Domain, Role
+from .choices import Domain, Role
 from .models import MaintenanceContract, Person, Team, Unit, Vendor, VendorEngineer
 
 
@@ -131,6 +131,11 @@ class PersonForm(RecordForm):
         current = Team.objects.filter(pk=self.instance.team_id)
         team.queryset = (scoping.visible(Team.objects.all(), self.user) | current).select_related("unit")
         team.label_from_instance = lambda t: f"{t.unit} · {t.name}"
+        own = services.role_refusal(self.user, self.instance) if self.instance.pk else None
+        if own is not None:
+            # Switching oneself off would take back one's own roles (services.update refuses it).
+            self.fields["is_active"].disabled = True
+            self.fields["is_active"].help_text = own
 
 
 class VendorForm(RecordForm):
@@ -185,14 +190,21 @@ class AssignRoleForm(BootstrapFormMixin, LimitedFieldsMixin, forms.Form):
     unit = forms.ModelChoiceField(label=_("In unit"), queryset=Unit.objects.none())
 
     def __init__(self, data=None, *, user, person):
-        self.user = user
+        self.user, self.person = user, person
         super().__init__(data, initial={"unit": person.unit_id}, prefix="role")
 
     def limit_fields(self) -> None:
-        group_admin = scoping.access_of(self.user).is_group_admin
+        # Only the roles the service would let this actor grant this person (Art. 10, 18).
         self.fields["role"].choices = [("", "---------")] + [
-            (code, label) for code, label in Role.choices if group_admin or code not in GROUP_ONLY_ROLES
+            (code, label)
+            for code, label in Role.choices
+            if services.role_refusal(self.user, self.person, code) is None
         ]
+        if not scoping.access_of(self.user).is_group_admin:
+            self.fields["role"].help_text = _(
+                "The leader in charge, the system management lead and the group system admin approve: "
+                "only a group system admin assigns them (Art. 10, 18)."
+            )
         self.fields["unit"].queryset = scoping.writable(Unit.objects.all(), self.user)
 
 

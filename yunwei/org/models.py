@@ -139,7 +139,9 @@ class Person(VersionedModel):
 
 
 class RoleAssignment(models.Model):
-    """A role held by a person in a unit (Art. 4, 8–10)."""
+    """A role held by a person in a unit (Art. 4, 8–10), and who granted it: nobody approves through a
+    role they gave themselves (Art. 10, 18). `granted_by` is empty where the system granted it (the first
+    group admin) or where the assignment predates the record; the audit trail then says who did."""
 
     scope_unit_field = "unit"
 
@@ -151,6 +153,14 @@ class RoleAssignment(models.Model):
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     assigned_at = models.DateTimeField(_("assigned at"), default=timezone.now)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("granted by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("role assignment")

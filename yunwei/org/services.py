@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 
 from yunwei.accounts.models import ApiToken, LoginSession
 from yunwei.audit import services as audit
+from yunwei.audit.models import AuditEvent
 from yunwei.core.errors import DomainError, PermissionDenied
 from yunwei.core.records import create_record, delete_record, update_record
 from yunwei.core.scoping import access_of
 
-from .choices import GROUP_ONLY_ROLES, Domain, Role, UnitKind
+from .choices import APPROVING_ROLES, Domain, Role, UnitKind
 from .models import MaintenanceContract, Person, RoleAssignment, Team, Unit, Vendor, VendorEngineer
 
 
@@ -110,6 +111,9 @@ def update(instance, *, actor, expected_version=None, **fields):
     if isinstance(instance, Unit) and "is_active" in fields and fields["is_active"] != instance.is_active:
         # A unit admin switching their own unit off would shut out its people: the group decides.
         require_group_admin(actor)
+    if isinstance(instance, Person) and fields.get("is_active") is False and _own(actor, instance):
+        # An inactive person holds no role: switching oneself off would take back one's own roles.
+        raise PermissionDenied(role_refusal(actor, instance), field="is_active")
     _check_fields(type(instance), instance, fields)
     return update_record(instance, actor=actor, expected_version=expected_version, **fields)
 
@@ -119,31 +123,103 @@ def delete(instance, *, actor):
     if isinstance(instance, Unit):
         require_group_admin(actor)
     require_manage(actor, _unit_id_of(instance))
+    if isinstance(instance, Person) and _own(actor, instance):
+        # Deleting one's own person takes its role assignments with it.
+        raise PermissionDenied(role_refusal(actor, instance), field="person")
     delete_record(instance, actor=actor)
 
 
 # -- roles ----------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def assign_role(person: Person, role: str, *, actor, unit: Unit | None = None) -> RoleAssignment:
-    unit = unit or person.unit
-    require_manage(actor, unit.pk)
-    if role in GROUP_ONLY_ROLES:
-        require_group_admin(actor)
+def _own(actor, person: Person) -> bool:
+    return person.account_id is not None and person.account_id == getattr(actor, "pk", None)
+
+
+def role_refusal(actor, person: Person, role: str | None = None) -> str | None:
+    """Why the actor may not grant or take back `role` of `person` (any role when None), or None when
+    they may. Pages ask this to offer only what would be accepted; the unit scope is checked apart."""
+    if _own(actor, person):
+        return _(
+            "Nobody grants, changes or takes back their own roles (Art. 10, 18): another admin must do it."
+        )
+    if role in APPROVING_ROLES and not access_of(actor).is_group_admin:
+        return _(
+            "“%(role)s” is a role that approves: only a group system admin assigns or revokes it "
+            "(Art. 10, 18)."
+        ) % {"role": Role(role).label}
+    return None
+
+
+def _require_role_change(actor, person: Person, role: str) -> None:
+    reason = role_refusal(actor, person, role)
+    if reason is not None:
+        raise PermissionDenied(reason, field="person" if _own(actor, person) else "role")
+
+
+def _check_role(person: Person, role: str, unit: Unit) -> None:
     if role == Role.GROUP_ADMIN and unit.kind != UnitKind.GROUP:
         raise DomainError(_("The group system admin role is held in the group."), field="unit")
     if RoleAssignment.objects.filter(person=person, unit=unit, role=role).exists():
         raise DomainError(_("%(person)s already holds this role.") % {"person": person}, field="role")
-    return create_record(RoleAssignment, actor=actor, person=person, unit=unit, role=role)
+
+
+@transaction.atomic
+def assign_role(person: Person, role: str, *, actor, unit: Unit | None = None) -> RoleAssignment:
+    """Give a person a role in a unit; the assignment records who granted it (Art. 10, 18)."""
+    unit = unit or person.unit
+    require_manage(actor, unit.pk)
+    _require_role_change(actor, person, role)
+    _check_role(person, role, unit)
+    return create_record(RoleAssignment, actor=actor, person=person, unit=unit, role=role, granted_by=actor)
 
 
 @transaction.atomic
 def revoke_role(assignment: RoleAssignment, *, actor) -> None:
     require_manage(actor, assignment.unit_id)
-    if assignment.role in GROUP_ONLY_ROLES:
-        require_group_admin(actor)
+    _require_role_change(actor, assignment.person, assignment.role)
     delete_record(assignment, actor=actor)
+
+
+@transaction.atomic
+def grant_first_group_admin(person: Person, *, comment: str) -> RoleAssignment:
+    """The group admin role of an account made by the operator (`createadmin`, the demo): granted by the
+    system, since on a fresh install no group admin exists yet to grant it, and a superuser must not
+    count as having granted it to themselves."""
+    if person.account_id is None or not person.account.is_superuser:
+        raise DomainError(_("Only the account made by the operator gets its role this way."), field="person")
+    _check_role(person, Role.GROUP_ADMIN, person.unit)
+    return create_record(
+        RoleAssignment, actor=None, comment=comment, person=person, unit=person.unit, role=Role.GROUP_ADMIN
+    )
+
+
+def granter_id(assignment: RoleAssignment) -> int | None:
+    """The account that granted the assignment: as recorded, or for an assignment that predates the
+    record, the actor of its audited creation (None: the system, or nobody known)."""
+    if assignment.granted_by_id is not None:
+        return assignment.granted_by_id
+    event = (
+        AuditEvent.objects.filter(
+            action="create", object_type=RoleAssignment._meta.label_lower, object_id=str(assignment.pk)
+        )
+        .order_by("-seq")
+        .first()
+    )
+    return event.actor_id if event is not None else None
+
+
+def self_granted(account, role: str, unit_ids) -> bool:
+    """`account` holds `role` in one of `unit_ids` only through assignments it granted itself: it may not
+    approve through that role (Art. 10, 18). False when it holds the role there through somebody else."""
+    held = RoleAssignment.objects.filter(
+        person__account_id=getattr(account, "pk", None),
+        person__is_active=True,
+        role=role,
+        unit_id__in=list(unit_ids),
+    )
+    grants = [granter_id(assignment) for assignment in held]
+    return bool(grants) and all(granter == account.pk for granter in grants)
 
 
 # -- accounts -------------------------------------------------------------------------------------
@@ -230,7 +306,6 @@ def create_group_admin(
     )
     if group is not None:
         person = create(Person, actor=user, unit=group, name=name, email=email)
-        assign_role(person, Role.GROUP_ADMIN, actor=user)
     if person is not None:
         Person.objects.filter(pk=person.pk).update(account=user)
         person.account = user
@@ -241,6 +316,8 @@ def create_group_admin(
             after={"account_id": user.pk},
             comment="createadmin",
         )
+    if group is not None:
+        grant_first_group_admin(person, comment="createadmin")
     return user
 
 

@@ -316,18 +316,28 @@ def _person_page(request, person, *, role_form=None, account_form=None):
     """The person's page, with the admin forms (bound, with their errors, after a refused POST)."""
     user = request.user
     can_manage = _may_change(user, person)
-    roles = scoping.visible(person.role_assignments.select_related("unit"), user)
+    roles = scoping.visible(person.role_assignments.select_related("unit", "granted_by"), user)
+    own_roles_refusal = services.role_refusal(user, person)
     if can_manage:
-        role_form = role_form or forms.AssignRoleForm(user=user, person=person)
+        if own_roles_refusal is None:
+            role_form = role_form or forms.AssignRoleForm(user=user, person=person)
         if person.account_id is None:
             account_form = account_form or forms.AccountForm()
+    # A role the actor may not take back shows its revoke action disabled, with the reason (Art. 10, 18).
+    writable = set(scoping.writable(roles, user).values_list("pk", flat=True))
+    roles = list(roles)
+    for assignment in roles:
+        assignment.revocable = assignment.pk in writable
+        assignment.revoke_refusal = (
+            services.role_refusal(user, person, assignment.role) if assignment.revocable else None
+        )
     return render(
         request,
         "org/person_detail.html",
         {
             "person": _mask(person),
             "roles": roles,
-            "revocable": set(scoping.writable(roles, user).values_list("pk", flat=True)),
+            "own_roles_refusal": own_roles_refusal if can_manage else None,
             "can_manage": can_manage,
             "can_reveal": services.may_reveal(user, person.unit_id, person.account_id),
             "role_form": role_form,
