@@ -74,6 +74,7 @@ def test_demo_closes_no_unfixed_fault_without_its_problem(demo):
     assert unfixed.exists()
     assert not unfixed.filter(problems__isnull=True).exists()
 
+
 def test_demo_roles_obey_who_grants_them_and_no_approval_rests_on_a_self_granted_role(
     demo, django_user_model
 ):
