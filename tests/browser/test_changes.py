@@ -48,6 +48,7 @@ def test_a_change_from_draft_to_reviewed_shows_on_the_calendar(browser, product_
     form.locator("select[name=affected_items]").select_option(label=shown[0])
     form.locator("textarea[name=reason]").fill("高峰期连接数不足")
     form.locator("textarea[name=implementation_plan]").fill("修改连接池上限并重启服务")
+    form.locator("textarea[name=test_plan]").fill("压测连接池并抽查公文流转")
     form.locator("textarea[name=rollback_plan]").fill("恢复原配置")
     form.locator("input[name=planned_start]").fill(f"{day.isoformat()}T21:00")
     form.locator("input[name=planned_end]").fill(f"{day.isoformat()}T23:00")

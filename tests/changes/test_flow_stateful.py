@@ -91,6 +91,46 @@ def test_random_walks_keep_the_invariants(unit_a, unit_admin_a, server_a, app_a,
                 fields.update(risk=risk, risk_override_reason="人工评估")
             self._try(lambda: services.update_change(self.change, actor=unit_admin_a, **fields))
 
+        @rule()
+        def carry_out_first(self):  # an emergency change's own step, so its approval after the fact comes up
+            self._try(lambda: services.transition(self.change, to=State.IMPLEMENTING, actor=unit_admin_a))
+
+        @rule(outcome=st.sampled_from([State.COMPLETED, State.ROLLED_BACK]))
+        def finish_the_work(self, outcome):  # verify and close what is being carried out
+            self._try(lambda: services.transition(self.change, to=State.VERIFYING, actor=unit_admin_a))
+            self._try(
+                lambda: services.transition(
+                    self.change, to=outcome, actor=unit_admin_a, **TEXT_FIELDS[outcome]
+                )
+            )
+
+        @rule()
+        def review(self):
+            self._try(
+                lambda: services.transition(
+                    self.change, to=State.REVIEWED, actor=lead, **TEXT_FIELDS["reviewed"]
+                )
+            )
+
+        @rule(who=st.sampled_from(sorted(people)))
+        def except_the_refusal(self, who):
+            self._try(lambda: services.record_exception(self.change, actor=people[who], comment="例外"))
+
+        @invariant()
+        def no_emergency_change_closed_without_its_approval(self):
+            """Art. 18: an emergency change is completed or reviewed only with its approval after the fact
+            (or the leader's exception to its refusal); refused, it is reviewed only once rolled back."""
+            if not hasattr(self, "change") or self.change.kind != ChangeKind.EMERGENCY:
+                return
+            standing = self.change.approved_at is not None or self.change.exception_at is not None
+            if self.change.events.filter(to_state=State.COMPLETED).exists():
+                assert standing, "an emergency change completed without its approval"
+            if self.change.state == State.REVIEWED and not standing:
+                before = self.change.events.filter(to_state=State.REVIEWED).get().from_state
+                assert self.change.approval_refused and before == State.ROLLED_BACK, (
+                    "an emergency change reviewed without its approval"
+                )
+
         @invariant()
         def approved_risky_change_has_a_rollback_plan(self):
             if not hasattr(self, "change"):

@@ -47,6 +47,7 @@ def test_demo_shows_changes_in_every_state_work_ahead_a_revised_plan_and_obeys_t
     figures = {figure.key: figure.count for figure in work_in_hand(admin)}
     assert figures["upcoming-changes"] == week.count()
     assert figures["emergency-unapproved"] >= 1  # the emergency carried out 30 h ago
+    assert figures["emergency-refused"] == 1  # refused after the fact, awaiting its rollback
     power = EmergencyPlan.objects.get(code="power-ii")
     assert list(power.revisions.values_list("revision", flat=True)) == [2, 1]
     assert set(power.drills.values_list("plan_revision__revision", flat=True)) == {1}

@@ -87,10 +87,19 @@ class ChangeSerializer(serializers.ModelSerializer):
     awaiting_approval = serializers.BooleanField(
         read_only=True, help_text="An emergency change carried out before its approval came in"
     )
+    awaiting_rollback = serializers.BooleanField(
+        read_only=True,
+        help_text="An emergency change whose approval was refused after the fact, not yet rolled back "
+        "and without the leader in charge's exception",
+    )
     allowed_transitions = serializers.SerializerMethodField()
     may_decide = serializers.SerializerMethodField()
     needed_approvals = serializers.SerializerMethodField()
     blast_radius = serializers.SerializerMethodField()
+    window_conflicts = serializers.SerializerMethodField(
+        help_text="The freeze periods and collisions the change's window falls into (scheduling there "
+        "needs the leader in charge's approval), told from the draft on"
+    )
 
     class Meta:
         model = Change
@@ -123,6 +132,10 @@ class ChangeSerializer(serializers.ModelSerializer):
             "submitted_at",
             "approved_at",
             "approval_refused",
+            "awaiting_rollback",
+            "exception_at",
+            "exception_by",
+            "exception_reason",
             "implemented_at",
             "finished_at",
             "verification_result",
@@ -134,6 +147,7 @@ class ChangeSerializer(serializers.ModelSerializer):
             "requested_start",
             "requested_end",
             "blast_radius",
+            "window_conflicts",
             "needed_approvals",
             "allowed_transitions",
             "may_decide",
@@ -148,6 +162,9 @@ class ChangeSerializer(serializers.ModelSerializer):
             "submitted_at",
             "approved_at",
             "approval_refused",
+            "exception_at",
+            "exception_by",
+            "exception_reason",
             "implemented_at",
             "finished_at",
             "verification_result",
@@ -181,24 +198,48 @@ class ChangeSerializer(serializers.ModelSerializer):
     def get_blast_radius(self, change) -> dict:
         return schedule.radius_summary(change, self._user())
 
+    def get_window_conflicts(self, change) -> list[str]:
+        return services.window_conflicts(change, self._user())
+
 
 class ChangeListSerializer(ChangeSerializer):
-    """A page of changes, without the blast radius: that is a walk of the inventory per change, which
-    each change's own address answers."""
+    """A page of changes, without the blast radius and the window's conflicts: a walk of the inventory
+    and of the calendar per change, which each change's own address answers."""
 
     blast_radius = None
+    window_conflicts = None
 
     class Meta(ChangeSerializer.Meta):
-        fields = [name for name in ChangeSerializer.Meta.fields if name != "blast_radius"]
+        fields = [
+            name for name in ChangeSerializer.Meta.fields if name not in ("blast_radius", "window_conflicts")
+        ]
 
 
 class ChangeDetailSerializer(ChangeSerializer):
     events = ChangeEventSerializer(many=True, read_only=True)
     approvals = ChangeApprovalSerializer(many=True, read_only=True)
     deliveries = serializers.SerializerMethodField()
+    refused_transitions = serializers.SerializerMethodField(
+        help_text="Of allowed_transitions, the steps a rule refuses now, each with its reasons"
+    )
 
     class Meta(ChangeSerializer.Meta):
-        fields = [*ChangeSerializer.Meta.fields, "events", "approvals", "deliveries"]
+        fields = [
+            *ChangeSerializer.Meta.fields,
+            "refused_transitions",
+            "events",
+            "approvals",
+            "deliveries",
+        ]
+
+    def get_refused_transitions(self, change) -> dict[str, list[str]]:
+        user = self._user()
+        refused = {}
+        for to in services.allowed_targets(change, user):
+            reasons = services.step_refusals(change, to, user)
+            if reasons:
+                refused[to] = reasons
+        return refused
 
     def get_deliveries(self, change) -> list[dict]:
         rows = Delivery.objects.filter(event_key__startswith=f"change:{change.pk}:")
@@ -219,6 +260,11 @@ class ChangeDecisionSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=Decision.choices)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
     scope = serializers.ChoiceField(choices=ApprovalScope.choices, default=ApprovalScope.CHANGE)
+
+
+class ChangeExceptionSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    version = VersionField()
 
 
 class ChangeRescheduleSerializer(serializers.Serializer):
@@ -358,6 +404,19 @@ class ChangeViewSet(
         change = self.get_object()
         return self._done(
             services.decide(change, actor=request.user, **self._input(ChangeDecisionSerializer))
+        )
+
+    @extend_schema(request=ChangeExceptionSerializer, responses=ChangeDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def exception(self, request, pk=None):
+        """The leader in charge lets an emergency change whose approval was refused after the fact stand
+        instead of rolling it back; the comment (its reason) is required (Art. 18)."""
+        change = self.get_object()
+        data = self._input(ChangeExceptionSerializer)
+        return self._done(
+            services.record_exception(
+                change, actor=request.user, comment=data["comment"], expected_version=data.get("version")
+            )
         )
 
     @extend_schema(request=ChangeRescheduleSerializer, responses=ChangeDetailSerializer)

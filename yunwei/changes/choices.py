@@ -84,6 +84,9 @@ ACTIVE_STATES = (State.SCHEDULED, State.IMPLEMENTING)
 EDITABLE_STATES = (State.DRAFT, State.SUBMITTED)
 # Finished: the work is over, only the review remains.
 FINISHED_STATES = (State.COMPLETED, State.ROLLED_BACK, State.FAILED)
+# An emergency change whose approval after the fact was refused, standing in one of these states, still
+# has to be rolled back (or excepted by the leader in charge): Art. 18.
+REFUSAL_OPEN_STATES = (State.IMPLEMENTING, State.VERIFYING, State.COMPLETED, State.FAILED)
 
 
 class ApprovalScope(models.TextChoices):
@@ -112,3 +115,4 @@ class EventKind(models.TextChoices):
     RESCHEDULE_REQUEST = "reschedule_request", _("New window requested")
     RESCHEDULE_REFUSED = "reschedule_refused", _("New window refused")
     CONFLICTS = "conflicts", _("Freeze or collision noted")
+    EXCEPTION = "exception", _("Exception to the refusal recorded")

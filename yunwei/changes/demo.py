@@ -286,6 +286,7 @@ def load(stdout=None) -> dict:
                 change_type=ChangeType.CONFIGURATION,
                 reason="配合同一窗口的变更",
                 implementation_plan="修改配置并重启服务",
+                test_plan="核对配置并抽查业务",
                 rollback_plan="恢复原配置",
                 affected_items=list(scheduled.affected_items.all()),
                 planned_start=scheduled.planned_start + datetime.timedelta(minutes=30),
@@ -306,6 +307,7 @@ def load(stdout=None) -> dict:
             change_type=ChangeType.SECURITY_POLICY,
             reason="上级通报高危漏洞，需在假期内修补",
             implementation_plan="更新防火墙特征库并调整策略",
+            test_plan="验证策略命中与业务访问",
             rollback_plan="恢复原策略",
             affected_items=items,
             planned_start=freeze.starts_at + datetime.timedelta(days=1, hours=21),
@@ -314,6 +316,53 @@ def load(stdout=None) -> dict:
         )
         walker.walk(frozen, State.SCHEDULED, requester, now - datetime.timedelta(hours=20))
         count += 1
+    # Emergency changes whose approval the lead refused after the fact (Art. 18): one rolled back as the
+    # refusal requires and then reviewed, one still waiting to be rolled back (the dashboard shows it).
+    unit = Unit.objects.filter(kind=UnitKind.UNIT).order_by("code").last()
+    requester = User.objects.filter(person__unit=unit, person__role_assignments__role=Role.UNIT_ADMIN).first()
+    if unit is not None and requester is not None:
+        for days, done_too in ((12, True), (0, False)):
+            start = now - datetime.timedelta(days=days, hours=5)
+            refused = services.create_change(
+                actor=requester,
+                unit=unit,
+                title="紧急调整数据库连接数上限",
+                change_type=ChangeType.CONFIGURATION,
+                kind=ChangeKind.EMERGENCY,
+                reason="连接数耗尽导致登录失败，紧急实施",
+                implementation_plan="调高连接数上限并重启数据库服务",
+                test_plan="登录与公文流转抽查",
+                rollback_plan="恢复原连接数上限",
+                affected_items=_items(unit, ChangeType.CONFIGURATION, rng, pool),
+                planned_start=start,
+                planned_end=start + datetime.timedelta(hours=1),
+                now=start - datetime.timedelta(minutes=10),
+            )
+            refused = services.transition(refused, to=State.SUBMITTED, actor=requester, now=start)
+            refused = services.transition(refused, to=State.IMPLEMENTING, actor=requester, now=start)
+            refused = services.decide(
+                refused,
+                actor=lead,
+                decision=Decision.REJECTED,
+                comment="调整幅度过大，未评估对主机内存的影响，请回退后重新申请",
+                now=start + datetime.timedelta(hours=3),
+            )
+            if done_too:
+                refused = services.transition(
+                    refused,
+                    to=State.ROLLED_BACK,
+                    actor=requester,
+                    rollback_note="已恢复原连接数上限",
+                    now=start + datetime.timedelta(hours=4),
+                )
+                services.transition(
+                    refused,
+                    to=State.REVIEWED,
+                    actor=lead,
+                    review="紧急变更须评估容量影响；已按要求回退，另行申请正常变更。",
+                    now=start + datetime.timedelta(days=1),
+                )
+            count += 1
     if stdout is not None:
         stdout.write(f"Changes: {len(templates)} standard templates, 1 freeze period, {count} changes.")
     return {"templates": templates, "freeze": freeze}

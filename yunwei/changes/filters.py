@@ -7,7 +7,7 @@ from yunwei.core.filters import IdFilter
 from yunwei.org.models import Unit
 
 from .choices import ChangeKind, ChangeType, Risk, State
-from .models import Change, MaintenanceWindow, awaiting_approval_q
+from .models import Change, MaintenanceWindow, awaiting_approval_q, awaiting_rollback_q
 
 
 class ChangeFilter(django_filters.FilterSet):
@@ -25,6 +25,9 @@ class ChangeFilter(django_filters.FilterSet):
     awaiting_approval = django_filters.BooleanFilter(
         label=_("Awaiting approval"), method="filter_awaiting_approval"
     )
+    awaiting_rollback = django_filters.BooleanFilter(
+        label=_("Refused, awaiting rollback"), method="filter_awaiting_rollback"
+    )
 
     class Meta:
         model = Change
@@ -37,6 +40,7 @@ class ChangeFilter(django_filters.FilterSet):
             "window_after",
             "window_before",
             "awaiting_approval",
+            "awaiting_rollback",
         ]
 
     def filter_awaiting_approval(self, queryset, name, value):
@@ -44,6 +48,12 @@ class ChangeFilter(django_filters.FilterSet):
         if value is None:
             return queryset
         return queryset.filter(awaiting_approval_q()) if value else queryset.exclude(awaiting_approval_q())
+
+    def filter_awaiting_rollback(self, queryset, name, value):
+        """Emergency changes whose approval was refused after the fact, not yet rolled back or excepted."""
+        if value is None:
+            return queryset
+        return queryset.filter(awaiting_rollback_q()) if value else queryset.exclude(awaiting_rollback_q())
 
 
 class MaintenanceWindowFilter(django_filters.FilterSet):

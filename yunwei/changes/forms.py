@@ -159,6 +159,15 @@ class DecisionForm(BootstrapFormMixin, forms.Form):
     )
 
 
+class ExceptionForm(BootstrapFormMixin, forms.Form):
+    comment = forms.CharField(
+        label=_("Why the change stands"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("An exception needs its reason."),
+    )
+
+
 class RescheduleForm(BootstrapFormMixin, forms.Form):
     planned_start = forms.DateTimeField(label=_("New start"), widget=DATETIME)
     planned_end = forms.DateTimeField(label=_("New end"), widget=DATETIME)

@@ -15,7 +15,17 @@ from yunwei.cmdb.models import Item
 from yunwei.core.models import AppendOnlyModel, VersionedModel
 from yunwei.org.models import Unit
 
-from .choices import ApprovalScope, ChangeKind, ChangeType, Decision, EventKind, Risk, ServiceImpact, State
+from .choices import (
+    REFUSAL_OPEN_STATES,
+    ApprovalScope,
+    ChangeKind,
+    ChangeType,
+    Decision,
+    EventKind,
+    Risk,
+    ServiceImpact,
+    State,
+)
 
 
 class ChangeTemplate(VersionedModel):
@@ -132,6 +142,18 @@ class Change(VersionedModel):
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     approval_refused = models.BooleanField(_("approval refused after the fact"), default=False)
+    # An emergency change whose approval after the fact was refused is rolled back, unless the leader in
+    # charge records an exception that lets the work stand (Art. 18): who, when and why.
+    exception_at = models.DateTimeField(_("exception recorded at"), null=True, blank=True)
+    exception_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("exception recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    exception_reason = models.TextField(_("reason for the exception"), blank=True)
     implemented_at = models.DateTimeField(_("implementation started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     verification_result = models.TextField(_("verification result"), blank=True)
@@ -195,6 +217,18 @@ class Change(VersionedModel):
             and not self.approval_refused
         )
 
+    @property
+    def awaiting_rollback(self) -> bool:
+        """An emergency change carried out first whose approval was refused: it waits to be rolled back
+        (or for the leader in charge's exception) and is flagged until then."""
+        return bool(
+            self.kind == ChangeKind.EMERGENCY
+            and self.approval_refused
+            and self.approved_at is None
+            and self.exception_at is None
+            and self.state in REFUSAL_OPEN_STATES
+        )
+
     def approval_overdue(self, now) -> bool:
         """Awaiting its approval after the fact, and the time for it (24 h) is over."""
         return bool(
@@ -213,6 +247,17 @@ def awaiting_approval_q() -> Q:
         implemented_at__isnull=False,
         approved_at__isnull=True,
         approval_refused=False,
+    )
+
+
+def awaiting_rollback_q() -> Q:
+    """`Change.awaiting_rollback` as a query: refused emergency changes not yet rolled back or excepted."""
+    return Q(
+        kind=ChangeKind.EMERGENCY,
+        approval_refused=True,
+        approved_at__isnull=True,
+        exception_at__isnull=True,
+        state__in=REFUSAL_OPEN_STATES,
     )
 
 

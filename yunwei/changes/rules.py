@@ -19,6 +19,7 @@ from .choices import (
     ChangeKind,
     ChangeType,
     Decision,
+    EventKind,
     Risk,
     ServiceImpact,
     State,
@@ -149,6 +150,63 @@ def current_approvals(change: Change):
 def missing_roles(change: Change) -> list[str]:
     given = set(current_approvals(change).filter(decision=Decision.APPROVED).values_list("role", flat=True))
     return [role for role in needed_roles(change) if role not in given]
+
+
+# -- segregation of duties and approval after the fact (Art. 18) ----------------------------------
+
+# The steps of carrying a change out: whoever took one of them carried the change out.
+WORK_STATES = (State.IMPLEMENTING, State.VERIFYING, State.COMPLETED, State.ROLLED_BACK, State.FAILED)
+
+
+def carried_out_by(change: Change) -> set[int]:
+    """Accounts that carried the change out, read from its timeline (the evidence Art. 18 keeps)."""
+    return set(
+        change.events.filter(kind=EventKind.TRANSITION, to_state__in=WORK_STATES, actor__isnull=False)
+        .values_list("actor_id", flat=True)
+        .distinct()
+    )
+
+
+def review_failure(change: Change, actor) -> str | None:
+    """Why `actor` may not write the post-implementation review, or None: a system management lead who
+    neither requested nor carried out the change writes it, so requester, implementer and reviewer are
+    never one person (Art. 18)."""
+    if actor is None or not schedule.holds_role(actor, Role.SYSTEM_LEAD, change.unit):
+        return _("The post-implementation review is written by the system management lead.")
+    if change.requester_id == actor.pk:
+        return _(
+            "You requested this change: its review is written by a system management lead who neither "
+            "requested nor carried it out (Art. 18)."
+        )
+    if actor.pk in carried_out_by(change):
+        return _(
+            "You carried out this change: its review is written by a system management lead who neither "
+            "requested nor carried it out (Art. 18)."
+        )
+    return None
+
+
+def emergency_approval_failure(change: Change, to: str) -> str | None:
+    """Why an emergency change may not take the step to `to` for want of its approval after the fact, or
+    None (Art. 18). Until the approval is given it is neither completed nor reviewed; once refused, it is
+    rolled back (then reviewed) unless the leader in charge records an exception."""
+    if change.kind != ChangeKind.EMERGENCY or change.approved_at is not None or change.exception_at:
+        return None
+    if change.approval_refused:
+        if to in (State.VERIFYING, State.COMPLETED, State.FAILED) or (
+            to == State.REVIEWED and change.state != State.ROLLED_BACK
+        ):
+            return _(
+                "The approval of this emergency change was refused after the fact: it is rolled back, "
+                "unless the leader in charge records an exception (Art. 18)."
+            )
+        return None
+    if to in (State.COMPLETED, State.REVIEWED):
+        return _(
+            "An emergency change carried out first is completed or reviewed only once its approval after "
+            "the fact is given (Art. 18)."
+        )
+    return None
 
 
 # -- timeline -------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.utils import timezone
 from yunwei.cmdb import impact
 from yunwei.cmdb.models import Item
 from yunwei.core import scoping
-from yunwei.org.choices import UnitKind
+from yunwei.org.choices import Role, UnitKind
 from yunwei.org.models import Unit
 
 from .choices import ACTIVE_STATES
@@ -194,11 +194,31 @@ def calendar(user, start: datetime.datetime, end: datetime.datetime) -> dict:
     return {"changes": rows, "collisions": clashes, "freezes": freezes}
 
 
+def decides_on(user, change: Change) -> bool:
+    """The user holds a role that approves the unit's changes (the system management lead, the leader in
+    charge, the group's included): whoever must approve a change sees what it affects (Art. 18)."""
+    return any(holds_role(user, role, change.unit) for role in (Role.SYSTEM_LEAD, Role.LEADER))
+
+
+def affected_items(change: Change, user) -> QuerySet:
+    """The change's affected items as the user is shown them: all of them, through the change's own
+    relation, to whoever decides on it (the group's leader in charge sees the unit's items of a risky
+    change, not "0 items"), without widening their inventory scope; otherwise those the user may see."""
+    items = change.affected_items.all()
+    return items if decides_on(user, change) else scoping.visible(items, user)
+
+
 def radius_summary(change: Change, user) -> dict:
-    """The blast radius as the user may see it: the affected items, the applications and the units
-    they reach (the affected items' own included), and the per-unit detail of `impact.blast_radius`."""
-    items = list(scoping.visible(change.affected_items.all(), user))
-    radius = impact.blast_radius(items, user=user) if items else {"items": [], "count": 0, "units": []}
+    """The blast radius as the user is shown it: the affected items, the applications and the units
+    they reach (the affected items' own included), and the per-unit detail of `impact.blast_radius`.
+    Whoever decides on the change sees all it reaches; anyone else, what they may see."""
+    decides = decides_on(user, change)
+    items = list(affected_items(change, user))
+    radius = (
+        impact.blast_radius(items, user=None if decides else user)
+        if items
+        else {"items": [], "count": 0, "units": []}
+    )
     apps = {item.pk: item for item in items if item.domain == "application"}
     unit_names = dict(Item.objects.filter(pk__in=[i.pk for i in items]).values_list("unit_id", "unit__name"))
     for group in radius["units"]:

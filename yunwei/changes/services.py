@@ -55,11 +55,13 @@ from .rules import (
     check_items,
     compute_risk,
     current_approvals,
+    emergency_approval_failure,
     lock_change,
     log_transition,
     may_handle,
     require_group_admin,
     require_handler,
+    review_failure,
 )
 from .rules import missing_roles as missing_roles
 from .rules import needed_roles as needed_roles
@@ -257,6 +259,8 @@ def submit_failures(change: Change, items=None) -> list[tuple[str, str | None]]:
         failures.append((_("Say why the change is needed."), "reason"))
     if not change.implementation_plan.strip():
         failures.append((_("An implementation plan is required."), "implementation_plan"))
+    if not change.test_plan.strip():
+        failures.append((_("A change is submitted with its test plan (Art. 18)."), "test_plan"))
     if not has_items:
         failures.append((_("Name the affected inventory items."), "affected_items"))
     if change.planned_start is None or change.planned_end is None:
@@ -283,6 +287,9 @@ def requirement_failures(
         failures.append((_("Say why the change is withdrawn."), "comment"))
     if source == State.SUBMITTED and to == State.IMPLEMENTING and change.kind != ChangeKind.EMERGENCY:
         failures.append((_("Only an emergency change may be carried out before it is approved."), "to"))
+    unapproved = emergency_approval_failure(change, to)
+    if unapproved:
+        failures.append((unapproved, "approved_at"))
     if to == State.SCHEDULED:
         now = now or timezone.now()
         if change.planned_end is None or change.planned_end <= now:
@@ -308,8 +315,21 @@ def requirement_failures(
     return failures
 
 
+def permission_failure(change: Change, to: str, actor) -> str | None:
+    """Why `actor` may not take the step to `to`, or None when they may: the review is the system
+    management lead's who neither requested nor carried out the change (Art. 18); every other step is
+    the unit's system staff's."""
+    if to == State.REVIEWED:
+        return review_failure(change, actor)
+    if not may_handle(actor, change.unit_id):
+        return _("Only the unit's system staff may work on this change.")
+    return None
+
+
 def allowed_targets(change: Change, actor) -> list[str]:
-    """Steps the actor may take now (the page shows only these)."""
+    """Steps the page and the API offer the actor now: those of their role. A step their role takes but
+    a rule refuses them (a lead reviewing a change they carried out, completing an emergency change
+    awaiting its approval) is offered too, and the page shows it disabled with `step_refusals`."""
     targets = []
     for to in ALLOWED_TRANSITIONS[change.state]:
         if to in (State.APPROVED, State.REJECTED) and change.state == State.SUBMITTED:
@@ -327,6 +347,20 @@ def allowed_targets(change: Change, actor) -> list[str]:
         if may_handle(actor, change.unit_id):
             targets.append(to)
     return targets
+
+
+def step_refusals(change: Change, to: str, actor, now=None) -> list[str]:
+    """Why the step to `to` would be refused now, before the actor types anything: the permission and
+    every requirement except the texts the step's form asks for (its comment and TRANSITION_FIELDS)."""
+    typed = {"comment", *TRANSITION_FIELDS.get(to, ())}
+    refusal = permission_failure(change, to, actor)
+    reasons = [refusal] if refusal else []
+    reasons += [
+        reason
+        for reason, field in requirement_failures(change, to, now=now, user=actor)
+        if field not in typed
+    ]
+    return reasons
 
 
 @transaction.atomic
@@ -357,13 +391,9 @@ def transition(
             % {"source": State(source).label, "target": State(to).label},
             field="to",
         )
-    if to == State.REVIEWED:
-        if not schedule.holds_role(actor, Role.SYSTEM_LEAD, locked.unit):
-            raise PermissionDenied(
-                _("The post-implementation review is written by the system management lead.")
-            )
-    else:
-        require_handler(actor, locked)
+    refusal = permission_failure(locked, to, actor)
+    if refusal:
+        raise PermissionDenied(refusal)
     unexpected = set(fields) - set(TRANSITION_FIELDS.get(to, ()))
     if unexpected:
         raise DomainError(_("This step does not take this field."), field=sorted(unexpected)[0])
@@ -405,6 +435,8 @@ def transition(
         changed += ["requested_start", "requested_end"]
     records.save_version(locked, *changed)
     log_transition(locked, source, to, actor=actor, now=now, comment=comment, fields=fields)
+    if to == State.SUBMITTED:
+        _note_conflicts(locked, actor=actor, now=now)
     if to == State.SUBMITTED and locked.kind == ChangeKind.STANDARD:
         # Pre-approved by its template: the system approves it on the spot, no approval step.
         locked.state, locked.approved_at = State.APPROVED, now
@@ -433,14 +465,26 @@ def transition(
     return locked
 
 
-def _carried_out_first(change: Change, *, actor, now) -> None:
-    """An emergency change carried out before it was scheduled gets what scheduling would have given:
-    maintenance windows, the notice to the affected units' users, and the freeze periods and collisions
-    of its window written down (a freeze also makes the leader's approval needed: rules.needed_roles)."""
-    start, end = schedule.work_window(change)
-    open_windows(change, actor=actor, now=now, start=now)
-    notify_users(change, actor=actor, now=now, start=now, end=end)
-    blockers = schedule_blockers(change, start, end)
+def window_conflicts(change: Change, user=None) -> list[str]:
+    """The freeze periods and collisions of the window the change holds now, named as `user` may see
+    them: told to the requester while drafting and on submitting, and to the approvers, before anyone
+    schedules it (Art. 18). An emergency change being carried out: its real working window."""
+    if change.state == State.IMPLEMENTING:
+        start, end = schedule.work_window(change)
+    elif change.state in (*EDITABLE_STATES, State.APPROVED, State.SCHEDULED):
+        start, end = schedule_window(change)
+    else:
+        return []
+    if start is None or end is None or change.planned_start is None:
+        return []
+    return [reason for reason, _field in schedule_blockers(change, start, end, user=user)]
+
+
+def _note_conflicts(change: Change, *, actor, now, start=None, end=None) -> None:
+    """Write the freezes and collisions of the window on the timeline, so whoever submits or carries
+    out the change is told there and then, not only once it is being scheduled."""
+    start, end = start or change.planned_start, end or change.planned_end
+    blockers = schedule_blockers(change, start, end, user=actor)
     if blockers:
         add_event(
             change,
@@ -451,6 +495,16 @@ def _carried_out_first(change: Change, *, actor, now) -> None:
             collisions=[other.pk for other in schedule.collisions(change, start, end)],
             freezes=[freeze.pk for freeze in schedule.freezes_for(change, start, end)],
         )
+
+
+def _carried_out_first(change: Change, *, actor, now) -> None:
+    """An emergency change carried out before it was scheduled gets what scheduling would have given:
+    maintenance windows, the notice to the affected units' users, and the freeze periods and collisions
+    of its window written down (a freeze also makes the leader's approval needed: rules.needed_roles)."""
+    start, end = schedule.work_window(change)
+    open_windows(change, actor=actor, now=now, start=now)
+    notify_users(change, actor=actor, now=now, start=now, end=end)
+    _note_conflicts(change, actor=actor, now=now, start=start, end=end)
 
 
 @transaction.atomic
@@ -505,6 +559,59 @@ def reschedule(
             )
             return locked
     move_window(locked, planned_start, planned_end, actor=actor, now=now, comment=comment)
+    return locked
+
+
+# -- a refused emergency change that stands ---------------------------------------------------------
+
+
+def exception_failure(change: Change, actor) -> str | None:
+    """Why `actor` may not record an exception to the refused approval of the change, or None (Art. 18):
+    only the leader in charge, never the change's requester, and only while the refused emergency change
+    has not been rolled back."""
+    if not change.awaiting_rollback:
+        return _(
+            "An exception is recorded only for an emergency change whose approval after the fact was "
+            "refused and that is not rolled back (Art. 18)."
+        )
+    if actor is None or not schedule.holds_role(actor, Role.LEADER, change.unit):
+        return _("Only the leader in charge records an exception to a refused approval (Art. 18).")
+    if change.requester_id == actor.pk:
+        return _("You requested this change: someone else must approve it.")
+    return None
+
+
+@transaction.atomic
+def record_exception(
+    change: Change,
+    *,
+    actor,
+    comment: str = "",
+    expected_version: int | None = None,
+    now: datetime.datetime | None = None,
+) -> Change:
+    """The leader in charge lets an emergency change whose approval was refused after the fact stand
+    instead of rolling it back, with the reason (Art. 18); from then on it is completed and reviewed
+    like an approved one. Kept on the change and on its timeline."""
+    locked = lock_change(change, expected_version)
+    refusal = exception_failure(locked, actor)
+    if refusal and not locked.awaiting_rollback:
+        raise TransitionNotAllowed(refusal, field="state")
+    if refusal:
+        raise PermissionDenied(refusal)
+    if not comment.strip():
+        raise DomainError(_("An exception needs its reason."), field="comment")
+    now = now or timezone.now()
+    locked.exception_at, locked.exception_by, locked.exception_reason = now, actor, comment.strip()
+    records.save_version(locked, "exception_at", "exception_by", "exception_reason")
+    add_event(locked, EventKind.EXCEPTION, actor=actor, at=now, comment=locked.exception_reason)
+    audit.record(
+        "update",
+        actor=actor,
+        obj=locked,
+        after={"exception_at": now, "exception_by": actor.pk},
+        comment=locked.exception_reason,
+    )
     return locked
 
 

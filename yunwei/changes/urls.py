@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.change_edit, name="change-edit"),
     path("<int:pk>/transition/", views.change_transition, name="change-transition"),
     path("<int:pk>/decide/", views.change_decide, name="change-decide"),
+    path("<int:pk>/exception/", views.change_exception, name="change-exception"),
     path("<int:pk>/reschedule/", views.change_reschedule, name="change-reschedule"),
     path("<int:pk>/apply-inventory/", views.change_apply_inventory, name="change-apply-inventory"),
 ]

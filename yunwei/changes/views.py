@@ -26,7 +26,15 @@ from yunwei.notify.models import Delivery
 from . import schedule, services
 from .choices import ApprovalScope, ChangeKind, State
 from .filters import ChangeFilter
-from .forms import ChangeForm, DecisionForm, FreezeForm, RescheduleForm, TemplateForm, TransitionForm
+from .forms import (
+    ChangeForm,
+    DecisionForm,
+    ExceptionForm,
+    FreezeForm,
+    RescheduleForm,
+    TemplateForm,
+    TransitionForm,
+)
 from .models import Change, ChangeTemplate, FreezePeriod
 
 PAGE_SIZE = 25
@@ -155,11 +163,8 @@ def _transition_forms(change, user):
                 or (change.state == State.SCHEDULED and target == State.APPROVED),
                 "fields": [form[name] for name in form.fields if name in fields],
                 "hidden": form["to"],
-                "lacking": [
-                    reason
-                    for reason, field in services.requirement_failures(change, target, user=user)
-                    if field not in services.TRANSITION_FIELDS.get(target, ())
-                ],
+                # A step the rules refuse now is shown disabled, with the reasons.
+                "lacking": services.step_refusals(change, target, user),
             }
         )
     return forms
@@ -172,18 +177,8 @@ def change_detail(request, pk):
     now = timezone.now()
     handler = services.may_handle(user, change.unit_id)
     window_start, window_end = services.schedule_window(change)
-    if change.state == State.IMPLEMENTING:
-        # An emergency change carried out at once: its freezes and collisions are shown, not checked.
-        shown_start, shown_end = schedule.work_window(change)
-    elif change.state in (State.APPROVED, State.SCHEDULED):
-        shown_start, shown_end = window_start, window_end
-    else:
-        shown_start = shown_end = None
-    blockers = (
-        [reason for reason, _field in services.schedule_blockers(change, shown_start, shown_end, user=user)]
-        if shown_start and change.planned_start
-        else []
-    )
+    # Told from the draft on (Art. 18): the freezes and collisions the window falls into.
+    blockers = services.window_conflicts(change, user)
     may_approve_schedule = (
         bool(blockers)
         and change.state in (State.APPROVED, State.SCHEDULED)
@@ -197,13 +192,15 @@ def change_detail(request, pk):
         "overdue": change.approval_overdue(now),
         "awaiting": change.awaiting_approval,
         "radius": schedule.radius_summary(change, user),
-        "affected": scoping.visible(change.affected_items.select_related("type", "unit"), user),
+        "affected": schedule.affected_items(change, user).select_related("type", "unit"),
         "events": change.events.select_related("actor"),
         "approvals": change.approvals.all(),
         "needed": [] if change.kind == ChangeKind.STANDARD else services.needed_roles(change),
         "missing": services.missing_roles(change) if change.approval_round else [],
         "transitions": _transition_forms(change, user),
         "decision_form": DecisionForm() if services.may_decide(change, user) else None,
+        "awaiting_rollback": change.awaiting_rollback,
+        "exception_form": ExceptionForm() if services.exception_failure(change, user) is None else None,
         "schedule_form": DecisionForm(initial={"scope": ApprovalScope.SCHEDULE})
         if may_approve_schedule
         else None,
@@ -258,6 +255,20 @@ def change_decide(request, pk):
         change,
         lambda: services.decide(change, actor=request.user, **form.cleaned_data),
         _("Decision recorded."),
+    )
+
+
+@require_POST
+@page_view
+def change_exception(request, pk):
+    change = _change(request, pk)
+    form = ExceptionForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    return _act(
+        request,
+        change,
+        lambda: services.record_exception(change, actor=request.user, comment=comment),
+        _("Exception recorded."),
     )
 
 

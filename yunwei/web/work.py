@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yunwei.changes.choices import State as ChangeState
-from yunwei.changes.models import Change, awaiting_approval_q
+from yunwei.changes.models import Change, awaiting_approval_q, awaiting_rollback_q
 from yunwei.core import scoping
 from yunwei.incidents.choices import OPEN_STATES as OPEN_INCIDENT_STATES
 from yunwei.incidents.filters import breached_q
@@ -68,10 +68,24 @@ def work_in_hand(user) -> list[Figure]:
             "info",
         ),
         Figure(
+            "emergency-awaiting",
+            _("Emergency changes awaiting approval after the fact"),
+            changes.filter(awaiting_approval_q()).count(),
+            f"{change_list}?awaiting_approval=true",
+            "warning",
+        ),
+        Figure(
             "emergency-unapproved",
             _("Emergency changes past their approval time"),
             changes.filter(awaiting_approval_q(), approval_due_at__lt=now).count(),
             f"{change_list}?awaiting_approval=true",
+            "danger",
+        ),
+        Figure(
+            "emergency-refused",
+            _("Refused emergency changes awaiting rollback"),
+            changes.filter(awaiting_rollback_q()).count(),
+            f"{change_list}?awaiting_rollback=true",
             "danger",
         ),
         Figure(
