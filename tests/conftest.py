@@ -74,6 +74,17 @@ def make_user(username: str, unit: Unit | None, *roles: str, superuser: bool = F
     return user
 
 
+def make_item(unit: Unit, type_code: str, code: str, *, actor, **fields):
+    """An inventory item of the shipped type `type_code`, made through the inventory's service."""
+    from yunwei.cmdb import services as cmdb
+    from yunwei.cmdb.models import Item, ItemType
+
+    fields.setdefault("name", code)
+    return cmdb.create(
+        Item, actor=actor, unit=unit, type=ItemType.objects.get(code=type_code), code=code, **fields
+    )
+
+
 @pytest.fixture(scope="session")
 def product_url(tmp_path_factory):
     """A running Yunwei with the demo group, shared by the end-to-end tests of a session."""

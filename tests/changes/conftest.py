@@ -8,10 +8,10 @@ from django.utils import timezone, translation
 
 from yunwei.changes import services
 from yunwei.cmdb import services as cmdb
-from yunwei.cmdb.models import Item, ItemType, Relation, RelationType
+from yunwei.cmdb.models import Relation, RelationType
 from yunwei.org.choices import Role
 
-from ..conftest import make_user
+from ..conftest import make_item, make_user
 
 
 @pytest.fixture(autouse=True)
@@ -28,27 +28,14 @@ def window(days: float = 1, hours: float = 2, at: datetime.datetime | None = Non
 
 @pytest.fixture
 def server_a(unit_a, group_admin):
-    return cmdb.create(
-        Item,
-        actor=group_admin,
-        unit=unit_a,
-        type=ItemType.objects.get(code="server"),
-        code="SRV-A",
-        name="甲应用服务器",
-        attributes={"memory_gb": 32},
+    return make_item(
+        unit_a, "server", "SRV-A", actor=group_admin, name="甲应用服务器", attributes={"memory_gb": 32}
     )
 
 
 @pytest.fixture
 def app_a(unit_a, group_admin, server_a):
-    app = cmdb.create(
-        Item,
-        actor=group_admin,
-        unit=unit_a,
-        type=ItemType.objects.get(code="application"),
-        code="OA-A",
-        name="甲协同办公",
-    )
+    app = make_item(unit_a, "application", "OA-A", actor=group_admin, name="甲协同办公")
     cmdb.create(
         Relation,
         actor=group_admin,
@@ -61,14 +48,7 @@ def app_a(unit_a, group_admin, server_a):
 
 @pytest.fixture
 def server_b(unit_b, group_admin):
-    return cmdb.create(
-        Item,
-        actor=group_admin,
-        unit=unit_b,
-        type=ItemType.objects.get(code="server"),
-        code="SRV-B",
-        name="乙服务器",
-    )
+    return make_item(unit_b, "server", "SRV-B", actor=group_admin, name="乙服务器")
 
 
 @pytest.fixture

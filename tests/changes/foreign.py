@@ -6,11 +6,9 @@ from django.utils import timezone
 
 from yunwei.changes import services
 from yunwei.changes.models import FreezePeriod
-from yunwei.cmdb import services as cmdb
-from yunwei.cmdb.models import Item, ItemType
 from yunwei.org.choices import Role
 
-from ..conftest import make_user
+from ..conftest import make_item, make_user
 
 CASES: dict[str, tuple[str, str]] = {
     "api:changes:change-list": ("list", "change"),
@@ -50,14 +48,7 @@ DETAIL_PAGES: dict[str, str] = {"change": "changes:change-detail", "freeze": "ch
 
 def build_records(unit, actor) -> dict:
     """A scheduled change of `unit` with its maintenance window, and a freeze period of `unit` only."""
-    item = cmdb.create(
-        Item,
-        actor=actor,
-        unit=unit,
-        type=ItemType.objects.get(code="server"),
-        code="CHG-SRV",
-        name="甲变更服务器",
-    )
+    item = make_item(unit, "server", "CHG-SRV", actor=actor, name="甲变更服务器")
     start = timezone.now() + datetime.timedelta(hours=2)
     change = services.create_change(
         actor=actor,

@@ -14,7 +14,7 @@ from yunwei.changes.models import FreezePeriod, MaintenanceWindow
 from yunwei.core.errors import DomainError, PermissionDenied, TransitionNotAllowed
 from yunwei.notify.models import Delivery
 
-from ..conftest import make_user
+from ..conftest import make_item, make_user
 from .conftest import approve, new_change, to_scheduled, window
 
 pytestmark = pytest.mark.django_db
@@ -131,24 +131,10 @@ def test_users_of_every_affected_unit_are_told_beforehand(
     unit_admin_a, unit_a, unit_b, group, group_admin, lead, unit_user_a
 ):
     from yunwei.cmdb import services as cmdb
-    from yunwei.cmdb.models import Item, ItemType, Relation, RelationType
+    from yunwei.cmdb.models import Relation, RelationType
 
-    core = cmdb.create(
-        Item,
-        actor=group_admin,
-        unit=group,
-        type=ItemType.objects.get(code="server"),
-        code="CORE",
-        name="核心",
-    )
-    app_b = cmdb.create(
-        Item,
-        actor=group_admin,
-        unit=unit_b,
-        type=ItemType.objects.get(code="application"),
-        code="B",
-        name="乙应用",
-    )
+    core = make_item(group, "server", "CORE", actor=group_admin, name="核心")
+    app_b = make_item(unit_b, "application", "B", actor=group_admin, name="乙应用")
     cmdb.create(
         Relation, actor=group_admin, source=app_b, target=core, type=RelationType.objects.get(code="runs-on")
     )

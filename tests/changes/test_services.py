@@ -11,11 +11,11 @@ from yunwei.changes import services
 from yunwei.changes.models import Approval, ChangeEvent, ChangeTemplate, FreezePeriod
 from yunwei.changes.tasks import remind_overdue_approvals
 from yunwei.cmdb import services as cmdb
-from yunwei.cmdb.models import Item, ItemType, Relation, RelationType
+from yunwei.cmdb.models import Relation, RelationType
 from yunwei.core.errors import DomainError, PermissionDenied, TransitionNotAllowed
 from yunwei.notify.models import Delivery
 
-from ..conftest import make_user
+from ..conftest import make_item, make_user
 from .conftest import approve, new_change, to_scheduled, window
 
 pytestmark = pytest.mark.django_db
@@ -367,14 +367,7 @@ def test_a_draft_may_be_left_incomplete(change, unit_admin_a):
 @pytest.fixture
 def structural_change(unit_admin_a, unit_a, group_admin, server_a, app_a):
     """Structural work on three items with degraded service: computed high risk, without an outage."""
-    portal = cmdb.create(
-        Item,
-        actor=group_admin,
-        unit=unit_a,
-        type=ItemType.objects.get(code="application"),
-        code="PORTAL-A",
-        name="甲门户",
-    )
+    portal = make_item(unit_a, "application", "PORTAL-A", actor=group_admin, name="甲门户")
     cmdb.create(
         Relation,
         actor=group_admin,

@@ -5,6 +5,8 @@ import pytest
 from yunwei.cmdb import services
 from yunwei.cmdb.models import Item, ItemType, Relation, RelationType
 
+from ..conftest import make_item as make_shared_item
+
 REQUIRED = {
     "server": {},
     "switch": {"ports": 48},
@@ -29,13 +31,12 @@ def relation_types(db) -> dict[str, RelationType]:
 
 
 @pytest.fixture
-def make_item(item_types, group_admin):
+def make_item(group_admin):
+    """The shared builder, with the attributes each shipped type requires filled in."""
+
     def build(unit, type_code, code, *, actor=None, **fields) -> Item:
-        fields.setdefault("name", code)
         fields.setdefault("attributes", dict(REQUIRED.get(type_code, {})))
-        return services.create(
-            Item, actor=actor or group_admin, unit=unit, type=item_types[type_code], code=code, **fields
-        )
+        return make_shared_item(unit, type_code, code, actor=actor or group_admin, **fields)
 
     return build
 

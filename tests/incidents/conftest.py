@@ -3,15 +3,13 @@
 import pytest
 from django.utils import translation
 
-from yunwei.cmdb import services as cmdb
-from yunwei.cmdb.models import Item, ItemType
 from yunwei.incidents import services
 from yunwei.incidents.models import EmergencyPlan
 from yunwei.notify import services as notify
 from yunwei.notify.models import Channel
 from yunwei.org.choices import Role
 
-from ..conftest import make_user
+from ..conftest import make_item, make_user
 
 
 @pytest.fixture(autouse=True)
@@ -23,12 +21,11 @@ def _english():
 
 @pytest.fixture
 def app_a(org_records_a, group_admin):
-    return cmdb.create(
-        Item,
+    return make_item(
+        org_records_a["unit"],
+        "application",
+        "OA",
         actor=group_admin,
-        unit=org_records_a["unit"],
-        type=ItemType.objects.get(code="application"),
-        code="OA",
         name="甲协同办公应用",
         contract=org_records_a["contract"],
     )

@@ -6,12 +6,10 @@ import datetime
 import pytest
 from django.utils import timezone, translation
 
-from yunwei.cmdb import services as cmdb
-from yunwei.cmdb.models import Item, ItemType
 from yunwei.org.choices import Role
 from yunwei.problems import services
 
-from ..conftest import make_user
+from ..conftest import make_item, make_user
 
 
 @pytest.fixture(autouse=True)
@@ -23,14 +21,7 @@ def _english():
 
 @pytest.fixture
 def app_a(unit_a, group_admin):
-    return cmdb.create(
-        Item,
-        actor=group_admin,
-        unit=unit_a,
-        type=ItemType.objects.get(code="application"),
-        code="OA",
-        name="甲协同办公应用",
-    )
+    return make_item(unit_a, "application", "OA", actor=group_admin, name="甲协同办公应用")
 
 
 @pytest.fixture

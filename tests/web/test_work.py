@@ -5,12 +5,11 @@ import pytest
 from django.urls import reverse
 
 from yunwei.changes import services as changes
-from yunwei.cmdb import services as cmdb
-from yunwei.cmdb.models import Item, ItemType
 from yunwei.incidents import services as incidents
 from yunwei.problems import services as problems
 
 from ..changes.conftest import new_change
+from ..conftest import make_item
 
 pytestmark = pytest.mark.django_db
 
@@ -27,14 +26,7 @@ def test_work_in_hand_counts_only_the_units_the_user_sees(
 ):
     incidents.report(actor=unit_admin_a, unit=unit_a, title="邮件系统无法登录")
     problems.register(actor=unit_admin_a, unit=unit_a, title="UPS 电池老化", origin="inspection")
-    server = cmdb.create(
-        Item,
-        actor=group_admin,
-        unit=unit_a,
-        type=ItemType.objects.get(code="server"),
-        code="SRV-A",
-        name="服务器",
-    )
+    server = make_item(unit_a, "server", "SRV-A", actor=group_admin, name="服务器")
     changes.transition(new_change(unit_admin_a, unit_a, [server]), to="submitted", actor=unit_admin_a)
 
     mine = _figures(client, unit_admin_a)
