@@ -5,13 +5,13 @@ import datetime
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from yunwei.cmdb.models import Item
 from yunwei.core import scoping
-from yunwei.core.api import RecordViewSet, ScopedPrimaryKeyRelatedField, ScopedViewSet, VersionField
+from yunwei.core.api import RecordViewSet, ScopedPrimaryKeyRelatedField, VersionField, WorkflowViewSet
 from yunwei.notify.models import Delivery
 from yunwei.org.models import Unit
 
@@ -332,14 +332,7 @@ class ChangeCalendarSerializer(serializers.Serializer):
     freezes = FreezePeriodSerializer(many=True)
 
 
-class ChangeViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    ScopedViewSet,
-):
+class ChangeViewSet(WorkflowViewSet):
     """Changes of Art. 17–18: requested and carried out by the unit's system staff, approved by the
     system management lead (and the leader in charge for risky ones). Content is edited only before
     approval; only a draft never submitted is deleted."""
@@ -348,53 +341,30 @@ class ChangeViewSet(
     filterset_class = ChangeFilter
     search_fields = ["title", "reason", "implementation_plan"]
     ordering_fields = ["id", "created_at", "planned_start", "risk", "state"]
-    lookup_value_regex = r"[0-9]+"
+    serializer_class = ChangeSerializer
+    detail_serializer_class = ChangeDetailSerializer
+    list_serializer_class = ChangeListSerializer
+    service = services
 
-    def get_serializer_class(self):
-        return {"retrieve": ChangeDetailSerializer, "list": ChangeListSerializer}.get(
-            self.action, ChangeSerializer
-        )
+    def create_record(self, data):
+        return services.create_change(actor=self.request.user, **data)
 
-    def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        data.pop("version", None)
-        serializer.instance = services.create_change(actor=self.request.user, **data)
-
-    def perform_update(self, serializer):
-        data = dict(serializer.validated_data)
-        version = data.pop("version", None)
+    def update_record(self, change, data, version):
         for name in ("unit", "kind", "template"):  # fixed when the change is requested
             data.pop(name, None)
         if "risk" in data and data["risk"] is None:
             data["risk"] = ""  # null: back to the computed risk
-        serializer.instance = services.update_change(
-            serializer.instance, actor=self.request.user, expected_version=version, **data
-        )
+        return services.update_change(change, actor=self.request.user, expected_version=version, **data)
 
     def perform_destroy(self, instance):
         services.delete_change(instance, actor=self.request.user)
-
-    def _done(self, change):
-        change = self.get_queryset().get(pk=change.pk)
-        return Response(ChangeDetailSerializer(change, context=self.get_serializer_context()).data)
-
-    def _input(self, serializer_class):
-        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
 
     @extend_schema(request=ChangeTransitionSerializer, responses=ChangeDetailSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         """Move the change along the flow; 409 with the reason when the flow forbids the step. From
         submitted, `approved` / `rejected` is the caller's approval decision."""
-        change = self.get_object()
-        data = self._input(ChangeTransitionSerializer)
-        to, comment, version = data.pop("to"), data.pop("comment", ""), data.pop("version", None)
-        change = services.transition(
-            change, to=to, actor=request.user, comment=comment, expected_version=version, **data
-        )
-        return self._done(change)
+        return self.transition_answer(ChangeTransitionSerializer)
 
     @extend_schema(request=ChangeDecisionSerializer, responses=ChangeDetailSerializer)
     @action(detail=True, methods=["post"])
@@ -402,8 +372,8 @@ class ChangeViewSet(
         """Approve or reject the change (scope `change`) or its scheduling into a freeze or collision
         (scope `schedule`); a rejection needs the comment."""
         change = self.get_object()
-        return self._done(
-            services.decide(change, actor=request.user, **self._input(ChangeDecisionSerializer))
+        return self.detail_answer(
+            services.decide(change, actor=request.user, **self.action_input(ChangeDecisionSerializer))
         )
 
     @extend_schema(request=ChangeExceptionSerializer, responses=ChangeDetailSerializer)
@@ -412,8 +382,8 @@ class ChangeViewSet(
         """The leader in charge lets an emergency change whose approval was refused after the fact stand
         instead of rolling it back; the comment (its reason) is required (Art. 18)."""
         change = self.get_object()
-        data = self._input(ChangeExceptionSerializer)
-        return self._done(
+        data = self.action_input(ChangeExceptionSerializer)
+        return self.detail_answer(
             services.record_exception(
                 change, actor=request.user, comment=data["comment"], expected_version=data.get("version")
             )
@@ -426,15 +396,15 @@ class ChangeViewSet(
         or a collision the leader has not approved is only requested (`requested_start`/`requested_end`):
         the leader's approval with `decide` scope `schedule` moves the change there."""
         change = self.get_object()
-        return self._done(
-            services.reschedule(change, actor=request.user, **self._input(ChangeRescheduleSerializer))
+        return self.detail_answer(
+            services.reschedule(change, actor=request.user, **self.action_input(ChangeRescheduleSerializer))
         )
 
     @extend_schema(request=None, responses=ChangeDetailSerializer)
     @action(detail=True, methods=["post"], url_path="apply-inventory")
     def apply_inventory(self, request, pk=None):
         """Write the completed change's inventory updates to the items (their history names the change)."""
-        return self._done(services.apply_inventory(self.get_object(), actor=request.user))
+        return self.detail_answer(services.apply_inventory(self.get_object(), actor=request.user))
 
     @extend_schema(
         parameters=[

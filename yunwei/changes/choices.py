@@ -1,4 +1,5 @@
-"""Choice sets of change management (Art. 17–18): stable English codes, translated labels, badge colours."""
+"""Choice sets of change management (Art. 17–18): stable English codes, translated labels, badge colours,
+and the change's flow."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -78,6 +79,34 @@ class State(models.TextChoices):
         }[self.value]
 
 
+# The flow of Art. 18 (our reading). Submitted → approved/rejected is the approvers' decision (decide());
+# submitted → implementing only for an emergency change; scheduled → approved gives the slot back.
+# Submitted or approved → draft withdraws a change that will not be carried out as it stands (there is
+# no "cancelled" state): its approvals lapse, and it needs a new round if it is submitted again.
+ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    State.DRAFT: (State.SUBMITTED,),
+    State.SUBMITTED: (State.APPROVED, State.REJECTED, State.IMPLEMENTING, State.DRAFT),
+    State.APPROVED: (State.SCHEDULED, State.DRAFT),
+    State.REJECTED: (State.DRAFT,),
+    State.SCHEDULED: (State.IMPLEMENTING, State.APPROVED),
+    State.IMPLEMENTING: (State.VERIFYING, State.ROLLED_BACK, State.FAILED),
+    State.VERIFYING: (State.COMPLETED, State.ROLLED_BACK, State.FAILED),
+    State.COMPLETED: (State.REVIEWED,),
+    State.ROLLED_BACK: (State.REVIEWED,),
+    State.FAILED: (State.REVIEWED,),
+    State.REVIEWED: (),
+}
+# What a step takes besides its comment; each is required by that step.
+TRANSITION_FIELDS: dict[str, tuple[str, ...]] = {
+    State.COMPLETED: ("verification_result",),
+    State.ROLLED_BACK: ("rollback_note",),
+    State.FAILED: ("failure_note",),
+    State.REVIEWED: ("review",),
+}
+# Steps that withdraw a change: back to draft from these states, with the reason.
+WITHDRAWN_FROM = (State.SUBMITTED, State.APPROVED)
+# The steps of carrying a change out: whoever took one of them carried the change out.
+WORK_STATES = (State.IMPLEMENTING, State.VERIFYING, State.COMPLETED, State.ROLLED_BACK, State.FAILED)
 # States whose window holds its slot on the calendar (collisions are checked against these).
 ACTIVE_STATES = (State.SCHEDULED, State.IMPLEMENTING)
 # Content may be edited only before approval.

@@ -1,5 +1,5 @@
-"""The rules and records every change service shares (Art. 17–18): the flow table, the risk, who may act,
-the timeline and the checks of a change's content."""
+"""The rules and records every change service shares (Art. 17–18): the risk, who may act, the timeline and
+the checks of a change's content. The flow table is `choices.ALLOWED_TRANSITIONS`."""
 
 import ipaddress
 
@@ -15,6 +15,7 @@ from yunwei.org.choices import Role, UnitKind
 
 from . import schedule
 from .choices import (
+    WORK_STATES,
     ApprovalScope,
     ChangeKind,
     ChangeType,
@@ -26,30 +27,6 @@ from .choices import (
 )
 from .models import Change, ChangeEvent
 
-# The flow of Art. 18 (our reading). Submitted → approved/rejected is the approvers' decision (decide());
-# submitted → implementing only for an emergency change; scheduled → approved gives the slot back.
-# Submitted or approved → draft withdraws a change that will not be carried out as it stands (there is
-# no "cancelled" state): its approvals lapse, and it needs a new round if it is submitted again.
-ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    State.DRAFT: (State.SUBMITTED,),
-    State.SUBMITTED: (State.APPROVED, State.REJECTED, State.IMPLEMENTING, State.DRAFT),
-    State.APPROVED: (State.SCHEDULED, State.DRAFT),
-    State.REJECTED: (State.DRAFT,),
-    State.SCHEDULED: (State.IMPLEMENTING, State.APPROVED),
-    State.IMPLEMENTING: (State.VERIFYING, State.ROLLED_BACK, State.FAILED),
-    State.VERIFYING: (State.COMPLETED, State.ROLLED_BACK, State.FAILED),
-    State.COMPLETED: (State.REVIEWED,),
-    State.ROLLED_BACK: (State.REVIEWED,),
-    State.FAILED: (State.REVIEWED,),
-    State.REVIEWED: (),
-}
-# What a step takes besides its comment; each is required by that step.
-TRANSITION_FIELDS: dict[str, tuple[str, ...]] = {
-    State.COMPLETED: ("verification_result",),
-    State.ROLLED_BACK: ("rollback_note",),
-    State.FAILED: ("failure_note",),
-    State.REVIEWED: ("review",),
-}
 CONTENT_FIELDS = (
     "title",
     "change_type",
@@ -62,8 +39,6 @@ CONTENT_FIELDS = (
     "service_impact",
     "risk_override_reason",
 )
-# Steps that withdraw a change: back to draft from these states, with the reason.
-WITHDRAWN_FROM = (State.SUBMITTED, State.APPROVED)
 EMERGENCY_APPROVAL_HOURS = 24
 # Plain item fields a change may set on the inventory (besides the type's own attributes).
 ITEM_FIELDS = ("name", "status", "criticality", "hostname", "ip", "site", "room", "rack", "position")
@@ -153,9 +128,6 @@ def missing_roles(change: Change) -> list[str]:
 
 
 # -- segregation of duties and approval after the fact (Art. 18) ----------------------------------
-
-# The steps of carrying a change out: whoever took one of them carried the change out.
-WORK_STATES = (State.IMPLEMENTING, State.VERIFYING, State.COMPLETED, State.ROLLED_BACK, State.FAILED)
 
 
 def carried_out_by(change: Change) -> set[int]:

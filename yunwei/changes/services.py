@@ -34,8 +34,11 @@ from .approvals import (
 )
 from .approvals import schedule_window as schedule_window
 from .choices import (
+    ALLOWED_TRANSITIONS,
     EDITABLE_STATES,
     FINISHED_STATES,
+    TRANSITION_FIELDS,
+    WITHDRAWN_FROM,
     ChangeKind,
     Decision,
     EventKind,
@@ -45,11 +48,8 @@ from .choices import (
 from .effects import move_window, notify_users, open_windows, remind_approvers
 from .models import Change, ChangeTemplate, FreezePeriod, awaiting_approval_q
 from .rules import (
-    ALLOWED_TRANSITIONS,
     CONTENT_FIELDS,
     EMERGENCY_APPROVAL_HOURS,
-    TRANSITION_FIELDS,
-    WITHDRAWN_FROM,
     add_event,
     check_attribute_changes,
     check_items,

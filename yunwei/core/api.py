@@ -1,10 +1,11 @@
-"""Shared API pieces: the error format, scoped querysets and related fields."""
+"""Shared API pieces: the error format, scoped querysets, the two viewset shapes (a record written through
+its service; a record that moves along a flow) and related fields."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.fields import empty
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -73,7 +74,32 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return scoping.visible(queryset, request.user if request else None)
 
 
-class RecordViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
+class VersionedWritesMixin:
+    """Creates and updates hand the service the fields and, apart, the version the client edited.
+
+    The serializer's `version` (a VersionField) is never a field to store: a create drops it; an update
+    passes it as `expected_version`, so a different current version answers 409 instead of overwriting
+    someone else's save. A viewset says how it writes in `create_record` and `update_record`.
+    """
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        serializer.instance = self.create_record(data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        version = data.pop("version", None)
+        serializer.instance = self.update_record(serializer.instance, data, version)
+
+    def create_record(self, data: dict):
+        raise NotImplementedError
+
+    def update_record(self, instance, data: dict, version: int | None):
+        raise NotImplementedError
+
+
+class RecordViewSet(VersionedWritesMixin, ScopedQuerysetMixin, viewsets.ModelViewSet):
     """CRUD over a scoped queryset whose writes go through a service module's create/update/delete.
 
     A `version` sent with an update is the version the client edited; a different current version
@@ -83,20 +109,73 @@ class RecordViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
     service = None  # module exposing create(model, *, actor, **fields), update(...), delete(...)
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
-    def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        data.pop("version", None)
-        serializer.instance = self.service.create(self.get_queryset().model, actor=self.request.user, **data)
+    def create_record(self, data):
+        return self.service.create(self.get_queryset().model, actor=self.request.user, **data)
 
-    def perform_update(self, serializer):
-        data = dict(serializer.validated_data)
-        version = data.pop("version", None)
-        serializer.instance = self.service.update(
-            serializer.instance, actor=self.request.user, expected_version=version, **data
-        )
+    def update_record(self, instance, data, version):
+        return self.service.update(instance, actor=self.request.user, expected_version=version, **data)
 
     def perform_destroy(self, instance):
         self.service.delete(instance, actor=self.request.user)
+
+
+class WorkflowViewSet(
+    VersionedWritesMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    ScopedViewSet,
+):
+    """A record that moves along a flow (an incident, a problem, a change): the shape every workflow app's
+    API copies.
+
+    A subclass names `serializer_class`, `detail_serializer_class` (the record with its timeline: what
+    `retrieve` and every action answer), optionally `list_serializer_class`, and `service`, the module
+    whose `transition(record, *, to, actor, comment, expected_version, **fields)` makes a step. It writes
+    through `create_record` / `update_record` (VersionedWritesMixin). Its actions read their body with
+    `action_input()` and answer with `detail_answer()`; its `transition` action is `transition_answer()`.
+    A record of a flow is never deleted unless the subclass says how (`perform_destroy`).
+    """
+
+    service = None
+    detail_serializer_class = None
+    list_serializer_class = None
+    lookup_value_regex = r"[0-9]+"
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return self.detail_serializer_class
+        if self.action == "list" and self.list_serializer_class is not None:
+            return self.list_serializer_class
+        return self.serializer_class
+
+    def perform_destroy(self, instance):
+        # Reached only once the record is found visible: a foreign one is still 404.
+        raise exceptions.MethodNotAllowed("DELETE")
+
+    def action_input(self, serializer_class) -> dict:
+        """The action's body, validated by `serializer_class` (a 400 naming the field otherwise)."""
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def detail_answer(self, record) -> Response:
+        """The answer to an action: the record as it is now, read again through the caller's scope."""
+        record = self.get_queryset().get(pk=record.pk)
+        return Response(self.detail_serializer_class(record, context=self.get_serializer_context()).data)
+
+    def transition_answer(self, serializer_class) -> Response:
+        """One step of the flow: `to`, the `comment`, the `version` read and the step's own fields, made
+        by the service (409 with the reason when the flow forbids it or the step lacks what it needs)."""
+        record = self.get_object()
+        data = self.action_input(serializer_class)
+        to, comment, version = data.pop("to"), data.pop("comment", ""), data.pop("version", None)
+        record = self.service.transition(
+            record, to=to, actor=self.request.user, comment=comment, expected_version=version, **data
+        )
+        return self.detail_answer(record)
 
 
 class VersionField(serializers.IntegerField):

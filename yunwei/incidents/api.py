@@ -2,12 +2,11 @@
 
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, mixins, serializers
+from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
 from yunwei.cmdb.models import Item
-from yunwei.core.api import RecordViewSet, ScopedPrimaryKeyRelatedField, ScopedViewSet, VersionField
+from yunwei.core.api import RecordViewSet, ScopedPrimaryKeyRelatedField, VersionField, WorkflowViewSet
 from yunwei.notify.models import Delivery
 from yunwei.org.api import WritableUnitField
 from yunwei.org.models import Person, Team, VendorEngineer
@@ -288,70 +287,37 @@ TIMER_EVENTS = Prefetch(
 AFFECTED_ITEM_IDS = Prefetch("affected_items", queryset=Item.objects.only("id"))
 
 
-class IncidentViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    ScopedViewSet,
-):
+class IncidentViewSet(WorkflowViewSet):
     """Incidents: anyone reports one for their unit; the unit's staff edit it and move it along the flow.
     Incidents are never deleted."""
 
     queryset = Incident.objects.select_related("unit").prefetch_related(AFFECTED_ITEM_IDS, TIMER_EVENTS)
+    serializer_class = IncidentSerializer
+    detail_serializer_class = IncidentDetailSerializer
+    service = services
     filterset_class = IncidentFilter
     search_fields = ["title", "description"]
     ordering_fields = ["id", "reported_at", "started_at", "grade", "state"]
-    lookup_value_regex = r"[0-9]+"
 
-    def get_serializer_class(self):
-        return IncidentDetailSerializer if self.action == "retrieve" else IncidentSerializer
+    def create_record(self, data):
+        return services.report(actor=self.request.user, **data)
 
-    def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        data.pop("version", None)
-        serializer.instance = services.report(actor=self.request.user, **data)
-
-    def perform_update(self, serializer):
-        data = dict(serializer.validated_data)
-        version = data.pop("version", None)
+    def update_record(self, incident, data, version):
         data.pop("unit", None)
-        serializer.instance = services.update_details(
-            serializer.instance, actor=self.request.user, expected_version=version, **data
-        )
-
-    def destroy(self, request, *args, **kwargs):
-        self.get_object()
-        raise exceptions.MethodNotAllowed("DELETE")
-
-    def _done(self, incident):
-        incident = self.get_queryset().get(pk=incident.pk)
-        return Response(IncidentDetailSerializer(incident, context=self.get_serializer_context()).data)
-
-    def _input(self, serializer_class):
-        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
+        return services.update_details(incident, actor=self.request.user, expected_version=version, **data)
 
     @extend_schema(request=TransitionSerializer, responses=IncidentDetailSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         """Move the incident along the flow; 409 with the reason when the flow forbids the step."""
-        incident = self.get_object()
-        data = self._input(TransitionSerializer)
-        to, comment, version = data.pop("to"), data.pop("comment", ""), data.pop("version", None)
-        incident = services.transition(
-            incident, to=to, actor=request.user, comment=comment, expected_version=version, **data
-        )
-        return self._done(incident)
+        return self.transition_answer(TransitionSerializer)
 
     @extend_schema(request=AssignSerializer, responses=IncidentDetailSerializer)
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         """Assign, reassign or take the incident (`to_me`); on the timeline; 409 with the reason."""
         incident = self.get_object()
-        data = self._input(AssignSerializer)
+        data = self.action_input(AssignSerializer)
         incident = services.assign(
             incident,
             actor=request.user,
@@ -360,65 +326,65 @@ class IncidentViewSet(
             comment=data["comment"],
             expected_version=data.get("version"),
         )
-        return self._done(incident)
+        return self.detail_answer(incident)
 
     @extend_schema(request=TickSerializer, responses=IncidentDetailSerializer)
     @action(detail=True, methods=["post"])
     def tick(self, request, pk=None):
         incident = self.get_object()
-        data = self._input(TickSerializer)
+        data = self.action_input(TickSerializer)
         item = incident.checklist.filter(pk=data["item"]).first()
         if item is None:
             raise exceptions.ValidationError({"item": ["No such checklist item on this incident."]})
         services.tick(item, actor=request.user, passed=data["passed"], note=data["note"])
-        return self._done(incident)
+        return self.detail_answer(incident)
 
     @extend_schema(request=GradeSerializer, responses=IncidentDetailSerializer)
     @action(detail=True, methods=["post"])
     def grade(self, request, pk=None):
         incident = self.get_object()
-        data = self._input(GradeSerializer)
-        return self._done(services.set_grade(incident, actor=request.user, **data))
+        data = self.action_input(GradeSerializer)
+        return self.detail_answer(services.set_grade(incident, actor=request.user, **data))
 
     @extend_schema(request=GradeSerializer, responses=IncidentDetailSerializer)
     @action(detail=True, methods=["post"], url_path="grade-proposal")
     def grade_proposal(self, request, pk=None):
         """Propose a lower grade to the system management lead (Art. 12), with the reason."""
         incident = self.get_object()
-        data = self._input(GradeSerializer)
-        return self._done(services.propose_grade(incident, actor=request.user, **data))
+        data = self.action_input(GradeSerializer)
+        return self.detail_answer(services.propose_grade(incident, actor=request.user, **data))
 
     @extend_schema(request=GradeDecisionSerializer, responses=IncidentDetailSerializer)
     @action(detail=True, methods=["post"], url_path="grade-decision")
     def grade_decision(self, request, pk=None):
         """The system management lead accepts or refuses the proposed lower grade (Art. 12)."""
         incident = self.get_object()
-        data = self._input(GradeDecisionSerializer)
-        return self._done(services.decide_grade(incident, actor=request.user, **data))
+        data = self.action_input(GradeDecisionSerializer)
+        return self.detail_answer(services.decide_grade(incident, actor=request.user, **data))
 
     @extend_schema(request=NoticeRequestSerializer, responses=IncidentDetailSerializer)
     @action(detail=True, methods=["post"])
     def notice(self, request, pk=None):
         incident = self.get_object()
-        services.send_notice(incident, self._input(NoticeRequestSerializer)["kind"], actor=request.user)
-        return self._done(incident)
+        services.send_notice(incident, self.action_input(NoticeRequestSerializer)["kind"], actor=request.user)
+        return self.detail_answer(incident)
 
     @extend_schema(request=PlanRequestSerializer, responses=IncidentDetailSerializer)
     @action(detail=True, methods=["post"], url_path="activate-plan")
     def activate_plan(self, request, pk=None):
         incident = self.get_object()
-        data = self._input(PlanRequestSerializer)
+        data = self.action_input(PlanRequestSerializer)
         incident = services.activate_plan(
             incident, actor=request.user, plan=data.get("plan"), cause_category=data.get("cause_category", "")
         )
-        return self._done(incident)
+        return self.detail_answer(incident)
 
     @extend_schema(request=ReplacePlanSerializer, responses=IncidentDetailSerializer)
     @action(detail=True, methods=["post"], url_path="replace-plan")
     def replace_plan(self, request, pk=None):
         """Replace a plan activated by mistake by the right one, with the reason (both on the timeline)."""
         incident = self.get_object()
-        data = self._input(ReplacePlanSerializer)
+        data = self.action_input(ReplacePlanSerializer)
         incident = services.replace_plan(
             incident,
             actor=request.user,
@@ -426,25 +392,25 @@ class IncidentViewSet(
             plan=data.get("plan"),
             cause_category=data.get("cause_category", ""),
         )
-        return self._done(incident)
+        return self.detail_answer(incident)
 
     @extend_schema(request=EscalateSerializer, responses=IncidentDetailSerializer)
     @action(detail=True, methods=["post"])
     def escalate(self, request, pk=None):
         incident = self.get_object()
-        services.escalate(incident, actor=request.user, **self._input(EscalateSerializer))
-        return self._done(incident)
+        services.escalate(incident, actor=request.user, **self.action_input(EscalateSerializer))
+        return self.detail_answer(incident)
 
     @extend_schema(request=ArrivalSerializer, responses=IncidentDetailSerializer)
     @action(detail=True, methods=["post"])
     def arrival(self, request, pk=None):
         incident = self.get_object()
-        data = self._input(ArrivalSerializer)
+        data = self.action_input(ArrivalSerializer)
         escalation = incident.escalations.filter(pk=data["escalation"]).first()
         if escalation is None:
             raise exceptions.ValidationError({"escalation": ["No such escalation on this incident."]})
         services.record_arrival(escalation, actor=request.user, arrived_at=data.get("arrived_at"))
-        return self._done(incident)
+        return self.detail_answer(incident)
 
 
 class PlanSerializer(serializers.ModelSerializer):

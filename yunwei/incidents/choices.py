@@ -1,4 +1,5 @@
-"""Choice sets of fault handling (Art. 12–13): stable English codes, translated labels, badge colours."""
+"""Choice sets of fault handling (Art. 12–13): stable English codes, translated labels, badge colours,
+and the incident's flow."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -62,6 +63,25 @@ class State(models.TextChoices):
         }[self.value]
 
 
+# The flow of Art. 13. Every step is made by the unit's system staff (a unit or group system admin).
+ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    State.REPORTED: (State.ACKNOWLEDGED,),
+    State.ACKNOWLEDGED: (State.DIAGNOSING,),
+    State.DIAGNOSING: (State.REPAIRING,),
+    State.REPAIRING: (State.VERIFYING,),
+    State.VERIFYING: (State.RESTORED, State.REPAIRING),  # back to repairing when a test fails
+    State.RESTORED: (State.CLOSED,),
+    State.CLOSED: (),
+}
+# Fields a step may set, besides its comment.
+TRANSITION_FIELDS: dict[str, tuple[str, ...]] = {
+    State.ACKNOWLEDGED: ("assignee", "team"),
+    State.DIAGNOSING: (),
+    State.REPAIRING: ("cause_category", "cause_detail"),
+    State.VERIFYING: (),
+    State.RESTORED: (),
+    State.CLOSED: ("resolution_summary", "fixed_for_good"),
+}
 OPEN_STATES = (
     State.REPORTED,
     State.ACKNOWLEDGED,
@@ -69,6 +89,8 @@ OPEN_STATES = (
     State.REPAIRING,
     State.VERIFYING,
 )
+# While the fault is being handled, an emergency plan is activated (or replaced) and its steps ticked.
+PLAN_STATES = (State.ACKNOWLEDGED, State.DIAGNOSING, State.REPAIRING)
 
 
 class EventKind(models.TextChoices):

@@ -11,13 +11,12 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, serializers
+from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
 from yunwei.cmdb.models import Item
 from yunwei.core import scoping
-from yunwei.core.api import ScopedPrimaryKeyRelatedField, ScopedViewSet, VersionField
+from yunwei.core.api import ScopedPrimaryKeyRelatedField, VersionField, WorkflowViewSet
 from yunwei.incidents.models import Incident
 from yunwei.org.models import Person, Unit
 
@@ -210,14 +209,7 @@ ARCHIVE_PARAMETER = OpenApiParameter(
 
 
 @extend_schema_view(list=extend_schema(parameters=[ARCHIVE_PARAMETER]))
-class ProblemViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    ScopedViewSet,
-):
+class ProblemViewSet(WorkflowViewSet):
     """The problem database: the unit's system staff register problems; a group system admin classifies
     them; the owner solves them; another group system admin verifies and archives them. Never deleted."""
 
@@ -227,10 +219,9 @@ class ProblemViewSet(
     filterset_class = ProblemFilter
     search_fields = ["title", "description", "proposed_solution", "workaround", "solution_summary"]
     ordering_fields = ["id", "registered_at", "deadline", "priority", "state"]
-    lookup_value_regex = r"[0-9]+"
-
-    def get_serializer_class(self):
-        return ProblemDetailSerializer if self.action == "retrieve" else ProblemSerializer
+    serializer_class = ProblemSerializer
+    detail_serializer_class = ProblemDetailSerializer
+    service = services
 
     def filter_queryset(self, queryset):
         # The list's filters (and its default of leaving archived problems out) apply to the list only:
@@ -239,88 +230,65 @@ class ProblemViewSet(
             return queryset
         return super().filter_queryset(queryset)
 
-    def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        data.pop("version", None)
-        serializer.instance = services.register(actor=self.request.user, **data)
+    def create_record(self, data):
+        return services.register(actor=self.request.user, **data)
 
-    def perform_update(self, serializer):
-        data = dict(serializer.validated_data)
-        version = data.pop("version", None)
-        if "unit" in data and data.pop("unit").pk != serializer.instance.unit_id:
+    def update_record(self, problem, data, version):
+        if "unit" in data and data.pop("unit").pk != problem.unit_id:
             raise exceptions.ValidationError({"unit": ["A problem stays in its unit."]})
-        if "source_incident" in data and data.pop("source_incident") != serializer.instance.source_incident:
+        if "source_incident" in data and data.pop("source_incident") != problem.source_incident:
             raise exceptions.ValidationError({"source_incident": ["The source incident cannot change."]})
         if "steps" in data:
             raise exceptions.ValidationError({"steps": ["Add steps with POST …/steps/."]})
-        if "origin" in data and data.pop("origin") != serializer.instance.origin:
+        if "origin" in data and data.pop("origin") != problem.origin:
             raise exceptions.ValidationError({"origin": ["The origin cannot change."]})
-        serializer.instance = services.update_details(
-            serializer.instance, actor=self.request.user, expected_version=version, **data
-        )
-
-    def destroy(self, request, *args, **kwargs):
-        self.get_object()
-        raise exceptions.MethodNotAllowed("DELETE")
-
-    def _done(self, problem):
-        problem = self.get_queryset().get(pk=problem.pk)
-        return Response(ProblemDetailSerializer(problem, context=self.get_serializer_context()).data)
-
-    def _input(self, serializer_class):
-        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
+        return services.update_details(problem, actor=self.request.user, expected_version=version, **data)
 
     @extend_schema(request=ProblemTransitionSerializer, responses=ProblemDetailSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         """Move the problem along its flow; 409 with the reason when the flow forbids the step or the step
         lacks what it needs (classifying names every missing field of Art. 15)."""
-        problem = self.get_object()
-        data = self._input(ProblemTransitionSerializer)
-        to, comment, version = data.pop("to"), data.pop("comment", ""), data.pop("version", None)
-        problem = services.transition(
-            problem, to=to, actor=request.user, comment=comment, expected_version=version, **data
-        )
-        return self._done(problem)
+        return self.transition_answer(ProblemTransitionSerializer)
 
     @extend_schema(request=ProblemStepInputSerializer, responses=ProblemDetailSerializer)
     @action(detail=True, methods=["post"])
     def steps(self, request, pk=None):
         """Add a dated step to the work plan."""
         problem = self.get_object()
-        services.add_step(problem, actor=request.user, **self._input(ProblemStepInputSerializer))
-        return self._done(problem)
+        services.add_step(problem, actor=request.user, **self.action_input(ProblemStepInputSerializer))
+        return self.detail_answer(problem)
 
     @extend_schema(request=ProblemTickSerializer, responses=ProblemDetailSerializer)
     @action(detail=True, methods=["post"])
     def tick(self, request, pk=None):
         """Tick a step of the work plan done."""
         problem = self.get_object()
-        data = self._input(ProblemTickSerializer)
+        data = self.action_input(ProblemTickSerializer)
         step = problem.steps.filter(pk=data["step"]).first()
         if step is None:
             raise exceptions.ValidationError({"step": ["No such step in this problem's work plan."]})
         services.tick_step(step, actor=request.user)
-        return self._done(problem)
+        return self.detail_answer(problem)
 
     @extend_schema(request=ProblemLinkSerializer, responses=ProblemDetailSerializer)
     @action(detail=True, methods=["post"], url_path="link-incident")
     def link_incident(self, request, pk=None):
         """Link a further incident the problem explains."""
         problem = self.get_object()
-        services.link_incident(problem, self._input(ProblemLinkSerializer)["incident"], actor=request.user)
-        return self._done(problem)
+        services.link_incident(
+            problem, self.action_input(ProblemLinkSerializer)["incident"], actor=request.user
+        )
+        return self.detail_answer(problem)
 
     @extend_schema(request=ProblemPublishSerializer, responses=ProblemDetailSerializer)
     @action(detail=True, methods=["post"], url_path="publish-workaround")
     def publish_workaround(self, request, pk=None):
         """Publish the workaround as a known error (the given text, or the problem's own)."""
         problem = self.get_object()
-        data = self._input(ProblemPublishSerializer)
+        data = self.action_input(ProblemPublishSerializer)
         services.publish_workaround(problem, actor=request.user, workaround=data.get("workaround") or None)
-        return self._done(problem)
+        return self.detail_answer(problem)
 
     @extend_schema(request=CloseIncidentSerializer, responses=ProblemDetailSerializer)
     @action(
@@ -333,11 +301,11 @@ class ProblemViewSet(
         """Close a restored incident not fixed for good (Art. 14), linked to the problem that explains it
         or to one registered from it in the same step; answers with that problem."""
         incident = get_object_or_404(scoping.visible(Incident.objects.all(), request.user), pk=incident_pk)
-        data = self._input(CloseIncidentSerializer)
+        data = self.action_input(CloseIncidentSerializer)
         problem = closing.close_incident(
             incident, actor=request.user, expected_version=data.pop("version", None), **data
         )
-        return self._done(problem)
+        return self.detail_answer(problem)
 
     @extend_schema(
         parameters=[

@@ -33,6 +33,15 @@ ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
     State.SOLVED: (State.ARCHIVED, State.IN_PROGRESS),  # back to work when the verification fails
     State.ARCHIVED: (),
 }
+# What the classification must settle (Art. 15): 分类、性质、负责人、配合人员、处理方案、工作计划和时限.
+CLASSIFICATION_FIELDS = ("category", "nature", "owner", "collaborators", "proposed_solution", "deadline")
+# Fields a step may set, besides its comment.
+TRANSITION_FIELDS: dict[str, tuple[str, ...]] = {
+    State.CLASSIFIED: (*CLASSIFICATION_FIELDS, "priority"),
+    State.IN_PROGRESS: (),
+    State.SOLVED: ("solution_summary",),
+    State.ARCHIVED: (),
+}
 # Still being worked on: these escalate when past their deadline.
 OPEN_STATES = (State.REGISTERED, State.CLASSIFIED, State.IN_PROGRESS)
 ACTIVE_STATES = (*OPEN_STATES, State.SOLVED)

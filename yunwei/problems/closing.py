@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from yunwei.core import records, scoping
 from yunwei.core.errors import DomainError, TransitionNotAllowed
 from yunwei.incidents import services as incidents
+from yunwei.incidents.choices import ALLOWED_TRANSITIONS as INCIDENT_TRANSITIONS
 from yunwei.incidents.choices import State as IncidentState
 from yunwei.incidents.models import Incident
 
@@ -62,7 +63,7 @@ def close_incident(
     it (`register`, with `problem_fields` as `services.register` takes them). Returns the problem.
     Nothing is kept when any part is refused."""
     locked = records.lock(Incident.objects.select_related("unit"), incident.pk, expected_version)
-    if IncidentState.CLOSED not in incidents.ALLOWED_TRANSITIONS[locked.state]:
+    if IncidentState.CLOSED not in INCIDENT_TRANSITIONS[locked.state]:
         raise TransitionNotAllowed(
             _("An incident cannot go from “%(source)s” to “%(target)s”.")
             % {"source": IncidentState(locked.state).label, "target": IncidentState.CLOSED.label},

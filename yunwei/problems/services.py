@@ -27,18 +27,19 @@ from yunwei.org import services as org
 from yunwei.org.choices import Role, UnitKind
 from yunwei.org.models import Person
 
-from .choices import ALLOWED_TRANSITIONS, OPEN_STATES, EscalationLevel, EventKind, Nature, Origin, State
+from .choices import (
+    ALLOWED_TRANSITIONS,
+    CLASSIFICATION_FIELDS,
+    OPEN_STATES,
+    TRANSITION_FIELDS,
+    EscalationLevel,
+    EventKind,
+    Nature,
+    Origin,
+    State,
+)
 from .models import Problem, ProblemEvent, ProblemStep
 
-# What the classification must settle (Art. 15): 分类、性质、负责人、配合人员、处理方案、工作计划和时限.
-CLASSIFICATION_FIELDS = ("category", "nature", "owner", "collaborators", "proposed_solution", "deadline")
-# Fields a step may set, besides its comment.
-TRANSITION_FIELDS: dict[str, tuple[str, ...]] = {
-    State.CLASSIFIED: (*CLASSIFICATION_FIELDS, "priority"),
-    State.IN_PROGRESS: (),
-    State.SOLVED: ("solution_summary",),
-    State.ARCHIVED: (),
-}
 EDITABLE_FIELDS = (
     "title",
     "description",

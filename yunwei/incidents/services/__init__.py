@@ -10,16 +10,14 @@ applies the step, appends the timeline entry and writes the audit event. Notices
 transaction and handed to the notify app, whose deliveries run after commit.
 """
 
+from ..choices import ALLOWED_TRANSITIONS, PLAN_STATES, TRANSITION_FIELDS
 from .assign import assign, assign_failure, assignable, person_of
 from .common import SEVERE_GRADES, is_staff_for
 from .grading import decide_grade, may_lower_grade, propose_grade
 from .incident import (
-    ALLOWED_TRANSITIONS,
     CLOCK_SLACK,
     EDITABLE_FIELDS,
     LOWERING_REFUSAL,
-    PLAN_STATES,
-    TRANSITION_FIELDS,
     UNFIXED_CLOSE_REFUSAL,
     Timers,
     activate_plan,

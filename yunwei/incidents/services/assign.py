@@ -15,7 +15,7 @@ from yunwei.org.models import Person
 
 from ..choices import EventKind
 from ..models import Incident
-from .common import _event, _locked, _require_open, _require_staff, group_unit_ids, is_staff_for
+from .common import add_event, group_unit_ids, is_staff_for, lock_incident, require_open, require_staff
 
 
 def person_of(actor) -> Person | None:
@@ -47,7 +47,7 @@ def check_assignee(unit, person: Person | None) -> None:
 def log_assignment(incident: Incident, before: Person | None, *, actor, comment: str = "", at=None) -> None:
     """The timeline entry and audit event of a change of assignee (already set on `incident`)."""
     after = incident.assignee
-    _event(
+    add_event(
         incident,
         EventKind.ASSIGN,
         actor=actor,
@@ -94,9 +94,9 @@ def assign(
     now: datetime.datetime | None = None,
 ) -> Incident:
     """Assign, reassign or unassign the incident; `to_me` assigns it to the actor's own person."""
-    _require_staff(actor, incident)
-    locked = _locked(incident, expected_version)
-    _require_open(locked)
+    require_staff(actor, incident)
+    locked = lock_incident(incident, expected_version)
+    require_open(locked)
     if to_me:
         reason = assign_failure(locked, actor, to_me=True)
         if reason:

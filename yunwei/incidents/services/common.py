@@ -33,17 +33,20 @@ def is_system_lead(actor, unit_id: int | None) -> bool:
     )
 
 
-def _require_staff(actor, incident: Incident) -> None:
+def require_staff(actor, incident: Incident) -> None:
+    """Refuse anyone but the unit's system staff (Art. 13)."""
     if not is_staff_for(actor, incident.unit_id):
         raise PermissionDenied(_("Only the unit's system staff may handle this incident."))
 
 
-def _require_group_admin(actor) -> None:
+def require_group_admin(actor) -> None:
+    """Refuse anyone but a group system admin: the group's catalogue is theirs."""
     if not access_of(actor).is_group_admin:
         raise PermissionDenied(_("Only a group system admin may change the emergency plans and the matrix."))
 
 
-def _require_open(incident: Incident) -> None:
+def require_open(incident: Incident) -> None:
+    """Refuse any change to a closed incident."""
     if incident.state == State.CLOSED:
         raise TransitionNotAllowed(_("This incident is closed; it can no longer be changed."))
 
@@ -56,9 +59,11 @@ def group_unit_ids() -> list[int]:
 # -- timeline -------------------------------------------------------------------------------------
 
 
-def _event(incident: Incident, kind: str, *, actor, **details) -> IncidentEvent:
+def add_event(incident: Incident, kind: str, *, actor, **details) -> IncidentEvent:
+    """Append an entry to the incident's timeline."""
     return records.append_event(IncidentEvent, {"incident": incident}, kind, actor=actor, **details)
 
 
-def _locked(incident: Incident, expected_version: int | None = None) -> Incident:
+def lock_incident(incident: Incident, expected_version: int | None = None) -> Incident:
+    """The incident's row, locked for this transaction; StaleEdit when it is no longer the version read."""
     return records.lock(Incident.objects, incident.pk, expected_version)

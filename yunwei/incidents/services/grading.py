@@ -13,8 +13,8 @@ from yunwei.core.errors import DomainError, PermissionDenied, TransitionNotAllow
 
 from ..choices import EventKind, Grade
 from ..models import Incident
-from .common import _event, _locked, _require_open, _require_staff, is_system_lead
-from .incident import _change_grade
+from .common import add_event, is_system_lead, lock_incident, require_open, require_staff
+from .incident import change_grade
 
 
 def may_lower_grade(actor, incident: Incident) -> bool:
@@ -30,14 +30,14 @@ def propose_grade(
         raise DomainError(_("Unknown grade."), field="grade")
     if not reason.strip():
         raise DomainError(_("Art. 12: a proposed grade needs a reason."), field="reason")
-    _require_staff(actor, incident)
-    locked = _locked(incident)
-    _require_open(locked)
+    require_staff(actor, incident)
+    locked = lock_incident(incident)
+    require_open(locked)
     if Grade(grade).rank <= Grade(locked.grade).rank:
         raise DomainError(_("Only a lower grade is proposed; a higher one is set directly."), field="grade")
     locked.proposed_grade, locked.proposed_grade_reason, locked.proposed_grade_by = grade, reason[:300], actor
     records.save_version(locked, "proposed_grade", "proposed_grade_reason", "proposed_grade_by")
-    _event(
+    add_event(
         locked,
         EventKind.GRADE_PROPOSED,
         actor=actor,
@@ -56,22 +56,22 @@ def decide_grade(
 ) -> Incident:
     """The system management lead accepts the proposed lower grade (it becomes the grade set by hand) or
     refuses it with a reason."""
-    _require_staff(actor, incident)
+    require_staff(actor, incident)
     if not is_system_lead(actor, incident.unit_id):
         raise PermissionDenied(_("Art. 12: only the system management lead decides on a lower grade."))
-    locked = _locked(incident)
-    _require_open(locked)
+    locked = lock_incident(incident)
+    require_open(locked)
     if not locked.proposed_grade:
         raise TransitionNotAllowed(_("No lower grade is proposed."), field="grade")
     proposed, reason = locked.proposed_grade, locked.proposed_grade_reason
     if accept:
         text = comment.strip() or reason
-        _change_grade(locked, proposed, reason=text, actor=actor, manual=True, now=now)
+        change_grade(locked, proposed, reason=text, actor=actor, manual=True, now=now)
         return locked
     if not comment.strip():
         raise DomainError(_("Say why the proposed grade is refused."), field="comment")
     locked.proposed_grade, locked.proposed_grade_reason, locked.proposed_grade_by = "", "", None
     records.save_version(locked, "proposed_grade", "proposed_grade_reason", "proposed_grade_by")
-    _event(locked, EventKind.GRADE_REFUSED, actor=actor, at=now, comment=comment, proposed=proposed)
+    add_event(locked, EventKind.GRADE_REFUSED, actor=actor, at=now, comment=comment, proposed=proposed)
     audit.record("update", actor=actor, obj=locked, before={"proposed_grade": proposed}, comment=comment)
     return locked

@@ -13,7 +13,18 @@ from yunwei.core import records
 from yunwei.core.errors import DomainError, PermissionDenied, TransitionNotAllowed
 from yunwei.org.models import VendorEngineer
 
-from ..choices import OPEN_STATES, Cause, ChecklistKind, EventKind, Grade, NoticeKind, State
+from ..choices import (
+    ALLOWED_TRANSITIONS,
+    OPEN_STATES,
+    PLAN_STATES,
+    TRANSITION_FIELDS,
+    Cause,
+    ChecklistKind,
+    EventKind,
+    Grade,
+    NoticeKind,
+    State,
+)
 from ..models import (
     ChecklistItem,
     EmergencyPlan,
@@ -26,36 +37,16 @@ from ..models import (
 from .assign import assign_on_acknowledge, check_assignee, log_assignment
 from .common import (
     SEVERE_GRADES,
-    _event,
-    _locked,
-    _require_open,
-    _require_staff,
+    add_event,
     is_staff_for,
     is_system_lead,
+    lock_incident,
+    require_open,
+    require_staff,
 )
 from .intake import may_report
-from .notices import _leader_report, _send_notice, notice_gate, report_vendor_call, tell_staff_of_report
+from .notices import notice_gate, report_to_leader, report_vendor_call, tell_staff_of_report, write_notice
 
-# The flow of Art. 13. Every step is made by the unit's system staff (a unit or group system admin).
-ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    State.REPORTED: (State.ACKNOWLEDGED,),
-    State.ACKNOWLEDGED: (State.DIAGNOSING,),
-    State.DIAGNOSING: (State.REPAIRING,),
-    State.REPAIRING: (State.VERIFYING,),
-    State.VERIFYING: (State.RESTORED, State.REPAIRING),  # back to repairing when a test fails
-    State.RESTORED: (State.CLOSED,),
-    State.CLOSED: (),
-}
-# Fields a step may set, besides its comment.
-TRANSITION_FIELDS: dict[str, tuple[str, ...]] = {
-    State.ACKNOWLEDGED: ("assignee", "team"),
-    State.DIAGNOSING: (),
-    State.REPAIRING: ("cause_category", "cause_detail"),
-    State.VERIFYING: (),
-    State.RESTORED: (),
-    State.CLOSED: ("resolution_summary", "fixed_for_good"),
-}
-PLAN_STATES = (State.ACKNOWLEDGED, State.DIAGNOSING, State.REPAIRING)
 LOWERING_REFUSAL = gettext_lazy(
     "Art. 12: only the system management lead lowers a grade; propose the lower grade to them instead."
 )
@@ -171,7 +162,7 @@ def report(
         **fields,
     )
     incident.affected_items.set(items)
-    _event(
+    add_event(
         incident,
         EventKind.REPORTED,
         actor=actor,
@@ -181,7 +172,7 @@ def report(
         items=[item.pk for item in items],
     )
     # Art. 13: every fault is reported, grade Ⅱ to the leaders in charge, grade Ⅲ to the system lead.
-    _leader_report(incident, actor=None, grade=grade, now=now)
+    report_to_leader(incident, actor=None, grade=grade, now=now)
     tell_staff_of_report(incident, actor=actor)
     return incident
 
@@ -189,9 +180,9 @@ def report(
 @transaction.atomic
 def update_details(incident: Incident, *, actor, expected_version: int | None = None, **fields) -> Incident:
     """Edit what is known of the fault (not its state or grade) while it is not closed."""
-    _require_staff(actor, incident)
-    locked = _locked(incident, expected_version)
-    _require_open(locked)
+    require_staff(actor, incident)
+    locked = lock_incident(incident, expected_version)
+    require_open(locked)
     unknown = set(fields) - set(EDITABLE_FIELDS) - {"affected_items"}
     if unknown:
         raise DomainError(_("This field cannot be edited here."), field=sorted(unknown)[0])
@@ -214,7 +205,7 @@ def update_details(incident: Incident, *, actor, expected_version: int | None = 
     changed_before, changed_after = audit.diff(before, audit.snapshot(locked))
     if items is not None:
         changed_after["affected_items"] = [item.pk for item in items]
-    _event(locked, EventKind.EDIT, actor=actor, fields=sorted(changed_after))
+    add_event(locked, EventKind.EDIT, actor=actor, fields=sorted(changed_after))
     audit.record("update", actor=actor, obj=locked, before=changed_before, after=changed_after)
     return locked
 
@@ -222,7 +213,8 @@ def update_details(incident: Incident, *, actor, expected_version: int | None = 
 # -- the flow -------------------------------------------------------------------------------------
 
 
-def _current_plan(incident: Incident) -> EmergencyPlan | None:
+def current_plan(incident: Incident) -> EmergencyPlan | None:
+    """The plan in force for the incident's grade and cause, or None while the cause is unknown."""
     if not incident.cause_category:
         return None
     return (
@@ -250,7 +242,7 @@ def requirement_failures(incident: Incident, to: str, comment: str = "") -> list
             failures.append(
                 (_("A preliminary cause is required before leaving diagnosing."), "cause_category")
             )
-        elif incident.plan_id is None and _current_plan(incident) is not None:
+        elif incident.plan_id is None and current_plan(incident) is not None:
             failures.append((_("Activate the emergency plan of this grade and cause first."), "plan"))
         if incident.grade in SEVERE_GRADES and (reason := notice_gate(incident, NoticeKind.LEADER_REPORT)):
             failures.append((reason, "notice"))
@@ -308,8 +300,8 @@ def transition(
     """Move the incident one step along the flow of Art. 13; refused with the reason when not allowed."""
     if to not in State.values:
         raise DomainError(_("Unknown state: %(state)s") % {"state": to}, field="to")
-    _require_staff(actor, incident)
-    locked = _locked(incident, expected_version)
+    require_staff(actor, incident)
+    locked = lock_incident(incident, expected_version)
     source = locked.state
     if to not in ALLOWED_TRANSITIONS[source]:
         raise TransitionNotAllowed(
@@ -363,7 +355,7 @@ def transition(
     if locked.assignee_id != (assignee_before.pk if assignee_before else None):
         log_assignment(locked, assignee_before, actor=actor, at=now)
     if to == State.RESTORED:
-        _send_notice(locked, NoticeKind.RECOVERY, actor=actor, now=now)
+        write_notice(locked, NoticeKind.RECOVERY, actor=actor, now=now)
     return locked
 
 
@@ -376,14 +368,14 @@ def set_grade(
         raise DomainError(_("Unknown grade."), field="grade")
     if not reason.strip():
         raise DomainError(_("A manual change of grade needs a reason."), field="reason")
-    _require_staff(actor, incident)
-    locked = _locked(incident, expected_version)
-    _require_open(locked)
+    require_staff(actor, incident)
+    locked = lock_incident(incident, expected_version)
+    require_open(locked)
     if grade == locked.grade:
         raise DomainError(_("The incident already has this grade."), field="grade")
     if Grade(grade).rank > Grade(locked.grade).rank and not is_system_lead(actor, locked.unit_id):
         raise PermissionDenied(str(LOWERING_REFUSAL))
-    _change_grade(locked, grade, reason=reason, actor=actor, manual=True)
+    change_grade(locked, grade, reason=reason, actor=actor, manual=True)
     return locked
 
 
@@ -395,13 +387,14 @@ def _regrade_on_new_facts(incident: Incident, *, actor) -> None:
     computed = grade_for(incident.impact_scope, _minutes_since(incident.started_at, now))
     if Grade(computed).rank < Grade(incident.grade).rank:
         reason = _("The facts changed (impact scope or start): the grading matrix raises it.")
-        _change_grade(incident, computed, reason=reason, actor=actor, manual=False, now=now)
+        change_grade(incident, computed, reason=reason, actor=actor, manual=False, now=now)
     elif incident.grade_manual:
         incident.grade_manual, incident.grade_set_at = False, None
         records.save_version(incident, "grade_manual", "grade_set_at")
 
 
-def _change_grade(incident: Incident, grade: str, *, reason: str, actor, manual: bool, now=None) -> None:
+def change_grade(incident: Incident, grade: str, *, reason: str, actor, manual: bool, now=None) -> None:
+    """Set the grade of a locked incident and the deadlines it brings, on the timeline."""
     previous = incident.grade
     incident.grade = grade
     incident.grade_reason = reason
@@ -424,7 +417,7 @@ def _change_grade(incident: Incident, grade: str, *, reason: str, actor, manual:
         "acknowledge_due_at",
         "restore_due_at",
     )
-    _event(
+    add_event(
         incident,
         EventKind.GRADE,
         actor=actor,
@@ -443,7 +436,7 @@ def _change_grade(incident: Incident, grade: str, *, reason: str, actor, manual:
         comment=reason,
     )
     if Grade(grade).rank < Grade(previous).rank and grade in SEVERE_GRADES and incident.state in OPEN_STATES:
-        _leader_report(incident, actor=actor, grade=grade, now=now)
+        report_to_leader(incident, actor=actor, grade=grade, now=now)
 
 
 @transaction.atomic
@@ -473,7 +466,7 @@ def reevaluate_grade(incident_id: int, *, now: datetime.datetime | None = None) 
         ) % {"minutes": minutes}
     else:
         reason = _("Lasted %(minutes)s minutes: the grading matrix raises it.") % {"minutes": minutes}
-    _change_grade(incident, computed, reason=reason, actor=None, manual=False, now=now)
+    change_grade(incident, computed, reason=reason, actor=None, manual=False, now=now)
     return True
 
 
@@ -484,7 +477,7 @@ def open_incident_ids() -> list[int]:
 # -- plan, checklist, notices, vendor --------------------------------------------------------------
 
 
-def _check_plan_fits(locked: Incident, plan: EmergencyPlan) -> None:
+def check_plan_fits(locked: Incident, plan: EmergencyPlan) -> None:
     """A plan named by hand must be in force and of the incident's grade and cause, as the one chosen
     for it would."""
     if not plan.is_active:
@@ -503,7 +496,7 @@ def _check_plan_fits(locked: Incident, plan: EmergencyPlan) -> None:
         )
 
 
-def _attach_plan(locked: Incident, plan: EmergencyPlan) -> None:
+def attach_plan(locked: Incident, plan: EmergencyPlan) -> None:
     """Snapshot the plan onto the incident; its steps and verification become the checklists."""
     locked.plan = plan
     locked.plan_snapshot = audit.json_safe(plan.snapshot())
@@ -540,8 +533,8 @@ def activate_plan(
 ) -> Incident:
     """Attach the plan of the incident's grade and cause: its steps and verification become checklists.
     The preliminary cause may be given here, since it chooses the plan."""
-    _require_staff(actor, incident)
-    locked = _locked(incident)
+    require_staff(actor, incident)
+    locked = lock_incident(incident)
     if locked.state not in PLAN_STATES:
         raise TransitionNotAllowed(_("A plan is activated while acknowledging, diagnosing or repairing."))
     if locked.plan_id is not None:
@@ -556,14 +549,14 @@ def activate_plan(
             field="cause_category",
         )
     if plan is None:
-        plan = _current_plan(locked)
+        plan = current_plan(locked)
         if plan is None:
             raise TransitionNotAllowed(
                 _("There is no emergency plan for this grade and cause."), field="plan"
             )
-    _check_plan_fits(locked, plan)
-    _attach_plan(locked, plan)
-    _event(
+    check_plan_fits(locked, plan)
+    attach_plan(locked, plan)
+    add_event(
         locked,
         EventKind.PLAN,
         actor=actor,
@@ -585,9 +578,9 @@ def tick(
 ) -> ChecklistItem:
     """Tick a step as done, or record a verification item as passed or failed."""
     incident = item.incident
-    _require_staff(actor, incident)
-    locked = _locked(incident)
-    _require_open(locked)
+    require_staff(actor, incident)
+    locked = lock_incident(incident)
+    require_open(locked)
     item = ChecklistItem.objects.select_for_update().get(pk=item.pk)
     if item.kind == ChecklistKind.STEP and locked.state not in PLAN_STATES:
         raise TransitionNotAllowed(_("Plan steps are ticked while the fault is being handled."))
@@ -601,7 +594,7 @@ def tick(
     item.done_by, item.done_at, item.passed, item.note = actor, now, passed, note[:500]
     item.save(update_fields=["done_by", "done_at", "passed", "note"])
     records.save_version(locked)
-    _event(
+    add_event(
         locked, EventKind.TICK, actor=actor, at=now, comment=note, item=item.pk, text=item.text, passed=passed
     )
     audit.record(
@@ -643,9 +636,9 @@ def escalate(
     now: datetime.datetime | None = None,
 ) -> VendorEscalation:
     """Call the vendor's maintenance engineer in, remote or on site (Art. 13)."""
-    _require_staff(actor, incident)
+    require_staff(actor, incident)
     _check_not_future(contacted_at, now or timezone.now(), "contacted_at")
-    locked = _locked(incident)
+    locked = lock_incident(incident)
     if locked.state not in (State.DIAGNOSING, State.REPAIRING, State.VERIFYING):
         raise TransitionNotAllowed(_("A vendor is called in while the fault is diagnosed or repaired."))
     contract, default = engineer_for(locked)
@@ -669,7 +662,7 @@ def escalate(
         created_by=actor,
     )
     records.save_version(locked)
-    _event(
+    add_event(
         locked,
         EventKind.ESCALATION,
         actor=actor,
@@ -694,10 +687,10 @@ def record_arrival(
     arrived_at: datetime.datetime | None = None,
     now: datetime.datetime | None = None,
 ) -> VendorEscalation:
-    _require_staff(actor, escalation.incident)
+    require_staff(actor, escalation.incident)
     _check_not_future(arrived_at, now or timezone.now(), "arrived_at")
-    locked = _locked(escalation.incident)
-    _require_open(locked)
+    locked = lock_incident(escalation.incident)
+    require_open(locked)
     escalation = VendorEscalation.objects.select_for_update().get(pk=escalation.pk)
     if escalation.arrived_at is not None:
         raise TransitionNotAllowed(_("The arrival is already recorded."))
@@ -707,7 +700,7 @@ def record_arrival(
     escalation.arrived_at = arrived_at
     escalation.save(update_fields=["arrived_at"])
     records.save_version(locked)
-    _event(locked, EventKind.ARRIVAL, actor=actor, at=now, escalation=escalation.pk, arrived_at=arrived_at)
+    add_event(locked, EventKind.ARRIVAL, actor=actor, at=now, escalation=escalation.pk, arrived_at=arrived_at)
     audit.record(
         "update", actor=actor, obj=locked, after={"escalation": escalation.pk, "arrived_at": arrived_at}
     )

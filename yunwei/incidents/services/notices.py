@@ -23,7 +23,7 @@ from ..models import (
     Incident,
     Notice,
 )
-from .common import SEVERE_GRADES, _event, _locked, _require_staff, group_unit_ids
+from .common import SEVERE_GRADES, add_event, group_unit_ids, lock_incident, require_staff
 
 DEFAULT_TEMPLATES = {
     NoticeKind.SUSPENSION: {
@@ -203,8 +203,8 @@ def _leader_report_keys(incident: Incident) -> list[str]:
 
 
 def notice_gate(incident: Incident, kind: str) -> str | None:
-    """Why the flow's gate of this notice is not met (Art. 13), or None: the leader report of a grade Ⅱ
-    fault, the suspension notice of a plan that suspends service. Met when the notice reached somebody
+    """Why the flow's gate of this notice is not met (Art. 13), or None: the leader report of a grade Ⅰ or
+    Ⅱ fault, the suspension notice of a plan that suspends service. Met when the notice reached somebody
     the rule names: a delivery to them succeeded or is queued on a working channel."""
     if kind == NoticeKind.LEADER_REPORT:
         keys = list(
@@ -213,7 +213,9 @@ def notice_gate(incident: Incident, kind: str) -> str | None:
             )
         )
         if not keys:
-            return _("A grade Ⅱ fault needs the leader report notice first.")
+            return _("A fault of %(grade)s needs the leader report notice first.") % {
+                "grade": Grade(incident.grade).label
+            }
     else:
         keys = list(incident.notices.filter(kind=kind).values_list("event_key", flat=True))
         if not keys:
@@ -231,7 +233,7 @@ def notice_refusal(incident: Incident, kind: str) -> str | None:
     return reach_failure(incident, kind)
 
 
-def _send_notice(
+def write_notice(
     incident: Incident, kind: str, *, actor, now=None, key_suffix: str = "", by_hand: bool = False
 ) -> Notice:
     """Write the notice and hand it to notify. Sent by the flow itself (a report, a raised grade, the
@@ -262,7 +264,7 @@ def _send_notice(
             sent_by=actor if actor is not None and actor.pk else None,
             sent_at=now,
         )
-    _event(
+    add_event(
         incident,
         EventKind.NOTICE,
         actor=actor,
@@ -287,17 +289,18 @@ def _send_notice(
     return notice
 
 
-def _leader_report(incident: Incident, *, actor, grade: str, now=None) -> Notice | None:
+def report_to_leader(incident: Incident, *, actor, grade: str, now=None) -> Notice | None:
+    """The leader report of this grade (Art. 13: 向主管领导汇报), once per grade; None when already sent."""
     if Notice.objects.filter(event_key=f"incident:{incident.pk}:{NoticeKind.LEADER_REPORT}:{grade}").exists():
         return None
-    return _send_notice(incident, NoticeKind.LEADER_REPORT, actor=actor, now=now, key_suffix=f":{grade}")
+    return write_notice(incident, NoticeKind.LEADER_REPORT, actor=actor, now=now, key_suffix=f":{grade}")
 
 
 def report_vendor_call(incident: Incident, escalation_id: int, *, actor, now=None) -> Notice:
     """Art. 13: a vendor called in because the fault cannot be handled alone is reported to the system
     management lead."""
     suffix = f":{escalation_id}"
-    return _send_notice(incident, NoticeKind.VENDOR_CALL, actor=actor, now=now, key_suffix=suffix)
+    return write_notice(incident, NoticeKind.VENDOR_CALL, actor=actor, now=now, key_suffix=suffix)
 
 
 @transaction.atomic
@@ -306,12 +309,12 @@ def send_notice(incident: Incident, kind: str, *, actor, now: datetime.datetime 
     first one reached nobody. Refused with the reason when nobody the rule names can be reached."""
     if kind not in (NoticeKind.SUSPENSION, NoticeKind.LEADER_REPORT):
         raise DomainError(_("This notice is sent by the flow itself."), field="kind")
-    _require_staff(actor, incident)
-    locked = _locked(incident)
+    require_staff(actor, incident)
+    locked = lock_incident(incident)
     if locked.state not in OPEN_STATES:
         raise TransitionNotAllowed(_("Notices of the handling are sent while the fault is open."))
     suffix = f":{locked.grade}" if kind == NoticeKind.LEADER_REPORT else ""
-    notice = _send_notice(locked, kind, actor=actor, key_suffix=suffix, now=now, by_hand=True)
+    notice = write_notice(locked, kind, actor=actor, key_suffix=suffix, now=now, by_hand=True)
     records.save_version(locked)
     return notice
 

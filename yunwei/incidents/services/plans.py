@@ -17,7 +17,7 @@ from ..models import (
     GradingRule,
     PlanRevision,
 )
-from .common import _require_group_admin, is_staff_for
+from .common import is_staff_for, require_group_admin
 
 # -- plans, matrix, drills --------------------------------------------------------------------------
 
@@ -84,7 +84,7 @@ def create(model, *, actor, **fields):
             if participants is not None:
                 drill.participants.set(participants)
         return drill
-    _require_group_admin(actor)
+    require_group_admin(actor)
     if model is EmergencyPlan:
         fields = _check_plan(fields)
         if EmergencyPlan.objects.filter(code=fields.get("code")).exists():
@@ -113,7 +113,7 @@ def update(instance, *, actor, expected_version=None, **fields):
             if participants is not None:
                 drill.participants.set(participants)
         return drill
-    _require_group_admin(actor)
+    require_group_admin(actor)
     if isinstance(instance, EmergencyPlan):
         fields = _check_plan(fields)
         if (
@@ -160,7 +160,7 @@ def delete(instance, *, actor):
         if not is_staff_for(actor, instance.unit_id):
             raise PermissionDenied(_("You may not manage records of this unit."))
     else:
-        _require_group_admin(actor)
+        require_group_admin(actor)
     records.delete_record(instance, actor=actor)
 
 

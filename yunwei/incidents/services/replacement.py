@@ -9,10 +9,10 @@ from django.utils.translation import gettext as _
 from yunwei.audit import services as audit
 from yunwei.core.errors import DomainError, TransitionNotAllowed
 
-from ..choices import Cause, EventKind
+from ..choices import PLAN_STATES, Cause, EventKind
 from ..models import EmergencyPlan, Incident
-from .common import _event, _locked, _require_staff
-from .incident import PLAN_STATES, _attach_plan, _check_plan_fits, _current_plan
+from .common import add_event, lock_incident, require_staff
+from .incident import attach_plan, check_plan_fits, current_plan
 
 
 def replacement_refusal(incident: Incident) -> str | None:
@@ -38,12 +38,12 @@ def replace_plan(
     """Replace the plan activated for the incident by the right one: of the incident's grade and of the
     (corrected) cause, or the plan named. The old plan's checklists give way to the new plan's; what was
     ticked under the old one stays on the timeline."""
-    _require_staff(actor, incident)
+    require_staff(actor, incident)
     if not reason.strip():
         raise DomainError(
             _("Art. 13: replacing an activated plan needs a reason, kept on the timeline."), field="reason"
         )
-    locked = _locked(incident)
+    locked = lock_incident(incident)
     refusal = replacement_refusal(locked)
     if refusal:
         raise TransitionNotAllowed(refusal, field="plan")
@@ -58,24 +58,24 @@ def replace_plan(
             raise DomainError(_("Unknown cause."), field="cause_category")
         locked.cause_category = cause_category
     if plan is None:
-        plan = _current_plan(locked)
+        plan = current_plan(locked)
         if plan is None:
             raise TransitionNotAllowed(
                 _("There is no emergency plan for this grade and cause."), field="plan"
             )
     if plan.pk == locked.plan_id and plan.revision == before["revision"]:
         raise DomainError(_("This plan is the one already active; choose the right one."), field="plan")
-    _check_plan_fits(locked, plan)
+    check_plan_fits(locked, plan)
     ticked = locked.checklist.filter(done_at__isnull=False).count()
     locked.checklist.all().delete()
-    _attach_plan(locked, plan)
+    attach_plan(locked, plan)
     after = {
         "plan": plan.pk,
         "code": plan.code,
         "revision": plan.revision,
         "cause_category": locked.cause_category,
     }
-    _event(
+    add_event(
         locked,
         EventKind.PLAN_REPLACED,
         actor=actor,

@@ -17,7 +17,7 @@ from yunwei.audit import services as audit
 
 from ..choices import OPEN_STATES, Deadline, EventKind
 from ..models import Incident
-from .common import _event
+from .common import add_event
 from .notices import tell_of_breach
 
 # deadline → (its due field, the moment that meets it, the marker of the warning)
@@ -56,7 +56,7 @@ def warn_breach(incident_id: int, deadline: str, *, now: datetime.datetime | Non
         return False
     incident = Incident.objects.select_related("unit", "assignee").get(pk=incident_id)
     due_at = getattr(incident, DEADLINE_FIELDS[deadline][0])
-    _event(incident, EventKind.SLA_BREACH, actor=None, at=now, deadline=deadline, due_at=due_at)
+    add_event(incident, EventKind.SLA_BREACH, actor=None, at=now, deadline=deadline, due_at=due_at)
     audit.record("update", actor=None, obj=incident, after={marker: now, "deadline": deadline})
     tell_of_breach(incident, deadline, due_at=due_at)
     return True
