@@ -56,6 +56,8 @@ TRANSITION_FIELDS: dict[str, tuple[str, ...]] = {
     State.CLOSED: ("resolution_summary", "fixed_for_good"),
 }
 PLAN_STATES = (State.ACKNOWLEDGED, State.DIAGNOSING, State.REPAIRING)
+# A vendor's engineer is called in while the fault is diagnosed, repaired or verified (Art. 13).
+VENDOR_STATES = (State.DIAGNOSING, State.REPAIRING, State.VERIFYING)
 LOWERING_REFUSAL = gettext_lazy(
     "Art. 12: only the system management lead lowers a grade; propose the lower grade to them instead."
 )
@@ -579,6 +581,15 @@ def activate_plan(
     return locked
 
 
+def checklist_refusal(incident: Incident, kind: str) -> str | None:
+    """Why the incident's checklist of this kind cannot be ticked in its state, or None."""
+    if kind == ChecklistKind.STEP and incident.state not in PLAN_STATES:
+        return _("Plan steps are ticked while the fault is being handled.")
+    if kind == ChecklistKind.VERIFICATION and incident.state != State.VERIFYING:
+        return _("The verification checklist is run while verifying.")
+    return None
+
+
 @transaction.atomic
 def tick(
     item: ChecklistItem, *, actor, passed: bool = True, note: str = "", now: datetime.datetime | None = None
@@ -589,10 +600,9 @@ def tick(
     locked = _locked(incident)
     _require_open(locked)
     item = ChecklistItem.objects.select_for_update().get(pk=item.pk)
-    if item.kind == ChecklistKind.STEP and locked.state not in PLAN_STATES:
-        raise TransitionNotAllowed(_("Plan steps are ticked while the fault is being handled."))
-    if item.kind == ChecklistKind.VERIFICATION and locked.state != State.VERIFYING:
-        raise TransitionNotAllowed(_("The verification checklist is run while verifying."))
+    refusal = checklist_refusal(locked, item.kind)
+    if refusal:
+        raise TransitionNotAllowed(refusal)
     if item.kind == ChecklistKind.STEP and not passed:
         raise DomainError(_("A step is ticked when done."), field="passed")
     if item.kind == ChecklistKind.STEP and item.done_at is not None:
@@ -646,7 +656,7 @@ def escalate(
     _require_staff(actor, incident)
     _check_not_future(contacted_at, now or timezone.now(), "contacted_at")
     locked = _locked(incident)
-    if locked.state not in (State.DIAGNOSING, State.REPAIRING, State.VERIFYING):
+    if locked.state not in VENDOR_STATES:
         raise TransitionNotAllowed(_("A vendor is called in while the fault is diagnosed or repaired."))
     contract, default = engineer_for(locked)
     engineer = engineer or default
