@@ -16,7 +16,7 @@ from yunwei.notify.models import Delivery
 from yunwei.org.models import Unit
 
 from . import schedule, services
-from .choices import ApprovalScope, ChangeKind, Decision, Risk, State
+from .choices import ApprovalScope, Decision, Risk, State
 from .filters import ChangeFilter, MaintenanceWindowFilter
 from .models import Approval, Change, ChangeEvent, ChangeTemplate, FreezePeriod, MaintenanceWindow
 
@@ -192,7 +192,7 @@ class ChangeSerializer(serializers.ModelSerializer):
         return services.may_decide(change, self._user())
 
     def get_needed_approvals(self, change) -> list[str]:
-        return [] if change.kind == ChangeKind.STANDARD else [str(r) for r in services.needed_roles(change)]
+        return [str(role) for role in services.needed_approvals(change)]
 
     @extend_schema(responses=BlastRadiusSerializer)
     def get_blast_radius(self, change) -> dict:

@@ -109,6 +109,17 @@ def self_granted_refusal(role: str) -> str:
     ) % {"role": Role(role).label}
 
 
+def pre_approved(change: Change) -> bool:
+    """A standard change: its template approved it beforehand, so nobody decides on it."""
+    return change.kind == ChangeKind.STANDARD
+
+
+def needed_approvals(change: Change) -> list[str]:
+    """The roles whose approval the change needs, as the page and the API show them: none for a
+    pre-approved one."""
+    return [] if pre_approved(change) else needed_roles(change)
+
+
 def may_decide(change: Change, actor) -> bool:
     """The actor can give an approval decision on the change now."""
     if not decision_open(change) or actor is None or change.requester_id == actor.pk:
@@ -120,7 +131,7 @@ def may_decide(change: Change, actor) -> bool:
 
 
 def decision_open(change: Change) -> bool:
-    if change.kind == ChangeKind.STANDARD:
+    if pre_approved(change):
         return False
     if change.state == State.SUBMITTED:
         return True
@@ -241,12 +252,32 @@ def record_decision(change: Change, *, actor, decision: str, comment: str, now) 
     return change
 
 
+def window_requested(change: Change) -> bool:
+    """A scheduled change asks to move to a new window in a freeze or a collision: the leader's scheduling
+    decision is about that window."""
+    return change.state == State.SCHEDULED and change.reschedule_requested
+
+
 def schedule_window(change: Change):
     """The window a scheduling decision is about: the new window requested for a scheduled change when
     there is one, else the change's own."""
-    if change.state == State.SCHEDULED and change.reschedule_requested:
+    if window_requested(change):
         return change.requested_start, change.requested_end
     return change.planned_start, change.planned_end
+
+
+def may_approve_window(change: Change, actor, conflicts) -> bool:
+    """The page offers the actor the scheduling decision (`decide(scope="schedule")`): the window the
+    change holds falls into a freeze or a collision (`conflicts`, as `window_conflicts` names them), the
+    change is approved or scheduled, the window is not approved yet, and the actor is a leader in charge
+    who did not request the change."""
+    return (
+        bool(conflicts)
+        and change.state in (State.APPROVED, State.SCHEDULED)
+        and not schedule_approved(change, *schedule_window(change))
+        and change.requester_id != actor.pk
+        and schedule.holds_role(actor, Role.LEADER, change.unit)
+    )
 
 
 def _decide_schedule(change: Change, *, actor, decision: str, comment: str, now) -> Change:
@@ -268,7 +299,7 @@ def _decide_schedule(change: Change, *, actor, decision: str, comment: str, now)
     if decision == Decision.REJECTED and not comment.strip():
         raise DomainError(_("A rejection needs its reason."), field="comment")
     now = now or timezone.now()
-    requested = change.state == State.SCHEDULED and change.reschedule_requested
+    requested = window_requested(change)
     start, end = schedule_window(change)
     if requested and decision == Decision.APPROVED and end <= now:
         raise TransitionNotAllowed(

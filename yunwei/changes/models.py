@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from yunwei.cmdb.models import Item
-from yunwei.core.models import AppendOnlyModel, VersionedModel
+from yunwei.core.models import AppendOnlyModel, TimelineEvent, VersionedModel
 from yunwei.org.models import Unit
 
 from .choices import (
@@ -261,33 +261,20 @@ def awaiting_rollback_q() -> Q:
     )
 
 
-class ChangeEvent(AppendOnlyModel):
+class ChangeEvent(TimelineEvent):
     """One entry of a change's timeline (Art. 18: every step written down, who and when). Append-only."""
 
+    kinds, states = EventKind, State
     scope_unit_field = "change__unit"
     scope_open_to_group_leader = True
 
     change = models.ForeignKey(
         Change, verbose_name=_("change"), on_delete=models.CASCADE, related_name="events"
     )
-    at = models.DateTimeField(_("at"), db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, blank=True
-    )
-    actor_name = models.CharField(_("by"), max_length=150, blank=True)
-    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
-    from_state = models.CharField(_("from"), max_length=20, choices=State.choices, blank=True)
-    to_state = models.CharField(_("to"), max_length=20, choices=State.choices, blank=True)
-    comment = models.TextField(_("comment"), blank=True)
-    data = models.JSONField(_("data"), default=dict, blank=True)
 
-    class Meta:
+    class Meta(TimelineEvent.Meta):
         verbose_name = _("change event")
         verbose_name_plural = _("change events")
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
 
 
 class Approval(AppendOnlyModel):

@@ -26,13 +26,17 @@ from . import schedule
 
 # Pages and the API ask who decides through the one write path too.
 from .approvals import decide as decide
+from .approvals import may_approve_window as may_approve_window
 from .approvals import may_decide as may_decide
+from .approvals import needed_approvals as needed_approvals
+from .approvals import pre_approved as pre_approved
 from .approvals import (
     record_decision,
     schedule_approved,
     schedule_blockers,
 )
 from .approvals import schedule_window as schedule_window
+from .approvals import window_requested as window_requested
 from .choices import (
     ALLOWED_TRANSITIONS,
     EDITABLE_STATES,
@@ -167,6 +171,12 @@ def create_change(
         risk=created.risk,
     )
     return created
+
+
+def may_edit(change: Change, actor) -> bool:
+    """The actor may edit the request now (`update_change`): the unit's system staff, while it is a draft
+    or awaits approval."""
+    return change.state in EDITABLE_STATES and may_handle(actor, change.unit_id)
 
 
 @transaction.atomic
@@ -507,6 +517,15 @@ def _carried_out_first(change: Change, *, actor, now) -> None:
     _note_conflicts(change, actor=actor, now=now, start=start, end=end)
 
 
+# An approved change takes a new window, a scheduled one moves (or asks to move) to it.
+RESCHEDULABLE_STATES = (State.APPROVED, State.SCHEDULED)
+
+
+def may_reschedule(change: Change, actor) -> bool:
+    """The actor may give the change another window now (`reschedule`): the unit's system staff."""
+    return change.state in RESCHEDULABLE_STATES and may_handle(actor, change.unit_id)
+
+
 @transaction.atomic
 def reschedule(
     change: Change,
@@ -525,7 +544,7 @@ def reschedule(
     window (`decide(scope="schedule")`) moves it."""
     require_handler(actor, change)
     locked = lock_change(change)
-    if locked.state not in (State.APPROVED, State.SCHEDULED):
+    if locked.state not in RESCHEDULABLE_STATES:
         raise TransitionNotAllowed(
             _("Only an approved or scheduled change gets a new window (now: %(state)s).")
             % {"state": State(locked.state).label},
@@ -618,19 +637,33 @@ def record_exception(
 # -- the inventory --------------------------------------------------------------------------------
 
 
+def inventory_refusal(change: Change) -> DomainError | None:
+    """Why the change's inventory updates cannot be applied now, or None: once it is completed and
+    verified, once, and only when it carries some."""
+    # Reviewed after completion still applies; a rolled-back or failed change has nothing to write.
+    if change.state not in (State.COMPLETED, State.REVIEWED) or not change.verification_result:
+        return TransitionNotAllowed(_("The inventory is updated from a completed change."), field="state")
+    if change.inventory_applied_at is not None:
+        return TransitionNotAllowed(_("The inventory updates of this change are already applied."))
+    if not change.attribute_changes:
+        return DomainError(_("This change carries no inventory updates."), field="attribute_changes")
+    return None
+
+
+def may_apply_inventory(change: Change, actor) -> bool:
+    """The actor may apply the change's inventory updates now (`apply_inventory`)."""
+    return may_handle(actor, change.unit_id) and inventory_refusal(change) is None
+
+
 @transaction.atomic
 def apply_inventory(change: Change, *, actor, now: datetime.datetime | None = None) -> Change:
     """Write the change's inventory updates to the items through the inventory's services, once the
     change is completed; each item's history names the change."""
     locked = lock_change(change)
     require_handler(actor, locked)
-    # Reviewed after completion still applies; a rolled-back or failed change has nothing to write.
-    if locked.state not in (State.COMPLETED, State.REVIEWED) or not locked.verification_result:
-        raise TransitionNotAllowed(_("The inventory is updated from a completed change."), field="state")
-    if locked.inventory_applied_at is not None:
-        raise TransitionNotAllowed(_("The inventory updates of this change are already applied."))
-    if not locked.attribute_changes:
-        raise DomainError(_("This change carries no inventory updates."), field="attribute_changes")
+    refusal = inventory_refusal(locked)
+    if refusal is not None:
+        raise refusal
     per_item: dict[int, list[dict]] = {}
     for entry in locked.attribute_changes:
         per_item.setdefault(entry["item"], []).append(entry)

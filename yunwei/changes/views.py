@@ -146,7 +146,7 @@ def change_edit(request, pk):
             _form_error(form, exc)
         else:
             return done(request, reverse("changes:change-detail", args=[change.pk]), _("Change saved."))
-    return render(request, "changes/change_form.html", {"form": form, "change": change})
+    return render(request, "changes/change_form.html", {"form": form, "change": change, "states": State})
 
 
 def _transition_forms(change, user):
@@ -175,19 +175,11 @@ def change_detail(request, pk):
     change = _change(request, pk)
     user = request.user
     now = timezone.now()
-    handler = services.may_handle(user, change.unit_id)
-    window_start, window_end = services.schedule_window(change)
     # Told from the draft on (Art. 18): the freezes and collisions the window falls into.
     blockers = services.window_conflicts(change, user)
-    may_approve_schedule = (
-        bool(blockers)
-        and change.state in (State.APPROVED, State.SCHEDULED)
-        and not services.schedule_approved(change, window_start, window_end)
-        and change.requester_id != user.pk
-        and schedule.holds_role(user, "leader", change.unit)
-    )
     context = {
         "change": change,
+        "states": State,
         "now": now,
         "overdue": change.approval_overdue(now),
         "awaiting": change.awaiting_approval,
@@ -195,27 +187,25 @@ def change_detail(request, pk):
         "affected": schedule.affected_items(change, user).select_related("type", "unit"),
         "events": change.events.select_related("actor"),
         "approvals": change.approvals.all(),
-        "needed": [] if change.kind == ChangeKind.STANDARD else services.needed_roles(change),
+        "needed": services.needed_approvals(change),
+        "pre_approved": services.pre_approved(change),
         "missing": services.missing_roles(change) if change.approval_round else [],
         "transitions": _transition_forms(change, user),
         "decision_form": DecisionForm() if services.may_decide(change, user) else None,
         "awaiting_rollback": change.awaiting_rollback,
         "exception_form": ExceptionForm() if services.exception_failure(change, user) is None else None,
         "schedule_form": DecisionForm(initial={"scope": ApprovalScope.SCHEDULE})
-        if may_approve_schedule
+        if services.may_approve_window(change, user, blockers)
         else None,
+        "window_requested": services.window_requested(change),
         "blockers": blockers,
-        "can_edit": handler and change.state in (State.DRAFT, State.SUBMITTED),
+        "can_edit": services.may_edit(change, user),
         "reschedule_form": RescheduleForm(
             initial={"planned_start": change.planned_start, "planned_end": change.planned_end}
         )
-        if handler and change.state in (State.APPROVED, State.SCHEDULED)
+        if services.may_reschedule(change, user)
         else None,
-        "can_apply": handler
-        and change.attribute_changes
-        and change.inventory_applied_at is None
-        and change.state in (State.COMPLETED, State.REVIEWED)
-        and bool(change.verification_result),
+        "can_apply": services.may_apply_inventory(change, user),
         "windows": change.windows.select_related("item")[:50],
         "deliveries": Delivery.objects.filter(event_key__startswith=f"change:{change.pk}:").order_by("pk")[
             :50

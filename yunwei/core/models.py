@@ -1,5 +1,6 @@
 """Shared model bases."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +44,72 @@ class AppendOnlyModel(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("this entry cannot be deleted")
+
+
+class _ChoicesOfModel(models.CharField):
+    """A column of a timeline whose choices the concrete event names (`kinds`, `states`): they are read
+    when the column joins that model, so migrations and `get_…_display()` see a plain CharField with
+    the app's choices."""
+
+    def __init__(self, *args, choices_from: str = "", **kwargs):
+        self.choices_from = choices_from
+        super().__init__(*args, **kwargs)
+
+    def contribute_to_class(self, cls, name, *args, **kwargs):
+        source = getattr(cls, self.choices_from, None) if self.choices_from else None
+        if source is not None and not cls._meta.abstract:
+            self.choices = source.choices
+        super().contribute_to_class(cls, name, *args, **kwargs)
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.CharField", args, kwargs
+
+
+class TimelineEvent(AppendOnlyModel):
+    """One entry of a record's timeline: who, when, what, from which state to which, the comment and
+    the details (Art. 13, 16, 18: each step timestamped and attributed). Append-only.
+
+    A flow's event adds only its parent key and its scoping field, and names its choice sets::
+
+        class ProblemEvent(TimelineEvent):
+            kinds, states = EventKind, State
+            scope_unit_field = "problem__unit"
+            problem = models.ForeignKey(Problem, …, related_name="events")
+
+            class Meta(TimelineEvent.Meta):
+                verbose_name = …
+
+    `web/partials/timeline.html` renders it on the record's page.
+    """
+
+    kinds: type[models.TextChoices]
+    states: type[models.TextChoices]
+
+    at = models.DateTimeField(_("at"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    # The name at the time: the account may be renamed or deleted later.
+    actor_name = models.CharField(_("by"), max_length=150, blank=True)
+    kind = _ChoicesOfModel(_("kind"), max_length=20, choices_from="kinds")
+    from_state = _ChoicesOfModel(_("from"), max_length=20, blank=True, choices_from="states")
+    to_state = _ChoicesOfModel(_("to"), max_length=20, blank=True, choices_from="states")
+    comment = models.TextField(_("comment"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
+
+    @property
+    def note(self) -> str:
+        """What the timeline shows beneath the event: its comment (a flow may say more, in the reader's
+        language)."""
+        return self.comment
 
 
 class WorkerHeartbeat(models.Model):

@@ -91,6 +91,8 @@ OPEN_STATES = (
 )
 # While the fault is being handled, an emergency plan is activated (or replaced) and its steps ticked.
 PLAN_STATES = (State.ACKNOWLEDGED, State.DIAGNOSING, State.REPAIRING)
+# A vendor's engineer is called in while the fault is diagnosed, repaired or verified (Art. 13).
+VENDOR_STATES = (State.DIAGNOSING, State.REPAIRING, State.VERIFYING)
 
 
 class EventKind(models.TextChoices):

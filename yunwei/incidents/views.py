@@ -183,6 +183,7 @@ def incident_detail(request, pk):
     user = request.user
     staff = services.is_staff_for(user, incident.unit_id)
     open_ = incident.state in OPEN_STATES
+    may_notice = services.may_send_notices(incident, user)
     checklist = list(incident.checklist.select_related("done_by"))
     transitions = _transition_forms(incident, user) if staff else []
     notice_kinds = [
@@ -207,21 +208,22 @@ def incident_detail(request, pk):
         "timers": services.timers(incident),
         "staff": staff,
         "transitions": transitions,
-        "can_activate_plan": staff and incident.plan_id is None and incident.state in services.PLAN_STATES,
+        "states": State,
+        "can_activate_plan": services.may_activate_plan(incident, user),
         "replace_plan": {"refusal": services.replacement_refusal(incident)}
         if staff and open_ and incident.plan_snapshot
         else None,
-        "can_tick_steps": staff and incident.state in services.PLAN_STATES,
-        "can_tick_checks": staff and incident.state == State.VERIFYING,
-        "can_notice": staff and open_,
+        "can_tick_steps": services.may_tick(incident, user, ChecklistKind.STEP),
+        "can_tick_checks": services.may_tick(incident, user, ChecklistKind.VERIFICATION),
+        "can_notice": may_notice,
         "causes": Cause.choices,
-        "notice_kinds": notice_kinds if staff and open_ else [],
+        "notice_kinds": notice_kinds if may_notice else [],
         # Art. 13: how to make a notice reach somebody, shown where one reached nobody.
         "how_to_reach": services.HOW_TO_REACH if any(n["unreachable"] for n in notice_kinds) else "",
         "assignable": services.assignable(incident) if staff and open_ else [],
         "assign_refused": services.assign_failure(incident, user),
         "take_refused": services.assign_failure(incident, user, to_me=True),
-        "can_escalate": staff and incident.state in (State.DIAGNOSING, State.REPAIRING, State.VERIFYING),
+        "can_escalate": services.may_escalate(incident, user),
         "escalate_form": EscalateForm(unit=incident.unit) if staff else None,
         "arrival_form": ArrivalForm() if staff else None,
         **_grade_context(incident, user, staff and open_),

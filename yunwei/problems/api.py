@@ -8,7 +8,6 @@
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers
@@ -116,11 +115,7 @@ class ProblemSerializer(serializers.ModelSerializer):
         ]
 
     def get_overdue(self, problem) -> bool:
-        return bool(
-            problem.state in (State.REGISTERED, State.CLASSIFIED, State.IN_PROGRESS)
-            and problem.owner_alert_at
-            and problem.owner_alert_at <= timezone.now()
-        )
+        return services.is_overdue(problem)
 
     def get_allowed_transitions(self, problem) -> list[str]:
         request = self.context.get("request")

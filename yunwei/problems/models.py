@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from yunwei.cmdb.models import Item
-from yunwei.core.models import AppendOnlyModel, VersionedModel
+from yunwei.core.models import TimelineEvent, VersionedModel
 from yunwei.incidents.models import Incident
 from yunwei.org.models import Person, Unit
 
@@ -153,33 +153,20 @@ class ProblemStep(models.Model):
         return f"{self.position}. {self.text}"
 
 
-class ProblemEvent(AppendOnlyModel):
+class ProblemEvent(TimelineEvent):
     """One entry of a problem's timeline: who, when, from, to, comment. Append-only. Across problems these
     rows are the problem-tracking log of Art. 5 (问题跟踪处理日志)."""
 
+    kinds, states = EventKind, State
     scope_unit_field = "problem__unit"
 
     problem = models.ForeignKey(
         Problem, verbose_name=_("problem"), on_delete=models.CASCADE, related_name="events"
     )
-    at = models.DateTimeField(_("at"), db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, blank=True
-    )
-    actor_name = models.CharField(_("by"), max_length=150, blank=True)
-    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
-    from_state = models.CharField(_("from"), max_length=20, choices=State.choices, blank=True)
-    to_state = models.CharField(_("to"), max_length=20, choices=State.choices, blank=True)
-    comment = models.TextField(_("comment"), blank=True)
-    data = models.JSONField(_("data"), default=dict, blank=True)
 
-    class Meta:
+    class Meta(TimelineEvent.Meta):
         verbose_name = _("problem event")
         verbose_name_plural = _("problem events")
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
 
     @property
     def note(self) -> str:

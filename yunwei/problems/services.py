@@ -86,9 +86,50 @@ def is_collaborator(actor, problem: Problem) -> bool:
     return problem.collaborators.filter(account_id=actor.pk).exists()
 
 
-def _require_staff_or_owner(actor, problem: Problem) -> None:
-    if not (is_staff_for(actor, problem.unit_id) or is_owner(actor, problem)):
+def is_staff_or_owner(actor, problem: Problem) -> bool:
+    """Who works on the problem's record: the unit's system staff and the problem's owner."""
+    return is_staff_for(actor, problem.unit_id) or is_owner(actor, problem)
+
+
+def require_staff_or_owner(actor, problem: Problem) -> None:
+    if not is_staff_or_owner(actor, problem):
         raise PermissionDenied(_("Only the unit's system staff or the problem's owner may do this."))
+
+
+def may_edit(problem: Problem, actor) -> bool:
+    """The actor may edit the problem's record, link incidents to it and publish its workaround: the
+    unit's system staff or the owner, until it is archived."""
+    return problem.state != State.ARCHIVED and is_staff_or_owner(actor, problem)
+
+
+def step_refusal(problem: Problem, actor) -> DomainError | None:
+    """Why the actor may not add a step to the work plan now, or None: a group system admin or the owner,
+    until the problem is solved."""
+    # Before classification the unit's staff may sketch the plan; after it, the admin and the owner own it.
+    sketching = problem.state == State.REGISTERED and is_staff_for(actor, problem.unit_id)
+    if not (is_group_admin(actor) or is_owner(actor, problem) or sketching):
+        return PermissionDenied(_("Only a group system admin or the owner changes the work plan."))
+    if problem.state in (State.SOLVED, State.ARCHIVED):
+        return TransitionNotAllowed(_("The work plan of a solved problem is closed."))
+    return None
+
+
+def may_add_step(problem: Problem, actor) -> bool:
+    return step_refusal(problem, actor) is None
+
+
+def tick_refusal(problem: Problem, actor) -> DomainError | None:
+    """Why the actor may not tick a step of the work plan now, or None: the owner, a collaborator or a
+    group system admin, while the work is in progress."""
+    if not (is_owner(actor, problem) or is_collaborator(actor, problem) or is_group_admin(actor)):
+        return PermissionDenied(_("Only the owner, a collaborator or a group system admin ticks the plan."))
+    if problem.state != State.IN_PROGRESS:
+        return TransitionNotAllowed(_("Steps of the work plan are ticked while the work is in progress."))
+    return None
+
+
+def may_tick(problem: Problem, actor) -> bool:
+    return tick_refusal(problem, actor) is None
 
 
 def _require_not_archived(problem: Problem) -> None:
@@ -332,7 +373,7 @@ def register(
 def update_details(problem: Problem, *, actor, expected_version: int | None = None, **fields) -> Problem:
     """Edit what is known of the problem (not its state). Once classified, the fields of Art. 15 are the
     group system admin's to change."""
-    _require_staff_or_owner(actor, problem)
+    require_staff_or_owner(actor, problem)
     locked = _locked(problem, expected_version)
     _require_not_archived(locked)
     unknown = set(fields) - set(EDITABLE_FIELDS)
@@ -535,8 +576,7 @@ def transition(
     """Move the problem one step along the flow of Art. 15–16; refused with the reason when not allowed."""
     if to not in State.values:
         raise DomainError(_("Unknown state: %(state)s") % {"state": to}, field="to")
-    if not (is_staff_for(actor, problem.unit_id) or is_owner(actor, problem)):
-        raise PermissionDenied(_("Only the unit's system staff or the problem's owner may do this."))
+    require_staff_or_owner(actor, problem)
     locked = _locked(problem, expected_version)
     source = locked.state
     if to not in ALLOWED_TRANSITIONS[source]:
@@ -603,12 +643,9 @@ def add_step(
 ) -> ProblemStep:
     """Add a dated step to the work plan: a group system admin or the owner, until it is solved."""
     locked = _locked(problem)
-    # Before classification the unit's staff may sketch the plan; after it, the admin and the owner own it.
-    sketching = locked.state == State.REGISTERED and is_staff_for(actor, locked.unit_id)
-    if not (is_group_admin(actor) or is_owner(actor, locked) or sketching):
-        raise PermissionDenied(_("Only a group system admin or the owner changes the work plan."))
-    if locked.state in (State.SOLVED, State.ARCHIVED):
-        raise TransitionNotAllowed(_("The work plan of a solved problem is closed."))
+    refusal = step_refusal(locked, actor)
+    if refusal is not None:
+        raise refusal
     (step,) = _check_steps([{"text": text, "due_on": due_on}])
     position = (locked.steps.aggregate(last=Max("position"))["last"] or 0) + 1
     created = ProblemStep.objects.create(problem=locked, position=position, **step)
@@ -625,10 +662,9 @@ def tick_step(step: ProblemStep, *, actor, now: datetime.datetime | None = None)
     """Tick a step of the work plan done: the owner, a collaborator or a group system admin, while the
     work is in progress."""
     locked = _locked(step.problem)
-    if not (is_owner(actor, locked) or is_collaborator(actor, locked) or is_group_admin(actor)):
-        raise PermissionDenied(_("Only the owner, a collaborator or a group system admin ticks the plan."))
-    if locked.state != State.IN_PROGRESS:
-        raise TransitionNotAllowed(_("Steps of the work plan are ticked while the work is in progress."))
+    refusal = tick_refusal(locked, actor)
+    if refusal is not None:
+        raise refusal
     step = ProblemStep.objects.select_for_update().get(pk=step.pk)
     if step.done_at is not None:
         raise TransitionNotAllowed(_("This step is already done."))
@@ -648,7 +684,7 @@ def link_incident(
     problem: Problem, incident: Incident, *, actor, now: datetime.datetime | None = None
 ) -> Problem:
     """Link a further incident the problem explains (a recurring fault, say)."""
-    _require_staff_or_owner(actor, problem)
+    require_staff_or_owner(actor, problem)
     locked = _locked(problem)
     _require_not_archived(locked)
     if incident.unit_id != locked.unit_id:
@@ -667,7 +703,7 @@ def publish_workaround(
     problem: Problem, *, actor, workaround: str | None = None, now: datetime.datetime | None = None
 ) -> Problem:
     """Publish the problem's workaround as a known error: handlers of incidents on its items see it."""
-    _require_staff_or_owner(actor, problem)
+    require_staff_or_owner(actor, problem)
     locked = _locked(problem)
     _require_not_archived(locked)
     text = (workaround if workaround is not None else locked.workaround).strip()
@@ -749,5 +785,14 @@ def _escalate(pk: int, level: int, now: datetime.datetime) -> int:
 
 
 def overdue_q(now: datetime.datetime | None = None) -> Q:
-    """Past its deadline and still being worked on."""
+    """Past its deadline and still being worked on: the owner is told from `owner_alert_at` on."""
     return Q(state__in=OPEN_STATES, owner_alert_at__lte=now or timezone.now())
+
+
+def is_overdue(problem: Problem, now: datetime.datetime | None = None) -> bool:
+    """`overdue_q` for one problem already read."""
+    return (
+        problem.state in OPEN_STATES
+        and problem.owner_alert_at is not None
+        and problem.owner_alert_at <= (now or timezone.now())
+    )

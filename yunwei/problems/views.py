@@ -6,7 +6,6 @@ every method. The problem page shows only the actions the current state and the 
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
@@ -155,8 +154,7 @@ def problem_create(request):
 @page_view
 def problem_edit(request, pk):
     problem = _problem(request, pk)
-    if not (services.is_staff_for(request.user, problem.unit_id) or services.is_owner(request.user, problem)):
-        raise PermissionDenied(_("Only the unit's system staff or the problem's owner may do this."))
+    services.require_staff_or_owner(request.user, problem)
     form = ProblemForm(
         request.POST or None,
         user=request.user,
@@ -247,16 +245,8 @@ def _transition_forms(problem, user, *, involved: bool):
 def problem_detail(request, pk):
     problem = _problem(request, pk)
     user = request.user
-    staff = services.is_staff_for(user, problem.unit_id)
-    owner = services.is_owner(user, problem)
-    open_ = problem.state != State.ARCHIVED
+    may_edit = services.may_edit(problem, user)
     steps = list(problem.steps.select_related("done_by"))
-    may_tick = problem.state == State.IN_PROGRESS and (
-        owner or services.is_collaborator(user, problem) or services.is_group_admin(user)
-    )
-    may_plan = problem.state not in (State.SOLVED, State.ARCHIVED) and (
-        services.is_group_admin(user) or owner or (staff and problem.state == State.REGISTERED)
-    )
     context = {
         "problem": problem,
         "events": problem.events.select_related("actor"),
@@ -264,15 +254,13 @@ def problem_detail(request, pk):
         "collaborators": problem.collaborators.select_related("unit"),
         "items": problem.affected_items.all(),
         "incidents": scoping.visible(problem.incidents.all(), user),
-        "transitions": _transition_forms(problem, user, involved=staff or owner) if open_ else [],
-        "may_edit": open_ and (staff or owner),
-        "may_tick": may_tick,
-        "step_form": StepForm() if may_plan else None,
-        "link_form": LinkForm(problem=problem, user=user) if open_ and (staff or owner) else None,
-        "publish_form": PublishForm(initial={"workaround": problem.workaround})
-        if open_ and (staff or owner)
-        else None,
-        "overdue": Problem.objects.filter(services.overdue_q(timezone.now()), pk=problem.pk).exists(),
+        "transitions": _transition_forms(problem, user, involved=services.is_staff_or_owner(user, problem)),
+        "may_edit": may_edit,
+        "may_tick": services.may_tick(problem, user),
+        "step_form": StepForm() if services.may_add_step(problem, user) else None,
+        "link_form": LinkForm(problem=problem, user=user) if may_edit else None,
+        "publish_form": PublishForm(initial={"workaround": problem.workaround}) if may_edit else None,
+        "overdue": services.is_overdue(problem),
         "gaps": services.classification_gaps(problem) if problem.state == State.REGISTERED else [],
     }
     return render(request, "problems/problem_detail.html", context)

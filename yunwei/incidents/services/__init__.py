@@ -48,6 +48,7 @@ from .notices import (
     recipients_for,
     send_notice,
 )
+from .offers import may_activate_plan, may_escalate, may_send_notices, may_tick
 from .plans import PLAN_CONTENT, create, current_revision, delete, plan_gaps, unit_leaders, update
 from .replacement import replace_plan, replacement_refusal
 from .sla import breach_candidates, warn_breach
@@ -80,8 +81,12 @@ __all__ = [
     "escalate",
     "grade_for",
     "is_staff_for",
+    "may_activate_plan",
+    "may_escalate",
     "may_lower_grade",
     "may_report",
+    "may_send_notices",
+    "may_tick",
     "notice_gate",
     "notice_refusal",
     "open_incident_ids",

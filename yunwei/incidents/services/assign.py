@@ -13,7 +13,7 @@ from yunwei.core import records
 from yunwei.core.errors import DomainError, TransitionNotAllowed
 from yunwei.org.models import Person
 
-from ..choices import EventKind
+from ..choices import EventKind, State
 from ..models import Incident
 from .common import add_event, group_unit_ids, is_staff_for, lock_incident, require_open, require_staff
 
@@ -71,7 +71,7 @@ def assign_failure(incident: Incident, actor, *, to_me: bool = False) -> str | N
     """Why the actor cannot assign the incident now (the page disables the action with it), or None."""
     if not is_staff_for(actor, incident.unit_id):
         return _("Only the unit's system staff may handle this incident.")
-    if incident.state == "closed":
+    if incident.state == State.CLOSED:
         return _("This incident is closed; it can no longer be changed.")
     if to_me:
         me = person_of(actor)

@@ -18,6 +18,7 @@ from ..choices import (
     OPEN_STATES,
     PLAN_STATES,
     TRANSITION_FIELDS,
+    VENDOR_STATES,
     Cause,
     ChecklistKind,
     EventKind,
@@ -572,6 +573,15 @@ def activate_plan(
     return locked
 
 
+def checklist_refusal(incident: Incident, kind: str) -> str | None:
+    """Why the incident's checklist of this kind cannot be ticked in its state, or None."""
+    if kind == ChecklistKind.STEP and incident.state not in PLAN_STATES:
+        return _("Plan steps are ticked while the fault is being handled.")
+    if kind == ChecklistKind.VERIFICATION and incident.state != State.VERIFYING:
+        return _("The verification checklist is run while verifying.")
+    return None
+
+
 @transaction.atomic
 def tick(
     item: ChecklistItem, *, actor, passed: bool = True, note: str = "", now: datetime.datetime | None = None
@@ -582,10 +592,9 @@ def tick(
     locked = lock_incident(incident)
     require_open(locked)
     item = ChecklistItem.objects.select_for_update().get(pk=item.pk)
-    if item.kind == ChecklistKind.STEP and locked.state not in PLAN_STATES:
-        raise TransitionNotAllowed(_("Plan steps are ticked while the fault is being handled."))
-    if item.kind == ChecklistKind.VERIFICATION and locked.state != State.VERIFYING:
-        raise TransitionNotAllowed(_("The verification checklist is run while verifying."))
+    refusal = checklist_refusal(locked, item.kind)
+    if refusal:
+        raise TransitionNotAllowed(refusal)
     if item.kind == ChecklistKind.STEP and not passed:
         raise DomainError(_("A step is ticked when done."), field="passed")
     if item.kind == ChecklistKind.STEP and item.done_at is not None:
@@ -639,7 +648,7 @@ def escalate(
     require_staff(actor, incident)
     _check_not_future(contacted_at, now or timezone.now(), "contacted_at")
     locked = lock_incident(incident)
-    if locked.state not in (State.DIAGNOSING, State.REPAIRING, State.VERIFYING):
+    if locked.state not in VENDOR_STATES:
         raise TransitionNotAllowed(_("A vendor is called in while the fault is diagnosed or repaired."))
     contract, default = engineer_for(locked)
     engineer = engineer or default
