@@ -80,8 +80,9 @@ def _mask(record):
     return record
 
 
-def _list(request, name, queryset, filterset_class, search, **context):
-    """A list page: scoped rows, django-filter filters, a `q` search, 25 per page; htmx gets the table."""
+def _list(request, name, queryset, filterset_class, search, search_hint, **context):
+    """A list page: scoped rows, django-filter filters, a `q` search (of `search`, which `search_hint`
+    names), 25 per page; htmx gets the table."""
     user = request.user
     filterset = filterset_class(request.GET, queryset=scoping.visible(queryset, user), request=request)
     prepare_filter_form(filterset.form, user)
@@ -101,10 +102,12 @@ def _list(request, name, queryset, filterset_class, search, **context):
         query=query.urlencode(),
         results_id=RESULTS_ID,
         can_create=scoping.writable(Unit.objects.all(), user).exists(),
+        table=f"org/partials/{name}_table.html",
+        filters_template=f"org/partials/{name}_filters.html",
+        search_hint=search_hint,
     )
     partial = request.htmx and request.htmx.target == RESULTS_ID
-    template = f"org/partials/{name}_table.html" if partial else f"org/{name}_list.html"
-    return render(request, template, context)
+    return render(request, context["table"] if partial else f"org/{name}_list.html", context)
 
 
 def _data(request):
@@ -201,6 +204,7 @@ def unit_list(request):
         units,
         UnitFilter,
         ["code", "name"],
+        gettext_lazy("Code or name"),
         can_create_unit=scoping.access_of(request.user).is_group_admin,
     )
 
@@ -239,7 +243,15 @@ def team_list(request):
         .annotate(n_members=Count("members"))
         .order_by("unit__code", "code")
     )
-    return _list(request, "team", teams, TeamFilter, ["code", "name", "duties"], domains=Domain.choices)
+    return _list(
+        request,
+        "team",
+        teams,
+        TeamFilter,
+        ["code", "name", "duties"],
+        gettext_lazy("Code, name or duties"),
+        domains=Domain.choices,
+    )
 
 
 @page_view
@@ -271,6 +283,7 @@ def person_list(request):
         people,
         PersonFilter,
         ["name", "employee_no", "department", "account__username"],
+        gettext_lazy("Name, employee no., department or user name"),
         roles=Role.choices,
     )
 
@@ -384,7 +397,14 @@ def vendor_list(request):
         )
         .order_by("unit__code", "code")
     )
-    return _list(request, "vendor", vendors, VendorFilter, ["code", "name", "hotline"])
+    return _list(
+        request,
+        "vendor",
+        vendors,
+        VendorFilter,
+        ["code", "name", "hotline"],
+        gettext_lazy("Code, name or hotline"),
+    )
 
 
 @page_view
