@@ -46,9 +46,10 @@ def _change(request, pk) -> Change:
     return get_object_or_404(scoping.visible(queryset, request.user), pk=pk)
 
 
-def _act(request, change, call, message):
-    """Run a service call from a page; a refusal of the flow is shown on the change's page."""
-    return act(request, reverse("changes:change-detail", args=[change.pk]), call, message)
+def _act(request, change, call, message, **form):
+    """Run a service call from a page (with `form=`, once the form is valid); a refusal of the flow, or
+    what is wrong with the form (`invalid=`), is shown on the change's page."""
+    return act(request, reverse("changes:change-detail", args=[change.pk]), call, message, **form)
 
 
 def _form_error(form, exc: errors.DomainError) -> None:
@@ -237,14 +238,13 @@ def change_transition(request, pk):
 def change_decide(request, pk):
     change = _change(request, pk)
     form = DecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a decision."))
-        return done(request, reverse("changes:change-detail", args=[change.pk]))
     return _act(
         request,
         change,
         lambda: services.decide(change, actor=request.user, **form.cleaned_data),
         _("Decision recorded."),
+        form=form,
+        invalid=_("Choose a decision."),
     )
 
 
@@ -267,14 +267,13 @@ def change_exception(request, pk):
 def change_reschedule(request, pk):
     change = _change(request, pk)
     form = RescheduleForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Give the new window's start and end."))
-        return done(request, reverse("changes:change-detail", args=[change.pk]))
     return _act(
         request,
         change,
         lambda: services.reschedule(change, actor=request.user, **form.cleaned_data),
         _("Rescheduled."),
+        form=form,
+        invalid=_("Give the new window's start and end."),
     )
 
 

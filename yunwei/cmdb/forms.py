@@ -147,6 +147,10 @@ class RelationForm(BootstrapFormMixin, LimitedFieldsMixin, forms.Form):
             raise forms.ValidationError(gettext("Several units have an item “%(code)s”.") % {"code": code})
         return found[0]
 
+    def field_for(self, service_field: str | None) -> str | None:
+        """The form field a service's `field` names: either end of the relation is the other item."""
+        return "other" if service_field in ("source", "target") else service_field
+
     def service_fields(self) -> dict:
         data = self.cleaned_data
         source, target = (

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from yunwei.audit.models import AuditEvent
 from yunwei.core import errors, scoping
 from yunwei.core.filters import prepare_filter_form
-from yunwei.core.pages import done, page_view
+from yunwei.core.pages import act, done, form_call, form_page, page_view
 from yunwei.org.choices import Domain
 from yunwei.org.models import Unit
 
@@ -54,20 +54,6 @@ def _item(request, pk) -> Item:
 
 def _may_change(user, item: Item) -> bool:
     return scoping.access_of(user).can_manage_unit(item.unit_id)
-
-
-def _form_call(form, call, field_for=lambda name: name):
-    """Run a service call for a valid form; a domain error becomes an error on the field it names."""
-    try:
-        return call()
-    except errors.PermissionDenied:
-        raise
-    except errors.DomainError as exc:
-        name = field_for(exc.field)
-        field = form.fields.get(name)
-        named = field is not None and not field.widget.is_hidden
-        form.add_error(name if named else None, exc.message)
-        return None
 
 
 def _filtered(request):
@@ -263,20 +249,8 @@ def topology_list(request):
 # -- create, edit, delete -------------------------------------------------------------------------
 
 
-def _form_page(request, form, call, *, title, cancel_url, item_type):
-    if request.method == "POST" and form.is_valid():
-        record = _form_call(form, call, form.field_for)
-        if record is not None:
-            return done(
-                request,
-                reverse("cmdb:item-detail", args=[record.pk]),
-                _("Saved “%(name)s”.") % {"name": record},
-            )
-    return render(
-        request,
-        "cmdb/item_form.html",
-        {"form": form, "title": title, "cancel_url": cancel_url, "item_type": item_type},
-    )
+def _item_url(record) -> str:
+    return reverse("cmdb:item-detail", args=[record.pk])
 
 
 @page_view
@@ -291,12 +265,14 @@ def item_create(request):
         groups = [(label, [t for t in types if t.domain == code]) for code, label in Domain.choices]
         return render(request, "cmdb/type_picker.html", {"groups": groups})
     form = ItemForm(request.POST if request.method == "POST" else None, user=user, item_type=item_type)
-    return _form_page(
+    return form_page(
         request,
         form,
         lambda: services.create(Item, actor=user, **form.service_fields()),
         title=_("New %(type)s") % {"type": item_type.label},
         cancel_url=reverse("cmdb:item-list"),
+        after=_item_url,
+        template="cmdb/item_form.html",
         item_type=item_type,
     )
 
@@ -318,37 +294,28 @@ def item_edit(request, pk):
             item, actor=request.user, expected_version=form.expected_version, **form.service_fields()
         )
 
-    return _form_page(
+    return form_page(
         request,
         form,
         call,
         title=_("Edit “%(name)s”") % {"name": item},
-        cancel_url=reverse("cmdb:item-detail", args=[item.pk]),
+        cancel_url=_item_url(item),
+        after=_item_url,
+        template="cmdb/item_form.html",
         item_type=item.type,
     )
-
-
-def _button_call(request, call, *, done_url, message, fail_url=None):
-    try:
-        call()
-    except errors.PermissionDenied:
-        raise
-    except errors.DomainError as exc:
-        messages.error(request, exc.message)
-        return done(request, fail_url or done_url)
-    return done(request, done_url, message)
 
 
 @page_view
 @require_POST
 def item_delete(request, pk):
     item = _item(request, pk)
-    return _button_call(
+    return act(
         request,
+        reverse("cmdb:item-list"),
         lambda: services.delete(item, actor=request.user),
-        done_url=reverse("cmdb:item-list"),
-        fail_url=reverse("cmdb:item-detail", args=[item.pk]),
-        message=_("Deleted “%(name)s”.") % {"name": item},
+        _("Deleted “%(name)s”.") % {"name": item},
+        fail_url=_item_url(item),
     )
 
 
@@ -359,12 +326,10 @@ def relation_create(request, pk):
     if not _may_change(request.user, item):
         raise PermissionDenied
     form = RelationForm(request.POST, user=request.user, item=item)
-    detail = reverse("cmdb:item-detail", args=[item.pk])
+    detail = _item_url(item)
     if form.is_valid():
-        relation = _form_call(
-            form,
-            lambda: services.create(Relation, actor=request.user, **form.service_fields()),
-            lambda name: "other" if name in ("source", "target") else name,
+        relation = form_call(
+            form, lambda: services.create(Relation, actor=request.user, **form.service_fields())
         )
         if relation is not None:
             return done(request, detail, _("Relation added."))
@@ -382,11 +347,11 @@ def relation_delete(request, pk):
     )
     back = request.POST.get("item")
     back_url = reverse("cmdb:item-detail", args=[int(back)]) if back and back.isdigit() else None
-    return _button_call(
+    return act(
         request,
+        back_url or reverse("cmdb:item-detail", args=[relation.source_id]),
         lambda: services.delete(relation, actor=request.user),
-        done_url=back_url or reverse("cmdb:item-detail", args=[relation.source_id]),
-        message=_("Relation removed."),
+        _("Relation removed."),
     )
 
 
@@ -474,16 +439,17 @@ def catalogue(request):
 
 
 def _catalogue_form_page(request, form, template, call, *, title, formset=None):
-    """Validate form (and formset), call the service, map its refusal onto the form, answer."""
-    valid = request.method == "POST" and form.is_valid() and (formset is None or formset.is_valid())
-    if valid:
-        record = _form_call(form, call)
-        if record is not None:
-            return done(request, reverse("cmdb:catalogue"), _("Saved “%(name)s”.") % {"name": record.label})
-    return render(
+    """A catalogue form: saved, it goes back to the catalogue."""
+    catalogue_url = reverse("cmdb:catalogue")
+    return form_page(
         request,
-        template,
-        {"form": form, "formset": formset, "title": title, "cancel_url": reverse("cmdb:catalogue")},
+        form,
+        call,
+        title=title,
+        cancel_url=catalogue_url,
+        after=lambda record: catalogue_url,
+        template=template,
+        formset=formset,
     )
 
 

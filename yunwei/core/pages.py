@@ -1,12 +1,13 @@
-"""What every app's pages share: log-in and the service's refusals as 403, the answer after a POST, and
-a service call made from a page."""
+"""What every app's pages share: log-in and the service's refusals as 403, the answer after a POST, a
+service call made from a page (a button's, or a form's), and the page of a record form."""
 
 import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseLocation
 
 from . import errors
@@ -32,14 +33,60 @@ def done(request, url, message=None):
     return HttpResponseLocation(url) if request.htmx else redirect(url)
 
 
-def act(request, url, call, message):
-    """Run a service call from a page, then show `url`: with `message`, or with the reason the flow
-    refused it. A refusal of who acts still answers 403."""
+def act(request, url, call, message, *, form=None, invalid="", fail_url=None):
+    """A one-action POST (a button): run a service call, then show `url` with `message`, or show
+    `fail_url` (by default `url`) with the reason the flow refused it. A refusal of who acts still
+    answers 403.
+
+    With `form`, the call runs only when the form is valid; otherwise `url` shows `invalid` (a text, or
+    a function of the form that names what is wrong)."""
+    if form is not None and not form.is_valid():
+        messages.error(request, invalid(form) if callable(invalid) else invalid)
+        return done(request, url)
     try:
         call()
     except errors.PermissionDenied:
         raise
     except errors.DomainError as exc:
         messages.error(request, exc.message)
-        return done(request, url)
+        return done(request, fail_url or url)
     return done(request, url, message)
+
+
+def form_call(form, call, field_for=None):
+    """Run a service call for a valid form and return its result; None when the service refused.
+
+    The refusal becomes an error on the field it names, translated by `field_for` (by default the
+    form's own `field_for()`, where it has one: a service's `attributes.ports` is the form's
+    `attr_ports`), and that field is marked invalid; on the whole form when it names no field of the
+    form, or a hidden one: a stale version is about the whole form, not the field carrying it. A
+    refusal of who acts still answers 403."""
+    try:
+        return call()
+    except errors.PermissionDenied:
+        raise
+    except errors.DomainError as exc:
+        field_for = field_for or getattr(form, "field_for", None)
+        name = field_for(exc.field) if field_for else exc.field
+        field = form.fields.get(name)
+        named = field is not None and not field.widget.is_hidden
+        form.add_error(name if named else None, exc.message)
+        if named:
+            field.widget.attrs["class"] = field.widget.attrs.get("class", "") + " is-invalid"
+        return None
+
+
+def form_page(
+    request, form, call, *, title, cancel_url, after, template="web/form.html", formset=None, **context
+):
+    """The page of a record form (NetBox's ObjectEditView): a valid POST (form and `formset`) runs
+    `call` through `form_call()` and goes to `after(record)` with "Saved …"; a GET, an invalid form or
+    a refusal shows `template` with the form, its errors, `title`, `cancel_url` and `context`."""
+    valid = request.method == "POST" and form.is_valid() and (formset is None or formset.is_valid())
+    if valid:
+        record = form_call(form, call)
+        if record is not None:
+            return done(request, after(record), _("Saved “%(name)s”.") % {"name": record})
+    if formset is not None:
+        context["formset"] = formset
+    return render(request, template, {"form": form, "title": title, "cancel_url": cancel_url, **context})

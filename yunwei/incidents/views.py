@@ -56,9 +56,10 @@ def _first_error(form, fallback: str) -> str:
     return fallback
 
 
-def _act(request, incident, call, message):
-    """Run a service call from a page; a refusal of the flow is shown on the incident's page."""
-    return act(request, reverse("incidents:incident-detail", args=[incident.pk]), call, message)
+def _act(request, incident, call, message, **form):
+    """Run a service call from a page (with `form=`, once the form is valid); a refusal of the flow, or
+    what is wrong with the form (`invalid=`), is shown on the incident's page."""
+    return act(request, reverse("incidents:incident-detail", args=[incident.pk]), call, message, **form)
 
 
 @page_view
@@ -330,25 +331,24 @@ def incident_escalate(request, pk):
     if arrival:
         escalation = get_object_or_404(incident.escalations, pk=arrival)
         arrival_form = ArrivalForm(request.POST, escalation=escalation)
-        if not arrival_form.is_valid():
-            messages.error(request, _first_error(arrival_form, _("Check the arrival time.")))
-            return done(request, reverse("incidents:incident-detail", args=[incident.pk]))
-        arrived_at = arrival_form.cleaned_data["arrived_at"]
         return _act(
             request,
             incident,
-            lambda: services.record_arrival(escalation, actor=request.user, arrived_at=arrived_at),
+            lambda: services.record_arrival(
+                escalation, actor=request.user, arrived_at=arrival_form.cleaned_data["arrived_at"]
+            ),
             _("Arrival recorded."),
+            form=arrival_form,
+            invalid=lambda refused: _first_error(refused, _("Check the arrival time.")),
         )
     form = EscalateForm(request.POST, unit=incident.unit)
-    if not form.is_valid():
-        messages.error(request, _first_error(form, _("Check the fields of the escalation.")))
-        return done(request, reverse("incidents:incident-detail", args=[incident.pk]))
     return _act(
         request,
         incident,
         lambda: services.escalate(incident, actor=request.user, **form.cleaned_data),
         _("The vendor's engineer is called in."),
+        form=form,
+        invalid=lambda refused: _first_error(refused, _("Check the fields of the escalation.")),
     )
 
 
@@ -357,14 +357,13 @@ def incident_escalate(request, pk):
 def incident_grade(request, pk):
     incident = _incident(request, pk)
     form = GradeForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("A manual change of grade needs a reason."))
-        return done(request, reverse("incidents:incident-detail", args=[incident.pk]))
     return _act(
         request,
         incident,
         lambda: services.set_grade(incident, actor=request.user, **form.cleaned_data),
         _("Grade changed."),
+        form=form,
+        invalid=_("A manual change of grade needs a reason."),
     )
 
 
@@ -397,14 +396,13 @@ def incident_assign(request, pk):
 def incident_grade_proposal(request, pk):
     incident = _incident(request, pk)
     form = GradeForm(request.POST, prefix="proposal")
-    if not form.is_valid():
-        messages.error(request, _("A proposed grade needs a reason."))
-        return done(request, reverse("incidents:incident-detail", args=[incident.pk]))
     return _act(
         request,
         incident,
         lambda: services.propose_grade(incident, actor=request.user, **form.cleaned_data),
         _("The lower grade is proposed to the system management lead."),
+        form=form,
+        invalid=_("A proposed grade needs a reason."),
     )
 
 

@@ -83,6 +83,13 @@ class ChannelForm(BootstrapFormMixin, forms.Form):
     def expected_version(self):
         return self.cleaned_data.get("version")
 
+    def field_for(self, service_field: str | None) -> str | None:
+        """The form field a service's `field` names: the target is the URL, or the SMTP host of an
+        e-mail channel."""
+        if service_field == "target":
+            return "smtp_host" if self.cleaned_data.get("kind") == ChannelKind.EMAIL else "url"
+        return {"unit_id": "unit"}.get(service_field, service_field)
+
     def clean(self):
         data = super().clean()
         kind = data.get("kind")

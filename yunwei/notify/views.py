@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from yunwei.core import errors, scoping
-from yunwei.core.pages import act, done, page_view
+from yunwei.core import scoping
+from yunwei.core.pages import act, done, form_call, form_page, page_view
 
 from . import services
 from .choices import DeliveryState
@@ -30,20 +30,6 @@ def _channel(request, pk) -> Channel:
 
 def _may_manage(user, channel) -> bool:
     return scoping.access_of(user).can_manage_unit(channel.unit_id)
-
-
-def _form_call(form, call):
-    try:
-        return call()
-    except errors.PermissionDenied:
-        raise
-    except errors.DomainError as exc:
-        names = {"target": "url", "unit_id": "unit"}
-        field = names.get(exc.field, exc.field)
-        if field == "url" and form.cleaned_data.get("kind") == "email":
-            field = "smtp_host"
-        form.add_error(field if field in form.fields and field != "version" else None, exc.message)
-        return None
 
 
 def _with_retry(user, rows):
@@ -105,13 +91,8 @@ def channel_detail(request, pk):
     )
 
 
-def _form_page(request, form, call, *, title, cancel_url):
-    if request.method == "POST" and form.is_valid():
-        channel = _form_call(form, call)
-        if channel is not None:
-            url = reverse("notify:channel-detail", args=[channel.pk])
-            return done(request, url, _("Saved “%(name)s”.") % {"name": channel})
-    return render(request, "notify/form.html", {"form": form, "title": title, "cancel_url": cancel_url})
+def _channel_url(channel) -> str:
+    return reverse("notify:channel-detail", args=[channel.pk])
 
 
 @page_view
@@ -120,12 +101,13 @@ def channel_create(request):
     if not (access.is_group_admin or access.is_unit_admin):
         raise PermissionDenied
     form = ChannelForm(request.POST if request.method == "POST" else None, user=request.user)
-    return _form_page(
+    return form_page(
         request,
         form,
         lambda: services.create(Channel, actor=request.user, **form.service_fields()),
         title=_("New channel"),
         cancel_url=reverse("notify:channel-list"),
+        after=_channel_url,
     )
 
 
@@ -143,12 +125,13 @@ def channel_edit(request, pk):
             channel, actor=request.user, expected_version=form.expected_version, **form.service_fields()
         )
 
-    return _form_page(
+    return form_page(
         request,
         form,
         call,
         title=_("Edit “%(name)s”") % {"name": channel},
-        cancel_url=reverse("notify:channel-detail", args=[channel.pk]),
+        cancel_url=_channel_url(channel),
+        after=_channel_url,
     )
 
 
@@ -176,7 +159,7 @@ def allow_list(request):
         raise PermissionDenied(_("Only a group system admin may do this."))
     form = AllowedAddressForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        allowed = _form_call(form, lambda: services.allow_address(actor=request.user, **form.cleaned_data))
+        allowed = form_call(form, lambda: services.allow_address(actor=request.user, **form.cleaned_data))
         if allowed is not None:
             message = _("Allowed “%(value)s”.") % {"value": allowed}
             return done(request, reverse("notify:allow-list"), message)
@@ -231,7 +214,7 @@ def preferences(request):
         request.POST if request.method == "POST" else None, user=request.user, preference=preference
     )
     if request.method == "POST" and form.is_valid():
-        saved = _form_call(form, lambda: services.set_preferences(request.user, **form.cleaned_data))
+        saved = form_call(form, lambda: services.set_preferences(request.user, **form.cleaned_data))
         if saved is not None:
             return done(request, reverse("notify:preferences"), _("Your notification preferences are saved."))
     return render(request, "notify/preferences.html", {"form": form})

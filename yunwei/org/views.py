@@ -8,7 +8,6 @@ a service's refusal comes back as a form error (DomainError) or a 403 (Permissio
 from functools import reduce
 from operator import or_
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -18,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from yunwei.core import errors, scoping
+from yunwei.core import scoping
 from yunwei.core.filters import prepare_filter_form
-from yunwei.core.pages import done, page_view
+from yunwei.core.pages import act, done, form_call, form_page, page_view
 
 from . import forms, services
 from .choices import Domain, Role
@@ -72,34 +71,6 @@ def _detail_url(record) -> str:
     return reverse(f"org:{record._meta.model_name}-detail", args=[record.pk])
 
 
-def _form_call(form, call):
-    """Run a service call for a valid form; a domain error becomes a form error. None when refused."""
-    try:
-        return call()
-    except errors.PermissionDenied:
-        raise
-    except errors.DomainError as exc:
-        field = form.fields.get(exc.field)
-        # A stale version is about the whole form, not the hidden field carrying it.
-        named = field is not None and not field.widget.is_hidden
-        form.add_error(exc.field if named else None, exc.message)
-        if named:
-            field.widget.attrs["class"] = field.widget.attrs.get("class", "") + " is-invalid"
-        return None
-
-
-def _button_call(request, call, *, done_url, message, fail_url=None):
-    """A button's POST (delete, revoke, disable): a refusal comes back as a message on the page."""
-    try:
-        call()
-    except errors.PermissionDenied:
-        raise
-    except errors.DomainError as exc:
-        messages.error(request, exc.message)
-        return done(request, fail_url or done_url)
-    return done(request, done_url, message)
-
-
 def _mask(record):
     """Attach the masked contact details (Art. 11) that lists and detail pages show."""
     record.contact = {
@@ -109,8 +80,9 @@ def _mask(record):
     return record
 
 
-def _list(request, name, queryset, filterset_class, search, **context):
-    """A list page: scoped rows, django-filter filters, a `q` search, 25 per page; htmx gets the table."""
+def _list(request, name, queryset, filterset_class, search, search_hint, **context):
+    """A list page: scoped rows, django-filter filters, a `q` search (of `search`, which `search_hint`
+    names), 25 per page; htmx gets the table."""
     user = request.user
     filterset = filterset_class(request.GET, queryset=scoping.visible(queryset, user), request=request)
     prepare_filter_form(filterset.form, user)
@@ -130,19 +102,12 @@ def _list(request, name, queryset, filterset_class, search, **context):
         query=query.urlencode(),
         results_id=RESULTS_ID,
         can_create=scoping.writable(Unit.objects.all(), user).exists(),
+        table=f"org/partials/{name}_table.html",
+        filters_template=f"org/partials/{name}_filters.html",
+        search_hint=search_hint,
     )
     partial = request.htmx and request.htmx.target == RESULTS_ID
-    template = f"org/partials/{name}_table.html" if partial else f"org/{name}_list.html"
-    return render(request, template, context)
-
-
-def _form_page(request, form, call, *, title, cancel_url):
-    """Show a record form; a valid POST runs `call` and goes to the record's page."""
-    if request.method == "POST" and form.is_valid():
-        record = _form_call(form, call)
-        if record is not None:
-            return done(request, _detail_url(record), _("Saved “%(name)s”.") % {"name": record})
-    return render(request, "org/form.html", {"form": form, "title": title, "cancel_url": cancel_url})
+    return render(request, context["table"] if partial else f"org/{name}_list.html", context)
 
 
 def _data(request):
@@ -167,12 +132,13 @@ def create(request, model, pk=None):
             raise PermissionDenied
         cancel_url = reverse(f"org:{model._meta.model_name}-list")
     form = FORMS[model](_data(request), user=user, **fixed)
-    return _form_page(
+    return form_page(
         request,
         form,
         lambda: services.create(model, actor=user, **form.service_fields()),
         title=CREATE_TITLES[model],
         cancel_url=cancel_url,
+        after=_detail_url,
     )
 
 
@@ -188,7 +154,7 @@ def edit(request, model, pk):
             record, actor=request.user, expected_version=form.expected_version, **form.service_fields()
         )
 
-    return _form_page(request, form, call, title=title, cancel_url=_detail_url(record))
+    return form_page(request, form, call, title=title, cancel_url=_detail_url(record), after=_detail_url)
 
 
 @page_view
@@ -199,12 +165,12 @@ def delete(request, model, pk):
         after = _detail_url(record)
     else:
         after = reverse(f"org:{model._meta.model_name}-list")
-    return _button_call(
+    return act(
         request,
+        after,
         lambda: services.delete(record, actor=request.user),
-        done_url=after,
+        _("Deleted “%(name)s”.") % {"name": record},
         fail_url=_detail_url(record),
-        message=_("Deleted “%(name)s”.") % {"name": record},
     )
 
 
@@ -238,6 +204,7 @@ def unit_list(request):
         units,
         UnitFilter,
         ["code", "name"],
+        gettext_lazy("Code or name"),
         can_create_unit=scoping.access_of(request.user).is_group_admin,
     )
 
@@ -276,7 +243,15 @@ def team_list(request):
         .annotate(n_members=Count("members"))
         .order_by("unit__code", "code")
     )
-    return _list(request, "team", teams, TeamFilter, ["code", "name", "duties"], domains=Domain.choices)
+    return _list(
+        request,
+        "team",
+        teams,
+        TeamFilter,
+        ["code", "name", "duties"],
+        gettext_lazy("Code, name or duties"),
+        domains=Domain.choices,
+    )
 
 
 @page_view
@@ -308,6 +283,7 @@ def person_list(request):
         people,
         PersonFilter,
         ["name", "employee_no", "department", "account__username"],
+        gettext_lazy("Name, employee no., department or user name"),
         roles=Role.choices,
     )
 
@@ -362,7 +338,7 @@ def person_detail(request, pk):
 def person_assign_role(request, pk):
     person = _managed_person(request, pk)
     form = forms.AssignRoleForm(request.POST, user=request.user, person=person)
-    if form.is_valid() and _form_call(
+    if form.is_valid() and form_call(
         form,
         lambda: services.assign_role(
             person, form.cleaned_data["role"], actor=request.user, unit=form.cleaned_data["unit"]
@@ -376,11 +352,11 @@ def person_assign_role(request, pk):
 @require_POST
 def role_revoke(request, pk):
     assignment = _get(request, RoleAssignment.objects.select_related("person"), pk)
-    return _button_call(
+    return act(
         request,
+        _detail_url(assignment.person),
         lambda: services.revoke_role(assignment, actor=request.user),
-        done_url=_detail_url(assignment.person),
-        message=_("Role revoked."),
+        _("Role revoked."),
     )
 
 
@@ -389,7 +365,7 @@ def role_revoke(request, pk):
 def person_account(request, pk):
     person = _managed_person(request, pk)
     form = forms.AccountForm(request.POST)
-    if form.is_valid() and _form_call(
+    if form.is_valid() and form_call(
         form, lambda: services.create_account(person, actor=request.user, **form.cleaned_data)
     ):
         return done(request, _detail_url(person), _("Account created."))
@@ -401,11 +377,11 @@ def person_account(request, pk):
 def person_account_active(request, pk):
     person = _managed_person(request, pk)
     active = request.POST.get("active") == "1"
-    return _button_call(
+    return act(
         request,
+        _detail_url(person),
         lambda: services.set_account_active(person, active, actor=request.user),
-        done_url=_detail_url(person),
-        message=_("Account enabled.") if active else _("Account disabled."),
+        _("Account enabled.") if active else _("Account disabled."),
     )
 
 
@@ -421,7 +397,14 @@ def vendor_list(request):
         )
         .order_by("unit__code", "code")
     )
-    return _list(request, "vendor", vendors, VendorFilter, ["code", "name", "hotline"])
+    return _list(
+        request,
+        "vendor",
+        vendors,
+        VendorFilter,
+        ["code", "name", "hotline"],
+        gettext_lazy("Code, name or hotline"),
+    )
 
 
 @page_view

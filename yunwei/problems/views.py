@@ -49,9 +49,10 @@ def _detail_url(problem) -> str:
     return reverse("problems:problem-detail", args=[problem.pk])
 
 
-def _act(request, problem, call, message):
-    """Run a service call from a page; a refusal of the flow is shown on the problem's page."""
-    return act(request, _detail_url(problem), call, message)
+def _act(request, problem, call, message, **form):
+    """Run a service call from a page (with `form=`, once the form is valid); a refusal of the flow, or
+    what is wrong with the form (`invalid=`), is shown on the problem's page."""
+    return act(request, _detail_url(problem), call, message, **form)
 
 
 def _search(rows, q: str):
@@ -294,14 +295,13 @@ def problem_transition(request, pk):
 def problem_step(request, pk):
     problem = _problem(request, pk)
     form = StepForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("A step needs a text and a due date."))
-        return done(request, _detail_url(problem))
     return _act(
         request,
         problem,
         lambda: services.add_step(problem, actor=request.user, **form.cleaned_data),
         _("Step added to the work plan."),
+        form=form,
+        invalid=_("A step needs a text and a due date."),
     )
 
 
@@ -319,14 +319,13 @@ def problem_tick(request, pk):
 def problem_link(request, pk):
     problem = _problem(request, pk)
     form = LinkForm(request.POST, problem=problem, user=request.user)
-    if not form.is_valid():
-        messages.error(request, _("Choose an incident of the problem's unit."))
-        return done(request, _detail_url(problem))
     return _act(
         request,
         problem,
         lambda: services.link_incident(problem, form.cleaned_data["incident"], actor=request.user),
         _("Incident linked."),
+        form=form,
+        invalid=_("Choose an incident of the problem's unit."),
     )
 
 
@@ -335,9 +334,6 @@ def problem_link(request, pk):
 def problem_publish(request, pk):
     problem = _problem(request, pk)
     form = PublishForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Describe the workaround before publishing it."))
-        return done(request, _detail_url(problem))
     return _act(
         request,
         problem,
@@ -345,6 +341,8 @@ def problem_publish(request, pk):
             problem, actor=request.user, workaround=form.cleaned_data["workaround"]
         ),
         _("The workaround is published as a known error."),
+        form=form,
+        invalid=_("Describe the workaround before publishing it."),
     )
 
 
@@ -355,22 +353,25 @@ def incident_close(request, pk):
     incident = get_object_or_404(scoping.visible(Incident.objects.all(), request.user), pk=pk)
     back = reverse("incidents:incident-detail", args=[incident.pk])
     form = CloseIncidentForm(request.POST, problems=closing.linkable_problems(incident, request.user))
-    if not form.is_valid():
-        messages.error(request, _("Give the resolution summary and choose the problem."))
-        return done(request, back)
-    data = form.cleaned_data
-    return act(
-        request,
-        back,
-        lambda: closing.close_incident(
+
+    def close():
+        data = form.cleaned_data
+        return closing.close_incident(
             incident,
             actor=request.user,
             resolution_summary=data["resolution_summary"],
             problem=data["problem"],
             register=data["problem"] is None,
             comment=data["comment"],
-        ),
+        )
+
+    return act(
+        request,
+        back,
+        close,
         _("Closed as not fixed for good; the problem database tracks the fault."),
+        form=form,
+        invalid=_("Give the resolution summary and choose the problem."),
     )
 
 
