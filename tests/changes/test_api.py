@@ -141,7 +141,9 @@ def test_edit_before_approval_and_delete_only_a_fresh_draft(
     response = http.patch(f"{URL}{change.pk}/", {"title": "x", "version": change.version}, format="json")
     assert response.status_code == 409 and response.json()["field"] == "version"
     services.transition(change, to="submitted", actor=unit_admin_a)
-    assert http.delete(f"{URL}{change.pk}/").status_code == 409
+    refused = http.delete(f"{URL}{change.pk}/")
+    assert refused.status_code == 409 and refused.json()["field"] == "state"
+    assert Change.objects.filter(pk=change.pk).exists()
     other = new_change(unit_admin_a, change.unit, [server_a])
     assert http.delete(f"{URL}{other.pk}/").status_code == 204
 
@@ -185,7 +187,8 @@ def test_calendar_refuses_a_bad_range_naming_the_field(api_client_for, unit_admi
     assert http.get(f"{URL}calendar/").json()["field"] in ("start", "end")
     response = http.get(f"{URL}calendar/", {"start": "2025-01-01", "end": "2025-12-31"})
     assert response.status_code == 400 and response.json()["field"] == "end"
-    assert http.get(f"{URL}calendar/", {"start": "x", "end": "y"}).status_code == 400
+    bad = http.get(f"{URL}calendar/", {"start": "x", "end": "y"})
+    assert bad.status_code == 400 and set(bad.json()["errors"]) == {"start", "end"}
 
 
 def test_maintenance_windows_are_listed_read_only(api_client_for, change, unit_admin_a, lead, server_a):

@@ -125,7 +125,8 @@ def test_list_filters(api_client_for, unit_admin_a, incident):
     assert http.get(URL, {"state": "closed"}).json()["count"] == 0
     assert http.get(URL, {"grade": "III", "breached": "false"}).json()["count"] == 1
     assert http.get(URL, {"breached": "true"}).json()["count"] == 0
-    assert http.get(URL, {"state": "bogus"}).status_code == 400
+    bad = http.get(URL, {"state": "bogus"})
+    assert bad.status_code == 400 and bad.json()["field"] == "state"
 
 
 def test_plans_are_read_by_all_and_written_by_group_admins(api_client_for, unit_user_a, group_admin, plans):

@@ -188,7 +188,8 @@ def test_deliveries_are_listed_and_filtered(make_channel, unit_a, unit_admin_a, 
     assert everything["count"] == 2
     assert [row["event_key"] for row in one["results"]] == ["incident:2:reported"]
     assert pending["count"] == 2
-    assert http.get(DELIVERIES, {"state": "nonsense"}).status_code == 400
+    bad = http.get(DELIVERIES, {"state": "nonsense"})
+    assert bad.status_code == 400 and bad.json()["field"] == "state"
 
 
 def test_deliveries_of_another_unit_are_invisible(make_channel, unit_a, unit_admin_b, api_client_for):

@@ -230,7 +230,8 @@ def test_steps_tick_and_link_actions(api_client_for, problem, group_admin, owner
     step = problem.steps.get()
     body = http.post(f"{URL}{problem.pk}/tick/", {"step": step.pk}, format="json").json()
     assert body["steps"][0]["done_at"] is not None
-    assert http.post(f"{URL}{problem.pk}/tick/", {"step": 999999}, format="json").status_code == 400
+    bad = http.post(f"{URL}{problem.pk}/tick/", {"step": 999999}, format="json")
+    assert bad.status_code == 400 and bad.json()["field"] == "step"
     incident = incidents.report(actor=unit_admin_a, unit=problem.unit, title="又出现")
     response = api_client_for(unit_admin_a).post(
         f"{URL}{problem.pk}/link-incident/", {"incident": incident.pk}, format="json"
