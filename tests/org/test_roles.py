@@ -280,3 +280,21 @@ def test_own_person_form_keeps_active_switched_on(unit_admin_a, browse):
     assert response.status_code == 302
     me.refresh_from_db()
     assert me.is_active and me.title == "系统管理员"
+
+
+def test_own_page_shows_disabling_ones_own_account_disabled_with_the_reason(unit_admin_a, browse):
+    me = _own(unit_admin_a)
+    body = browse(unit_admin_a).get(reverse("org:person-detail", args=[me.pk])).content.decode()
+    button = body[body.index('data-testid="account-disable"') :]
+    assert "disabled" in button[: button.index(">")]
+    reason = button[button.index("</button>") :]
+    assert "You cannot disable your own account." in reason[: reason.index("</span>")]
+    unit_admin_a.refresh_from_db()
+    assert unit_admin_a.is_active
+
+
+def test_a_colleagues_account_may_be_disabled_from_the_page(unit_admin_a, unit_user_a, browse):
+    colleague = _own(unit_user_a)
+    body = browse(unit_admin_a).get(reverse("org:person-detail", args=[colleague.pk])).content.decode()
+    button = body[body.index('data-testid="account-disable"') :]
+    assert "disabled" not in button[: button.index(">")]

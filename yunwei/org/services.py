@@ -330,14 +330,22 @@ def end_sessions(user) -> int:
 
 
 @transaction.atomic
+def disable_refusal(actor, person: Person) -> str | None:
+    """Why the actor may not disable the person's account, or None; asked by the page too."""
+    if person.account_id is not None and person.account_id == getattr(actor, "pk", None):
+        return _("You cannot disable your own account.")
+    return None
+
+
 def set_account_active(person: Person, active: bool, *, actor) -> None:
     """Disable (ending its sessions and tokens) or re-enable a person's account."""
     require_manage(actor, person.unit_id)
     user = person.account
     if user is None:
         raise DomainError(_("This person has no account."), field="account")
-    if user.pk == getattr(actor, "pk", None) and not active:
-        raise DomainError(_("You cannot disable your own account."), field="account")
+    refusal = None if active else disable_refusal(actor, person)
+    if refusal:
+        raise DomainError(refusal, field="account")
     type(user).objects.filter(pk=user.pk).update(is_active=active)
     if not active:
         end_sessions(user)

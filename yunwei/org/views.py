@@ -315,6 +315,7 @@ def _person_page(request, person, *, role_form=None, account_form=None):
             "roles": roles,
             "own_roles_refusal": own_roles_refusal if can_manage else None,
             "can_manage": can_manage,
+            "disable_refusal": services.disable_refusal(user, person),
             "can_reveal": services.may_reveal(user, person.unit_id, person.account_id),
             "role_form": role_form,
             "account_form": account_form,
