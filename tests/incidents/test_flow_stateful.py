@@ -113,23 +113,25 @@ def test_random_walks_keep_the_invariants(unit_a, unit_admin_a, app_a, plans, le
                 state=State.CLOSED, fixed_for_good=False, problems__isnull=True
             ).exists()
 
-        @rule()
-        def advance(self):
-            """The staff take the next step with what it needs first (cause, plan, notices, checklist), so
-            that walks often get all the way to restored and closed."""
+        @rule(steps=st.integers(min_value=1, max_value=3))
+        def advance(self, steps):
+            """The staff take the next steps (one to three) with what each needs first (cause, plan, notices,
+            checklist), so that walks often get all the way to restored and closed."""
             incident = self.incident  # refreshed in place by every step
-            if incident.state == State.DIAGNOSING:
-                if not incident.cause_category:
-                    self.set_cause()
-                if incident.plan_id is None:
-                    self.activate()  # refused when no plan fits the grade and cause: none is needed then
-                if incident.grade in services.SEVERE_GRADES:
-                    self.notice("leader_report")  # refused when already sent
-            if incident.plan_snapshot.get("suspend_service"):
-                self.notice("suspension")
-            if incident.state in (State.REPAIRING, State.VERIFYING):
-                self.tick_all(passed=True)
-            if incident.state in NEXT:
+            for _step in range(steps):
+                if incident.state == State.DIAGNOSING:
+                    if not incident.cause_category:
+                        self.set_cause()
+                    if incident.plan_id is None:
+                        self.activate()  # refused when no plan fits the grade and cause: none is needed then
+                    if incident.grade in services.SEVERE_GRADES:
+                        self.notice("leader_report")  # refused when already sent
+                if incident.plan_snapshot.get("suspend_service"):
+                    self.notice("suspension")
+                if incident.state in (State.REPAIRING, State.VERIFYING):
+                    self.tick_all(passed=True)
+                if incident.state not in NEXT:
+                    return
                 self.transition(NEXT[incident.state], cause="")
 
         @invariant()
