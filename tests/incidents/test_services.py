@@ -48,7 +48,7 @@ def test_a_fault_of_several_units_is_grade_ii_and_reported_to_the_leader(unit_a,
     notice = incident.notices.get()
     assert notice.kind == "leader_report"
     deliveries = Delivery.objects.filter(event_key=notice.event_key)
-    # The unit's leader in charge, and only them.
+    # The leader in charge of the unit; the group here has no leader of its own to copy.
     assert set(deliveries.values_list("recipient_kind", "recipient")) == {("email", leader_a.person.email)}
 
 
