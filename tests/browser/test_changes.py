@@ -1,10 +1,12 @@
 """Browser: a unit admin requests a change, the system management lead approves it, the admin schedules
-it (it shows on the change calendar), carries it out and verifies it, and the lead reviews it."""
+it (it shows on the change calendar), carries it out and verifies it, and the lead reviews it. The admin is
+a system management lead of their unit too for the walk, so only the rule keeps them from approving."""
 
 import datetime
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import SCREENSHOTS, log_in
 
@@ -29,7 +31,33 @@ def _new_page(browser, product_url, username):
     return page
 
 
-def test_a_change_from_draft_to_reviewed_shows_on_the_calendar(browser, product_url):
+@pytest.fixture
+def requester_is_a_system_lead(browser, product_url):
+    """The group admin makes power-admin a system management lead of their unit, the role that approves
+    the walk's change, and takes the role back afterwards (the demo product is shared by the session)."""
+    group_admin = _new_page(browser, product_url, "admin")
+    group_admin.goto("/org/people/?q=power-admin")
+    with group_admin.expect_navigation():
+        group_admin.get_by_test_id("person-table").locator("tr", has_text="power-admin").get_by_role(
+            "link"
+        ).first.click()
+    person_url = group_admin.url
+    form = group_admin.get_by_test_id("assign-role-form")
+    form.locator("select[name=role-role]").select_option("system_lead")
+    with group_admin.expect_navigation():
+        form.locator("button[type=submit]").click()
+    expect(group_admin.get_by_test_id("revoke-system_lead")).to_have_count(1)
+    yield
+    group_admin.goto(person_url)
+    group_admin.once("dialog", lambda dialog: dialog.accept())
+    group_admin.get_by_test_id("revoke-system_lead").click()
+    expect(group_admin.get_by_test_id("revoke-system_lead")).to_have_count(0)
+    group_admin.context.close()
+
+
+def test_a_change_from_draft_to_reviewed_shows_on_the_calendar(
+    browser, product_url, requester_is_a_system_lead
+):
     admin = _new_page(browser, product_url, "power-admin")
     day = _free_day(admin)
     admin.goto("/changes/")
@@ -65,7 +93,8 @@ def test_a_change_from_draft_to_reviewed_shows_on_the_calendar(browser, product_
         page.wait_for_load_state()
 
     step(admin, "to-submitted")
-    assert admin.get_by_test_id("decision-form").count() == 0  # the requester never approves
+    # The requester holds the approving role, yet never approves their own change.
+    assert admin.get_by_test_id("decision-form").count() == 0
 
     lead = _new_page(browser, product_url, "lead")
     lead.goto(change_url)

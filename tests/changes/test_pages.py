@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from yunwei.changes import services
 from yunwei.changes.models import Change, ChangeTemplate, FreezePeriod
+from yunwei.org.choices import Role
 
 from .conftest import approve, new_change, to_scheduled, window
 
@@ -94,7 +95,11 @@ def test_a_standard_change_from_a_template(client, unit_admin_a, unit_a, server_
     assert change.kind == "standard" and change.template == template
 
 
-def test_the_change_page_shows_only_the_allowed_actions(client, change, unit_admin_a, lead, leader_a):
+def test_the_change_page_shows_only_the_allowed_actions(client, change, unit_a, unit_admin_a, lead, leader_a):
+    # The requester is a system management lead of the unit too, the role that approves this change: only
+    # the rule that nobody approves their own request keeps the decision from them.
+    unit_admin_a.person.role_assignments.create(unit=unit_a, role=Role.SYSTEM_LEAD)
+    assert services.needed_roles(change) == [Role.SYSTEM_LEAD]
     client.force_login(unit_admin_a)
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     client.post(f"/changes/{change.pk}/transition/", {"to": "submitted"})

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from yunwei.audit.models import AuditEvent
 from yunwei.changes import services
-from yunwei.changes.models import Approval, ChangeEvent, ChangeTemplate, FreezePeriod
+from yunwei.changes.models import Approval, Change, ChangeEvent, ChangeTemplate, FreezePeriod
 from yunwei.changes.tasks import remind_overdue_approvals
 from yunwei.cmdb import services as cmdb
 from yunwei.cmdb.models import Relation, RelationType
@@ -299,11 +299,14 @@ def test_only_the_system_lead_writes_the_review(change, unit_admin_a, lead):
 def test_only_a_draft_never_submitted_is_deleted(change, unit_admin_a, lead):
     other = new_change(unit_admin_a, change.unit, list(change.affected_items.all()))
     services.delete_change(other, actor=unit_admin_a)
+    assert not Change.objects.filter(pk=other.pk).exists()
     change = services.transition(change, to="submitted", actor=unit_admin_a)
     change = services.transition(change, to="rejected", actor=lead, comment="不需要")
     change = services.transition(change, to="draft", actor=unit_admin_a)
-    with pytest.raises(TransitionNotAllowed):
+    with pytest.raises(TransitionNotAllowed) as refused:
         services.delete_change(change, actor=unit_admin_a)
+    assert refused.value.field == "state" and "never submitted" in str(refused.value.message)
+    assert Change.objects.filter(pk=change.pk, state="draft").exists()
 
 
 def test_the_timeline_is_append_only(change):

@@ -64,6 +64,8 @@ def test_an_attribute_items_hold_cannot_change_its_kind(rack_type, make_item, un
     services.update(
         rack_type, actor=group_admin, attributes=_attrs(rack_type, {"code": "height_u", "label": "U 数"})
     )
+    spec = ItemType.objects.get(code="rack").attribute("height_u")
+    assert (spec["label"], spec["kind"]) == ("U 数", "int")
 
 
 def test_a_choice_in_use_cannot_be_removed(rack_type, make_item, unit_a, group_admin):
@@ -75,6 +77,7 @@ def test_a_choice_in_use_cannot_be_removed(rack_type, make_item, unit_a, group_a
         actor=group_admin,
         attributes=_attrs(rack_type, {"code": "colour", "choices": ["black", "grey"]}),
     )
+    assert ItemType.objects.get(code="rack").attribute("colour")["choices"] == ["black", "grey"]
 
 
 def test_a_required_attribute_needs_a_value_on_every_item(rack_type, make_item, unit_a, group_admin):

@@ -81,7 +81,9 @@ def test_duplicate_code_in_a_unit_is_refused_but_another_unit_may_use_it(unit_a,
     with pytest.raises(DomainError) as exc:
         make_item(unit_a, "server", "SRV-1")
     assert exc.value.field == "code"
+    assert Item.objects.filter(unit=unit_a, code="SRV-1").count() == 1
     make_item(unit_b, "server", "SRV-1")
+    assert set(Item.objects.filter(code="SRV-1").values_list("unit_id", flat=True)) == {unit_a.pk, unit_b.pk}
 
 
 def test_unit_admin_manages_own_unit_only(unit_a, unit_b, unit_admin_a, unit_user_a, make_item):
@@ -137,8 +139,10 @@ def test_cycle_is_refused_naming_the_path(chain, relate):
         relate(chain["ups"], "depends-on", chain["oa"])
     assert exc.value.field == "target"
     assert "UPS → OA → MW → OS → SRV → UPS" in exc.value.message
+    assert not Relation.objects.filter(source=chain["ups"], target=chain["oa"]).exists()
     # A relation that does not propagate impact may point back.
     relate(chain["srv"], "backs-up", chain["oa"])
+    assert Relation.objects.filter(source=chain["srv"], target=chain["oa"], type__code="backs-up").exists()
 
 
 def test_relation_type_becoming_a_dependency_is_refused_when_it_would_close_a_cycle(

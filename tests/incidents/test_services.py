@@ -47,7 +47,9 @@ def test_a_fault_of_several_units_is_grade_ii_and_reported_to_the_leader(unit_a,
     assert incident.grade == "II"
     notice = incident.notices.get()
     assert notice.kind == "leader_report"
-    assert Delivery.objects.filter(event_key__startswith=f"incident:{incident.pk}:").exists()
+    deliveries = Delivery.objects.filter(event_key=notice.event_key)
+    # The leader in charge of the unit; the group here has no leader of its own to copy.
+    assert set(deliveries.values_list("recipient_kind", "recipient")) == {("email", leader_a.person.email)}
 
 
 def test_plain_user_cannot_move_the_flow(incident, unit_user_a):

@@ -42,6 +42,8 @@ def test_unit_admin_cannot_switch_their_unit_off(unit_a, unit_admin_a):
         services.update(unit_a, actor=unit_admin_a, is_active=False)
     assert Unit.objects.get(pk=unit_a.pk).is_active
     services.update(unit_a, actor=unit_admin_a, name="甲单位（新）", is_active=True)  # unchanged: fine
+    unit_a = Unit.objects.get(pk=unit_a.pk)
+    assert (unit_a.name, unit_a.is_active) == ("甲单位（新）", True)
 
 
 def test_unit_admin_cannot_switch_their_unit_off_through_the_api(unit_a, unit_admin_a, api_client_for):

@@ -90,7 +90,8 @@ def test_only_a_group_admin_classifies(problem, unit_admin_a, owner_a, helper_a)
 def test_classification_tells_the_owner(problem, group_admin, owner_a, helper_a):
     problem = classify(problem, group_admin, owner_a, helper_a)
     assert problem.classified_at is not None and problem.owner_alert_at is not None
-    assert Delivery.objects.filter(event_key__startswith=f"problem:{problem.pk}:classified").exists()
+    deliveries = Delivery.objects.filter(event_key__startswith=f"problem:{problem.pk}:classified")
+    assert set(deliveries.values_list("recipient_kind", "recipient")) == {("email", owner_a.person.email)}
 
 
 def test_the_owner_works_and_solves_with_a_summary_after_every_step(problem, group_admin, owner_a, helper_a):
