@@ -2,8 +2,10 @@
 
 Embedded mode (`yunwei serve`) runs migrations, loads the demo data on first start and keeps two
 children running: gunicorn and one Celery worker with the scheduler inside it (filesystem broker,
-SQLite, all under var/). Scale mode runs `yunwei web`, `yunwei worker` and `yunwei scheduler` as
-separate processes (docs/deploy.md); each replaces itself with gunicorn or Celery, keeping its pid.
+SQLite, all under var/); a child that dies is restarted after a growing delay (RestartPolicy).
+Scale mode runs `yunwei web`, `yunwei worker` and `yunwei scheduler` as separate processes
+(docs/deploy.md); each replaces itself with gunicorn or Celery, keeping its pid, and systemd
+restarts it.
 """
 
 import argparse
@@ -14,9 +16,44 @@ import subprocess
 import sys
 import time
 import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 STOP_TIMEOUT = 20  # seconds a child gets to finish its requests and tasks before it is killed
+
+
+@dataclass(frozen=True)
+class RestartPolicy:
+    """When the embedded supervisor restarts a child that died, and when it gives up.
+
+    A child killed once (the kernel's OOM killer, a stray `kill -9`) comes back after `first_delay`;
+    each further death within `window` doubles the delay up to `max_delay`, so a child that cannot
+    start does not spin the machine. `give_up_after` deaths of one child within `window` mean it will
+    not come up by itself (a broken database, a port taken): the supervisor stops the others and exits
+    non-zero, so the operator sees it instead of a product half running forever. A child that stayed up
+    longer than `window` has its earlier deaths forgotten and starts again at `first_delay`.
+    """
+
+    first_delay: float = 1.0  # seconds; long enough for a killed gunicorn's workers to release the port
+    max_delay: float = 30.0  # seconds; the longest the web or the worker stays away between two tries
+    give_up_after: int = 5  # deaths of one child within the window: 1 + 2 + 4 + 8 s of trying
+    window: float = 60.0  # seconds; a child that ran this long was healthy: earlier deaths no longer count
+
+    def next_delay(self, deaths: Sequence[float]) -> float | None:
+        """The delay before restarting a child that died at `deaths[-1]`, or None to give up.
+
+        `deaths` are the monotonic times this child died, oldest first, the latest one included.
+        """
+        latest = deaths[-1]
+        recent = sum(1 for died in deaths if latest - died < self.window)
+        if recent >= self.give_up_after:
+            return None
+        return min(self.max_delay, self.first_delay * 2 ** (recent - 1))
+
+    def forget(self, deaths: list[float], now: float) -> None:
+        """Drop the deaths that no longer count, so a long-running supervisor keeps a short list."""
+        deaths[:] = [died for died in deaths if now - died < self.window]
 
 
 def _setup_django() -> None:
@@ -94,7 +131,7 @@ def _load_demo_on_first_start() -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
-    """Embedded mode: web server, worker and scheduler as one process tree; exits when any of them dies."""
+    """Embedded mode: web server, worker and scheduler as one process tree, a dead child restarted."""
     _setup_django()
     _prepare_var()
     from django.core.management import call_command
@@ -108,21 +145,82 @@ def serve(args: argparse.Namespace) -> int:
         "web": _gunicorn_argv(f"127.0.0.1:{port}", workers=2, threads=4),
         "worker": _celery_argv("worker", "-B", "--pool=threads", "--concurrency=4", "-Q", "default"),
     }
+    print(f"Yunwei is starting at http://127.0.0.1:{port}/ — press Ctrl-C to stop.", flush=True)
+    return run_supervisor(children)
+
+
+def run_supervisor(children: dict[str, list[str]], policy: RestartPolicy | None = None) -> int:
+    """Supervise `children` until SIGINT or SIGTERM (exit 0) or until one keeps dying (exit 1)."""
     stopping: list[int] = []
     signal.signal(signal.SIGINT, lambda signum, frame: stopping.append(signum))
     signal.signal(signal.SIGTERM, lambda signum, frame: stopping.append(signum))
-    # Own process groups: a Ctrl-C reaches only this process, which then stops the children in order.
-    procs = {name: subprocess.Popen(argv, process_group=0) for name, argv in children.items()}  # noqa: S603
-    print(f"Yunwei is running at http://127.0.0.1:{port}/ — press Ctrl-C to stop.", flush=True)
+    return supervise(children, policy or RestartPolicy(), stopping=lambda: bool(stopping))
 
-    died = None
-    while not stopping and died is None:
-        died = next((name for name, proc in procs.items() if proc.poll() is not None), None)
-        time.sleep(0.5)
-    if died:
-        print(f"The {died} process exited with code {procs[died].returncode}; stopping.", file=sys.stderr)
+
+def _how_it_ended(returncode: int) -> str:
+    if returncode < 0:
+        with contextlib.suppress(ValueError):
+            return f"was killed by {signal.Signals(-returncode).name}"
+        return f"was killed by signal {-returncode}"
+    return f"exited with code {returncode}"
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def supervise(
+    children: dict[str, list[str]],
+    policy: RestartPolicy,
+    *,
+    stopping: Callable[[], bool],
+    poll: float = 0.5,
+) -> int:
+    """Run each child, restart one that died as `policy` says, and stop them all at the end.
+
+    Returns 0 when `stopping()` turned true, 1 when a child died too often and the others were stopped.
+    """
+
+    def start(name: str) -> subprocess.Popen:
+        # Own process groups: a Ctrl-C reaches only this process, which then stops the children in
+        # order; and a dead child's leftovers (gunicorn's workers) can be killed as one group.
+        proc = subprocess.Popen(children[name], process_group=0)  # noqa: S603 - our own argv
+        _say(f"The {name} process started (pid {proc.pid}).")
+        return proc
+
+    procs = {name: start(name) for name in children}
+    deaths: dict[str, list[float]] = {name: [] for name in children}
+    restart_at: dict[str, float] = {}  # children waiting for their delay to pass
+    gave_up = False
+    while not stopping() and not gave_up:
+        now = time.monotonic()
+        for name, proc in procs.items():
+            if name in restart_at or proc.poll() is None:
+                continue
+            # What the dead child left in its group (gunicorn's workers holding the port) goes too.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            deaths[name].append(now)
+            policy.forget(deaths[name], now)
+            delay = policy.next_delay(deaths[name])
+            if delay is None:
+                _say(
+                    f"The {name} process {_how_it_ended(proc.returncode)}; it died {len(deaths[name])} times "
+                    f"within {policy.window:g} s, so Yunwei gives up and stops the others."
+                )
+                gave_up = True
+                break
+            _say(f"The {name} process {_how_it_ended(proc.returncode)}; restarting it in {delay:g} s.")
+            restart_at[name] = now + delay
+        for name, when in list(restart_at.items()):
+            if not gave_up and not stopping() and time.monotonic() >= when:
+                del restart_at[name]
+                procs[name] = start(name)
+        next_restart = min(restart_at.values(), default=now + poll)
+        if not gave_up and not stopping():
+            time.sleep(min(poll, max(0.0, next_restart - time.monotonic())))
     _stop(procs)
-    return 1 if died else 0
+    return 1 if gave_up else 0
 
 
 def _stop(procs: dict[str, subprocess.Popen]) -> None:
