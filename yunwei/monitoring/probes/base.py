@@ -136,7 +136,7 @@ def resolution_failure(host: str, exc: socket.gaierror) -> ProbeResult:
 
 def socket_failure(exc: BaseException, what: str) -> ProbeResult | None:
     """A down/unknown result for the common OS-level failures, or None when ``exc`` is none of them."""
-    for cause in _chain(exc):
+    for cause in chain(exc):
         if isinstance(cause, socket.gaierror):
             return resolution_failure(what, cause)
         if isinstance(cause, ConnectionRefusedError):
@@ -153,7 +153,8 @@ def socket_failure(exc: BaseException, what: str) -> ProbeResult | None:
     return None
 
 
-def _chain(exc: BaseException | None):
+def chain(exc: BaseException | None):
+    """``exc`` and the exceptions it was raised from, outermost first (clients wrap the OS error)."""
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))

@@ -21,7 +21,18 @@ from typing import Any
 import httpx
 
 from . import jsonpath
-from .base import ProbeResult, SpecError, as_float, down, elapsed_ms, guarded, required, socket_failure, up
+from .base import (
+    ProbeResult,
+    SpecError,
+    as_float,
+    chain,
+    down,
+    elapsed_ms,
+    guarded,
+    required,
+    socket_failure,
+    up,
+)
 
 METHOD = "http"
 MAX_BODY = 1024 * 1024  # a health page larger than this is read only this far for the keyword/JSON checks
@@ -78,7 +89,8 @@ def certificate_facts(response: httpx.Response) -> dict[str, Any] | None:
 
 
 def _transport_failure(exc: httpx.HTTPError, url: str, timeout: float) -> ProbeResult:
-    for cause in (exc, exc.__cause__, exc.__context__):
+    causes = list(chain(exc))
+    for cause in causes:
         if isinstance(cause, ssl.SSLCertVerificationError):
             return down(f"TLS certificate not trusted: {cause.verify_message}", method=METHOD)
     if isinstance(exc, httpx.ConnectTimeout):
@@ -87,7 +99,7 @@ def _transport_failure(exc: httpx.HTTPError, url: str, timeout: float) -> ProbeR
         return down(f"no answer from {url} within {timeout:g} s", method=METHOD)
     if isinstance(exc, httpx.RemoteProtocolError):
         return down(f"not a valid HTTP answer: {exc}", method=METHOD)
-    for cause in (exc.__cause__, exc.__context__):
+    for cause in causes:
         if isinstance(cause, ssl.SSLError):
             return down(f"TLS handshake failed: {cause.reason or cause}", method=METHOD)
     parsed = httpx.URL(url)
@@ -143,7 +155,7 @@ async def _probe(spec: Mapping[str, Any], timeout: float) -> ProbeResult:
                         if facts:
                             details.update(facts)
         except TimeoutError:
-            return down(f"no complete answer from {url} within {timeout:g} s", method=METHOD)
+            return down(f"no answer from {url} within {timeout:g} s", method=METHOD)
         except httpx.HTTPError as exc:
             return _transport_failure(exc, url, timeout)
 
