@@ -35,6 +35,13 @@ def _normalise(text: str) -> str:
     return text.rstrip(".").lower()
 
 
+def _parsed(spec: Mapping[str, Any], field: str, parse: Any, text: str) -> Any:
+    try:
+        return parse(text)
+    except (dns.exception.DNSException, ValueError) as exc:
+        raise SpecError(f"{field!r} is not usable: {text!r} ({exc})") from None
+
+
 def _server(spec: Mapping[str, Any]) -> str:
     server = spec.get("server")
     if server:
@@ -46,12 +53,13 @@ def _server(spec: Mapping[str, Any]) -> str:
 
 
 async def _probe(spec: Mapping[str, Any], timeout: float) -> ProbeResult:
-    try:
-        qname = dns.name.from_text(str(required(spec, "name")))
-        rdtype = dns.rdatatype.from_text(str(spec.get("record_type") or "A").upper())
-        wanted_rcode = dns.rcode.from_text(str(spec.get("expected_rcode") or "NOERROR").upper())
-    except dns.exception.DNSException as exc:
-        raise SpecError(str(exc)) from None
+    qname = _parsed(spec, "name", dns.name.from_text, str(required(spec, "name")))
+    rdtype = _parsed(
+        spec, "record_type", dns.rdatatype.from_text, str(spec.get("record_type") or "A").upper()
+    )
+    wanted_rcode = _parsed(
+        spec, "expected_rcode", dns.rcode.from_text, str(spec.get("expected_rcode") or "NOERROR").upper()
+    )
     server = _server(spec)
     port = as_port(spec, default=53)
     expected = spec.get("expected")
