@@ -1,0 +1,128 @@
+"""The database log-in probes against the PostgreSQL (127.0.0.1:5432, user postgres, trust) and MariaDB
+(127.0.0.1:3306, root without a password) this machine runs; each case skips, saying why, when its server
+is not there."""
+
+import secrets
+import socket
+
+import pytest
+
+from yunwei.monitoring import probes
+
+from .targets import closed_port, run
+
+
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+postgres = pytest.mark.skipif(not _listening(5432), reason="no PostgreSQL on 127.0.0.1:5432")
+mariadb = pytest.mark.skipif(not _listening(3306), reason="no MariaDB/MySQL on 127.0.0.1:3306")
+
+
+def login(kind, **fields):
+    return run(probes.run({"type": kind, "host": "127.0.0.1", "timeout": 3, **fields}))
+
+
+# --- PostgreSQL --------------------------------------------------------------------------------------------
+
+
+@postgres
+def test_postgresql_log_in_is_up_with_the_server_version():
+    result = login("postgresql", user="postgres", database="postgres")
+    assert result.status == "up", result.reason
+    assert result.method == "postgresql"
+    assert result.reason == "logged in as postgres"
+    assert result.details["server_version"].startswith("PostgreSQL")
+    assert result.latency_ms > 0
+
+
+@postgres
+def test_postgresql_refuses_a_role_that_does_not_exist_as_authentication():
+    result = login("postgresql", user="yunwei_no_such_role", database="postgres")
+    assert result.status == "down"
+    assert result.reason == (
+        'authentication refused by PostgreSQL at 127.0.0.1:5432: role "yunwei_no_such_role" does not exist'
+    )
+
+
+@postgres
+def test_postgresql_with_a_wrong_database_name_is_down_naming_it():
+    result = login("postgresql", user="postgres", database="yunwei_no_such_db")
+    assert result.status == "down"
+    assert result.reason == 'PostgreSQL at 127.0.0.1:5432: database "yunwei_no_such_db" does not exist'
+
+
+def test_postgresql_on_a_closed_port_is_down_refused():
+    port = closed_port()
+    result = login("postgresql", port=port, user="postgres")
+    assert result.status == "down"
+    assert result.method == "postgresql"
+    assert "refused" in result.reason.lower(), result.reason
+
+
+# --- MariaDB / MySQL ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def mysql_user():
+    """A user with a password, created for the test and dropped after it."""
+    import pymysql
+
+    name, password = f"yw_probe_{secrets.token_hex(3)}", secrets.token_urlsafe(12)
+    admin = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="", autocommit=True)
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute("CREATE USER %s@'127.0.0.1' IDENTIFIED BY %s", (name, password))
+            cursor.execute("CREATE USER %s@'localhost' IDENTIFIED BY %s", (name, password))
+        yield name, password
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute("DROP USER IF EXISTS %s@'127.0.0.1'", (name,))
+            cursor.execute("DROP USER IF EXISTS %s@'localhost'", (name,))
+        admin.close()
+
+
+@mariadb
+def test_mysql_log_in_is_up_with_the_server_version(mysql_user):
+    name, password = mysql_user
+    result = login("mysql", user=name, password=password)
+    assert result.status == "up", result.reason
+    assert result.method == "mysql"
+    assert result.reason == f"logged in as {name}"
+    assert result.details["server_version"]
+
+
+@mariadb
+def test_mysql_with_a_wrong_password_is_down_naming_authentication(mysql_user):
+    name, _ = mysql_user
+    result = login("mysql", user=name, password="not-the-password")
+    assert result.status == "down"
+    assert result.reason.startswith(
+        "authentication refused by MySQL at 127.0.0.1:3306: Access denied for user"
+    )
+    assert name in result.reason
+
+
+@mariadb
+def test_mysql_with_an_unknown_database_is_down_naming_it():
+    result = login("mysql", user="root", database="yunwei_no_such_db")
+    assert result.status == "down"
+    assert result.reason == "MySQL at 127.0.0.1:3306: Unknown database 'yunwei_no_such_db'"
+
+
+def test_mysql_on_a_closed_port_is_down_refused():
+    port = closed_port()
+    result = login("mysql", port=port, user="root")
+    assert result.status == "down"
+    assert result.reason == f"connection to 127.0.0.1:{port} refused"
+
+
+def test_a_log_in_check_without_a_user_is_unknown_naming_the_field():
+    result = login("mysql")
+    assert result.status == "unknown"
+    assert result.reason == "invalid check: the spec has no 'user'"
