@@ -122,7 +122,8 @@ async def _probe(spec: Mapping[str, Any], timeout: float) -> ProbeResult:
     details: dict[str, Any] = {"agent": target, "version": version, "oid": oid}
     if error_indication:
         text = str(error_indication)
-        compact = text.replace(" ", "").lower()
+        # pysnmp's error indications are classes (RequestTimedOut, WrongDigest, UnknownUserName …).
+        compact = (type(error_indication).__name__ + text).replace(" ", "").lower()
         if "timeout" in compact or "timedout" in compact:
             refused = "the community" if version != "v3" else "the credentials"
             return down(
