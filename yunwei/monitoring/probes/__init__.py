@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
-from . import database, dns, http, icmp, snmp, tcp
+from . import dns, http, icmp, mysql, postgresql, snmp, tcp
 from .base import ProbeResult, Status, unknown
 
 __all__ = ["PROBES", "ProbeResult", "Status", "run", "run_batch"]
@@ -22,8 +22,8 @@ PROBES: dict[str, Callable[[Mapping[str, Any]], Awaitable[ProbeResult]]] = {
     "tcp": tcp.run,
     "icmp": icmp.run,
     "dns": dns.run,
-    "postgresql": database.run_postgresql,
-    "mysql": database.run_mysql,
+    "postgresql": postgresql.run,
+    "mysql": mysql.run,
     "snmp": snmp.run,
 }
 
