@@ -3,7 +3,7 @@
 ``await run(spec)`` judges one target by ``spec["type"]``; ``await run_batch(specs, concurrency=n)``
 judges many at once, at most ``n`` in flight, and answers in the order given. Neither ever raises: every
 failure is a :class:`ProbeResult` with its reason. The spec fields of each type are in
-``docs/monitoring.md``.
+``docs/probes.md``.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ counted against the target.
 
 A check spec is a plain mapping (the scheduler builds it from the stored check); every probe reads
 ``timeout`` (seconds, default :data:`DEFAULT_TIMEOUT`) and its own fields, described in
-``docs/monitoring.md``.
+``docs/probes.md``.
 """
 
 from __future__ import annotations
