@@ -212,3 +212,13 @@ def test_the_path_evaluator_reads_keys_indexes_and_quoted_keys():
     assert jsonpath.compare(document["n"], "ge", "4.5")
     with pytest.raises(jsonpath.PathError):
         jsonpath.parse("a..b[")
+
+
+def test_a_boolean_field_is_read_strictly(httpserver):
+    httpserver.expect_request("/").respond_with_data("moved", status=302, headers={"Location": "/elsewhere"})
+    httpserver.expect_request("/elsewhere").respond_with_data("here")
+    not_followed = check(httpserver.url_for("/"), follow_redirects="false", expected_status=302)
+    assert not_followed.status == "up", not_followed.reason
+    unclear = check(httpserver.url_for("/"), follow_redirects="maybe")
+    assert unclear.status == "unknown"
+    assert unclear.reason == "invalid check: 'follow_redirects' is not true or false: 'maybe'"

@@ -104,6 +104,34 @@ def as_float(spec: Mapping[str, Any], name: str, default: float | None = None) -
         raise SpecError(f"{name!r} is not a number: {value!r}") from None
 
 
+def as_int(spec: Mapping[str, Any], name: str, default: int) -> int:
+    value = spec.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise SpecError(f"{name!r} is not a whole number: {value!r}") from None
+
+
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+def as_bool(spec: Mapping[str, Any], name: str, default: bool) -> bool:
+    """A strict boolean: ``"false"`` is False and ``"maybe"`` is an error, never silently True."""
+    value = spec.get(name)
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise SpecError(f"{name!r} is not true or false: {value!r}")
+
+
 def timeout_of(spec: Mapping[str, Any]) -> float:
     timeout = as_float(spec, "timeout", DEFAULT_TIMEOUT)
     if not 0 < timeout <= MAX_TIMEOUT:

@@ -24,6 +24,7 @@ from . import jsonpath
 from .base import (
     ProbeResult,
     SpecError,
+    as_bool,
     as_float,
     chain,
     down,
@@ -50,7 +51,7 @@ def _ssl_context(ca_bundle: str | None) -> ssl.SSLContext:
 
 
 def _verify(spec: Mapping[str, Any]) -> ssl.SSLContext | bool:
-    if spec.get("verify_tls", True) in (False, "false", "0", 0):
+    if not as_bool(spec, "verify_tls", True):
         return False
     return _ssl_context(spec.get("ca_bundle") or None)
 
@@ -137,7 +138,7 @@ async def _probe(spec: Mapping[str, Any], timeout: float) -> ProbeResult:
     async with httpx.AsyncClient(
         verify=_verify(spec),
         timeout=httpx.Timeout(timeout),
-        follow_redirects=bool(spec.get("follow_redirects", True)),
+        follow_redirects=as_bool(spec, "follow_redirects", True),
         trust_env=False,
     ) as client:
         try:

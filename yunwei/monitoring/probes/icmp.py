@@ -20,7 +20,19 @@ from typing import Any
 
 import icmplib
 
-from .base import ProbeResult, SpecError, as_float, as_port, down, guarded, required, resolve, unknown, up
+from .base import (
+    ProbeResult,
+    SpecError,
+    as_float,
+    as_int,
+    as_port,
+    down,
+    guarded,
+    required,
+    resolve,
+    unknown,
+    up,
+)
 
 UNPRIVILEGED = "icmp-unprivileged"
 RAW = "icmp-raw"
@@ -42,7 +54,7 @@ def _methods(spec: Mapping[str, Any]) -> list[str]:
 
 async def _icmp(address: str, spec: Mapping[str, Any], timeout: float, privileged: bool) -> ProbeResult:
     method = RAW if privileged else UNPRIVILEGED
-    count = int(spec.get("count") or 3)
+    count = as_int(spec, "count", 3)
     interval = as_float(spec, "interval", 0.2)
     if not 1 <= count <= 20:
         raise SpecError(f"'count' must be between 1 and 20, not {count}")

@@ -20,7 +20,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import jsonpath
-from .base import ProbeResult, SpecError, as_port, down, elapsed_ms, guarded, required, socket_failure, up
+from .base import (
+    ProbeResult,
+    SpecError,
+    as_int,
+    as_port,
+    down,
+    elapsed_ms,
+    guarded,
+    required,
+    socket_failure,
+    up,
+)
 
 METHOD = "snmp"
 
@@ -106,7 +117,7 @@ async def _probe(spec: Mapping[str, Any], timeout: float) -> ProbeResult:
     try:
         try:
             transport = await hlapi.UdpTransportTarget.create(
-                (host, port), timeout=timeout, retries=int(spec.get("retries") or 0)
+                (host, port), timeout=timeout, retries=as_int(spec, "retries", 0)
             )
         except Exception as exc:  # pysnmp wraps resolution errors in its own PySnmpError
             failure = socket_failure(exc, host)
