@@ -31,4 +31,13 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/
     fi
 fi
 
+# The SNMP probe tests start Debian's snmpd; without it they skip and say why.
+if [ ! -x /usr/sbin/snmpd ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing Debian's snmpd for the SNMP probe tests …"
+    if ! { DEBIAN_FRONTEND=noninteractive apt-get -qq update \
+        && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y snmpd; } >var/apt-snmpd.log 2>&1; then
+        echo "warning: could not install snmpd (see var/apt-snmpd.log); SNMP probe tests will skip." >&2
+    fi
+fi
+
 exec .venv/bin/python -m pytest "$@"
