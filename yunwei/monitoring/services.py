@@ -174,7 +174,7 @@ def parse_size(header: str | None, text: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def _distrust(heartbeat: Heartbeat, run_time, size) -> str:
+def distrust_of(heartbeat: Heartbeat, run_time, size) -> str:
     """Why a backup's success is not to be trusted, or "" (Art. 5: only a real backup counts)."""
     if heartbeat.kind != JobKind.BACKUP:
         return ""
@@ -239,7 +239,7 @@ def ping(
                 run.started_at, run.run_time = started, now - started
             changes["last_start_at"] = None
             if run.succeeded:
-                run.distrust = _distrust(heartbeat, run.run_time, size)
+                run.distrust = distrust_of(heartbeat, run.run_time, size)
                 run.trusted = not run.distrust
                 if run.trusted:  # an untrusted backup never counts: the clock runs on towards late
                     new_state = HeartbeatState.UP
