@@ -20,6 +20,7 @@ from .changes import foreign as changes_foreign
 from .cmdb import foreign as cmdb_foreign
 from .conftest import make_user
 from .incidents import foreign as incidents_foreign
+from .monitoring import foreign as monitoring_foreign
 from .notify import foreign as notify_foreign
 from .problems import foreign as problems_foreign
 
@@ -69,6 +70,7 @@ def records(org_records_a, unit_a, group_admin):
         **notify_foreign.build_records(unit_a, group_admin),
         **problems_foreign.build_records(unit_a, group_admin),
         **changes_foreign.build_records(unit_a, group_admin),
+        **monitoring_foreign.build_records(unit_a, group_admin),
         "token": token,
         "event": AuditEvent.objects.filter(unit_id=unit_a.pk).order_by("seq").first(),
     }
@@ -136,7 +138,14 @@ CASES = {
 }
 
 
-FOREIGN_MODULES = (cmdb_foreign, incidents_foreign, notify_foreign, problems_foreign, changes_foreign)
+FOREIGN_MODULES = (
+    cmdb_foreign,
+    incidents_foreign,
+    notify_foreign,
+    problems_foreign,
+    changes_foreign,
+    monitoring_foreign,
+)
 for module in FOREIGN_MODULES:
     CASES.update(module.CASES)
     NOT_OBJECT_ROUTES.update(module.NOT_OBJECT_ROUTES)

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "yunwei.notify",
     "yunwei.problems",
     "yunwei.changes",
+    "yunwei.monitoring",
     "yunwei.web",
 ]
 
@@ -258,6 +259,8 @@ CELERY_TASK_ROUTES = {
     "yunwei.incidents.tasks.warn_sla_breaches": {"queue": "default"},
     "yunwei.problems.tasks.escalate_overdue_problems": {"queue": "default"},
     "yunwei.changes.tasks.remind_overdue_approvals": {"queue": "default"},
+    "yunwei.monitoring.tasks.sweep_heartbeats": {"queue": "default"},
+    "yunwei.monitoring.tasks.tell_heartbeat_state": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "yunwei.core.tasks.record_worker_heartbeat", "schedule": 60.0},
@@ -267,9 +270,13 @@ CELERY_BEAT_SCHEDULE = {
     # Deadlines are whole days; a quarter-hour sweep tells people within minutes of midnight.
     "problem-escalations": {"task": "yunwei.problems.tasks.escalate_overdue_problems", "schedule": 900.0},
     "change-approval-reminders": {"task": "yunwei.changes.tasks.remind_overdue_approvals", "schedule": 300.0},
+    "heartbeat-sweep": {"task": "yunwei.monitoring.tasks.sweep_heartbeats", "schedule": 60.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
+
+# A heartbeat ping keeps this many bytes of its body as the run's log; the rest is cut, and the run says so.
+PING_BODY_LIMIT = env_int("YUNWEI_PING_BODY_LIMIT", 10_000)
 
 # The incident page shows the panels of the apps built on fault handling (apps depend downward only).
 INCIDENT_PAGE_PANELS = ["problems/incident_page_panel.html"]

@@ -12,6 +12,7 @@ api_patterns = [
     path("notify/", include("yunwei.notify.api_urls")),
     path("problems/", include("yunwei.problems.api_urls")),
     path("changes/", include("yunwei.changes.api_urls")),
+    path("monitoring/", include("yunwei.monitoring.api_urls")),
     path("audit/", include("yunwei.audit.api_urls")),
     path("system/", include("yunwei.core.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -28,6 +29,8 @@ urlpatterns = [
     path("notify/", include("yunwei.notify.urls")),
     path("problems/", include("yunwei.problems.urls")),
     path("changes/", include("yunwei.changes.urls")),
+    path("monitoring/", include("yunwei.monitoring.urls")),
+    path("ping/", include("yunwei.monitoring.ping_urls")),
     path("audit/", include("yunwei.audit.urls")),
     path("", include("yunwei.web.urls")),
 ]

@@ -10,6 +10,7 @@ NAVIGATION = [
     (_("Incidents"), "incidents:incident-list", "exclamation-octagon"),
     (_("Problems"), "problems:problem-list", "bug"),
     (_("Changes"), "changes:change-list", "arrow-repeat"),
+    (_("Monitoring"), "monitoring:heartbeat-list", "activity"),
     (_("Notifications"), "notify:channel-list", "bell"),
     (_("Audit log"), "audit:event-list", "fingerprint"),
 ]

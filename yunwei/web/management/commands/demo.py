@@ -4,6 +4,7 @@ from django.db import transaction
 from yunwei.changes import demo as changes_demo
 from yunwei.cmdb import demo as cmdb_demo
 from yunwei.incidents import demo as incidents_demo
+from yunwei.monitoring import demo as monitoring_demo
 from yunwei.org import demo as org_demo
 from yunwei.org.models import Unit
 from yunwei.problems import demo as problems_demo
@@ -21,4 +22,5 @@ class Command(BaseCommand):
             incidents_demo.load(self.stdout)
             problems_demo.load(self.stdout)
             changes_demo.load(self.stdout)
+            monitoring_demo.load(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))

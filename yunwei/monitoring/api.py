@@ -1,0 +1,129 @@
+"""REST API of monitoring's heartbeats (Art. 3, 5, 9): thin views over scoped querysets and the services."""
+
+from rest_framework import mixins, serializers
+
+from yunwei.cmdb.models import Item
+from yunwei.core.api import RecordViewSet, ScopedPrimaryKeyRelatedField, ScopedViewSet, VersionField
+from yunwei.org.models import Unit
+
+from . import services
+from .filters import BackupLogFilter, HeartbeatFilter, RunFilter
+from .models import Heartbeat, HeartbeatRun
+
+
+class HeartbeatSerializer(serializers.ModelSerializer):
+    unit = ScopedPrimaryKeyRelatedField(queryset=Unit.objects.all())
+    item = ScopedPrimaryKeyRelatedField(queryset=Item.objects.all(), required=False, allow_null=True)
+    ping_url = serializers.SerializerMethodField(help_text="POST or GET here when the job succeeds")
+    version = VersionField()
+
+    class Meta:
+        model = Heartbeat
+        fields = [
+            "id",
+            "uuid",
+            "ping_url",
+            "unit",
+            "item",
+            "name",
+            "kind",
+            "schedule_kind",
+            "period",
+            "grace",
+            "cron_expression",
+            "tz",
+            "min_run_time",
+            "min_size",
+            "description",
+            "state",
+            "last_ping_at",
+            "next_due_at",
+            "alert_after",
+            "version",
+        ]
+        read_only_fields = ["uuid", "state", "last_ping_at", "next_due_at", "alert_after"]
+
+    def get_ping_url(self, heartbeat) -> str:
+        request = self.context.get("request")
+        path = f"/ping/{heartbeat.uuid}"
+        return request.build_absolute_uri(path) if request else path
+
+
+class RunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = HeartbeatRun
+        fields = [
+            "id",
+            "heartbeat",
+            "kind",
+            "received_at",
+            "recorded_at",
+            "started_at",
+            "run_time",
+            "succeeded",
+            "exit_status",
+            "size",
+            "body",
+            "truncated",
+            "remote_addr",
+            "user_agent",
+            "trusted",
+            "distrust",
+        ]
+        read_only_fields = fields
+
+
+class BackupLogSerializer(serializers.ModelSerializer):
+    """A record of a unit's backup log: when the backup happened, apart from when it was recorded."""
+
+    unit = serializers.IntegerField(source="heartbeat.unit_id", read_only=True)
+    job = serializers.CharField(source="heartbeat.name", read_only=True)
+    happened_at = serializers.DateTimeField(source="received_at", read_only=True)
+    good = serializers.BooleanField(source="is_good_backup", read_only=True)
+
+    class Meta:
+        model = HeartbeatRun
+        fields = [
+            "id",
+            "unit",
+            "heartbeat",
+            "job",
+            "happened_at",
+            "recorded_at",
+            "started_at",
+            "run_time",
+            "succeeded",
+            "exit_status",
+            "size",
+            "trusted",
+            "distrust",
+            "good",
+        ]
+        read_only_fields = fields
+
+
+class HeartbeatViewSet(RecordViewSet):
+    queryset = Heartbeat.objects.select_related("unit", "item")
+    serializer_class = HeartbeatSerializer
+    service = services
+    filterset_class = HeartbeatFilter
+    search_fields = ["name", "description"]
+    ordering_fields = ["id", "name", "state", "next_due_at", "last_ping_at"]
+
+
+class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Runs are machine data: read here, written only by pings."""
+
+    queryset = HeartbeatRun.objects.all()
+    serializer_class = RunSerializer
+    filterset_class = RunFilter
+    ordering_fields = ["id", "received_at"]
+
+
+class BackupLogViewSet(mixins.ListModelMixin, ScopedViewSet):
+    """The backup log (Art. 5, 9): `?unit=<id>&month=YYYY-MM`."""
+
+    queryset = services.backup_log(HeartbeatRun.objects.select_related("heartbeat"))
+    serializer_class = BackupLogSerializer
+    filterset_class = BackupLogFilter
+    ordering_fields = ["id", "received_at"]

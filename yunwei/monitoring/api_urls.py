@@ -1,0 +1,11 @@
+from rest_framework.routers import DefaultRouter
+
+from . import api
+
+app_name = "monitoring"
+
+router = DefaultRouter()
+router.register("heartbeats", api.HeartbeatViewSet)
+router.register("runs", api.RunViewSet)
+router.register("backup-log", api.BackupLogViewSet, basename="backup-log")
+urlpatterns = router.urls

@@ -1,0 +1,60 @@
+"""Choice sets of monitoring (Art. 3, 5, 9): stable English codes, translated labels, badge colours."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class JobKind(models.TextChoices):
+    CRON = "cron", _("Cron job")
+    BACKUP = "backup", _("Backup job")
+
+
+class ScheduleKind(models.TextChoices):
+    PERIOD = "period", _("Period and grace")
+    CRON = "cron", _("Cron expression")
+
+
+class HeartbeatState(models.TextChoices):
+    """New until the first good ping; up while pings arrive on time; late past the due time (within the
+    grace); down past the grace, or on a failure ping."""
+
+    NEW = "new", pgettext_lazy("heartbeat state", "New")
+    UP = "up", pgettext_lazy("heartbeat state", "Up")
+    LATE = "late", pgettext_lazy("heartbeat state", "Late")
+    DOWN = "down", pgettext_lazy("heartbeat state", "Down")
+
+    @property
+    def badge(self) -> str:
+        return {"new": "secondary", "up": "success", "late": "warning", "down": "danger"}[self.value]
+
+
+class PingKind(models.TextChoices):
+    START = "start", pgettext_lazy("ping", "Start")
+    SUCCESS = "success", pgettext_lazy("ping", "Success")
+    FAIL = "fail", pgettext_lazy("ping", "Failure")
+    EXIT_CODE = "exit_code", _("Exit code")
+    LOG = "log", pgettext_lazy("ping", "Log")
+
+    @property
+    def badge(self) -> str:
+        return {
+            "start": "info",
+            "success": "success",
+            "fail": "danger",
+            "exit_code": "secondary",
+            "log": "light",
+        }[self.value]
+
+
+# The pings that end a run: each of a backup job's is a record of its backup log (Art. 5, 9).
+FINISHING_KINDS = (PingKind.SUCCESS, PingKind.FAIL, PingKind.EXIT_CODE)
+
+
+class Distrust(models.TextChoices):
+    """Why a backup's success is not trusted (never counted as a good backup)."""
+
+    TOO_FAST = "too_fast", _("Faster than its minimum run time")
+    NO_RUN_TIME = "no_run_time", _("No start ping: run time unknown")
+    TOO_SMALL = "too_small", _("Smaller than its minimum size")
+    NO_SIZE = "no_size", _("No size reported")

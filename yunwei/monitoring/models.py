@@ -1,0 +1,122 @@
+"""Monitoring's records (Art. 3: the running state watched; Art. 5 and 9: backups done and logged).
+
+A heartbeat is a job of a unit (a backup or a cron job) that pings Yunwei when it runs; each ping is a
+`HeartbeatRun` row, stored once, as machine data (never an audit event). The runs of a backup job that
+end a run (success, failure, exit code) are the unit's backup log (数据备份日志): the log is those rows,
+read by kind, not a second table written beside them — one insert per ping keeps the ping path lean
+and the log can never disagree with the runs it lists.
+"""
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from yunwei.cmdb.models import Item
+from yunwei.core.models import AppendOnlyModel, VersionedModel
+from yunwei.org.models import Unit
+
+from .choices import Distrust, HeartbeatState, JobKind, PingKind, ScheduleKind
+
+
+class Heartbeat(VersionedModel):
+    """A backup or cron job of a unit that reports each run by pinging its URL (Art. 3, 5, 9).
+
+    Its schedule is a period with a grace, or a cron expression read in its time zone. The next due time
+    and the moment it goes down (`next_due_at`, `alert_after`) are stored when a good ping arrives, so
+    the lateness sweep is an indexed `filter(alert_after__lt=now)` (STYLE: deadlines are stored).
+    """
+
+    scope_unit_field = "unit"
+
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="heartbeats"
+    )
+    item = models.ForeignKey(
+        Item,
+        verbose_name=_("inventory item"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="heartbeats",
+    )
+    uuid = models.UUIDField(_("ping UUID"), default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=JobKind.choices, default=JobKind.CRON)
+    schedule_kind = models.CharField(
+        _("schedule"), max_length=10, choices=ScheduleKind.choices, default=ScheduleKind.PERIOD
+    )
+    period = models.PositiveIntegerField(_("period (seconds)"), default=86400)
+    grace = models.PositiveIntegerField(_("grace (seconds)"), default=3600)
+    cron_expression = models.CharField(_("cron expression"), max_length=100, blank=True)
+    tz = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    # A backup job's floor: a faster or smaller run is not trusted (never a good backup).
+    min_run_time = models.PositiveIntegerField(_("minimum run time (seconds)"), null=True, blank=True)
+    min_size = models.PositiveBigIntegerField(_("minimum size (bytes)"), null=True, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=HeartbeatState.choices, default=HeartbeatState.NEW, editable=False
+    )
+    last_ping_at = models.DateTimeField(_("last ping"), null=True, blank=True, editable=False)
+    # The start ping waiting for its finish: the pair gives the run time.
+    last_start_at = models.DateTimeField(_("last start"), null=True, blank=True, editable=False)
+    next_due_at = models.DateTimeField(_("next due"), null=True, blank=True, db_index=True, editable=False)
+    alert_after = models.DateTimeField(_("down after"), null=True, blank=True, db_index=True, editable=False)
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+        ordering = ["unit_id", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def state_badge(self) -> str:
+        return HeartbeatState(self.state).badge
+
+
+class HeartbeatRun(AppendOnlyModel):
+    """One ping of a heartbeat, as received (Art. 3); a finishing ping of a backup job is also a record of
+    the unit's backup log (Art. 5, 9).
+
+    `received_at` is when the job said it happened, `recorded_at` when Yunwei stored it: they differ for
+    runs loaded later (the demo's months of history, a log book filled in after the fact).
+    """
+
+    scope_unit_field = "heartbeat__unit"
+
+    heartbeat = models.ForeignKey(
+        Heartbeat, verbose_name=_("heartbeat"), on_delete=models.PROTECT, related_name="runs"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=PingKind.choices)
+    received_at = models.DateTimeField(_("happened at"), db_index=True)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    run_time = models.DurationField(_("run time"), null=True, blank=True)
+    succeeded = models.BooleanField(_("succeeded"), null=True, blank=True)
+    exit_status = models.SmallIntegerField(_("exit status"), null=True, blank=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), null=True, blank=True)
+    body = models.TextField(_("log"), blank=True)
+    truncated = models.BooleanField(_("truncated"), default=False)
+    remote_addr = models.GenericIPAddressField(_("remote address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=200, blank=True)
+    trusted = models.BooleanField(_("trusted"), default=True)
+    distrust = models.CharField(_("not trusted because"), max_length=20, choices=Distrust.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("heartbeat run")
+        verbose_name_plural = _("heartbeat runs")
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["heartbeat", "-received_at"], name="monitoring_run_hb_at")]
+
+    def __str__(self) -> str:
+        return f"{self.heartbeat_id} {self.kind} {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def kind_badge(self) -> str:
+        return PingKind(self.kind).badge
+
+    @property
+    def is_good_backup(self) -> bool:
+        return bool(self.succeeded) and self.trusted

@@ -1,0 +1,183 @@
+"""Pages of monitoring's heartbeats (Art. 3, 5, 9): the list, a heartbeat with its runs and ping URLs, its
+form, and the backup log of a unit and a month.
+
+Querysets start from `scoping.visible()`, so another unit's heartbeat is a 404 here as in the API;
+services decide and write, and their refusals come back as form errors or 403.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yunwei.core import scoping
+from yunwei.core.filters import prepare_filter_form
+from yunwei.core.pages import act, form_page, page_view
+
+from . import services
+from .filters import BackupLogFilter, HeartbeatFilter
+from .forms import HeartbeatForm, manageable_units
+from .models import Heartbeat, HeartbeatRun
+
+PAGE_SIZE = 25
+RUNS_PAGE_SIZE = 50
+RESULTS_ID = "heartbeat-results"
+
+
+def _heartbeat(request, pk) -> Heartbeat:
+    return get_object_or_404(
+        scoping.visible(Heartbeat.objects.select_related("unit", "item"), request.user), pk=pk
+    )
+
+
+def _page(request, rows, size):
+    query = request.GET.copy()
+    query.pop("page", None)
+    return Paginator(rows, size).get_page(request.GET.get("page")), query.urlencode()
+
+
+def _detail_url(heartbeat) -> str:
+    return reverse("monitoring:heartbeat-detail", args=[heartbeat.pk])
+
+
+@page_view
+def heartbeat_list(request):
+    base = scoping.visible(Heartbeat.objects.select_related("unit", "item"), request.user)
+    filterset = HeartbeatFilter(request.GET, queryset=base, request=request)
+    prepare_filter_form(filterset.form, request.user)
+    rows = filterset.qs if filterset.is_valid() else base.none()
+    q = request.GET.get("q", "").strip()
+    if q:
+        rows = rows.filter(name__icontains=q)
+    page_obj, query = _page(request, rows.order_by("unit__code", "name"), PAGE_SIZE)
+    context = {
+        "page_obj": page_obj,
+        "query": query,
+        "q": q,
+        "filters": [filterset.form[name] for name in ("state", "kind", "unit")],
+        "results_id": RESULTS_ID,
+        "can_create": manageable_units(request.user).exists(),
+    }
+    partial = request.htmx and request.htmx.target == RESULTS_ID
+    return render(
+        request,
+        "monitoring/partials/heartbeat_table.html" if partial else "monitoring/heartbeat_list.html",
+        context,
+    )
+
+
+@page_view
+def heartbeat_detail(request, pk):
+    heartbeat = _heartbeat(request, pk)
+    if request.method != "GET":
+        return redirect("monitoring:heartbeat-detail", pk)
+    runs, query = _page(request, heartbeat.runs.order_by("-received_at", "-id"), RUNS_PAGE_SIZE)
+    base = request.build_absolute_uri(f"/ping/{heartbeat.uuid}")
+    return render(
+        request,
+        "monitoring/heartbeat_detail.html",
+        {
+            "heartbeat": heartbeat,
+            "page_obj": runs,
+            "query": query,
+            "ping_urls": [
+                (_("Success"), base),
+                (_("Start"), f"{base}/start"),
+                (_("Failure"), f"{base}/fail"),
+                (_("Exit code"), f"{base}/<0-255>"),
+                (_("Log"), f"{base}/log"),
+            ],
+            "can_manage": services.may_manage(request.user, heartbeat.unit_id),
+        },
+    )
+
+
+@page_view
+def heartbeat_create(request):
+    if not manageable_units(request.user).exists():
+        raise PermissionDenied
+    form = HeartbeatForm(request.POST if request.method == "POST" else None, user=request.user)
+    return form_page(
+        request,
+        form,
+        lambda: services.create(Heartbeat, actor=request.user, **form.service_fields()),
+        title=_("New heartbeat"),
+        cancel_url=reverse("monitoring:heartbeat-list"),
+        after=_detail_url,
+    )
+
+
+@page_view
+def heartbeat_edit(request, pk):
+    heartbeat = _heartbeat(request, pk)
+    if not services.may_manage(request.user, heartbeat.unit_id):
+        raise PermissionDenied
+    # The form edits its own copy: the service re-reads and locks the stored row.
+    form = HeartbeatForm(
+        request.POST if request.method == "POST" else None,
+        user=request.user,
+        instance=_heartbeat(request, pk),
+    )
+
+    def call():
+        return services.update(
+            heartbeat, actor=request.user, expected_version=form.expected_version, **form.service_fields()
+        )
+
+    return form_page(
+        request,
+        form,
+        call,
+        title=_("Edit “%(name)s”") % {"name": heartbeat},
+        cancel_url=_detail_url(heartbeat),
+        after=_detail_url,
+    )
+
+
+@page_view
+@require_POST
+def heartbeat_delete(request, pk):
+    heartbeat = _heartbeat(request, pk)
+    return act(
+        request,
+        reverse("monitoring:heartbeat-list"),
+        lambda: services.delete(heartbeat, actor=request.user),
+        _("Deleted “%(name)s”.") % {"name": heartbeat},
+        fail_url=_detail_url(heartbeat),
+    )
+
+
+@page_view
+def backup_log(request):
+    """The backup log (数据备份日志) of a unit and a month (Art. 5, 9); this month by default."""
+    params = request.GET.copy()
+    params.setdefault("month", timezone.localdate().strftime("%Y-%m"))
+    base = services.backup_log(
+        scoping.visible(HeartbeatRun.objects.select_related("heartbeat__unit"), request.user)
+    )
+    filterset = BackupLogFilter(params, queryset=base, request=request)
+    prepare_filter_form(filterset.form, request.user)
+    filterset.form.fields["month"].widget.input_type = "month"
+    filterset.form.fields["month"].widget.attrs["class"] = "form-control form-control-sm"
+    rows = filterset.qs if filterset.is_valid() else base.none()
+    q = request.GET.get("q", "").strip()
+    if q:
+        rows = rows.filter(heartbeat__name__icontains=q)
+    page_obj, query = _page(request, rows.order_by("-received_at", "-id"), RUNS_PAGE_SIZE)
+    context = {
+        "page_obj": page_obj,
+        "query": query,
+        "q": q,
+        "filters": [filterset.form["unit"], filterset.form["month"]],
+        "errors": filterset.form.errors,
+        "results_id": "backup-log-results",
+    }
+    partial = request.htmx and request.htmx.target == "backup-log-results"
+    return render(
+        request,
+        "monitoring/partials/backup_log_table.html" if partial else "monitoring/backup_log.html",
+        context,
+    )
