@@ -9,8 +9,9 @@ from yunwei.audit import services
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises writers by itself"),
-    # Threads need committed rows. PostgreSQL's flush afterwards is a TRUNCATE, which the triggers allow.
-    pytest.mark.django_db(transaction=True),
+    # Threads need committed rows. PostgreSQL's flush afterwards is a TRUNCATE, which the triggers allow;
+    # serialized_rollback reloads what the migrations shipped for the transactional tests that follow.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 
