@@ -148,14 +148,15 @@ def _web_defaults() -> tuple[int, int]:
 
 
 @contextlib.contextmanager
-def running(name: str, argv: list[str], port: int):
-    """A server started with `argv` on its own var folder, until /healthz answers; stopped afterwards."""
+def running(name: str, argv: list[str], port: int, path: list[Path]):
+    """A server started with `argv` on its own var folder, importing from `path` first, until /healthz
+    answers; stopped afterwards."""
     var_dir = Path(tempfile.mkdtemp(prefix=f"yunwei-bench-{name}-"))
     (var_dir / "static").mkdir()
     env = {
         **os.environ,
         "YUNWEI_VAR_DIR": str(var_dir),
-        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "bench")]),
+        "PYTHONPATH": os.pathsep.join(str(folder) for folder in path),
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     log_path = var_dir / "web.log"
@@ -248,7 +249,8 @@ def load(port: int, uuids: list[str], total: int, clients: int, seed: int) -> di
 def measure(name: str, argv: list[str], port: int, uuids: list[str], pings: int, seed: int) -> dict:
     """Warm the server up, then one load at each concurrency; the figures and the pings answered OK."""
     figures, answered, refused = {}, 0, []
-    with running(name, argv, port):
+    path = [ROOT, ROOT / "bench"] if name == "baseline" else [ROOT]  # this tree's code, not an installed one
+    with running(name, argv, port, path):
         warm = load(port, uuids, WARM_UP, max(CONCURRENCY), seed)
         answered += warm["ok"]
         refused += warm["refused"]
