@@ -214,9 +214,11 @@ def ping(
     text = body[:limit].decode("utf-8", errors="replace")
     size = parse_size(size_header, text)
     with transaction.atomic():
-        heartbeat = Heartbeat.objects.filter(uuid=key).first()
-        if heartbeat is None:
-            raise UnknownHeartbeat
+        # Locked: a job's start and finish arriving together pair up in order. A unique key, so no sort.
+        try:
+            heartbeat = Heartbeat.objects.select_for_update().get(uuid=key)
+        except Heartbeat.DoesNotExist:
+            raise UnknownHeartbeat from None
         run = HeartbeatRun(
             heartbeat=heartbeat,
             kind=kind,
