@@ -4,6 +4,7 @@ hang, an HTTPS server with a certificate the test makes, and a DNS responder bui
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import datetime
 import http.server
@@ -25,7 +26,10 @@ LOOPBACK = "127.0.0.1"
 
 
 def run(coro):
-    return asyncio.run(coro)
+    # In a thread of its own: a test run that also drives the browser keeps Playwright's event loop
+    # running in the main thread, where asyncio.run() would refuse to start another.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def free_port(kind: int = socket.SOCK_STREAM) -> int:
