@@ -12,6 +12,7 @@ import os
 import socket
 
 from celery.beat import PersistentScheduler
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,9 @@ class Scheduler(PersistentScheduler):
     def apply_entry(self, entry, producer=None):
         if entry.task == HEARTBEAT_TASK:
             try:
+                if not connection.in_atomic_block:
+                    # No request cycle in beat: drop a connection that broke or aged out, as a request would.
+                    close_old_connections()
                 record_tick()
             except Exception:  # noqa: BLE001 - the scheduler keeps sending even when the database is away
                 log.exception("the scheduler could not write its heartbeat")
