@@ -126,6 +126,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "yunwei.web.context.navigation",
+                "yunwei.web.context.background_watch",
             ],
         },
     }
@@ -272,6 +273,8 @@ CELERY_BEAT_SCHEDULE = {
     "change-approval-reminders": {"task": "yunwei.changes.tasks.remind_overdue_approvals", "schedule": 300.0},
     "heartbeat-sweep": {"task": "yunwei.monitoring.tasks.sweep_heartbeats", "schedule": 60.0},
 }
+# Celery's persistent scheduler, writing its own heartbeat as it sends the worker's (yunwei.core.beat).
+CELERY_BEAT_SCHEDULER = "yunwei.core.beat:Scheduler"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
 

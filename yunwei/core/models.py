@@ -131,3 +131,46 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hostname}:{self.pid} @ {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class SchedulerHeartbeat(models.Model):
+    """A mark left by the Celery beat scheduler itself each time it sends the worker heartbeat task.
+
+    Written in the scheduler's process (`yunwei.core.beat.Scheduler`), not by a worker: it says the
+    scheduler ticked even when no worker is there to run what it sends.
+    """
+
+    hostname = models.CharField(_("hostname"), max_length=255)
+    pid = models.PositiveIntegerField(_("process id"))
+    at = models.DateTimeField(_("at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("scheduler heartbeat")
+        verbose_name_plural = _("scheduler heartbeats")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.hostname}:{self.pid} @ {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class WatchedPart(models.TextChoices):
+    SCHEDULER = "scheduler", _("scheduler")
+    WORKER = "worker", _("worker")
+
+
+class WatchAlarm(models.Model):
+    """One row per watched part of the background machinery: since when it is late, if it is.
+
+    `down_since` is set and cleared by conditional updates only (`yunwei.core.watch`), so the lead is
+    told once per outage and once of the recovery, whichever web process notices first.
+    """
+
+    part = models.CharField(_("part"), max_length=20, choices=WatchedPart.choices, unique=True)
+    down_since = models.DateTimeField(_("late since"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("watch alarm")
+        verbose_name_plural = _("watch alarms")
+
+    def __str__(self) -> str:
+        return f"{self.part}: {self.down_since or 'ok'}"

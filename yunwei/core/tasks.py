@@ -1,12 +1,16 @@
 """The shared Celery task base and the worker heartbeat (Art. 3: the background machinery runs)."""
 
+import datetime
 import os
 import socket
 
 from celery import Task, shared_task
 from django.utils import timezone
 
-from .models import WorkerHeartbeat
+from .models import SchedulerHeartbeat, WorkerHeartbeat
+
+# Heartbeats older than this are pruned by the heartbeat task itself, so the tables stay small.
+HEARTBEAT_RETENTION = datetime.timedelta(days=1)
 
 
 class YunweiTask(Task):
@@ -28,12 +32,24 @@ def record_worker_heartbeat(self, token: str = "") -> int:
     """Leave a mark saying which worker ran this and when; returns the new row's id.
 
     `request.hostname` is the worker's node name (`celery@host`); run outside a worker it is empty
-    and the machine's name stands in.
+    and the machine's name stands in. The scheduler writes its own heartbeat when it sends this task
+    (`yunwei.core.beat.Scheduler`); this row says a worker ran it. Both kinds older than
+    HEARTBEAT_RETENTION are deleted here.
     """
+    now = timezone.now()
     heartbeat = WorkerHeartbeat.objects.create(
         hostname=self.request.hostname or socket.gethostname(),
         pid=os.getpid(),
         token=token,
-        at=timezone.now(),
+        at=now,
     )
+    prune_heartbeats(now)
     return heartbeat.pk
+
+
+def prune_heartbeats(now: datetime.datetime) -> int:
+    """Delete the worker and scheduler heartbeats older than HEARTBEAT_RETENTION; returns how many."""
+    cutoff = now - HEARTBEAT_RETENTION
+    deleted, _ = WorkerHeartbeat.objects.filter(at__lt=cutoff).delete()
+    deleted_ticks, _ = SchedulerHeartbeat.objects.filter(at__lt=cutoff).delete()
+    return deleted + deleted_ticks

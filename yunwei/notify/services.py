@@ -8,6 +8,8 @@ Service API for the other apps
     queued with ``transaction.on_commit`` only. ``event_key`` names the event ("incident:42:restored");
     a second call with the same event key and recipient creates nothing, so callers may retry freely.
     ``subject`` and ``body`` map a language ("zh-hans", "en") to text; Chinese is required.
+    With ``now_in_this_process=True`` the deliveries are sent by the calling process right after commit,
+    not queued: for the notice that the background workers themselves are down.
     ``recipients`` is a list of ``Recipient``:
 
     - ``Recipient("email", "ops@example.cn")``: an e-mail through the unit's SMTP channel;
@@ -445,9 +447,12 @@ def send(
     body: dict[str, str],
     urgent: bool = False,
     again: bool = False,
+    now_in_this_process: bool = False,
 ) -> list[Delivery]:
     """Write the notice and one delivery per new (event, recipient); queue them after commit. With
-    `again`, a failed delivery whose target works now is sent again (see the module's docstring)."""
+    `again`, a failed delivery whose target works now is sent again (see the module's docstring).
+    With `now_in_this_process`, the due deliveries are sent after commit by the calling process itself
+    instead of being queued for a worker (for a notice that the workers are down)."""
     event_key = (event_key or "").strip()
     if not event_key:
         raise DomainError(_("This field is required."), field="event_key")
@@ -521,7 +526,9 @@ def send(
                 continue
             created.append(delivery)
     due = [d.pk for d in created if d.state == DeliveryState.PENDING and d.next_attempt_at <= now]
-    if due:
+    if due and now_in_this_process:
+        transaction.on_commit(lambda: [outbox.process(pk) for pk in due])
+    elif due:
         transaction.on_commit(lambda: [tasks.deliver.delay(pk) for pk in due])
     return created
 

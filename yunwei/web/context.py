@@ -1,6 +1,14 @@
-"""Template context shared by every page: the navigation of DESIGN.md's areas."""
+"""Template context shared by every page: the navigation of DESIGN.md's areas, the watch's banner."""
+
+import logging
 
 from django.utils.translation import gettext_lazy as _
+
+from yunwei.core import scoping, watch
+
+from .watch import tell_lead
+
+log = logging.getLogger(__name__)
 
 # (label, url name, icon): an area enters the navigation with its pages.
 NAVIGATION = [
@@ -30,3 +38,35 @@ def navigation(request):
             for label, url_name, icon in NAVIGATION
         ]
     }
+
+
+def _sees_the_watch(access) -> bool:
+    """Admins and operations staff see the watch's banner; a plain user can do nothing about it."""
+    return bool(
+        access.is_group_admin or access.admin_unit_ids or access.is_group_staff or access.staff_unit_ids
+    )
+
+
+def _to_tell(states) -> bool:
+    return any(s.late != (s.down_since is not None) for s in states.values())
+
+
+def background_watch(request):
+    """The late parts of the background machinery, for the red banner of base.html (staff only).
+
+    One query at most per page (`watch.cached_state`). Any signed-in request that finds an outage
+    not told yet, or a recovery, tells the system management lead from this process (`web.watch`).
+    """
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    states = watch.cached_state()
+    if _to_tell(states):
+        try:
+            tell_lead(states)
+        except Exception:  # noqa: BLE001 - the page still shows; the next request tries again
+            log.exception("telling the system management lead of the background machinery failed")
+        states = watch.cached_state()
+    if not _sees_the_watch(scoping.access_of(user)):
+        return {}
+    return {"watch_late": watch.late_parts(states)}
