@@ -86,6 +86,7 @@ def _manage(*argv: str) -> None:
 def _gunicorn_argv(bind: str, workers: int, threads: int) -> list[str]:
     return [
         sys.executable, "-m", "gunicorn", "yunwei.wsgi:application",
+        "--config", "python:yunwei.gunicorn_conf",
         "--bind", bind, "--workers", str(workers), "--threads", str(threads),
         "--graceful-timeout", str(STOP_TIMEOUT // 2), "--access-logfile", "-", "--no-control-socket",
     ]  # fmt: skip
