@@ -254,7 +254,12 @@ def generate(n: int, rng: random.Random) -> dict:
         "restore_due_at",
     }
     incident_columns, incident_constants = _columns(Incident, incident_values)
-    event_columns = [field.column for field in IncidentEvent._meta.concrete_fields]
+    # The order of the event tuples below; the model's own column order follows its abstract base.
+    event_columns = [
+        "id", "incident_id", "at", "actor_id", "actor_name",
+        "kind", "from_state", "to_state", "comment", "data",
+    ]  # fmt: skip
+    assert sorted(event_columns) == sorted(field.column for field in IncidentEvent._meta.concrete_fields)
     through = Incident.affected_items.through
     admin_id, admin_name = org["group_admin_id"], "bench-group-admin"
     counts = {"incidents": 0, "events": 0, "by_state": dict.fromkeys(FLOW, 0)}
