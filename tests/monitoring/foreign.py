@@ -3,7 +3,9 @@
 import datetime
 
 from yunwei.monitoring import services
-from yunwei.monitoring.models import Heartbeat
+from yunwei.monitoring.models import Check, Heartbeat
+
+from ..conftest import make_item
 
 CASES: dict[str, tuple[str, str]] = {
     "api:monitoring:heartbeat-list": ("list", "heartbeat"),
@@ -11,6 +13,10 @@ CASES: dict[str, tuple[str, str]] = {
     "api:monitoring:heartbeatrun-list": ("list", "heartbeat_run"),
     "api:monitoring:heartbeatrun-detail": ("get", "heartbeat_run"),
     "api:monitoring:backup-log-list": ("list", "heartbeat_run"),
+    "api:monitoring:check-list": ("list", "check"),
+    "api:monitoring:check-detail": ("detail", "check"),
+    "api:monitoring:check-run": ("post", "check"),
+    "api:monitoring:check-results": ("get", "check"),
     "monitoring:heartbeat-list": ("page-list", "heartbeat"),
     "monitoring:heartbeat-detail": ("page", "heartbeat"),
     "monitoring:heartbeat-edit": ("page", "heartbeat"),
@@ -40,4 +46,13 @@ def build_records(unit, actor) -> dict:
     services.ping(heartbeat.uuid, "start", limit=100, now=now - datetime.timedelta(minutes=5))
     run = services.ping(heartbeat.uuid, "success", body=b"size=100", limit=100, now=now)
     heartbeat.refresh_from_db()
-    return {"heartbeat": heartbeat, "heartbeat_run": run}
+    item = make_item(unit, "application", "JIA-GW", actor=actor, name="甲单位网关")
+    check = services.create(
+        Check,
+        actor=actor,
+        item=item,
+        name="甲单位网关检查",
+        kind="tcp",
+        spec={"host": "127.0.0.1", "port": 9},
+    )
+    return {"heartbeat": heartbeat, "heartbeat_run": run, "check": check}
