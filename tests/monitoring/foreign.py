@@ -21,12 +21,18 @@ CASES: dict[str, tuple[str, str]] = {
     "monitoring:heartbeat-detail": ("page", "heartbeat"),
     "monitoring:heartbeat-edit": ("page", "heartbeat"),
     "monitoring:heartbeat-delete": ("page-post", "heartbeat"),
+    "monitoring:check-list": ("page-list", "check"),
+    "monitoring:check-detail": ("page", "check"),
+    "monitoring:check-edit": ("page", "check"),
+    "monitoring:check-run": ("page-post", "check"),
+    "monitoring:check-delete": ("page-post", "check"),
     # A backup-log row is named by its job: the foreign job's name must not show.
     "monitoring:backup-log": ("page-list", "heartbeat"),
 }
 NOT_OBJECT_ROUTES: dict[str, str] = {
     "api:monitoring:api-root": "index of links",
     "monitoring:heartbeat-create": "a form; only the units the user manages are among its choices",
+    "monitoring:check-create": "a form; only the items of the units the user manages are among its choices",
     "ping:success": "a job's ping by its secret UUID, no log-in by design (tests/monitoring/test_ping.py)",
     "ping:start": "a job's ping by its secret UUID, no log-in by design (tests/monitoring/test_ping.py)",
     "ping:fail": "a job's ping by its secret UUID, no log-in by design (tests/monitoring/test_ping.py)",
@@ -34,7 +40,10 @@ NOT_OBJECT_ROUTES: dict[str, str] = {
     "ping:exit-code": "a job's ping by its secret UUID, no log-in by design (tests/monitoring/test_ping.py)",
 }
 # record key → its detail page route, for the "nothing of it on the list page" check
-DETAIL_PAGES: dict[str, str] = {"heartbeat": "monitoring:heartbeat-detail"}
+DETAIL_PAGES: dict[str, str] = {
+    "heartbeat": "monitoring:heartbeat-detail",
+    "check": "monitoring:check-detail",
+}
 
 
 def build_records(unit, actor) -> dict:
