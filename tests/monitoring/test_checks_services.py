@@ -197,3 +197,13 @@ def test_a_missed_slot_is_not_made_up(group_admin, db_server_a):
     Check.objects.filter(pk=check.pk).update(next_run_at=START)
     assert services.claim(check.pk, START, START + datetime.timedelta(seconds=150)) is True
     assert Check.objects.get(pk=check.pk).next_run_at == START + datetime.timedelta(seconds=180)
+
+
+def test_a_check_with_results_is_deleted_with_them_and_the_delete_is_audited(group_admin, db_server_a):
+    check = _make(group_admin, db_server_a)
+    pk = check.pk
+    services.run_check(pk, now=START)
+    services.delete(check, actor=group_admin)
+    assert not Check.objects.filter(pk=pk).exists()
+    assert not CheckResult.objects.exists()
+    assert AuditEvent.objects.filter(action="delete", object_id=str(pk)).exists()

@@ -565,7 +565,12 @@ def run_check(check_id: int, *, slot: datetime.datetime | None = None, now=None)
     started = now or timezone.now()
     outcome = _probe(spec)
     with transaction.atomic():
-        check = Check.objects.select_for_update().select_related("reference").filter(pk=check_id).first()
+        check = (
+            Check.objects.select_for_update(of=("self",))
+            .select_related("reference")
+            .filter(pk=check_id)
+            .first()
+        )
         if check is None:
             return None
         result = CheckResult.objects.create(
