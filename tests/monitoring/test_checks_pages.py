@@ -101,3 +101,13 @@ def test_the_form_shows_a_bad_spec_on_its_field_and_creates_a_good_one(client, u
     assert edited.status_code == 302
     check.refresh_from_db()
     assert (check.interval, check.version) == (300, 2)
+
+
+def test_the_pages_speak_chinese_to_a_chinese_reader(client, unit_admin_a, group_admin, db_server_a):
+    check = _make(group_admin, db_server_a, "甲库端口", fail_after=1)
+    services.run_check(check.pk)
+    client.force_login(unit_admin_a)
+    listing = client.get("/monitoring/checks/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "新建检查" in listing and 'data-testid="state">故障' in listing
+    detail = client.get(f"/monitoring/checks/{check.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "立即检测" in detail and "最近结果" in detail and "连续失败 1 次判定故障" in detail

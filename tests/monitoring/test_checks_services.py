@@ -207,3 +207,10 @@ def test_a_check_with_results_is_deleted_with_them_and_the_delete_is_audited(gro
     assert not Check.objects.filter(pk=pk).exists()
     assert not CheckResult.objects.exists()
     assert AuditEvent.objects.filter(action="delete", object_id=str(pk)).exists()
+
+
+def test_the_dispatcher_is_on_the_beat_schedule_and_both_tasks_have_a_route(settings):
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "yunwei.monitoring.tasks.dispatch_due_checks" in tasks
+    for name in ("dispatch_due_checks", "run_check"):
+        assert settings.CELERY_TASK_ROUTES[f"yunwei.monitoring.tasks.{name}"] == {"queue": "default"}
