@@ -214,3 +214,12 @@ def test_the_dispatcher_is_on_the_beat_schedule_and_both_tasks_have_a_route(sett
     assert "yunwei.monitoring.tasks.dispatch_due_checks" in tasks
     for name in ("dispatch_due_checks", "run_check"):
         assert settings.CELERY_TASK_ROUTES[f"yunwei.monitoring.tasks.{name}"] == {"queue": "default"}
+
+
+def test_a_check_still_down_is_reminded_of_every_four_hours(group_admin, db_server_a, team_member_a):
+    check = _make(group_admin, db_server_a, fail_after=1)
+    for minutes in (0, 60, 239, 240, 300):
+        services.run_check(check.pk, now=START + datetime.timedelta(minutes=minutes))
+    assert [key.split(":")[2] for key in _notices(check)] == ["down", "reminder"]
+    reminder = Notice.objects.get(event_key=_notices(check)[1])
+    assert reminder.subject_zh == "【检查仍故障】甲数据库端口"

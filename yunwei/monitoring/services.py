@@ -607,6 +607,13 @@ def run_check(check_id: int, *, slot: datetime.datetime | None = None, now=None)
         for event in stepped.events:
             if event.kind in (damping.EventKind.DOWN, damping.EventKind.UP):
                 _tell_event(check.pk, event)  # notify queues its deliveries on the commit
+        if stepped.reminder_due:  # still down a reminder period after it was last told
+            tell_check_state(
+                Check.objects.select_related("unit", "item").get(pk=check.pk),
+                "reminder",
+                at=started,
+                reason=stepped.state.reason,
+            )
     return result
 
 
@@ -650,6 +657,13 @@ CHECK_NOTICES = {
         "zh-hans": ("【检查失败】{name}", "{unit}的{item}的检查“{name}”于{at}判定为故障：{reason}"),
         "en": ("[Check down] {name}", "The check “{name}” of {item} ({unit}) is down since {at}: {reason}"),
     },
+    "reminder": {
+        "zh-hans": ("【检查仍故障】{name}", "{unit}的{item}的检查“{name}”至{at}仍为故障：{reason}"),
+        "en": (
+            "[Check still down] {name}",
+            "The check “{name}” of {item} ({unit}) is still down at {at}: {reason}",
+        ),
+    },
     "up": {
         "zh-hans": ("【检查恢复】{name}", "{unit}的{item}的检查“{name}”于{at}恢复正常。"),
         "en": ("[Check up] {name}", "The check “{name}” of {item} ({unit}) is up again since {at}."),
@@ -658,8 +672,9 @@ CHECK_NOTICES = {
 
 
 def tell_check_state(check: Check, state: str, *, at: datetime.datetime, reason: str = "") -> list:
-    """Tell the item's team that the check went down, or came up after being down (the damping never
-    makes an "up" without a "down" before it). The recipients are the heartbeat notices' own."""
+    """Tell the item's team that the check went down, is still down (a reminder every `remind_every` of
+    the damping policy), or came up after being down (the damping never makes an "up" without a "down"
+    before it). The recipients are the heartbeat notices' own."""
     values = {
         "name": check.name,
         "unit": check.unit.name,
