@@ -262,6 +262,8 @@ CELERY_TASK_ROUTES = {
     "yunwei.changes.tasks.remind_overdue_approvals": {"queue": "default"},
     "yunwei.monitoring.tasks.sweep_heartbeats": {"queue": "default"},
     "yunwei.monitoring.tasks.tell_heartbeat_state": {"queue": "default"},
+    "yunwei.monitoring.tasks.dispatch_due_checks": {"queue": "default"},
+    "yunwei.monitoring.tasks.run_check": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "yunwei.core.tasks.record_worker_heartbeat", "schedule": 60.0},
@@ -272,6 +274,8 @@ CELERY_BEAT_SCHEDULE = {
     "problem-escalations": {"task": "yunwei.problems.tasks.escalate_overdue_problems", "schedule": 900.0},
     "change-approval-reminders": {"task": "yunwei.changes.tasks.remind_overdue_approvals", "schedule": 300.0},
     "heartbeat-sweep": {"task": "yunwei.monitoring.tasks.sweep_heartbeats", "schedule": 60.0},
+    # Checks run every 10 s at the shortest: a tick of that length starts each within its slot.
+    "check-dispatch": {"task": "yunwei.monitoring.tasks.dispatch_due_checks", "schedule": 10.0},
 }
 # Celery's persistent scheduler, writing its own heartbeat as it sends the worker's (yunwei.core.beat).
 CELERY_BEAT_SCHEDULER = "yunwei.core.beat:Scheduler"

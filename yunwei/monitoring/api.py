@@ -1,14 +1,16 @@
 """REST API of monitoring's heartbeats (Art. 3, 5, 9): thin views over scoped querysets and the services."""
 
 from rest_framework import mixins, serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from yunwei.cmdb.models import Item
 from yunwei.core.api import RecordViewSet, ScopedPrimaryKeyRelatedField, ScopedViewSet, VersionField
 from yunwei.org.models import Unit
 
 from . import services
-from .filters import BackupLogFilter, HeartbeatFilter, RunFilter
-from .models import Heartbeat, HeartbeatRun
+from .filters import BackupLogFilter, CheckFilter, HeartbeatFilter, RunFilter
+from .models import Check, CheckResult, Heartbeat, HeartbeatRun
 
 
 class HeartbeatSerializer(serializers.ModelSerializer):
@@ -127,3 +129,68 @@ class BackupLogViewSet(mixins.ListModelMixin, ScopedViewSet):
     serializer_class = BackupLogSerializer
     filterset_class = BackupLogFilter
     ordering_fields = ["id", "received_at"]
+
+
+class CheckSerializer(serializers.ModelSerializer):
+    item = ScopedPrimaryKeyRelatedField(queryset=Item.objects.all())
+    reference = ScopedPrimaryKeyRelatedField(queryset=Check.objects.all(), required=False, allow_null=True)
+    spec = serializers.JSONField(help_text="the probe's fields for its kind (docs/probes.md), without `type`")
+    version = VersionField()
+
+    class Meta:
+        model = Check
+        fields = [
+            "id",
+            "unit",
+            "item",
+            "name",
+            "kind",
+            "spec",
+            "interval",
+            "retry_interval",
+            "fail_after",
+            "recover_after",
+            "is_reference",
+            "reference",
+            "state",
+            "state_reason",
+            "last_run_at",
+            "next_run_at",
+            "version",
+        ]
+        read_only_fields = ["unit", "state", "state_reason", "last_run_at", "next_run_at"]
+
+
+class CheckResultSerializer(serializers.ModelSerializer):
+    check = serializers.IntegerField(source="active_check_id", read_only=True)
+
+    class Meta:
+        model = CheckResult
+        fields = ["id", "check", "at", "status", "latency_ms", "reason", "method"]
+        read_only_fields = fields
+
+
+class CheckViewSet(RecordViewSet):
+    """Active checks (Art. 3): CRUD through the services; `run` tests one now, `results` lists its runs."""
+
+    queryset = Check.objects.select_related("unit", "item")
+    serializer_class = CheckSerializer
+    service = services
+    filterset_class = CheckFilter
+    search_fields = ["name"]
+    ordering_fields = ["id", "name", "state", "next_run_at", "last_run_at"]
+
+    @action(detail=True, methods=["post"])
+    def run(self, request, pk=None):
+        """Run the check's probe now (as the dispatcher would, outside its slot) and answer its result."""
+        check = self.get_object()
+        services.require_manage_checks(request.user, check.unit_id)
+        result = services.run_check(check.pk)
+        return Response(CheckResultSerializer(result).data)
+
+    @action(detail=True, methods=["get"])
+    def results(self, request, pk=None):
+        """The check's results, latest first (paginated like every list)."""
+        check = self.get_object()
+        page = self.paginate_queryset(CheckResult.objects.filter(active_check=check).order_by("-at", "-id"))
+        return self.get_paginated_response(CheckResultSerializer(page, many=True).data)

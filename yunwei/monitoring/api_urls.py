@@ -7,5 +7,6 @@ app_name = "monitoring"
 router = DefaultRouter()
 router.register("heartbeats", api.HeartbeatViewSet)
 router.register("runs", api.RunViewSet)
+router.register("checks", api.CheckViewSet)
 router.register("backup-log", api.BackupLogViewSet, basename="backup-log")
 urlpatterns = router.urls

@@ -58,3 +58,38 @@ class Distrust(models.TextChoices):
     NO_RUN_TIME = "no_run_time", _("No start ping: run time unknown")
     TOO_SMALL = "too_small", _("Smaller than its minimum size")
     NO_SIZE = "no_size", _("No size reported")
+
+
+class CheckKind(models.TextChoices):
+    """The probe an active check runs (docs/probes.md names each one's spec fields)."""
+
+    HTTP = "http", _("HTTP(S)")
+    TCP = "tcp", _("TCP port")
+    ICMP = "icmp", _("ICMP ping")
+    DNS = "dns", _("DNS record")
+    POSTGRESQL = "postgresql", _("PostgreSQL log-in")
+    MYSQL = "mysql", _("MySQL/MariaDB log-in")
+    SNMP = "snmp", _("SNMP OID")
+
+
+class CheckState(models.TextChoices):
+    """New until its first judged result; unknown when the probe could not judge (never counted as down)."""
+
+    NEW = "new", pgettext_lazy("check state", "New")
+    UP = "up", pgettext_lazy("check state", "Up")
+    DOWN = "down", pgettext_lazy("check state", "Down")
+    UNKNOWN = "unknown", pgettext_lazy("check state", "Unknown")
+
+    @property
+    def badge(self) -> str:
+        return {"new": "secondary", "up": "success", "down": "danger", "unknown": "secondary"}[self.value]
+
+
+class ResultStatus(models.TextChoices):
+    UP = "up", pgettext_lazy("check result", "Up")
+    DOWN = "down", pgettext_lazy("check result", "Down")
+    UNKNOWN = "unknown", pgettext_lazy("check result", "Unknown")
+
+    @property
+    def badge(self) -> str:
+        return {"up": "success", "down": "danger", "unknown": "secondary"}[self.value]

@@ -10,8 +10,8 @@ from yunwei.core.errors import DomainError
 from yunwei.org.models import Unit
 
 from . import services
-from .choices import HeartbeatState, JobKind, PingKind
-from .models import Heartbeat, HeartbeatRun
+from .choices import CheckKind, CheckState, HeartbeatState, JobKind, PingKind
+from .models import Check, Heartbeat, HeartbeatRun
 
 
 class HeartbeatFilter(django_filters.FilterSet):
@@ -61,3 +61,14 @@ class BackupLogFilter(django_filters.FilterSet):
     def filter_month(self, queryset, name, value):
         start, end = services.month_bounds(value)
         return queryset.filter(received_at__gte=start, received_at__lt=end)
+
+
+class CheckFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(label=_("State"), choices=CheckState.choices)
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=CheckKind.choices)
+    unit = django_filters.ModelChoiceFilter(label=_("Unit"), queryset=Unit.objects.all())
+    item = django_filters.ModelChoiceFilter(label=_("Inventory item"), queryset=Item.objects.all())
+
+    class Meta:
+        model = Check
+        fields = ["state", "kind", "unit", "item"]

@@ -16,7 +16,16 @@ from yunwei.cmdb.models import Item
 from yunwei.core.models import AppendOnlyModel, VersionedModel
 from yunwei.org.models import Unit
 
-from .choices import Distrust, HeartbeatState, JobKind, PingKind, ScheduleKind
+from .choices import (
+    CheckKind,
+    CheckState,
+    Distrust,
+    HeartbeatState,
+    JobKind,
+    PingKind,
+    ResultStatus,
+    ScheduleKind,
+)
 
 
 class Heartbeat(VersionedModel):
@@ -120,3 +129,88 @@ class HeartbeatRun(AppendOnlyModel):
     @property
     def is_good_backup(self) -> bool:
         return bool(self.succeeded) and self.trusted
+
+
+class Check(VersionedModel):
+    """An active check of an inventory item, run by Yunwei itself (Art. 3: the running state of the OA
+    system watched): its probe (`kind` and `spec`, fields in docs/probes.md), how often it runs and how
+    it is damped (N failures before down, M successes before up, a shorter retry while failing).
+
+    The check belongs to its item and so to the item's unit: `unit` is copied from the item for scoping.
+    `next_run_at` is stored and indexed, anchored to slots (the previous slot plus the interval), and a
+    dispatcher claims due checks with a conditional update on it, so no check runs twice in a slot.
+    `damping` holds the damping state machine's state (`damping.DampingState.as_json`).
+    """
+
+    scope_unit_field = "unit"
+
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="checks", editable=False
+    )
+    item = models.ForeignKey(
+        Item, verbose_name=_("inventory item"), on_delete=models.PROTECT, related_name="checks"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=12, choices=CheckKind.choices)
+    spec = models.JSONField(_("probe settings"), default=dict, blank=True)
+    interval = models.PositiveIntegerField(_("interval (seconds)"), default=60)
+    retry_interval = models.PositiveIntegerField(_("retry interval (seconds)"), default=20)
+    fail_after = models.PositiveSmallIntegerField(_("failures before down"), default=3)
+    recover_after = models.PositiveSmallIntegerField(_("successes before up"), default=2)
+    is_reference = models.BooleanField(_("reference of the probe"), default=False)
+    reference = models.ForeignKey(
+        "self",
+        verbose_name=_("depends on reference"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="dependents",
+    )
+    damping = models.JSONField(_("damping state"), default=dict, blank=True, editable=False)
+    state = models.CharField(
+        _("state"), max_length=10, choices=CheckState.choices, default=CheckState.NEW, editable=False
+    )
+    state_reason = models.CharField(_("reason"), max_length=500, blank=True, editable=False)
+    last_run_at = models.DateTimeField(_("last run"), null=True, blank=True, editable=False)
+    next_run_at = models.DateTimeField(_("next run"), null=True, blank=True, db_index=True, editable=False)
+
+    class Meta:
+        verbose_name = _("check")
+        verbose_name_plural = _("checks")
+        ordering = ["unit_id", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def state_badge(self) -> str:
+        return CheckState(self.state).badge
+
+
+class CheckResult(AppendOnlyModel):
+    """One run of a check's probe, as judged by the probe (machine data: never an audit event)."""
+
+    scope_unit_field = "active_check__unit"
+
+    # Not `check`: that name is Django's Model.check() (the system checks).
+    active_check = models.ForeignKey(
+        Check, verbose_name=_("check"), on_delete=models.CASCADE, related_name="results"
+    )
+    at = models.DateTimeField(_("run at"))
+    status = models.CharField(_("status"), max_length=10, choices=ResultStatus.choices)
+    latency_ms = models.FloatField(_("latency (ms)"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    method = models.CharField(_("method"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("check result")
+        verbose_name_plural = _("check results")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["active_check", "at"], name="monitoring_result_check_at")]
+
+    def __str__(self) -> str:
+        return f"{self.active_check_id} {self.status} {self.at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def status_badge(self) -> str:
+        return ResultStatus(self.status).badge

@@ -28,3 +28,16 @@ def tell_heartbeat_state(heartbeat_id: int, state: str, at: str) -> int:
     if heartbeat is None:
         return 0
     return len(services.tell_state(heartbeat, state, at=datetime.datetime.fromisoformat(at)))
+
+
+@shared_task(base=YunweiTask)
+def dispatch_due_checks() -> int:
+    """Claim the checks due now (each once, by a conditional update) and queue their runs."""
+    return len(services.dispatch_due())
+
+
+@shared_task(base=YunweiTask)
+def run_check(check_id: int, slot: str | None = None) -> str | None:
+    """Run one check in its slot; returns the result's status (None for a check deleted meanwhile)."""
+    result = services.run_check(check_id, slot=datetime.datetime.fromisoformat(slot) if slot else None)
+    return result.status if result is not None else None

@@ -12,4 +12,10 @@ urlpatterns = [
     path("heartbeats/<int:pk>/edit/", views.heartbeat_edit, name="heartbeat-edit"),
     path("heartbeats/<int:pk>/delete/", views.heartbeat_delete, name="heartbeat-delete"),
     path("backup-log/", views.backup_log, name="backup-log"),
+    path("checks/", views.check_list, name="check-list"),
+    path("checks/new/", views.check_create, name="check-create"),
+    path("checks/<int:pk>/", views.check_detail, name="check-detail"),
+    path("checks/<int:pk>/edit/", views.check_edit, name="check-edit"),
+    path("checks/<int:pk>/run/", views.check_run, name="check-run"),
+    path("checks/<int:pk>/delete/", views.check_delete, name="check-delete"),
 ]

@@ -18,9 +18,9 @@ from yunwei.core.filters import prepare_filter_form
 from yunwei.core.pages import act, form_page, page_view
 
 from . import services
-from .filters import BackupLogFilter, HeartbeatFilter
-from .forms import HeartbeatForm, manageable_units
-from .models import Heartbeat, HeartbeatRun
+from .filters import BackupLogFilter, CheckFilter, HeartbeatFilter
+from .forms import CheckForm, HeartbeatForm, manageable_units
+from .models import Check, Heartbeat, HeartbeatRun
 
 PAGE_SIZE = 25
 RUNS_PAGE_SIZE = 50
@@ -180,4 +180,126 @@ def backup_log(request):
         request,
         "monitoring/partials/backup_log_table.html" if partial else "monitoring/backup_log.html",
         context,
+    )
+
+
+# -- active checks (Art. 3) -----------------------------------------------------------------------
+
+CHECK_RESULTS_ID = "check-results"
+LATEST_RESULTS = 50
+
+
+def _check_of(request, pk) -> Check:
+    return get_object_or_404(
+        scoping.visible(Check.objects.select_related("unit", "item", "reference"), request.user), pk=pk
+    )
+
+
+def _check_url(check) -> str:
+    return reverse("monitoring:check-detail", args=[check.pk])
+
+
+@page_view
+def check_list(request):
+    base = scoping.visible(Check.objects.select_related("unit", "item"), request.user)
+    filterset = CheckFilter(request.GET, queryset=base, request=request)
+    prepare_filter_form(filterset.form, request.user)
+    rows = filterset.qs if filterset.is_valid() else base.none()
+    q = request.GET.get("q", "").strip()
+    if q:
+        rows = rows.filter(name__icontains=q)
+    page_obj, query = _page(request, rows.order_by("unit__code", "name"), PAGE_SIZE)
+    context = {
+        "page_obj": page_obj,
+        "query": query,
+        "q": q,
+        "filters": [filterset.form[name] for name in ("state", "kind", "unit")],
+        "results_id": CHECK_RESULTS_ID,
+        "can_create": manageable_units(request.user).exists(),
+    }
+    partial = request.htmx and request.htmx.target == CHECK_RESULTS_ID
+    return render(
+        request, "monitoring/partials/check_table.html" if partial else "monitoring/check_list.html", context
+    )
+
+
+@page_view
+def check_detail(request, pk):
+    check = _check_of(request, pk)
+    if request.method != "GET":
+        return redirect("monitoring:check-detail", pk)
+    return render(
+        request,
+        "monitoring/check_detail.html",
+        {
+            "check": check,
+            "results": check.results.order_by("-at", "-id")[:LATEST_RESULTS],
+            "can_manage": services.may_manage(request.user, check.unit_id),
+        },
+    )
+
+
+@page_view
+def check_create(request):
+    if not manageable_units(request.user).exists():
+        raise PermissionDenied
+    form = CheckForm(request.POST if request.method == "POST" else None, user=request.user)
+    return form_page(
+        request,
+        form,
+        lambda: services.create(Check, actor=request.user, **form.service_fields()),
+        title=_("New check"),
+        cancel_url=reverse("monitoring:check-list"),
+        after=_check_url,
+    )
+
+
+@page_view
+def check_edit(request, pk):
+    check = _check_of(request, pk)
+    if not services.may_manage(request.user, check.unit_id):
+        raise PermissionDenied
+    form = CheckForm(
+        request.POST if request.method == "POST" else None, user=request.user, instance=_check_of(request, pk)
+    )
+
+    def call():
+        return services.update(
+            check, actor=request.user, expected_version=form.expected_version, **form.service_fields()
+        )
+
+    return form_page(
+        request,
+        form,
+        call,
+        title=_("Edit “%(name)s”") % {"name": check},
+        cancel_url=_check_url(check),
+        after=_check_url,
+    )
+
+
+@page_view
+@require_POST
+def check_run(request, pk):
+    """ "Test now": run the check's probe at once and show the check with its new result."""
+    check = _check_of(request, pk)
+    services.require_manage_checks(request.user, check.unit_id)
+    return act(
+        request,
+        _check_url(check),
+        lambda: services.run_check(check.pk),
+        _("Tested “%(name)s” now: see its latest result.") % {"name": check},
+    )
+
+
+@page_view
+@require_POST
+def check_delete(request, pk):
+    check = _check_of(request, pk)
+    return act(
+        request,
+        reverse("monitoring:check-list"),
+        lambda: services.delete(check, actor=request.user),
+        _("Deleted “%(name)s”.") % {"name": check},
+        fail_url=_check_url(check),
     )
