@@ -9,7 +9,6 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from yunwei.core import errors, scoping
 from yunwei.core.filters import prepare_filter_form
-from yunwei.core.pages import act, done, page_view
+from yunwei.core.pages import act, done, page_view, paginate
 from yunwei.notify.models import Delivery
 
 from . import schedule, services
@@ -69,15 +68,13 @@ def change_list(request):
         rows = rows.filter(
             Q(title__icontains=q) | Q(reason__icontains=q) | Q(implementation_plan__icontains=q)
         )
-    page_obj = Paginator(rows.order_by("-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page_obj, query = paginate(request, rows.order_by("-created_at", "-id"), PAGE_SIZE)
     now = timezone.now()
     context = {
         "page_obj": page_obj,
         "filters": filterset.form,
         "q": q,
-        "query": query.urlencode(),
+        "query": query,
         "results_id": RESULTS_ID,
         "overdue_ids": {c.pk for c in page_obj if c.approval_overdue(now)},
         "awaiting_ids": {c.pk for c in page_obj if c.awaiting_approval},

@@ -9,7 +9,6 @@ from operator import or_
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_POST
 from yunwei.audit.models import AuditEvent
 from yunwei.core import errors, scoping
 from yunwei.core.filters import prepare_filter_form
-from yunwei.core.pages import act, done, form_call, form_page, page_view
+from yunwei.core.pages import act, done, form_call, form_page, page_view, paginate
 from yunwei.org.choices import Domain
 from yunwei.org.models import Unit
 
@@ -73,14 +72,12 @@ def _filtered(request):
 @page_view
 def item_list(request):
     filterset, rows, q = _filtered(request)
-    page_obj = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page_obj, query = paginate(request, rows, PAGE_SIZE)
     context = {
         "page_obj": page_obj,
         "filters": filterset.form,
         "q": q,
-        "query": query.urlencode(),
+        "query": query,
         "results_id": RESULTS_ID,
         "can_create": scoping.writable(Unit.objects.all(), request.user).exists(),
     }

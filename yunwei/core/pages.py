@@ -6,6 +6,7 @@ import functools
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseLocation
@@ -90,3 +91,11 @@ def form_page(
     if formset is not None:
         context["formset"] = formset
     return render(request, template, {"form": form, "title": title, "cancel_url": cancel_url, **context})
+
+
+def paginate(request, rows, size: int):
+    """The page of `rows` the request asks for, and the request's other parameters as a query string
+    for the page links."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return Paginator(rows, size).get_page(request.GET.get("page")), query.urlencode()

@@ -7,7 +7,6 @@ incident's version moves on, the page reloads itself.
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from yunwei.core import errors, scoping
 from yunwei.core.filters import prepare_filter_form
-from yunwei.core.pages import act, done, page_view
+from yunwei.core.pages import act, done, page_view, paginate
 from yunwei.notify.models import Delivery
 from yunwei.org.models import Unit
 
@@ -72,14 +71,12 @@ def incident_list(request):
     q = request.GET.get("q", "").strip()
     if q:
         rows = rows.filter(Q(title__icontains=q) | Q(description__icontains=q))
-    page_obj = Paginator(rows.order_by("-reported_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page_obj, query = paginate(request, rows.order_by("-reported_at", "-id"), PAGE_SIZE)
     context = {
         "page_obj": page_obj,
         "filters": filterset.form,
         "q": q,
-        "query": query.urlencode(),
+        "query": query,
         "results_id": RESULTS_ID,
         "breached_ids": set(rows.filter(breached_q(timezone.now())).values_list("pk", flat=True)[:1000]),
     }

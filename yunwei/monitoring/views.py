@@ -6,7 +6,6 @@ services decide and write, and their refusals come back as form errors or 403.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from yunwei.core import scoping
 from yunwei.core.filters import prepare_filter_form
-from yunwei.core.pages import act, form_page, page_view
+from yunwei.core.pages import act, form_page, page_view, paginate
 
 from . import services
 from .filters import BackupLogFilter, CheckFilter, HeartbeatFilter
@@ -33,12 +32,6 @@ def _heartbeat(request, pk) -> Heartbeat:
     )
 
 
-def _page(request, rows, size):
-    query = request.GET.copy()
-    query.pop("page", None)
-    return Paginator(rows, size).get_page(request.GET.get("page")), query.urlencode()
-
-
 def _detail_url(heartbeat) -> str:
     return reverse("monitoring:heartbeat-detail", args=[heartbeat.pk])
 
@@ -52,7 +45,7 @@ def heartbeat_list(request):
     q = request.GET.get("q", "").strip()
     if q:
         rows = rows.filter(name__icontains=q)
-    page_obj, query = _page(request, rows.order_by("unit__code", "name"), PAGE_SIZE)
+    page_obj, query = paginate(request, rows.order_by("unit__code", "name"), PAGE_SIZE)
     context = {
         "page_obj": page_obj,
         "query": query,
@@ -74,7 +67,7 @@ def heartbeat_detail(request, pk):
     heartbeat = _heartbeat(request, pk)
     if request.method != "GET":
         return redirect("monitoring:heartbeat-detail", pk)
-    runs, query = _page(request, heartbeat.runs.order_by("-received_at", "-id"), RUNS_PAGE_SIZE)
+    runs, query = paginate(request, heartbeat.runs.order_by("-received_at", "-id"), RUNS_PAGE_SIZE)
     base = request.build_absolute_uri(f"/ping/{heartbeat.uuid}")
     return render(
         request,
@@ -166,7 +159,7 @@ def backup_log(request):
     q = request.GET.get("q", "").strip()
     if q:
         rows = rows.filter(heartbeat__name__icontains=q)
-    page_obj, query = _page(request, rows.order_by("-received_at", "-id"), RUNS_PAGE_SIZE)
+    page_obj, query = paginate(request, rows.order_by("-received_at", "-id"), RUNS_PAGE_SIZE)
     context = {
         "page_obj": page_obj,
         "query": query,
@@ -208,7 +201,7 @@ def check_list(request):
     q = request.GET.get("q", "").strip()
     if q:
         rows = rows.filter(name__icontains=q)
-    page_obj, query = _page(request, rows.order_by("unit__code", "name"), PAGE_SIZE)
+    page_obj, query = paginate(request, rows.order_by("unit__code", "name"), PAGE_SIZE)
     context = {
         "page_obj": page_obj,
         "query": query,

@@ -5,7 +5,6 @@ services decide and write, and their refusals come back as form errors or 403.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yunwei.core import scoping
-from yunwei.core.pages import act, done, form_call, form_page, page_view
+from yunwei.core.pages import act, done, form_call, form_page, page_view, paginate
 
 from . import services
 from .choices import DeliveryState
@@ -44,12 +43,6 @@ def _with_retry(user, rows):
     return rows
 
 
-def _paged(request, rows):
-    query = request.GET.copy()
-    query.pop("page", None)
-    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")), query.urlencode()
-
-
 @page_view
 def channel_list(request):
     filterset = ChannelFilter(request.GET, queryset=scoping.visible(Channel.objects.all(), request.user))
@@ -57,7 +50,7 @@ def channel_list(request):
     q = request.GET.get("q", "").strip()
     if q:
         rows = rows.filter(name__icontains=q)
-    page_obj, query = _paged(request, rows)
+    page_obj, query = paginate(request, rows, PAGE_SIZE)
     access = scoping.access_of(request.user)
     return render(
         request,
@@ -184,7 +177,7 @@ def delivery_list(request):
     q = request.GET.get("q", "").strip()
     if q:
         rows = rows.filter(Q(event_key__icontains=q) | Q(recipient__icontains=q))
-    page_obj, query = _paged(request, rows)
+    page_obj, query = paginate(request, rows, PAGE_SIZE)
     _with_retry(request.user, page_obj)
     template = "notify/partials/delivery_table.html" if request.htmx else "notify/delivery_list.html"
     return render(

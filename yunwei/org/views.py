@@ -9,7 +9,6 @@ from functools import reduce
 from operator import or_
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from yunwei.core import scoping
 from yunwei.core.filters import prepare_filter_form
-from yunwei.core.pages import act, done, form_call, form_page, page_view
+from yunwei.core.pages import act, done, form_call, form_page, page_view, paginate
 
 from . import forms, services
 from .choices import Domain, Role
@@ -90,16 +89,14 @@ def _list(request, name, queryset, filterset_class, search, search_hint, **conte
     q = request.GET.get("q", "").strip()
     if q:
         rows = rows.filter(reduce(or_, (Q(**{f"{path}__icontains": q}) for path in search)))
-    page_obj = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page_obj, query = paginate(request, rows, PAGE_SIZE)
     if hasattr(queryset.model, "personal_fields"):
         page_obj.object_list = [_mask(row) for row in page_obj.object_list]
-    query = request.GET.copy()
-    query.pop("page", None)
     context.update(
         page_obj=page_obj,
         filters=filterset.form,
         q=q,
-        query=query.urlencode(),
+        query=query,
         results_id=RESULTS_ID,
         can_create=scoping.writable(Unit.objects.all(), user).exists(),
         table=f"org/partials/{name}_table.html",

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from yunwei.core import errors, scoping
 from yunwei.core.filters import prepare_filter_form
-from yunwei.core.pages import act, done, page_view
+from yunwei.core.pages import act, done, page_view, paginate
 from yunwei.incidents.models import Incident
 
 from . import closing, services, tracking
@@ -83,14 +83,12 @@ def _listing(request, *, archive: bool):
     q = request.GET.get("q", "").strip()
     rows = _search(rows, q)
     order = ("-archived_at", "-id") if archive else ("-registered_at", "-id")
-    page_obj = Paginator(rows.order_by(*order), PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page_obj, query = paginate(request, rows.order_by(*order), PAGE_SIZE)
     context = {
         "page_obj": page_obj,
         "filters": [filterset.form[name] for name in shown],
         "q": q,
-        "query": query.urlencode(),
+        "query": query,
         "results_id": RESULTS_ID,
         "archive": archive,
         "overdue_ids": set(
