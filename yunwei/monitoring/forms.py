@@ -19,9 +19,34 @@ def manageable_units(user):
     )
 
 
-class HeartbeatForm(BootstrapFormMixin, forms.ModelForm):
+class RecordForm(BootstrapFormMixin, forms.ModelForm):
+    """A heartbeat's or a check's form: input only; the service checks the record and writes it, so the
+    model's own validation is skipped, and an edit carries the version it read."""
+
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, **kwargs)
+        if self.instance.pk:
+            self.initial["version"] = self.instance.version
+        else:
+            del self.fields["version"]
+
+    def _post_clean(self):
+        # The service checks the record (schedule, zone, spec, unit of the item) with field-named messages.
+        pass
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("version", None)
+        return data
+
+    @property
+    def expected_version(self):
+        return self.cleaned_data.get("version")
+
+
+class HeartbeatForm(RecordForm):
     class Meta:
         model = Heartbeat
         fields = [
@@ -44,30 +69,11 @@ class HeartbeatForm(BootstrapFormMixin, forms.ModelForm):
         super().__init__(data, **kwargs)
         self.fields["unit"].queryset = manageable_units(user)
         self.fields["item"].queryset = scoping.visible(Item.objects.all(), user).order_by("code")
-        if self.instance.pk:
-            self.initial["version"] = self.instance.version
-        else:
-            del self.fields["version"]
-
-    def _post_clean(self):
-        # The service checks the record (schedule, zone, unit of the item) with field-named messages.
-        pass
-
-    def service_fields(self) -> dict:
-        data = dict(self.cleaned_data)
-        data.pop("version", None)
-        return data
-
-    @property
-    def expected_version(self):
-        return self.cleaned_data.get("version")
 
 
-class CheckForm(BootstrapFormMixin, forms.ModelForm):
+class CheckForm(RecordForm):
     """An active check: its item (and so its unit), probe, spec (JSON, fields in docs/probes.md) and
     damping; the service reads the spec as the probe does and names a bad field."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     class Meta:
         model = Check
@@ -92,21 +98,4 @@ class CheckForm(BootstrapFormMixin, forms.ModelForm):
             "code"
         )
         references = scoping.visible(Check.objects.filter(is_reference=True), user)
-        if self.instance.pk:
-            references = references.exclude(pk=self.instance.pk)
-            self.initial["version"] = self.instance.version
-        else:
-            del self.fields["version"]
-        self.fields["reference"].queryset = references.order_by("name")
-
-    def _post_clean(self):
-        pass
-
-    def service_fields(self) -> dict:
-        data = dict(self.cleaned_data)
-        data.pop("version", None)
-        return data
-
-    @property
-    def expected_version(self):
-        return self.cleaned_data.get("version")
+        self.fields["reference"].queryset = references.exclude(pk=self.instance.pk).order_by("name")

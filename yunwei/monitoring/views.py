@@ -36,10 +36,11 @@ def _detail_url(heartbeat) -> str:
     return reverse("monitoring:heartbeat-detail", args=[heartbeat.pk])
 
 
-@page_view
-def heartbeat_list(request):
-    base = scoping.visible(Heartbeat.objects.select_related("unit", "item"), request.user)
-    filterset = HeartbeatFilter(request.GET, queryset=base, request=request)
+def _listing(request, model, filter_class, results_id: str, template: str, partial: str):
+    """A list of heartbeats or checks the user may see, filtered, searched by name and paged; the rows
+    alone when htmx asks for the results."""
+    base = scoping.visible(model.objects.select_related("unit", "item"), request.user)
+    filterset = filter_class(request.GET, queryset=base, request=request)
     prepare_filter_form(filterset.form, request.user)
     rows = filterset.qs if filterset.is_valid() else base.none()
     q = request.GET.get("q", "").strip()
@@ -51,14 +52,67 @@ def heartbeat_list(request):
         "query": query,
         "q": q,
         "filters": [filterset.form[name] for name in ("state", "kind", "unit")],
-        "results_id": RESULTS_ID,
+        "results_id": results_id,
         "can_create": manageable_units(request.user).exists(),
     }
-    partial = request.htmx and request.htmx.target == RESULTS_ID
-    return render(
+    is_partial = request.htmx and request.htmx.target == results_id
+    return render(request, partial if is_partial else template, context)
+
+
+def _create(request, model, form_class, *, title: str, list_url: str, after):
+    if not manageable_units(request.user).exists():
+        raise PermissionDenied
+    form = form_class(request.POST if request.method == "POST" else None, user=request.user)
+    return form_page(
         request,
-        "monitoring/partials/heartbeat_table.html" if partial else "monitoring/heartbeat_list.html",
-        context,
+        form,
+        lambda: services.create(model, actor=request.user, **form.service_fields()),
+        title=title,
+        cancel_url=reverse(list_url),
+        after=after,
+    )
+
+
+def _edit(request, record, fresh, form_class, *, after):
+    """`fresh` is the form's own copy of `record`: the service re-reads and locks the stored row."""
+    if not services.may_manage(request.user, record.unit_id):
+        raise PermissionDenied
+    form = form_class(request.POST if request.method == "POST" else None, user=request.user, instance=fresh)
+
+    def call():
+        return services.update(
+            record, actor=request.user, expected_version=form.expected_version, **form.service_fields()
+        )
+
+    return form_page(
+        request,
+        form,
+        call,
+        title=_("Edit “%(name)s”") % {"name": record},
+        cancel_url=after(record),
+        after=after,
+    )
+
+
+def _delete(request, record, *, list_url: str, after):
+    return act(
+        request,
+        reverse(list_url),
+        lambda: services.delete(record, actor=request.user),
+        _("Deleted “%(name)s”.") % {"name": record},
+        fail_url=after(record),
+    )
+
+
+@page_view
+def heartbeat_list(request):
+    return _listing(
+        request,
+        Heartbeat,
+        HeartbeatFilter,
+        RESULTS_ID,
+        "monitoring/heartbeat_list.html",
+        "monitoring/partials/heartbeat_table.html",
     )
 
 
@@ -90,57 +144,25 @@ def heartbeat_detail(request, pk):
 
 @page_view
 def heartbeat_create(request):
-    if not manageable_units(request.user).exists():
-        raise PermissionDenied
-    form = HeartbeatForm(request.POST if request.method == "POST" else None, user=request.user)
-    return form_page(
+    return _create(
         request,
-        form,
-        lambda: services.create(Heartbeat, actor=request.user, **form.service_fields()),
+        Heartbeat,
+        HeartbeatForm,
         title=_("New heartbeat"),
-        cancel_url=reverse("monitoring:heartbeat-list"),
+        list_url="monitoring:heartbeat-list",
         after=_detail_url,
     )
 
 
 @page_view
 def heartbeat_edit(request, pk):
-    heartbeat = _heartbeat(request, pk)
-    if not services.may_manage(request.user, heartbeat.unit_id):
-        raise PermissionDenied
-    # The form edits its own copy: the service re-reads and locks the stored row.
-    form = HeartbeatForm(
-        request.POST if request.method == "POST" else None,
-        user=request.user,
-        instance=_heartbeat(request, pk),
-    )
-
-    def call():
-        return services.update(
-            heartbeat, actor=request.user, expected_version=form.expected_version, **form.service_fields()
-        )
-
-    return form_page(
-        request,
-        form,
-        call,
-        title=_("Edit “%(name)s”") % {"name": heartbeat},
-        cancel_url=_detail_url(heartbeat),
-        after=_detail_url,
-    )
+    return _edit(request, _heartbeat(request, pk), _heartbeat(request, pk), HeartbeatForm, after=_detail_url)
 
 
 @page_view
 @require_POST
 def heartbeat_delete(request, pk):
-    heartbeat = _heartbeat(request, pk)
-    return act(
-        request,
-        reverse("monitoring:heartbeat-list"),
-        lambda: services.delete(heartbeat, actor=request.user),
-        _("Deleted “%(name)s”.") % {"name": heartbeat},
-        fail_url=_detail_url(heartbeat),
-    )
+    return _delete(request, _heartbeat(request, pk), list_url="monitoring:heartbeat-list", after=_detail_url)
 
 
 @page_view
@@ -194,25 +216,13 @@ def _check_url(check) -> str:
 
 @page_view
 def check_list(request):
-    base = scoping.visible(Check.objects.select_related("unit", "item"), request.user)
-    filterset = CheckFilter(request.GET, queryset=base, request=request)
-    prepare_filter_form(filterset.form, request.user)
-    rows = filterset.qs if filterset.is_valid() else base.none()
-    q = request.GET.get("q", "").strip()
-    if q:
-        rows = rows.filter(name__icontains=q)
-    page_obj, query = paginate(request, rows.order_by("unit__code", "name"), PAGE_SIZE)
-    context = {
-        "page_obj": page_obj,
-        "query": query,
-        "q": q,
-        "filters": [filterset.form[name] for name in ("state", "kind", "unit")],
-        "results_id": CHECK_RESULTS_ID,
-        "can_create": manageable_units(request.user).exists(),
-    }
-    partial = request.htmx and request.htmx.target == CHECK_RESULTS_ID
-    return render(
-        request, "monitoring/partials/check_table.html" if partial else "monitoring/check_list.html", context
+    return _listing(
+        request,
+        Check,
+        CheckFilter,
+        CHECK_RESULTS_ID,
+        "monitoring/check_list.html",
+        "monitoring/partials/check_table.html",
     )
 
 
@@ -234,41 +244,14 @@ def check_detail(request, pk):
 
 @page_view
 def check_create(request):
-    if not manageable_units(request.user).exists():
-        raise PermissionDenied
-    form = CheckForm(request.POST if request.method == "POST" else None, user=request.user)
-    return form_page(
-        request,
-        form,
-        lambda: services.create(Check, actor=request.user, **form.service_fields()),
-        title=_("New check"),
-        cancel_url=reverse("monitoring:check-list"),
-        after=_check_url,
+    return _create(
+        request, Check, CheckForm, title=_("New check"), list_url="monitoring:check-list", after=_check_url
     )
 
 
 @page_view
 def check_edit(request, pk):
-    check = _check_of(request, pk)
-    if not services.may_manage(request.user, check.unit_id):
-        raise PermissionDenied
-    form = CheckForm(
-        request.POST if request.method == "POST" else None, user=request.user, instance=_check_of(request, pk)
-    )
-
-    def call():
-        return services.update(
-            check, actor=request.user, expected_version=form.expected_version, **form.service_fields()
-        )
-
-    return form_page(
-        request,
-        form,
-        call,
-        title=_("Edit “%(name)s”") % {"name": check},
-        cancel_url=_check_url(check),
-        after=_check_url,
-    )
+    return _edit(request, _check_of(request, pk), _check_of(request, pk), CheckForm, after=_check_url)
 
 
 @page_view
@@ -288,11 +271,4 @@ def check_run(request, pk):
 @page_view
 @require_POST
 def check_delete(request, pk):
-    check = _check_of(request, pk)
-    return act(
-        request,
-        reverse("monitoring:check-list"),
-        lambda: services.delete(check, actor=request.user),
-        _("Deleted “%(name)s”.") % {"name": check},
-        fail_url=_check_url(check),
-    )
+    return _delete(request, _check_of(request, pk), list_url="monitoring:check-list", after=_check_url)
