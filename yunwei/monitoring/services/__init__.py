@@ -1,0 +1,100 @@
+"""The one write path of monitoring (Art. 3, 5, 9), split by aggregate: `heartbeats` (heartbeats, the
+ping intake, the lateness sweep, the backup log) and `checks` (active checks, their runs and dispatch);
+callers use `from yunwei.monitoring import services` and the names below.
+"""
+
+from ..models import Check, Heartbeat
+from .checks import (
+    CHECK_NOTICES,
+    SPEC_REQUIRED,
+    check_spec,
+    claim,
+    create_check,
+    delete_check,
+    dispatch_due,
+    due_checks,
+    policy_of,
+    require_manage_checks,
+    run_check,
+    tell_check_state,
+    update_check,
+)
+from .heartbeats import (
+    UnknownHeartbeat,
+    backup_log,
+    create_heartbeat,
+    deadlines,
+    delete_heartbeat,
+    distrust_of,
+    mark_down,
+    mark_late,
+    may_manage,
+    month_bounds,
+    next_due,
+    parse_size,
+    ping,
+    recipients_of,
+    require_manage,
+    sweep,
+    sweep_candidates,
+    tell_state,
+    update_heartbeat,
+)
+
+# The writers of each kind of record, for the pages and the demo that handle them alike.
+WRITERS = {
+    Heartbeat: (create_heartbeat, update_heartbeat, delete_heartbeat),
+    Check: (create_check, update_check, delete_check),
+}
+
+
+def create(model=Heartbeat, *, actor, **fields):
+    return WRITERS[model][0](actor=actor, **fields)
+
+
+def update(record, *, actor, expected_version: int | None = None, **fields):
+    return WRITERS[type(record)][1](record, actor=actor, expected_version=expected_version, **fields)
+
+
+def delete(record, *, actor) -> None:
+    WRITERS[type(record)][2](record, actor=actor)
+
+
+__all__ = [
+    "CHECK_NOTICES",
+    "SPEC_REQUIRED",
+    "UnknownHeartbeat",
+    "backup_log",
+    "check_spec",
+    "claim",
+    "WRITERS",
+    "create",
+    "create_check",
+    "create_heartbeat",
+    "deadlines",
+    "delete",
+    "delete_heartbeat",
+    "delete_check",
+    "dispatch_due",
+    "distrust_of",
+    "due_checks",
+    "mark_down",
+    "mark_late",
+    "may_manage",
+    "month_bounds",
+    "next_due",
+    "parse_size",
+    "ping",
+    "policy_of",
+    "recipients_of",
+    "require_manage",
+    "require_manage_checks",
+    "run_check",
+    "sweep",
+    "sweep_candidates",
+    "tell_check_state",
+    "tell_state",
+    "update",
+    "update_check",
+    "update_heartbeat",
+]
