@@ -276,6 +276,9 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat-sweep": {"task": "yunwei.monitoring.tasks.sweep_heartbeats", "schedule": 60.0},
     # Checks run every 10 s at the shortest: a tick of that length starts each within its slot.
     "check-dispatch": {"task": "yunwei.monitoring.tasks.dispatch_due_checks", "schedule": 10.0},
+    # Rewriting the last two closed hours every quarter makes up a run missed while the scheduler was down.
+    "check-rollups": {"task": "yunwei.monitoring.tasks.roll_up_checks", "schedule": 900.0},
+    "check-retention": {"task": "yunwei.monitoring.tasks.prune_check_results", "schedule": 6 * 3600.0},
 }
 # Celery's persistent scheduler, writing its own heartbeat as it sends the worker's (yunwei.core.beat).
 CELERY_BEAT_SCHEDULER = "yunwei.core.beat:Scheduler"

@@ -93,3 +93,8 @@ class ResultStatus(models.TextChoices):
     @property
     def badge(self) -> str:
         return {"up": "success", "down": "danger", "unknown": "secondary"}[self.value]
+
+
+class RollupPeriod(models.TextChoices):
+    HOUR = "hour", _("Hour")
+    DAY = "day", _("Day")

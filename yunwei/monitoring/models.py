@@ -24,6 +24,7 @@ from .choices import (
     JobKind,
     PingKind,
     ResultStatus,
+    RollupPeriod,
     ScheduleKind,
 )
 
@@ -214,3 +215,56 @@ class CheckResult(AppendOnlyModel):
     @property
     def status_badge(self) -> str:
         return ResultStatus(self.status).badge
+
+
+class CheckRollup(models.Model):
+    """A check's hour or day (in the site's time zone) summed up, kept 2 years when its raw results are
+    kept 7 days (machine data, rewritten by the roll-up task, never audited).
+
+    The seconds are the time the check's results cover (docs/probes.md, "Availability"): a result covers
+    the time from its run to the next run, at most one interval; time no result covers is `no_data`.
+    Time inside a maintenance window of the item (an approved change being carried out) is counted as
+    `maintenance` whatever the results said; availability = up / (up + down), unknown, maintenance and
+    no data left out.
+    """
+
+    scope_unit_field = "active_check__unit"
+
+    active_check = models.ForeignKey(
+        Check, verbose_name=_("check"), on_delete=models.CASCADE, related_name="rollups"
+    )
+    period = models.CharField(_("period"), max_length=4, choices=RollupPeriod.choices)
+    start = models.DateTimeField(_("start"))
+    up_seconds = models.FloatField(_("up (s)"), default=0)
+    down_seconds = models.FloatField(_("down (s)"), default=0)
+    unknown_seconds = models.FloatField(_("unknown (s)"), default=0)
+    maintenance_seconds = models.FloatField(_("maintenance (s)"), default=0)
+    no_data_seconds = models.FloatField(_("no data (s)"), default=0)
+    runs = models.PositiveIntegerField(_("runs"), default=0)
+    latency_count = models.PositiveIntegerField(_("latency samples"), default=0)
+    latency_sum_ms = models.FloatField(_("latency sum (ms)"), default=0)
+    latency_max_ms = models.FloatField(_("latency max (ms)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("check roll-up")
+        verbose_name_plural = _("check roll-ups")
+        ordering = ["active_check_id", "period", "start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["active_check", "period", "start"], name="monitoring_rollup_unique_slot"
+            )
+        ]
+        indexes = [models.Index(fields=["period", "start"], name="monitoring_rollup_period")]
+
+    def __str__(self) -> str:
+        return f"{self.active_check_id} {self.period} {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def availability(self) -> float | None:
+        """Up over up + down, as a percentage; None when nothing was judged (docs/probes.md)."""
+        judged = self.up_seconds + self.down_seconds
+        return 100.0 * self.up_seconds / judged if judged else None
+
+    @property
+    def latency_mean_ms(self) -> float | None:
+        return self.latency_sum_ms / self.latency_count if self.latency_count else None

@@ -8,6 +8,7 @@ from yunwei.core.tasks import YunweiTask
 
 from . import services
 from .models import Heartbeat
+from .services import rollups
 
 
 @shared_task(base=YunweiTask)
@@ -41,3 +42,15 @@ def run_check(check_id: int, slot: str | None = None) -> str | None:
     """Run one check in its slot; returns the result's status (None for a check deleted meanwhile)."""
     result = services.run_check(check_id, slot=datetime.datetime.fromisoformat(slot) if slot else None)
     return result.status if result is not None else None
+
+
+@shared_task(base=YunweiTask)
+def roll_up_checks() -> int:
+    """Sum the last closed hours (and their days) into the checks' roll-ups; returns the rows written."""
+    return rollups.roll_up()
+
+
+@shared_task(base=YunweiTask)
+def prune_check_results() -> int:
+    """Drop raw results past 7 days and roll-ups past 2 years; returns the rows deleted."""
+    return rollups.prune()
