@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 STOP_TIMEOUT = 20  # seconds a child gets to finish its requests and tasks before it is killed
+WATCH_EVERY = 60.0  # seconds between two looks of the supervisor at the background machinery's heartbeats
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,23 @@ def run_supervisor(children: dict[str, list[str]], policy: RestartPolicy | None 
     stopping: list[int] = []
     signal.signal(signal.SIGINT, lambda signum, frame: stopping.append(signum))
     signal.signal(signal.SIGTERM, lambda signum, frame: stopping.append(signum))
-    return supervise(children, policy or RestartPolicy(), stopping=lambda: bool(stopping))
+    return supervise(children, policy or RestartPolicy(), stopping=lambda: bool(stopping), tick=_watch)
+
+
+def _watch() -> None:
+    """Tell the system management lead when the scheduler or the workers went quiet, from the supervisor:
+    the one process of the tree that depends on neither of them (yunwei.web.watch)."""
+    from django.db import close_old_connections
+
+    from yunwei.core import watch
+    from yunwei.web.watch import tell_lead
+
+    try:
+        tell_lead(watch.state())
+    except Exception:  # noqa: BLE001 - the supervisor keeps supervising; the next look tries again
+        traceback.print_exc()
+    finally:
+        close_old_connections()
 
 
 def _how_it_ended(returncode: int) -> str:
@@ -176,8 +193,11 @@ def supervise(
     *,
     stopping: Callable[[], bool],
     poll: float = 0.5,
+    tick: Callable[[], None] | None = None,
+    tick_every: float = WATCH_EVERY,
 ) -> int:
-    """Run each child, restart one that died as `policy` says, and stop them all at the end.
+    """Run each child, restart one that died as `policy` says, call `tick` every `tick_every` seconds,
+    and stop them all at the end.
 
     Returns 0 when `stopping()` turned true, 1 when a child died too often and the others were stopped.
     """
@@ -193,8 +213,12 @@ def supervise(
     deaths: dict[str, list[float]] = {name: [] for name in children}
     restart_at: dict[str, float] = {}  # children waiting for their delay to pass
     gave_up = False
+    next_tick = time.monotonic() + tick_every
     while not stopping() and not gave_up:
         now = time.monotonic()
+        if tick is not None and now >= next_tick:
+            next_tick = now + tick_every
+            tick()
         for name, proc in procs.items():
             if name in restart_at or proc.poll() is None:
                 continue

@@ -3,16 +3,21 @@
 import datetime
 import email
 import email.policy
+import io
+import sys
+import time
 
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import make_user
 from tests.notify.conftest import allow_loopback, make_channel, smtp_server  # noqa: F401 - fixtures
 from yunwei.celery import app as celery_app
+from yunwei.cli import RestartPolicy, supervise
 from yunwei.core import watch
 from yunwei.core.beat import record_tick
 from yunwei.core.models import WatchAlarm
@@ -164,3 +169,40 @@ def test_the_recovery_is_told_once_and_a_plain_user_s_request_notices_it(
     assert recovery.state == DeliveryState.SENT and recovery.recipient == "lead@example.cn"
     assert len(mail_at_the_group.envelopes) == 2
     assert WatchAlarm.objects.get(part="worker").down_since is None
+
+
+def test_the_watch_command_tells_the_lead_with_nobody_signed_in(
+    lead, mail_at_the_group, no_eager_tasks, django_capture_on_commit_callbacks
+):
+    """The path of scale mode's timer and of the embedded supervisor: no request, no worker."""
+    _beat(T0)
+    _beat(LATE - datetime.timedelta(seconds=30), scheduler=False)  # the workers run, the scheduler stopped
+    out = io.StringIO()
+
+    with django_capture_on_commit_callbacks(execute=True), time_machine.travel(LATE, tick=False):
+        call_command("watch", stdout=out)
+        call_command("watch", stdout=out)  # a second look tells nothing more
+
+    [delivery] = Delivery.objects.filter(event_key__startswith="watch:")
+    assert delivery.event_key == f"watch:scheduler:late:{T0:%Y%m%dT%H%M%S}"
+    assert delivery.state == DeliveryState.SENT and delivery.recipient == "lead@example.cn"
+    assert [envelope.rcpt_tos for envelope in mail_at_the_group.envelopes] == [["lead@example.cn"]]
+    told, again = out.getvalue().splitlines()
+    assert (told, again) == ("late: scheduler; notices sent: 1", "late: scheduler; notices sent: 0")
+
+
+def test_the_embedded_supervisor_looks_at_the_watch_while_it_supervises():
+    """`supervise` calls its tick between its looks at the children (the supervisor runs `_watch`)."""
+    looks = []
+
+    code = supervise(
+        {"sleeper": [sys.executable, "-c", "import time; time.sleep(60)"]},
+        RestartPolicy(),
+        stopping=lambda: len(looks) >= 3,
+        poll=0.01,
+        tick=lambda: looks.append(time.monotonic()),
+        tick_every=0.05,
+    )
+
+    assert code == 0 and len(looks) == 3
+    assert looks == sorted(looks) and len(set(looks)) == 3
