@@ -189,11 +189,13 @@ def delete_check(check: Check, *, actor) -> None:
 
 # -- running checks (machine data) ----------------------------------------------------------------
 
-# The beat ticks every 10 s: each tick claims what falls due before the next one (and a margin for a late
-# tick), and the worker starts each probe at its slot, so a check starts on time, not up to a tick late.
-DISPATCH_AHEAD = datetime.timedelta(seconds=12)
+# The beat ticks every 10 s: each tick claims what falls due before the next one, with half a tick's margin
+# for a tick that comes late (the dispatch task waits for a free worker thread like any other), and the
+# worker starts each probe at its slot, so a check starts on time, not up to a tick late.
+DISPATCH_AHEAD = datetime.timedelta(seconds=15)
 BATCH_SIZE = 50  # checks per run_checks task
-BATCH_SPAN = datetime.timedelta(seconds=1)  # the slots of one batch lie within this, so no worker idles long
+# The slots of one batch lie within this: a worker thread waits at most that long for its last slot.
+BATCH_SPAN = datetime.timedelta(milliseconds=500)
 PROBE_CONCURRENCY = 50  # probes in flight at once in one batch (probes.run_batch's bound)
 
 
