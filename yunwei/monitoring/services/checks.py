@@ -6,7 +6,6 @@ of the check's state, never an audit event.
 import asyncio
 import concurrent.futures
 import datetime
-import logging
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,8 +21,6 @@ from ..choices import CheckKind, CheckState
 from ..models import Check, CheckEvent, CheckResult
 from ..probes import base as probe_base
 from .heartbeats import _local, may_manage, recipients_of
-
-logger = logging.getLogger(__name__)
 
 CHECK_MIN_INTERVAL = 10
 CHECK_MAX_INTERVAL = 86400
@@ -233,41 +230,32 @@ async def _probe_all(jobs: list[tuple[dict, datetime.datetime | None]], concurre
 
 
 def run_check(check_id: int, *, slot: datetime.datetime | None = None, now=None) -> CheckResult | None:
-    """Run a check's probe once and record the outcome (:func:`record_outcome`). `slot` is the scheduled
+    """Run a check's probe once and record the outcome (:func:`record_outcomes`). `slot` is the scheduled
     time the dispatcher claimed (None: a "test now", run at once). Returns None for a check deleted
     meanwhile or a slot already recorded."""
     check = Check.objects.filter(pk=check_id).first()
     if check is None or (slot is not None and _recorded(check_id, slot)):
         return None
     started, outcome = _run_async(_probe_all([(_spec_of(check), slot)], 1))[0]
-    return record_outcome(check_id, outcome, now or started, slot=slot)
+    recorded = record_outcomes([(check_id, outcome, now or started, slot)])
+    return recorded[0] if recorded else None
 
 
 def run_checks(batch, *, concurrency: int = PROBE_CONCURRENCY) -> list[CheckResult]:
     """Run a batch of claimed (check id, slot) pairs: every probe concurrently (at most `concurrency` in
-    flight, each started at its slot), then each outcome recorded by :func:`record_outcome`, the path a
+    flight, each started at its slot), then the outcomes recorded by :func:`record_outcomes`, the path a
     single run takes. A pair already recorded (a retried task) is not run again; a check deleted meanwhile
-    is left out. When recording one fails the others are still recorded and the task fails afterwards,
-    so its retry runs only what is missing."""
+    is left out."""
     pairs = [(int(pk), _moment(slot)) for pk, slot in batch]
     checks = Check.objects.in_bulk([pk for pk, _slot in pairs])
     recorded = CheckResult.objects.filter(active_check_id__in=checks, slot__in=[slot for _pk, slot in pairs])
     done = set(recorded.values_list("active_check_id", "slot"))
     jobs = [(pk, slot) for pk, slot in pairs if pk in checks and (pk, slot) not in done]
     outcomes = _run_async(_probe_all([(_spec_of(checks[pk]), slot) for pk, slot in jobs], concurrency))
-    results, failed = [], []
-    for (pk, slot), (started, outcome) in zip(jobs, outcomes, strict=True):
-        try:
-            result = record_outcome(pk, outcome, started, slot=slot)
-        except Exception:  # noqa: BLE001 - the others are recorded; the retry makes this one up
-            logger.exception("recording the run of check %s in slot %s failed", pk, slot)
-            failed.append(pk)
-            continue
-        if result is not None:
-            results.append(result)
-    if failed:
-        raise RuntimeError(f"recording the runs of checks {failed} failed")
-    return results
+    runs = [
+        (pk, outcome, started, slot) for (pk, slot), (started, outcome) in zip(jobs, outcomes, strict=True)
+    ]
+    return record_outcomes(runs)
 
 
 def _moment(value) -> datetime.datetime | None:
@@ -278,83 +266,117 @@ def _recorded(check_id: int, slot: datetime.datetime) -> bool:
     return CheckResult.objects.filter(active_check_id=check_id, slot=slot).exists()
 
 
+def record_outcomes(runs) -> list[CheckResult]:
+    """Store probe outcomes — (check id, result, start time, slot or None) in the order they ran — as
+    the checks' results, feed each check's damping, record its events and tell the item's team of a
+    down, an up after down, flapping started or stopped, and a reminder while down. While a check fails
+    short of down, its next run comes a retry interval after the slot, else the slot the dispatcher
+    already stored stands.
+
+    One transaction for the lot, the checks' rows locked in id order (so two batches never deadlock;
+    the dispatcher passes over locked rows rather than waiting): a batch costs one insert of its
+    results, one update per check and one commit, not five queries and a commit per run. A check
+    deleted meanwhile is left out, and so is a slot recorded already (the unique constraint on check and
+    slot is the last guard against a run counted twice)."""
+    if not runs:
+        return []
+    ids = sorted({pk for pk, *_rest in runs})
+    results: list[CheckResult] = []
+    events: list[CheckEvent] = []
+    tells: list[tuple[int, str, datetime.datetime, str]] = []
+    with transaction.atomic():
+        locked = Check.objects.select_for_update(of=("self",)).select_related("reference").filter(pk__in=ids)
+        checks = {check.pk: check for check in locked.order_by("pk")}
+        slots = [slot for *_rest, slot in runs if slot is not None]
+        done = set(
+            CheckResult.objects.filter(active_check_id__in=ids, slot__in=slots).values_list(
+                "active_check_id", "slot"
+            )
+        )
+        for pk, outcome, started, slot in runs:
+            check = checks.get(pk)
+            if check is None or (slot is not None and (pk, slot) in done):
+                continue
+            done.add((pk, slot))
+            results.append(
+                CheckResult(
+                    active_check=check,
+                    at=started,
+                    slot=slot,
+                    status=str(outcome.status),
+                    latency_ms=outcome.latency_ms,
+                    reason=(outcome.reason or "")[:500],
+                    method=(outcome.method or "")[:30],
+                )
+            )
+            stepped = _step(check, outcome, started, slot)
+            if stepped is None:
+                continue  # an older run finishing late: its result is kept, the damping has moved on
+            for event in stepped.events:
+                events.append(
+                    CheckEvent(
+                        active_check=check,
+                        at=event.at,
+                        kind=event.kind.value,
+                        state=stepped.state.state.value,
+                        reason=(event.reason or "")[:500],
+                    )
+                )
+                if event.tells:  # down, up after down, flapping
+                    tells.append((pk, event.kind.value, event.at, event.reason))
+            if stepped.reminder_due:  # still down a reminder period after it was last told
+                tells.append((pk, "reminder", started, stepped.state.reason))
+        CheckResult.objects.bulk_create(results)
+        CheckEvent.objects.bulk_create(events)
+        for pk, state, at, reason in tells:  # notify queues its deliveries on the commit
+            _tell(pk, state, at, reason)
+    return results
+
+
 def record_outcome(
     check_id: int, outcome, started: datetime.datetime, *, slot: datetime.datetime | None = None
 ) -> CheckResult | None:
-    """Store a probe's outcome as the check's result, feed the damping, record its events and tell the
-    item's team of a down, an up after down, flapping started or stopped, and a reminder while down.
-    While the check fails short of down, the next run comes a retry interval after `slot`, else the slot
-    the dispatcher already stored stands. Returns None for a check deleted meanwhile or a slot recorded
-    already (the unique constraint on check and slot is the last guard against a run counted twice)."""
-    with transaction.atomic():
-        check = (
-            Check.objects.select_for_update(of=("self",))
-            .select_related("reference")
-            .filter(pk=check_id)
-            .first()
-        )
-        if check is None or (slot is not None and _recorded(check_id, slot)):
-            return None
-        result = CheckResult.objects.create(
-            active_check=check,
-            at=started,
-            slot=slot,
-            status=str(outcome.status),
-            latency_ms=outcome.latency_ms,
-            reason=(outcome.reason or "")[:500],
-            method=(outcome.method or "")[:30],
-        )
-        state = damping.DampingState.from_json(check.damping)
-        if state.last_at is not None and started < state.last_at:
-            return result  # an older run finishing late: its result is kept, the damping has moved on
-        reference = check.reference
-        stepped = damping.step(
-            policy_of(check),
-            state,
-            outcome,
-            started,
-            reference_failing=reference is not None and reference.state == CheckState.DOWN,
-            reference=reference.name if reference is not None else "",
-        )
-        changes = {
-            "damping": stepped.state.as_json(),
-            "state": stepped.state.state.value,
-            "state_reason": (stepped.state.reason or "")[:500],
-            "last_run_at": started,
-        }
-        if slot is not None and stepped.next_interval < datetime.timedelta(seconds=check.interval):
-            retry = slot + stepped.next_interval
-            if check.next_run_at is None or retry < check.next_run_at:
-                changes["next_run_at"] = retry
-        Check.objects.filter(pk=check.pk).update(**changes)
-        if stepped.events:
-            CheckEvent.objects.bulk_create(
-                CheckEvent(
-                    active_check=check,
-                    at=event.at,
-                    kind=event.kind.value,
-                    state=stepped.state.state.value,
-                    reason=(event.reason or "")[:500],
-                )
-                for event in stepped.events
-            )
-        for event in stepped.events:
-            if event.tells:  # down, up after down, flapping: notify queues its deliveries on the commit
-                _tell_event(check.pk, event)
-        if stepped.reminder_due:  # still down a reminder period after it was last told
-            tell_check_state(
-                Check.objects.select_related("unit", "item").get(pk=check.pk),
-                "reminder",
-                at=started,
-                reason=stepped.state.reason,
-            )
-    return result
+    """One outcome through :func:`record_outcomes`."""
+    recorded = record_outcomes([(check_id, outcome, started, slot)])
+    return recorded[0] if recorded else None
 
 
-def _tell_event(check_id: int, event) -> None:
-    """Tell of a damped down or up, or of flapping, with the check's name, unit and item as they are now."""
+def _step(check: Check, outcome, started: datetime.datetime, slot: datetime.datetime | None):
+    """Feed one outcome to the locked check's damping and write the check's new state (kept on `check`
+    too, for a second run of it in the same lot); None when the damping has already moved past it."""
+    state = damping.DampingState.from_json(check.damping)
+    if state.last_at is not None and started < state.last_at:
+        return None
+    reference = check.reference
+    stepped = damping.step(
+        policy_of(check),
+        state,
+        outcome,
+        started,
+        reference_failing=reference is not None and reference.state == CheckState.DOWN,
+        reference=reference.name if reference is not None else "",
+    )
+    changes = {
+        "damping": stepped.state.as_json(),
+        "state": stepped.state.state.value,
+        "state_reason": (stepped.state.reason or "")[:500],
+        "last_run_at": started,
+    }
+    if slot is not None and stepped.next_interval < datetime.timedelta(seconds=check.interval):
+        retry = slot + stepped.next_interval
+        if check.next_run_at is None or retry < check.next_run_at:
+            changes["next_run_at"] = retry
+    Check.objects.filter(pk=check.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(check, name, value)
+    return stepped
+
+
+def _tell(check_id: int, state: str, at: datetime.datetime, reason: str) -> None:
+    """Tell of a damped down or up, flapping or a reminder, with the check's name, unit and item as they
+    are now."""
     check = Check.objects.select_related("unit", "item").get(pk=check_id)
-    tell_check_state(check, event.kind.value, at=event.at, reason=event.reason)
+    tell_check_state(check, state, at=at, reason=reason)
 
 
 def due_checks(
@@ -400,7 +422,9 @@ def dispatch_due(
     dispatchers never claim one check twice in a slot, on SQLite as on PostgreSQL. On PostgreSQL the due
     rows are read `FOR UPDATE SKIP LOCKED` as well: a dispatcher passes over the rows another is claiming
     instead of waiting for it and then losing every claim (SQLite has no row locks: there the conditional
-    update alone decides)."""
+    update alone decides). A row a worker is recording at that moment (a lock of a few milliseconds) is
+    passed over too and claimed by the next tick: on time for intervals longer than the look-ahead, up to
+    a tick late for shorter ones."""
     now = now or timezone.now()
     with transaction.atomic():
         rows = (
