@@ -264,6 +264,9 @@ CELERY_TASK_ROUTES = {
     "yunwei.monitoring.tasks.tell_heartbeat_state": {"queue": "default"},
     "yunwei.monitoring.tasks.dispatch_due_checks": {"queue": "default"},
     "yunwei.monitoring.tasks.run_check": {"queue": "default"},
+    "yunwei.monitoring.tasks.run_checks": {"queue": "default"},
+    "yunwei.monitoring.tasks.roll_up_checks": {"queue": "default"},
+    "yunwei.monitoring.tasks.prune_check_results": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "yunwei.core.tasks.record_worker_heartbeat", "schedule": 60.0},
@@ -296,7 +299,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("YUNWEI_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # httpx logs every request at INFO: a line per HTTP check run would flood the worker's log.
+    "loggers": {"axes": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
 
 DEMO_PASSWORD = env_str("YUNWEI_DEMO_PASSWORD", "yunwei-demo")

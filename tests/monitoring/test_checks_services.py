@@ -183,7 +183,7 @@ def test_dispatching_twice_runs_a_due_check_once_and_anchors_the_retry_to_its_sl
     slot = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=1)
     Check.objects.filter(pk=check.pk).update(next_run_at=slot)
     with django_capture_on_commit_callbacks(execute=True):  # the run is queued on commit (eager here)
-        assert services.dispatch_due() == [check.pk]
+        assert services.dispatch_due() == [(check.pk, slot)]
     with django_capture_on_commit_callbacks(execute=True):
         assert services.dispatch_due() == []
     assert CheckResult.objects.filter(active_check=check).count() == 1

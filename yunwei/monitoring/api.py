@@ -10,7 +10,7 @@ from yunwei.org.models import Unit
 
 from . import services
 from .filters import BackupLogFilter, CheckFilter, HeartbeatFilter, RunFilter
-from .models import Check, CheckResult, Heartbeat, HeartbeatRun
+from .models import Check, CheckEvent, CheckResult, Heartbeat, HeartbeatRun
 
 
 class HeartbeatSerializer(serializers.ModelSerializer):
@@ -150,6 +150,10 @@ class CheckSerializer(serializers.ModelSerializer):
             "retry_interval",
             "fail_after",
             "recover_after",
+            "window_failures",
+            "window",
+            "flap_threshold",
+            "flap_window",
             "is_reference",
             "reference",
             "state",
@@ -166,12 +170,22 @@ class CheckResultSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CheckResult
-        fields = ["id", "check", "at", "status", "latency_ms", "reason", "method"]
+        fields = ["id", "check", "at", "slot", "status", "latency_ms", "reason", "method"]
+        read_only_fields = fields
+
+
+class CheckEventSerializer(serializers.ModelSerializer):
+    check = serializers.IntegerField(source="active_check_id", read_only=True)
+
+    class Meta:
+        model = CheckEvent
+        fields = ["id", "check", "at", "kind", "state", "reason"]
         read_only_fields = fields
 
 
 class CheckViewSet(RecordViewSet):
-    """Active checks (Art. 3): CRUD through the services; `run` tests one now, `results` lists its runs."""
+    """Active checks (Art. 3): CRUD through the services; `run` tests one now, `results` lists its runs,
+    `events` what its damping did."""
 
     queryset = Check.objects.select_related("unit", "item")
     serializer_class = CheckSerializer
@@ -194,3 +208,10 @@ class CheckViewSet(RecordViewSet):
         check = self.get_object()
         page = self.paginate_queryset(CheckResult.objects.filter(active_check=check).order_by("-at", "-id"))
         return self.get_paginated_response(CheckResultSerializer(page, many=True).data)
+
+    @action(detail=True, methods=["get"])
+    def events(self, request, pk=None):
+        """What the check's damping did (down, up, unknown, judged again, flapping), latest first."""
+        check = self.get_object()
+        page = self.paginate_queryset(CheckEvent.objects.filter(active_check=check).order_by("-at", "-id"))
+        return self.get_paginated_response(CheckEventSerializer(page, many=True).data)

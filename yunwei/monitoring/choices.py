@@ -98,3 +98,25 @@ class ResultStatus(models.TextChoices):
 class RollupPeriod(models.TextChoices):
     HOUR = "hour", _("Hour")
     DAY = "day", _("Day")
+
+
+class CheckEventKind(models.TextChoices):
+    """What the damping of a check did (docs/probes.md, "Damping"); down, up and flapping tell the team."""
+
+    DOWN = "down", pgettext_lazy("check event", "Down")
+    UP = "up", pgettext_lazy("check event", "Up again")
+    UNKNOWN = "unknown", pgettext_lazy("check event", "Unknown")
+    KNOWN = "known", pgettext_lazy("check event", "Judged again")
+    FLAPPING_STARTED = "flapping_started", _("Flapping started")
+    FLAPPING_STOPPED = "flapping_stopped", _("Flapping stopped")
+
+    @property
+    def badge(self) -> str:
+        return {
+            "down": "danger",
+            "up": "success",
+            "unknown": "secondary",
+            "known": "info",
+            "flapping_started": "warning",
+            "flapping_stopped": "info",
+        }[self.value]

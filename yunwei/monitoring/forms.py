@@ -86,6 +86,10 @@ class CheckForm(RecordForm):
             "retry_interval",
             "fail_after",
             "recover_after",
+            "window_failures",
+            "window",
+            "flap_threshold",
+            "flap_window",
             "is_reference",
             "reference",
         ]

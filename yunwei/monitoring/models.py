@@ -17,6 +17,7 @@ from yunwei.core.models import AppendOnlyModel, VersionedModel
 from yunwei.org.models import Unit
 
 from .choices import (
+    CheckEventKind,
     CheckKind,
     CheckState,
     Distrust,
@@ -174,6 +175,16 @@ class Check(VersionedModel):
     state_reason = models.CharField(_("reason"), max_length=500, blank=True, editable=False)
     last_run_at = models.DateTimeField(_("last run"), null=True, blank=True, editable=False)
     next_run_at = models.DateTimeField(_("next run"), null=True, blank=True, db_index=True, editable=False)
+    # Damping options (docs/probes.md, "Damping"): "x failures within y seconds" for load-balanced pairs
+    # (both or neither), and the flapping threshold and window (both or neither; none: no detection).
+    window_failures = models.PositiveSmallIntegerField(_("failures within the window"), null=True, blank=True)
+    window = models.PositiveIntegerField(_("failure window (seconds)"), null=True, blank=True)
+    flap_threshold = models.PositiveSmallIntegerField(
+        _("flapping threshold (changes)"), null=True, blank=True, default=6
+    )
+    flap_window = models.PositiveIntegerField(
+        _("flapping window (seconds)"), null=True, blank=True, default=3600
+    )
 
     class Meta:
         verbose_name = _("check")
@@ -202,12 +213,18 @@ class CheckResult(AppendOnlyModel):
     latency_ms = models.FloatField(_("latency (ms)"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     method = models.CharField(_("method"), max_length=30, blank=True)
+    # The scheduled slot the run was claimed for (none for a "test now"): `at - slot` is its start delay.
+    slot = models.DateTimeField(_("slot"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("check result")
         verbose_name_plural = _("check results")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["active_check", "at"], name="monitoring_result_check_at")]
+        # One result per check and slot, whatever two workers or a retried task do (a "test now" has none).
+        constraints = [
+            models.UniqueConstraint(fields=["active_check", "slot"], name="monitoring_result_one_per_slot")
+        ]
 
     def __str__(self) -> str:
         return f"{self.active_check_id} {self.status} {self.at:%Y-%m-%d %H:%M:%S}"
@@ -268,3 +285,33 @@ class CheckRollup(models.Model):
     @property
     def latency_mean_ms(self) -> float | None:
         return self.latency_sum_ms / self.latency_count if self.latency_count else None
+
+
+class CheckEvent(AppendOnlyModel):
+    """What a check's damping did, in the order it happened (Art. 3: the running state watched): down, up
+    again, unknown (the probe could not judge, or "monitoring blind" when the check's reference fails —
+    one event when the blindness starts), judged again, flapping started and stopped. Machine data, one
+    row per event, never an audit event; down, up and flapping also tell the item's team."""
+
+    scope_unit_field = "active_check__unit"
+
+    active_check = models.ForeignKey(
+        Check, verbose_name=_("check"), on_delete=models.CASCADE, related_name="events"
+    )
+    at = models.DateTimeField(_("happened at"))
+    kind = models.CharField(_("event"), max_length=20, choices=CheckEventKind.choices)
+    state = models.CharField(_("state"), max_length=10, choices=CheckState.choices)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("check event")
+        verbose_name_plural = _("check events")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["active_check", "-at"], name="monitoring_event_check_at")]
+
+    def __str__(self) -> str:
+        return f"{self.active_check_id} {self.kind} {self.at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def kind_badge(self) -> str:
+        return CheckEventKind(self.kind).badge

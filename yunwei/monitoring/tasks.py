@@ -33,8 +33,16 @@ def tell_heartbeat_state(heartbeat_id: int, state: str, at: str) -> int:
 
 @shared_task(base=YunweiTask)
 def dispatch_due_checks() -> int:
-    """Claim the checks due now (each once, by a conditional update) and queue their runs."""
+    """Claim the checks due before the next tick (each once, by a conditional update) and queue their runs
+    in batches; returns how many were claimed."""
     return len(services.dispatch_due())
+
+
+@shared_task(base=YunweiTask)
+def run_checks(batch: list) -> int:
+    """Run a batch of claimed (check id, slot) pairs concurrently, each at its slot; returns the results
+    stored. A retry runs only the pairs not yet recorded."""
+    return len(services.run_checks(batch))
 
 
 @shared_task(base=YunweiTask)

@@ -134,13 +134,13 @@ async def _probe(spec: Mapping[str, Any], timeout: float) -> ProbeResult:
     headers = {"User-Agent": USER_AGENT, **(spec.get("headers") or {})}
 
     details: dict[str, Any] = {}
-    started = time.perf_counter()
     async with httpx.AsyncClient(
         verify=_verify(spec),
         timeout=httpx.Timeout(timeout),
         follow_redirects=as_bool(spec, "follow_redirects", True),
         trust_env=False,
     ) as client:
+        started = time.perf_counter()  # the request only: not the client's own setup
         try:
             async with asyncio.timeout(timeout):
                 async with client.stream(spec.get("method", "GET"), url, headers=headers) as response:
