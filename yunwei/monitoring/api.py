@@ -152,6 +152,7 @@ class CheckSerializer(serializers.ModelSerializer):
             "recover_after",
             "is_reference",
             "reference",
+            "template",
             "state",
             "state_reason",
             "last_run_at",
