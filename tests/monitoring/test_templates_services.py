@@ -39,7 +39,10 @@ def _template(actor, unit, type_code="server", **fields) -> CheckTemplate:
 
 
 def _bulk_events():
-    return AuditEvent.objects.filter(object_type="monitoring.check").order_by("seq")
+    """The audit events of the bulk acts on a template's checks (not those of the template itself)."""
+    return AuditEvent.objects.filter(
+        object_type="monitoring.checktemplate", comment__startswith="checks "
+    ).order_by("seq")
 
 
 def test_applying_creates_one_check_per_server_of_the_type_with_its_address_filled_in(
@@ -355,8 +358,12 @@ def test_deleting_a_template_detaches_its_checks_which_keep_running(unit_a, grou
     }
     assert all(check.next_run_at is not None for check in checks)
     detached = _bulk_events().last()
-    assert (detached.action, detached.after["template"]) == ("update", None)
-    assert sorted(detached.after["checks"]) == sorted(check.pk for check in created)
+    assert (detached.action, detached.object_id, detached.after["template"]) == (
+        "update",
+        str(template.pk),
+        None,
+    )
+    assert sorted(row["id"] for row in detached.after["checks"]) == sorted(check.pk for check in created)
     # A check of its own now: a hand edit of any field is fine.
     check = checks.first()
     services.update(check, actor=group_admin, expected_version=2, interval=600)

@@ -324,22 +324,9 @@ def delete_template(template: CheckTemplate, *, actor) -> None:
     """The template goes; its checks stay, detached, with their last settings (one audit event per unit)."""
     require_manage_template(actor, template.unit)
     template = lock(CheckTemplate.objects.select_related("unit"), template.pk)
-    checks = list(Check.objects.filter(template=template).order_by("pk").values("pk", "unit_id", "name"))
-    by_unit = defaultdict(list)
-    for row in checks:
-        by_unit[row["unit_id"]].append(row)
+    checks = list(Check.objects.filter(template=template).select_related("item").order_by("pk"))
+    _audit_bulk("update", checks, template, actor=actor, comment=DETACHED, detached=True)
     now = timezone.now()
-    for unit_id, rows in by_unit.items():
-        audit.record(
-            "update",
-            actor=actor,
-            object_type="monitoring.check",
-            object_repr=_("%(count)s checks of “%(template)s”") % {"count": len(rows), "template": template},
-            unit_id=unit_id,
-            before={"template": template.pk},
-            after={"template": None, "checks": [row["pk"] for row in rows]},
-            comment="template deleted: checks detached",
-        )
     Check.objects.filter(template=template).update(template=None, version=F("version") + 1, updated_at=now)
     delete_record(template, actor=actor)
 
@@ -356,14 +343,31 @@ class Applied:
     skipped: list[Skip] = dataclasses.field(default_factory=list)
 
 
-def _audit_bulk(action: str, checks: list[Check], template: CheckTemplate, *, actor, fields=()) -> None:
-    """One audit event per unit for the checks a bulk act wrote (not one per check)."""
+# The comments of the bulk acts' audit events (stored as written: the events' own words, not the reader's).
+CREATED = "checks created from the template"
+FOLLOWED = "checks updated to follow the template"
+DETACHED = "checks detached from the deleted template"
+
+
+def _audit_bulk(
+    action: str,
+    checks: list[Check],
+    template: CheckTemplate,
+    *,
+    actor,
+    comment: str,
+    fields=(),
+    detached=False,
+) -> None:
+    """One audit event per unit for the checks a bulk act wrote, not one per check. The event is the
+    template's (filter the log by it), in the checks' unit (its readers see what happened to their checks),
+    and lists the checks in `after`."""
     by_unit = defaultdict(list)
     for check in checks:
         by_unit[check.unit_id].append(check)
     for unit_id, rows in sorted(by_unit.items()):
         after = {
-            "template": template.pk,
+            "template": None if detached else template.pk,
             "checks": [{"id": check.pk, "item": check.item.code, "name": check.name} for check in rows],
         }
         if fields:
@@ -371,11 +375,13 @@ def _audit_bulk(action: str, checks: list[Check], template: CheckTemplate, *, ac
         audit.record(
             action,
             actor=actor,
-            object_type="monitoring.check",
+            object_type=CheckTemplate._meta.label_lower,
+            object_id=str(template.pk),
             object_repr=_("%(count)s checks of “%(template)s”") % {"count": len(rows), "template": template},
             unit_id=unit_id,
+            before={"template": template.pk} if detached else None,
             after=after,
-            comment=f"template {template.pk}",
+            comment=comment,
         )
 
 
@@ -418,7 +424,7 @@ def _follow(template: CheckTemplate, *, actor, strict: bool) -> tuple[list[Check
         per_item = sorted(names & PER_ITEM)
         if per_item:
             Check.objects.bulk_update(changed, per_item, batch_size=BATCH)
-        _audit_bulk("update", changed, template, actor=actor, fields=names)
+        _audit_bulk("update", changed, template, actor=actor, comment=FOLLOWED, fields=names)
     return changed, skipped
 
 
@@ -458,7 +464,7 @@ def apply_template(template: CheckTemplate, *, actor) -> Applied:
                 "item"
             )
         )
-    _audit_bulk("create", applied.created, template, actor=actor)
+    _audit_bulk("create", applied.created, template, actor=actor, comment=CREATED)
     return applied
 
 
