@@ -2,8 +2,9 @@
 
 import datetime
 
+from yunwei.cmdb.models import ItemType
 from yunwei.monitoring import services
-from yunwei.monitoring.models import Check, Heartbeat
+from yunwei.monitoring.models import Check, CheckTemplate, Heartbeat
 
 from ..conftest import make_item
 
@@ -18,6 +19,9 @@ CASES: dict[str, tuple[str, str]] = {
     "api:monitoring:check-run": ("post", "check"),
     "api:monitoring:check-results": ("get", "check"),
     "api:monitoring:check-events": ("get", "check"),
+    "api:monitoring:checktemplate-list": ("list", "check_template"),
+    "api:monitoring:checktemplate-detail": ("detail", "check_template"),
+    "api:monitoring:checktemplate-apply": ("post", "check_template"),
     "monitoring:heartbeat-list": ("page-list", "heartbeat"),
     "monitoring:heartbeat-detail": ("page", "heartbeat"),
     "monitoring:heartbeat-edit": ("page", "heartbeat"),
@@ -27,6 +31,11 @@ CASES: dict[str, tuple[str, str]] = {
     "monitoring:check-edit": ("page", "check"),
     "monitoring:check-run": ("page-post", "check"),
     "monitoring:check-delete": ("page-post", "check"),
+    "monitoring:checktemplate-list": ("page-list", "check_template"),
+    "monitoring:checktemplate-detail": ("page", "check_template"),
+    "monitoring:checktemplate-edit": ("page", "check_template"),
+    "monitoring:checktemplate-delete": ("page-post", "check_template"),
+    "monitoring:checktemplate-apply": ("page-post", "check_template"),
     # A backup-log row is named by its job: the foreign job's name must not show.
     "monitoring:backup-log": ("page-list", "heartbeat"),
 }
@@ -34,6 +43,7 @@ NOT_OBJECT_ROUTES: dict[str, str] = {
     "api:monitoring:api-root": "index of links",
     "monitoring:heartbeat-create": "a form; only the units the user manages are among its choices",
     "monitoring:check-create": "a form; only the items of the units the user manages are among its choices",
+    "monitoring:checktemplate-create": "a form; only the units whose templates one manages are its choices",
     "ping:success": "a job's ping by its secret UUID, no log-in by design (tests/monitoring/test_ping.py)",
     "ping:start": "a job's ping by its secret UUID, no log-in by design (tests/monitoring/test_ping.py)",
     "ping:fail": "a job's ping by its secret UUID, no log-in by design (tests/monitoring/test_ping.py)",
@@ -44,6 +54,7 @@ NOT_OBJECT_ROUTES: dict[str, str] = {
 DETAIL_PAGES: dict[str, str] = {
     "heartbeat": "monitoring:heartbeat-detail",
     "check": "monitoring:check-detail",
+    "check_template": "monitoring:checktemplate-detail",
 }
 
 
@@ -65,4 +76,13 @@ def build_records(unit, actor) -> dict:
         kind="tcp",
         spec={"host": "127.0.0.1", "port": 9},
     )
-    return {"heartbeat": heartbeat, "heartbeat_run": run, "check": check}
+    template = services.create(
+        CheckTemplate,
+        actor=actor,
+        unit=unit,
+        item_type=ItemType.objects.get(code="application"),
+        name="甲单位应用端口模板",
+        kind="tcp",
+        spec={"host": "{host}", "port": 443},
+    )
+    return {"heartbeat": heartbeat, "heartbeat_run": run, "check": check, "check_template": template}

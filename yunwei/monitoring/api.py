@@ -156,6 +156,7 @@ class CheckSerializer(serializers.ModelSerializer):
             "flap_window",
             "is_reference",
             "reference",
+            "template",
             "state",
             "state_reason",
             "last_run_at",

@@ -12,7 +12,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from yunwei.cmdb.models import Item
+from yunwei.cmdb.models import Item, ItemType
 from yunwei.core.models import AppendOnlyModel, VersionedModel
 from yunwei.org.models import Unit
 
@@ -185,6 +185,16 @@ class Check(VersionedModel):
     flap_window = models.PositiveIntegerField(
         _("flapping window (seconds)"), null=True, blank=True, default=3600
     )
+    # Made by applying a template: the fields it owns follow it (services/templates.py, docs/probes.md).
+    template = models.ForeignKey(
+        "CheckTemplate",
+        verbose_name=_("template"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="checks",
+    )
 
     class Meta:
         verbose_name = _("check")
@@ -315,3 +325,40 @@ class CheckEvent(AppendOnlyModel):
     @property
     def kind_badge(self) -> str:
         return CheckEventKind(self.kind).badge
+
+
+class CheckTemplate(VersionedModel):
+    """The checks every item of a type gets (Art. 3: every server watched alike): a probe whose settings
+    name the item's own values as placeholders (`{host}`, `{code}`, `{attr.port}` …, docs/probes.md
+    "Templates"), applied in bulk to the items of the type in its scope and followed by the checks made
+    from it.
+
+    A template of the group applies to the items of every unit, one of a unit to that unit's items only.
+    `enabled` off: nothing is applied and the checks made from it are not run.
+    """
+
+    scope_unit_field = "unit"
+
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("owner unit"), on_delete=models.PROTECT, related_name="check_templates"
+    )
+    item_type = models.ForeignKey(
+        ItemType, verbose_name=_("item type"), on_delete=models.PROTECT, related_name="check_templates"
+    )
+    name = models.CharField(_("name"), max_length=150)
+    kind = models.CharField(_("kind"), max_length=12, choices=CheckKind.choices)
+    spec = models.JSONField(_("probe settings"), default=dict, blank=True)
+    interval = models.PositiveIntegerField(_("interval (seconds)"), default=60)
+    retry_interval = models.PositiveIntegerField(_("retry interval (seconds)"), default=20)
+    fail_after = models.PositiveSmallIntegerField(_("failures before down"), default=3)
+    recover_after = models.PositiveSmallIntegerField(_("successes before up"), default=2)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("check template")
+        verbose_name_plural = _("check templates")
+        ordering = ["unit_id", "item_type_id", "name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import template_views, views
 
 app_name = "monitoring"
 urlpatterns = [
@@ -18,4 +18,12 @@ urlpatterns = [
     path("checks/<int:pk>/edit/", views.check_edit, name="check-edit"),
     path("checks/<int:pk>/run/", views.check_run, name="check-run"),
     path("checks/<int:pk>/delete/", views.check_delete, name="check-delete"),
+    path("check-templates/", template_views.checktemplate_list, name="checktemplate-list"),
+    path("check-templates/new/", template_views.checktemplate_create, name="checktemplate-create"),
+    path("check-templates/<int:pk>/", template_views.checktemplate_detail, name="checktemplate-detail"),
+    path("check-templates/<int:pk>/edit/", template_views.checktemplate_edit, name="checktemplate-edit"),
+    path(
+        "check-templates/<int:pk>/delete/", template_views.checktemplate_delete, name="checktemplate-delete"
+    ),
+    path("check-templates/<int:pk>/apply/", template_views.checktemplate_apply, name="checktemplate-apply"),
 ]

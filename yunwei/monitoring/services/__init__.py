@@ -1,9 +1,10 @@
 """The one write path of monitoring (Art. 3, 5, 9), split by aggregate: `heartbeats` (heartbeats, the
-ping intake, the lateness sweep, the backup log) and `checks` (active checks, their runs and dispatch);
+ping intake, the lateness sweep, the backup log), `checks` (active checks, their runs and dispatch) and
+`templates` (check templates applied in bulk to the items of a type);
 callers use `from yunwei.monitoring import services` and the names below.
 """
 
-from ..models import Check, Heartbeat
+from ..models import Check, CheckTemplate, Heartbeat
 from .checks import (
     CHECK_NOTICES,
     SPEC_REQUIRED,
@@ -43,11 +44,25 @@ from .heartbeats import (
     tell_state,
     update_heartbeat,
 )
+from .templates import (
+    Applied,
+    Skip,
+    apply_template,
+    create_template,
+    delete_template,
+    items_missing,
+    may_manage_template,
+    missing_with_reasons,
+    require_manage_template,
+    template_refusal,
+    update_template,
+)
 
 # The writers of each kind of record, for the pages and the demo that handle them alike.
 WRITERS = {
     Heartbeat: (create_heartbeat, update_heartbeat, delete_heartbeat),
     Check: (create_check, update_check, delete_check),
+    CheckTemplate: (create_template, update_template, delete_template),
 }
 
 
@@ -64,6 +79,17 @@ def delete(record, *, actor) -> None:
 
 
 __all__ = [
+    "Applied",
+    "Skip",
+    "apply_template",
+    "create_template",
+    "delete_template",
+    "items_missing",
+    "may_manage_template",
+    "missing_with_reasons",
+    "require_manage_template",
+    "template_refusal",
+    "update_template",
     "CHECK_NOTICES",
     "SPEC_REQUIRED",
     "UnknownHeartbeat",

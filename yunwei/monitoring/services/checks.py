@@ -35,6 +35,8 @@ SPEC_REQUIRED = {
     CheckKind.SNMP: ("host", "oid"),
 }
 SPEC_PORTS = {CheckKind.ICMP: "fallback_port"}
+# The fields of a check made from a template that follow the template (services/templates.py).
+TEMPLATE_OWNED = ("item", "name", "kind", "spec", "interval", "retry_interval", "fail_after", "recover_after")
 
 
 def require_manage_checks(actor, unit_id: int | None) -> None:
@@ -173,8 +175,23 @@ def update_check(check: Check, *, actor, expected_version: int | None = None, **
     require_manage_checks(actor, check.unit_id)
     if "item" in fields and getattr(fields["item"], "unit_id", None) != check.unit_id:
         require_manage_checks(actor, getattr(fields["item"], "unit_id", None))
+    _keep_template_fields(check, fields)
     fields = _check_check(check, fields)
     return update_record(check, actor=actor, expected_version=expected_version, **fields)
+
+
+def _keep_template_fields(check: Check, fields: dict) -> None:
+    """A check made from a template takes these fields from it: a different value is refused, naming the
+    field and the template (sending the same value back, as a form does, is fine)."""
+    if check.template_id is None:
+        return
+    for name in TEMPLATE_OWNED:
+        if name in fields and fields[name] != getattr(check, name):
+            raise DomainError(
+                _("This check follows the template “%(template)s”: change this field on the template.")
+                % {"template": check.template},
+                field=name,
+            )
 
 
 @transaction.atomic
