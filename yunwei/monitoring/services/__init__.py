@@ -3,7 +3,7 @@ ping intake, the lateness sweep, the backup log) and `checks` (active checks, th
 callers use `from yunwei.monitoring import services` and the names below.
 """
 
-from ..models import Check, Heartbeat
+from ..models import Check, Heartbeat, Indicator
 from .checks import (
     CHECK_NOTICES,
     SPEC_REQUIRED,
@@ -40,11 +40,13 @@ from .heartbeats import (
     tell_state,
     update_heartbeat,
 )
+from .indicators import create_indicator, delete_indicator, update_indicator
 
 # The writers of each kind of record, for the pages and the demo that handle them alike.
 WRITERS = {
     Heartbeat: (create_heartbeat, update_heartbeat, delete_heartbeat),
     Check: (create_check, update_check, delete_check),
+    Indicator: (create_indicator, update_indicator, delete_indicator),
 }
 
 
@@ -71,10 +73,12 @@ __all__ = [
     "create",
     "create_check",
     "create_heartbeat",
+    "create_indicator",
     "deadlines",
     "delete",
     "delete_heartbeat",
     "delete_check",
+    "delete_indicator",
     "dispatch_due",
     "distrust_of",
     "due_checks",
@@ -97,4 +101,5 @@ __all__ = [
     "update",
     "update_check",
     "update_heartbeat",
+    "update_indicator",
 ]

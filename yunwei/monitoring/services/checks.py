@@ -185,6 +185,7 @@ def run_check(check_id: int, *, slot: datetime.datetime | None = None, now=None)
             latency_ms=outcome.latency_ms,
             reason=(outcome.reason or "")[:500],
             method=(outcome.method or "")[:30],
+            cert_days_left=(outcome.details or {}).get("cert_days_left"),
         )
         state = damping.DampingState.from_json(check.damping)
         if state.last_at is not None and started < state.last_at:
