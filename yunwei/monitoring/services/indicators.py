@@ -1,5 +1,5 @@
-"""Indicators (运行指标, Art. 3 (1): "保证系统各项运行指标符合有关规定"): an item's declared targets, the figures
-read per day and per month, and the daily evaluation that lists and tells each day a target was missed.
+"""Indicators (运行指标, Art. 3 (1): "保证系统各项运行指标符合有关规定"): an item's declared targets, the
+figures read per day and per month, and the daily evaluation that lists and tells each target missed.
 
 People's acts on an indicator (create, update, delete) are audited; its figures are read, never stored;
 a breach is machine data (one row per indicator, figure and day, never audited).
@@ -73,7 +73,7 @@ def _check_indicator(instance: Indicator | None, fields: dict) -> tuple[dict, li
     chosen checks (None: unchanged)."""
     fields = dict(fields)
     checks = fields.pop("checks", None)
-    item = fields["item"] if "item" in fields else (instance.item if instance is not None else None)
+    item = fields.get("item", instance.item if instance is not None else None)
     if not isinstance(item, Item):
         raise DomainError(_("Choose the inventory item."), field="item")
     name = fields.get("name", instance.name if instance is not None else "")
@@ -95,9 +95,8 @@ def _check_indicator(instance: Indicator | None, fields: dict) -> tuple[dict, li
         for check in checks:
             if not isinstance(check, Check) or check.unit_id != item.unit_id:
                 raise DomainError(_("Choose checks of the item's unit."), field="checks")
-    elif "item" in fields and instance is not None and instance.item_id != item.pk:
-        if instance.checks.exclude(unit_id=item.unit_id).exists():
-            raise DomainError(_("Choose checks of the item's unit."), field="checks")
+    elif instance is not None and instance.checks.exclude(unit_id=item.unit_id).exists():
+        raise DomainError(_("Choose checks of the item's unit."), field="checks")
     fields["unit"] = item.unit
     return fields, checks
 
@@ -414,7 +413,7 @@ def evaluate_day(
     and record each target missed, once: a breach already recorded is neither written nor told again,
     so a re-run (or a second worker) adds nothing. Returns the breaches new in this call."""
     now = now or timezone.now()
-    # Yesterday once its last hour is rolled up (the roll-ups rewrite the last two closed hours every quarter).
+    # Yesterday once its last hour is rolled up (the roll-ups rewrite the last two closed hours each quarter).
     day = day or timezone.localtime(now - SETTLED, _zone()).date() - DAY
     with_target = Q()
     for name in TARGETS:
