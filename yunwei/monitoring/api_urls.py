@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from . import api
+from . import api, indicator_api
 
 app_name = "monitoring"
 
@@ -9,4 +9,6 @@ router.register("heartbeats", api.HeartbeatViewSet)
 router.register("runs", api.RunViewSet)
 router.register("checks", api.CheckViewSet)
 router.register("backup-log", api.BackupLogViewSet, basename="backup-log")
+router.register("indicators", indicator_api.IndicatorViewSet)
+router.register("indicator-breaches", indicator_api.BreachViewSet, basename="indicator-breach")
 urlpatterns = router.urls

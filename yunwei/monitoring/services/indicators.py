@@ -297,19 +297,17 @@ def _add_checks(result, counted, start, end, now) -> None:
         rollups[check_id, timezone.localtime(at, _zone()).date()] = values
     for indicator_id, checks in counted.items():
         for day, figures in result[indicator_id].items():
+            elapsed = _covered(day, day_start(day), now)
             for check_id, created_at in checks.items():
-                covered = _covered(day, created_at, now)
-                if not covered:
-                    continue  # the check did not exist yet
                 values = rollups.get((check_id, day))
-                if values is None:  # no result the whole day: silence, never health
-                    figures.no_data_seconds += covered
+                if values is None:
+                    # No result the whole day: silence, never health — from the check's creation on.
+                    figures.no_data_seconds += _covered(day, created_at, now)
                     continue
                 *seconds, latency_count, latency_sum, cert_days = values
                 up, down, unknown, maintenance, no_data = seconds
-                # The day's roll-up counts the hours before the check existed and those still to come
-                # today as no data: only the part of the day the check could judge is shown.
-                no_data = max(0.0, no_data - (DAY.total_seconds() - covered))
+                # Today's roll-up counts the hours still to come as no data: only the time passed is shown.
+                no_data = max(0.0, no_data - (DAY.total_seconds() - elapsed))
                 figures.up_seconds += up
                 figures.down_seconds += down
                 figures.unknown_seconds += unknown
