@@ -6,6 +6,7 @@ figures come from `services.indicators`, the same the API and the monthly report
 """
 
 import datetime
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
@@ -71,7 +72,12 @@ def _figure_rows(period: indicators.Period, before: indicators.Period | None = N
         if row["target"] is None and row["actual"] is None and (earlier is None or earlier["actual"] is None):
             continue
         figure = IndicatorFigure(row["figure"])
-        rows.append({**row, "label": figure.label, "unit": figure.unit_label, "before": earlier})
+        target = row["target"]
+        # 99.500 stored, 99.5 shown: the target as it was declared.
+        shown = format(Decimal(target).normalize(), "f") if target is not None else None
+        rows.append(
+            {**row, "target_text": shown, "label": figure.label, "unit": figure.unit_label, "before": earlier}
+        )
     return rows
 
 
