@@ -3,6 +3,7 @@ left out of availability and shown beside it), backup age and success rate (a ru
 good), the daily evaluation recording and telling a breach once, and bad input refused naming its field."""
 
 import datetime
+import ssl
 
 import pytest
 from django.db import connection
@@ -12,11 +13,11 @@ from yunwei.audit.models import AuditEvent
 from yunwei.core.errors import DomainError, PermissionDenied
 from yunwei.monitoring import services
 from yunwei.monitoring.models import Check, CheckRollup, Indicator, IndicatorBreach
-from yunwei.monitoring.services import indicators
+from yunwei.monitoring.services import indicators, rollups
 from yunwei.notify.models import Delivery, Notice
 
 from ..conftest import make_item
-from .targets import free_port
+from .targets import free_port, https_server, self_signed_certificate
 
 MARCH = "2026-03"
 AFTER_MARCH = datetime.datetime(2026, 4, 10, 4, 0, tzinfo=datetime.UTC)
@@ -221,3 +222,32 @@ def test_people_s_acts_are_audited_and_breaches_are_not(group_admin, db_server_a
     services.delete(indicator_a, actor=group_admin)
     assert not IndicatorBreach.objects.exists()  # machine data read off the indicator goes with it
     assert AuditEvent.objects.filter(action="delete", object_id=str(pk)).exists()
+
+
+def test_the_certificate_days_an_https_probe_reads_are_kept_and_today_counts_only_the_time_passed(
+    group_admin, db_server_a, indicator_a, tmp_path
+):
+    cert, key = self_signed_certificate(tmp_path, days=20)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    ran_at = datetime.datetime(2026, 3, 5, 2, 0, tzinfo=datetime.UTC)  # 10:00 in Shanghai
+    with https_server(context) as port:
+        check = services.create(
+            Check,
+            actor=group_admin,
+            item=db_server_a,
+            name="甲网站",
+            kind="http",
+            spec={"url": f"https://127.0.0.1:{port}/", "ca_bundle": str(cert), "timeout": 2},
+        )
+        result = services.run_check(check.pk, now=ran_at)
+    assert result.status == "up", result.reason
+    assert 19.9 < result.cert_days_left <= 20
+    rollups.roll_up_hour(rollups.hour_of(ran_at))
+    rollups.roll_up_day(rollups.day_of(ran_at))
+    assert CheckRollup.objects.get(active_check=check, period="day").cert_days_min == result.cert_days_left
+    # Half past ten on the 5th: the day so far is 10.5 h, not 24; the hours to come are not "no data".
+    today = indicators.figures(indicator_a, MARCH, now=ran_at + datetime.timedelta(minutes=30)).days[-1]
+    assert today.first == day(5)
+    assert today.cert_days_min == result.cert_days_left
+    assert today.up_seconds == 60 and today.up_seconds + today.no_data_seconds == 10.5 * H
