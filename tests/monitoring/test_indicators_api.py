@@ -153,8 +153,14 @@ def test_the_figures_of_a_month_show_what_availability_left_out(
         "actual": pytest.approx(90.0),
         "missed": True,
     }
-    bad = http.get(f"{URL}{indicator.pk}/figures/", {"month": "2026-13"})
-    assert bad.status_code == 400 and bad.json()["field"] == "month"
+    for month in ("2026-13", "0001-01", "9999-12", "2026-3", "二〇二六-03"):
+        bad = http.get(f"{URL}{indicator.pk}/figures/", {"month": month})
+        assert bad.status_code == 400, month
+        assert bad.json() == {
+            "detail": "Give the month as YYYY-MM.",
+            "field": "month",
+            "errors": {"month": ["Give the month as YYYY-MM."]},
+        }
 
 
 def test_breaches_are_listed_read_only(api_client_for, unit_admin_a, group_admin, db_server_a, check_a):

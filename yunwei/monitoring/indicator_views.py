@@ -49,7 +49,7 @@ def _month(request) -> tuple[str, list[str]]:
     this_month = timezone.localdate().strftime("%Y-%m")
     month = request.GET.get("month", "").strip() or this_month
     try:
-        indicators.month_bounds(month)
+        indicators.month_of(month)
     except DomainError as exc:
         return this_month, [exc.message]
     return month, []

@@ -373,11 +373,20 @@ def _add_backups(result, indicators, days, start, end, now) -> None:
             )
 
 
+def month_of(month: str) -> tuple[datetime.datetime, datetime.datetime]:
+    """The bounds of `month` (YYYY-MM) in the site's zone; a month out of the years Yunwei can hold data
+    for (a year 1 or 9999 would overflow the UTC conversion) is refused naming `month`."""
+    text = str(month or "")
+    if len(text) != 7 or not text[:4].isdigit() or not 1970 <= int(text[:4]) <= 2999:
+        raise DomainError(_("Give the month as YYYY-MM."), field="month")
+    return month_bounds(text)
+
+
 def periods(indicators, month: str, now: datetime.datetime | None = None) -> list[Period]:
     """The indicators' figures of `month` (YYYY-MM; a bad one is refused naming `month`), each with its
     days and the month's whole: seconds and counts summed, the least certificate days, the worst backup
     age of its days."""
-    start, following = month_bounds(month)
+    start, following = month_of(month)
     first, last = start.date(), (following - DAY).date()
     indicators = list(indicators)
     computed = compute(indicators, first, last, now)
