@@ -267,6 +267,7 @@ CELERY_TASK_ROUTES = {
     "yunwei.monitoring.tasks.run_checks": {"queue": "default"},
     "yunwei.monitoring.tasks.roll_up_checks": {"queue": "default"},
     "yunwei.monitoring.tasks.prune_check_results": {"queue": "default"},
+    "yunwei.monitoring.tasks.evaluate_indicators": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "yunwei.core.tasks.record_worker_heartbeat", "schedule": 60.0},
@@ -282,6 +283,9 @@ CELERY_BEAT_SCHEDULE = {
     # Rewriting the last two closed hours every quarter makes up a run missed while the scheduler was down.
     "check-rollups": {"task": "yunwei.monitoring.tasks.roll_up_checks", "schedule": 900.0},
     "check-retention": {"task": "yunwei.monitoring.tasks.prune_check_results", "schedule": 6 * 3600.0},
+    # Yesterday's indicator figures against their targets: a daily duty, run hourly so a night the scheduler
+    # was down is made up; a breach is recorded and told once whatever the number of runs.
+    "indicator-breaches": {"task": "yunwei.monitoring.tasks.evaluate_indicators", "schedule": 3600.0},
 }
 # Celery's persistent scheduler, writing its own heartbeat as it sends the worker's (yunwei.core.beat).
 CELERY_BEAT_SCHEDULER = "yunwei.core.beat:Scheduler"

@@ -2,9 +2,12 @@
 
 import datetime
 
+from django.utils import timezone
+
 from yunwei.cmdb.models import ItemType
 from yunwei.monitoring import services
-from yunwei.monitoring.models import Check, CheckTemplate, Heartbeat
+from yunwei.monitoring.models import Check, CheckRollup, CheckTemplate, Heartbeat, Indicator
+from yunwei.monitoring.services import indicators
 
 from ..conftest import make_item
 
@@ -38,12 +41,24 @@ CASES: dict[str, tuple[str, str]] = {
     "monitoring:checktemplate-apply": ("page-post", "check_template"),
     # A backup-log row is named by its job: the foreign job's name must not show.
     "monitoring:backup-log": ("page-list", "heartbeat"),
+    "api:monitoring:indicator-list": ("list", "indicator"),
+    "api:monitoring:indicator-detail": ("detail", "indicator"),
+    "api:monitoring:indicator-figures": ("get", "indicator"),
+    "api:monitoring:indicator-breach-list": ("list", "indicator_breach"),
+    "api:monitoring:indicator-breach-detail": ("get", "indicator_breach"),
+    "monitoring:indicator-list": ("page-list", "indicator"),
+    "monitoring:indicator-detail": ("page", "indicator"),
+    "monitoring:indicator-edit": ("page", "indicator"),
+    "monitoring:indicator-delete": ("page-post", "indicator"),
+    # A breach row is named by its indicator: the foreign indicator's name must not show.
+    "monitoring:indicator-breaches": ("page-list", "indicator"),
 }
 NOT_OBJECT_ROUTES: dict[str, str] = {
     "api:monitoring:api-root": "index of links",
     "monitoring:heartbeat-create": "a form; only the units the user manages are among its choices",
     "monitoring:check-create": "a form; only the items of the units the user manages are among its choices",
     "monitoring:checktemplate-create": "a form; only the units whose templates one manages are its choices",
+    "monitoring:indicator-create": "a form; only items and checks of the units the user manages are offered",
     "ping:success": "a job's ping by its secret UUID, no log-in by design (tests/monitoring/test_ping.py)",
     "ping:start": "a job's ping by its secret UUID, no log-in by design (tests/monitoring/test_ping.py)",
     "ping:fail": "a job's ping by its secret UUID, no log-in by design (tests/monitoring/test_ping.py)",
@@ -55,6 +70,7 @@ DETAIL_PAGES: dict[str, str] = {
     "heartbeat": "monitoring:heartbeat-detail",
     "check": "monitoring:check-detail",
     "check_template": "monitoring:checktemplate-detail",
+    "indicator": "monitoring:indicator-detail",
 }
 
 
@@ -85,4 +101,24 @@ def build_records(unit, actor) -> dict:
         kind="tcp",
         spec={"host": "{host}", "port": 443},
     )
-    return {"heartbeat": heartbeat, "heartbeat_run": run, "check": check, "check_template": template}
+    indicator = services.create(
+        Indicator, actor=actor, item=item, name="甲单位网关可用性", availability_target="99.9"
+    )
+    # Yesterday down an hour (machine data, as the roll-up task writes it): a breach of the target.
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    CheckRollup.objects.create(
+        active_check=check,
+        period="day",
+        start=indicators.day_start(yesterday),
+        up_seconds=23 * 3600,
+        down_seconds=3600,
+    )
+    [breach] = indicators.evaluate_day(yesterday)
+    return {
+        "heartbeat": heartbeat,
+        "heartbeat_run": run,
+        "check": check,
+        "check_template": template,
+        "indicator": indicator,
+        "indicator_breach": breach,
+    }

@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from . import api, template_api
+from . import api, indicator_api, template_api
 
 app_name = "monitoring"
 
@@ -10,4 +10,6 @@ router.register("runs", api.RunViewSet)
 router.register("checks", api.CheckViewSet)
 router.register("backup-log", api.BackupLogViewSet, basename="backup-log")
 router.register("check-templates", template_api.CheckTemplateViewSet)
+router.register("indicators", indicator_api.IndicatorViewSet)
+router.register("indicator-breaches", indicator_api.BreachViewSet, basename="indicator-breach")
 urlpatterns = router.urls

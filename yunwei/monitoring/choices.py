@@ -120,3 +120,25 @@ class CheckEventKind(models.TextChoices):
             "flapping_started": "warning",
             "flapping_stopped": "info",
         }[self.value]
+
+
+class IndicatorFigure(models.TextChoices):
+    """The figures of an indicator (Art. 3 (1)); each has its target field on `Indicator` and a direction:
+    a figure under its target misses it (availability, certificate days, backup success) or one over it
+    does (latency, backup age)."""
+
+    AVAILABILITY = "availability", _("Availability")
+    LATENCY = "latency", _("Mean latency")
+    CERT_DAYS = "cert_days", _("Certificate days left")
+    BACKUP_AGE = "backup_age", _("Backup age")
+    BACKUP_SUCCESS = "backup_success", _("Backup success rate")
+
+    @property
+    def unit_label(self) -> str:
+        return {
+            "availability": "%",
+            "latency": "ms",
+            "cert_days": _("days"),
+            "backup_age": _("h"),
+            "backup_success": "%",
+        }[self.value]

@@ -22,6 +22,7 @@ from .choices import (
     CheckState,
     Distrust,
     HeartbeatState,
+    IndicatorFigure,
     JobKind,
     PingKind,
     ResultStatus,
@@ -223,6 +224,8 @@ class CheckResult(AppendOnlyModel):
     latency_ms = models.FloatField(_("latency (ms)"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     method = models.CharField(_("method"), max_length=30, blank=True)
+    # What an https probe read off the server's certificate (ProbeResult.details), for the indicators.
+    cert_days_left = models.FloatField(_("certificate days left"), null=True, blank=True)
     # The scheduled slot the run was claimed for (none for a "test now"): `at - slot` is its start delay.
     slot = models.DateTimeField(_("slot"), null=True, blank=True)
 
@@ -271,6 +274,7 @@ class CheckRollup(models.Model):
     latency_count = models.PositiveIntegerField(_("latency samples"), default=0)
     latency_sum_ms = models.FloatField(_("latency sum (ms)"), default=0)
     latency_max_ms = models.FloatField(_("latency max (ms)"), null=True, blank=True)
+    cert_days_min = models.FloatField(_("least certificate days left"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("check roll-up")
@@ -362,3 +366,79 @@ class CheckTemplate(VersionedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Indicator(VersionedModel):
+    """A running indicator (运行指标) of an inventory item — an application or any other item (Art. 3 (1):
+    "保证系统各项运行指标符合有关规定"): its declared targets, each optional, and the figures read per day
+    and per month from the check roll-ups and the backup runs (`services.indicators.figures`).
+
+    The checks that count are the chosen ones, or all the item's checks when none is chosen; the backups
+    are the finishing runs of the item's backup jobs. `unit` is copied from the item for scoping.
+    """
+
+    scope_unit_field = "unit"
+
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="indicators", editable=False
+    )
+    item = models.ForeignKey(
+        Item, verbose_name=_("inventory item"), on_delete=models.PROTECT, related_name="indicators"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    checks = models.ManyToManyField(
+        Check,
+        verbose_name=_("checks counted"),
+        blank=True,
+        related_name="indicators",
+        help_text=_("None chosen: every check of the item counts."),
+    )
+    availability_target = models.DecimalField(
+        _("availability target (%)"), max_digits=6, decimal_places=3, null=True, blank=True
+    )
+    latency_target_ms = models.PositiveIntegerField(_("latency target (ms)"), null=True, blank=True)
+    cert_days_target = models.PositiveIntegerField(_("certificate days left at least"), null=True, blank=True)
+    backup_age_target_hours = models.PositiveIntegerField(
+        _("backup age at most (hours)"), null=True, blank=True
+    )
+    backup_success_target = models.DecimalField(
+        _("backup success rate target (%)"), max_digits=6, decimal_places=3, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["unit_id", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IndicatorBreach(models.Model):
+    """A day on which an indicator's figure missed its target (Art. 3 (1)): machine data written by the
+    daily evaluation, once per indicator, figure and day (a re-run adds nothing), never audited."""
+
+    scope_unit_field = "indicator__unit"
+
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="breaches"
+    )
+    figure = models.CharField(_("figure"), max_length=20, choices=IndicatorFigure.choices)
+    day = models.DateField(_("day"))
+    target = models.FloatField(_("target"))
+    actual = models.FloatField(_("actual"))
+    detected_at = models.DateTimeField(_("detected at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("indicator breach")
+        verbose_name_plural = _("indicator breaches")
+        ordering = ["-day", "indicator_id", "figure"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "figure", "day"], name="monitoring_breach_once_a_day"
+            )
+        ]
+        indexes = [models.Index(fields=["day"], name="monitoring_breach_day")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} {self.figure} {self.day}"

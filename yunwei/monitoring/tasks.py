@@ -8,7 +8,7 @@ from yunwei.core.tasks import YunweiTask
 
 from . import services
 from .models import Heartbeat
-from .services import rollups
+from .services import indicators, rollups
 
 
 @shared_task(base=YunweiTask)
@@ -62,3 +62,10 @@ def roll_up_checks() -> int:
 def prune_check_results() -> int:
     """Drop raw results past 7 days and roll-ups past 2 years; returns the rows deleted."""
     return rollups.prune()
+
+
+@shared_task(base=YunweiTask)
+def evaluate_indicators() -> int:
+    """Hold yesterday's figures to the indicators' targets and record and tell each miss once; run hourly,
+    so a scheduler down at night still makes it up (a re-run adds nothing). Returns the new breaches."""
+    return len(indicators.evaluate_day())

@@ -27,3 +27,15 @@ urlpatterns = [
     ),
     path("check-templates/<int:pk>/apply/", template_views.checktemplate_apply, name="checktemplate-apply"),
 ]
+
+# Indicators (运行指标, Art. 3 (1)): their pages live in indicator_views.
+from . import indicator_views  # noqa: E402
+
+urlpatterns += [
+    path("indicators/", indicator_views.indicator_list, name="indicator-list"),
+    path("indicators/new/", indicator_views.indicator_create, name="indicator-create"),
+    path("indicators/breaches/", indicator_views.breach_list, name="indicator-breaches"),
+    path("indicators/<int:pk>/", indicator_views.indicator_detail, name="indicator-detail"),
+    path("indicators/<int:pk>/edit/", indicator_views.indicator_edit, name="indicator-edit"),
+    path("indicators/<int:pk>/delete/", indicator_views.indicator_delete, name="indicator-delete"),
+]

@@ -4,7 +4,7 @@ ping intake, the lateness sweep, the backup log), `checks` (active checks, their
 callers use `from yunwei.monitoring import services` and the names below.
 """
 
-from ..models import Check, CheckTemplate, Heartbeat
+from ..models import Check, CheckTemplate, Heartbeat, Indicator
 from .checks import (
     CHECK_NOTICES,
     SPEC_REQUIRED,
@@ -44,6 +44,7 @@ from .heartbeats import (
     tell_state,
     update_heartbeat,
 )
+from .indicators import create_indicator, delete_indicator, update_indicator
 from .templates import (
     Applied,
     Skip,
@@ -63,6 +64,7 @@ WRITERS = {
     Heartbeat: (create_heartbeat, update_heartbeat, delete_heartbeat),
     Check: (create_check, update_check, delete_check),
     CheckTemplate: (create_template, update_template, delete_template),
+    Indicator: (create_indicator, update_indicator, delete_indicator),
 }
 
 
@@ -100,10 +102,12 @@ __all__ = [
     "create",
     "create_check",
     "create_heartbeat",
+    "create_indicator",
     "deadlines",
     "delete",
     "delete_heartbeat",
     "delete_check",
+    "delete_indicator",
     "dispatch_due",
     "distrust_of",
     "due_checks",
@@ -129,4 +133,5 @@ __all__ = [
     "update",
     "update_check",
     "update_heartbeat",
+    "update_indicator",
 ]

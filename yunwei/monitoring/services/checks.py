@@ -324,6 +324,7 @@ def record_outcomes(runs) -> list[CheckResult]:
                     latency_ms=outcome.latency_ms,
                     reason=(outcome.reason or "")[:500],
                     method=(outcome.method or "")[:30],
+                    cert_days_left=(outcome.details or {}).get("cert_days_left"),
                 )
             )
             stepped = _step(check, outcome, started, slot)
