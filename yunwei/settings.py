@@ -231,6 +231,7 @@ SPECTACULAR_SETTINGS = {
         "ChangeStateEnum": "yunwei.changes.choices.State",
         "ChangeKindEnum": "yunwei.changes.choices.ChangeKind",
         "ChangeRiskEnum": "yunwei.changes.choices.Risk",
+        "CheckKindEnum": "yunwei.monitoring.choices.CheckKind",
     },
 }
 
