@@ -8,6 +8,7 @@ from yunwei.cmdb.models import Item
 from yunwei.core.api import RecordViewSet, ScopedPrimaryKeyRelatedField, ScopedViewSet, VersionField
 from yunwei.org.models import Unit
 
+from . import series as check_series
 from . import services
 from .filters import BackupLogFilter, CheckFilter, HeartbeatFilter, RunFilter
 from .models import Check, CheckResult, Heartbeat, HeartbeatRun
@@ -171,7 +172,8 @@ class CheckResultSerializer(serializers.ModelSerializer):
 
 
 class CheckViewSet(RecordViewSet):
-    """Active checks (Art. 3): CRUD through the services; `run` tests one now, `results` lists its runs."""
+    """Active checks (Art. 3): CRUD through the services; `run` tests one now, `results` lists its runs,
+    `series` gives its chart data."""
 
     queryset = Check.objects.select_related("unit", "item")
     serializer_class = CheckSerializer
@@ -194,3 +196,10 @@ class CheckViewSet(RecordViewSet):
         check = self.get_object()
         page = self.paginate_queryset(CheckResult.objects.filter(active_check=check).order_by("-at", "-id"))
         return self.get_paginated_response(CheckResultSerializer(page, many=True).data)
+
+    @action(detail=True, methods=["get"])
+    def series(self, request, pk=None):
+        """The check's chart data over `?range=24h|7d|30d|90d`: state segments `[from_ms, to_ms, state]`,
+        latency points `[t_ms, ms|null]`, the seconds by state and the availability (docs/probes.md)."""
+        check = self.get_object()
+        return Response(check_series.series(check, request.query_params.get("range", "24h")))
