@@ -22,6 +22,8 @@ from .services import rollups
 # the same minute), up beats unknown (the probe could judge at least once); no result covering the bucket
 # is "none" (no data: silence is never health).
 STATES = ("down", "up", "unknown", "maintenance", "none")
+# Shown for a bucket with both up and down time in it (a short outage, or a flapping target).
+PARTIAL = "partial"
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ def _runs(buckets: list[tuple[datetime.datetime, str, float | None]], step: date
 
 
 def _worst(states: set[str]) -> str:
+    if {"up", "down"} <= states:
+        return PARTIAL
     return next((state for state in STATES if state in states), "none")
 
 
@@ -106,6 +110,8 @@ def _raw(check: Check, start: datetime.datetime, end: datetime.datetime) -> tupl
 
 
 def _state_of_rollup(row) -> str:
+    if row.down_seconds > 0 and row.up_seconds > 0:
+        return PARTIAL
     if row.down_seconds > 0:
         return "down"
     if row.up_seconds > 0:
@@ -117,7 +123,7 @@ def _state_of_rollup(row) -> str:
     return "none"
 
 
-def _rolled(check: Check, period: str, start, end) -> tuple[list, dict]:
+def _rolled(check: Check, period: str, start, end, now) -> tuple[list, dict]:
     """Hour or day buckets over [start, end) from the roll-ups; the hours not rolled up yet (the roll-up
     task writes closed hours every 15 minutes) are summed from the raw results here."""
     step = rollups.HOUR if period == RollupPeriod.HOUR else rollups.DAY
@@ -132,7 +138,7 @@ def _rolled(check: Check, period: str, start, end) -> tuple[list, dict]:
         moment = max(latest + step, end - datetime.timedelta(hours=3))
         while moment < end:
             if moment not in rows:
-                fresh = _rollup_from_raw(check, moment, moment + step)
+                fresh = _rollup_from_raw(check, moment, min(moment + step, now))
                 if fresh is not None:
                     rows[moment] = fresh
             moment += step
@@ -140,16 +146,20 @@ def _rolled(check: Check, period: str, start, end) -> tuple[list, dict]:
     summary = dict.fromkeys(("up_seconds", "down_seconds", "unknown_seconds", "maintenance_seconds"), 0.0)
     summary["no_data_seconds"] = 0.0
     while moment < end:
-        row = rows.get(moment)
+        row, following = rows.get(moment), _next(moment, step)
+        # The part of the current hour or day still to come is no time without data: it has not been.
+        future = max(0.0, (following - max(moment, now)).total_seconds())
         if row is None:
             buckets.append((moment, "none", None))
-            summary["no_data_seconds"] += (min(moment + step, end) - moment).total_seconds()
+            summary["no_data_seconds"] += max(0.0, (following - moment).total_seconds() - future)
         else:
             mean = row.latency_mean_ms
             buckets.append((moment, _state_of_rollup(row), round(mean, 1) if mean is not None else None))
             for name in summary:
                 summary[name] += getattr(row, name)
-        moment = _next(moment, step)
+            if row.pk is not None:  # a stored row of the current day counts the rest of the day as no data
+                summary["no_data_seconds"] -= min(row.no_data_seconds, future)
+        moment = following
     return buckets, summary
 
 
@@ -189,12 +199,12 @@ def series(check: Check, range_name: str, now: datetime.datetime | None = None) 
         end = rollups.hour_of(now) + rollups.HOUR
         start = end - chosen.span
         step = rollups.HOUR
-        buckets, summary = _rolled(check, RollupPeriod.HOUR, start, end)
+        buckets, summary = _rolled(check, RollupPeriod.HOUR, start, end, now)
     else:
         end = rollups.day_of(now) + rollups.DAY
         start = rollups.day_of(end - chosen.span + datetime.timedelta(hours=12))
         step = rollups.DAY
-        buckets, summary = _rolled(check, RollupPeriod.DAY, start, end)
+        buckets, summary = _rolled(check, RollupPeriod.DAY, start, end, now)
     judged = summary["up_seconds"] + summary["down_seconds"]
     return {
         "check": check.pk,

@@ -269,6 +269,7 @@ def check_detail(request, pk):
                 "states": {
                     "up": pgettext("check result", "Up"),
                     "down": pgettext("check result", "Down"),
+                    "partial": _("Partly down"),
                     "unknown": pgettext("check result", "Unknown"),
                     "maintenance": _("Maintenance"),
                     "none": _("No data"),

@@ -7,11 +7,12 @@
   var COLORS = {
     up: "#198754",
     down: "#dc3545",
+    partial: "#fd7e14",
     unknown: "#adb5bd",
     maintenance: "#0d6efd",
     none: "#f1f3f5"
   };
-  var ORDER = ["up", "down", "unknown", "maintenance", "none"];
+  var ORDER = ["up", "partial", "down", "unknown", "maintenance", "none"];
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function stamp(ms, withDate) {
@@ -102,7 +103,7 @@
     }
     var seconds = element.parentNode.querySelector("[data-chart-seconds]");
     if (seconds) {
-      seconds.textContent = ORDER.map(function (state) {
+      seconds.textContent = ORDER.filter(function (state) { return state !== "partial"; }).map(function (state) {
         var key = state === "none" ? "no_data" : state;
         return labels.states[state] + " " + (Math.round(data.seconds[key] / 36) / 100) + " h";
       }).join(" · ");
