@@ -17,6 +17,7 @@ CASES: dict[str, tuple[str, str]] = {
     "api:monitoring:check-detail": ("detail", "check"),
     "api:monitoring:check-run": ("post", "check"),
     "api:monitoring:check-results": ("get", "check"),
+    "api:monitoring:check-series": ("get", "check"),
     "monitoring:heartbeat-list": ("page-list", "heartbeat"),
     "monitoring:heartbeat-detail": ("page", "heartbeat"),
     "monitoring:heartbeat-edit": ("page", "heartbeat"),

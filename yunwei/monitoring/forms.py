@@ -4,6 +4,7 @@ import re
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yunwei.cmdb.models import Item
 from yunwei.core import scoping
@@ -109,7 +110,7 @@ def _database_fields(default_port: int) -> dict:
     return {
         "host": _host(),
         "port": _port(placeholder=str(default_port)),
-        "user": forms.CharField(label=_("User"), max_length=200, required=False),
+        "user": forms.CharField(label=pgettext_lazy("log-in", "User"), max_length=200, required=False),
         "password": _secret(_("Password")),
         "database": forms.CharField(label=_("Database"), max_length=200, required=False),
     }
