@@ -5,6 +5,8 @@ Querysets start from `scoping.visible()`, so another unit's heartbeat is a 404 h
 services decide and write, and their refusals come back as form errors or 403.
 """
 
+import json
+
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -231,12 +233,14 @@ def check_list(request):
     )
 
 
-def _shown_spec(check) -> dict:
-    """The spec as the page shows it: the secrets (passwords, communities, keys) never leave the server."""
-    return {
+def _shown_spec(check) -> str:
+    """The spec as the page shows it, as JSON: the secrets (passwords, communities, keys) never leave the
+    server."""
+    shown = {
         key: ("••••••" if key in SECRET_KEYS and value else value)
         for key, value in (check.spec or {}).items()
     }
+    return json.dumps(shown, ensure_ascii=False)
 
 
 @page_view

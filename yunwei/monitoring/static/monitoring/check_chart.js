@@ -22,6 +22,12 @@
     return withDate === false ? time : day + " " + time;
   }
 
+  function duration(seconds) {
+    if (seconds < 60) { return Math.round(seconds) + " s"; }
+    if (seconds < 3600) { return Math.round(seconds / 60) + " min"; }
+    return (Math.round(seconds / 360) / 10) + " h";
+  }
+
   function renderSegment(params, api) {
     var start = api.coord([api.value(0), 0]);
     var end = api.coord([api.value(1), 0]);
@@ -51,6 +57,8 @@
       };
     });
     var axis = { type: "time", min: data.from, max: data.to };
+    // Few latency points (a new check) are drawn as dots: a lone point between gaps has no line.
+    var points = data.latency.filter(function (p) { return p[1] !== null; }).length;
     return {
       animation: false,
       legend: { data: legend.map(function (l) { return l.name; }), top: 0, selectedMode: false },
@@ -71,7 +79,13 @@
       ],
       xAxis: [
         Object.assign({ gridIndex: 0, axisLabel: { show: false }, axisTick: { show: false } }, axis),
-        Object.assign({ gridIndex: 1 }, axis)
+        Object.assign({
+          gridIndex: 1,
+          axisLabel: {
+            hideOverlap: true,
+            formatter: { year: "{yyyy}", month: "{yyyy}-{MM}", day: "{MM}-{dd}", hour: "{HH}:{mm}", minute: "{HH}:{mm}" }
+          }
+        }, axis)
       ],
       yAxis: [
         {
@@ -87,7 +101,7 @@
         },
         {
           name: labels.latency, type: "line", data: data.latency, xAxisIndex: 1, yAxisIndex: 1,
-          showSymbol: false, connectNulls: false, sampling: "lttb",
+          showSymbol: points < 60, symbolSize: 5, connectNulls: false, sampling: "lttb",
           lineStyle: { width: 1.5, color: "#0d6efd" }, itemStyle: { color: "#0d6efd" },
           areaStyle: { color: "rgba(13,110,253,0.08)" }
         }
@@ -105,7 +119,7 @@
     if (seconds) {
       seconds.textContent = ORDER.filter(function (state) { return state !== "partial"; }).map(function (state) {
         var key = state === "none" ? "no_data" : state;
-        return labels.states[state] + " " + (Math.round(data.seconds[key] / 36) / 100) + " h";
+        return labels.states[state] + " " + duration(data.seconds[key]);
       }).join(" · ");
     }
   }
