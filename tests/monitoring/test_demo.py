@@ -144,3 +144,45 @@ def org_demo_admin():
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.get(username="admin")
+
+
+def test_yunwei_demo_targets_runs_as_a_process_and_stops_on_sigterm(monkeypatch):
+    """The child `yunwei serve` supervises: it serves on its configured ports and ends cleanly."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    base = free_port()
+    env = {**os.environ, "YUNWEI_DEMO_TARGETS_PORT": str(base)}
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "yunwei.cli", "demo-targets"], env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{base}/health", timeout=2) as response:  # noqa: S310
+                    assert b'"status": "ok"' in response.read()
+                    break
+            except OSError:
+                assert process.poll() is None, process.stdout.read()
+                assert time.monotonic() < deadline, "the demo targets never answered"
+                time.sleep(0.2)
+        with socket.create_connection(("127.0.0.1", base + 2), timeout=5) as conn:
+            assert conn.recv(100).startswith(b"220")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+
+
+def test_serve_runs_the_demo_targets_only_with_the_demo_checks(monkeypatch):
+    from yunwei import cli
+
+    assert cli._demo_targets_wanted() is False  # an empty database: no demo, no targets
+    org_demo.load()
+    cmdb_demo.load()
+    monitoring_demo.load_checks(org_demo_admin())
+    assert cli._demo_targets_wanted() is True
+    monkeypatch.setenv("YUNWEI_DEMO_TARGETS", "false")
+    assert cli._demo_targets_wanted() is False
