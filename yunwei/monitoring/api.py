@@ -1,5 +1,7 @@
 """REST API of monitoring's heartbeats (Art. 3, 5, 9): thin views over scoped querysets and the services."""
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -171,6 +173,29 @@ class CheckResultSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class CheckSeriesSerializer(serializers.Serializer):
+    """A check's chart data (docs/probes.md, "Charts"); read only."""
+
+    check = serializers.IntegerField()
+    range = serializers.ChoiceField(choices=list(check_series.RANGES))
+    resolution = serializers.ChoiceField(choices=["minute", "hour", "day"])
+    to = serializers.IntegerField(help_text="the end of the range, ms since the epoch")
+    states = serializers.ListField(
+        child=serializers.ListField(child=serializers.JSONField()), help_text="[from_ms, to_ms, state]"
+    )
+    latency = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(allow_null=True)),
+        help_text="[t_ms, ms | null]",
+    )
+    seconds = serializers.DictField(child=serializers.IntegerField())
+    availability = serializers.FloatField(allow_null=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.IntegerField(help_text="the start of the range, ms since the epoch")
+        return fields
+
+
 class CheckViewSet(RecordViewSet):
     """Active checks (Art. 3): CRUD through the services; `run` tests one now, `results` lists its runs,
     `series` gives its chart data."""
@@ -197,7 +222,18 @@ class CheckViewSet(RecordViewSet):
         page = self.paginate_queryset(CheckResult.objects.filter(active_check=check).order_by("-at", "-id"))
         return self.get_paginated_response(CheckResultSerializer(page, many=True).data)
 
-    @action(detail=True, methods=["get"])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "range",
+                OpenApiTypes.STR,
+                enum=list(check_series.RANGES),
+                description="24h (default), 7d, 30d, 90d",
+            )
+        ],
+        responses=CheckSeriesSerializer,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def series(self, request, pk=None):
         """The check's chart data over `?range=24h|7d|30d|90d`: state segments `[from_ms, to_ms, state]`,
         latency points `[t_ms, ms|null]`, the seconds by state and the availability (docs/probes.md)."""
