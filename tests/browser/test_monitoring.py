@@ -101,6 +101,7 @@ def test_a_check_made_on_the_per_kind_form_goes_down_with_its_target_and_comes_b
         form.locator("input[name=http_expected_status]").fill("200")
         form.locator("input[name=fail_after]").fill("1")
         form.locator("input[name=recover_after]").fill("1")
+        page.screenshot(path=str(SCREENSHOTS / "monitoring-check-form.png"), full_page=True)
         page.get_by_test_id("save").click()
         page.wait_for_url(re.compile(r"/monitoring/checks/\d+/$"))
         assert page.get_by_test_id("check-state").inner_text().strip() == "新建"
