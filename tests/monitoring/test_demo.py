@@ -5,6 +5,7 @@ its intended state when run against them."""
 import asyncio
 import contextlib
 import datetime
+import random
 import socket
 import threading
 import time
@@ -153,7 +154,7 @@ def test_yunwei_demo_targets_runs_as_a_process_and_stops_on_sigterm(monkeypatch)
     import subprocess
     import sys
 
-    base = free_port()
+    base = _free_run_of_ports(5)
     env = {**os.environ, "YUNWEI_DEMO_TARGETS_PORT": str(base)}
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", "yunwei.cli", "demo-targets"], env=env, stdout=subprocess.PIPE, text=True
@@ -174,6 +175,44 @@ def test_yunwei_demo_targets_runs_as_a_process_and_stops_on_sigterm(monkeypatch)
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
+
+
+def _free_run_of_ports(count: int) -> int:
+    """A base port with `count` free ports from it, below the kernel's ephemeral range (where other tests'
+    servers come and go)."""
+    rng = random.Random()
+    for _attempt in range(50):
+        base = rng.randrange(20000, 30000)
+        sockets = []
+        try:
+            for port in range(base, base + count):
+                sock = socket.socket()
+                sockets.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+    raise RuntimeError("no run of free ports found")
+
+
+def test_a_port_taken_is_named_and_the_other_targets_still_start():
+    ports = _ports()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        ports = demo_targets.Ports(**{**ports.__dict__, "flapping": taken.getsockname()[1]})
+        failures = []
+
+        async def started():
+            handles = await demo_targets.start(ports, failures=failures)
+            await demo_targets.stop(handles)
+            return len(handles)
+
+        assert asyncio.run(started()) == 3
+        assert [port for port, _exc in failures] == [ports.flapping]
 
 
 def test_serve_runs_the_demo_targets_only_with_the_demo_checks(monkeypatch):

@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import signal
+import sys
 import time
 from dataclasses import dataclass
 
@@ -107,16 +108,31 @@ class _Silent(asyncio.DatagramProtocol):
         pass
 
 
-async def start(ports: Ports, *, period: float = FLAP_SECONDS) -> list:
-    """Start every target; returns what `stop` closes."""
+async def start(ports: Ports, *, period: float = FLAP_SECONDS, failures: list | None = None) -> list:
+    """Start every target; returns what `stop` closes. A port already taken is skipped and named in
+    `failures` (when given; else it raises): the demo must not take the product down with it."""
     loop = asyncio.get_running_loop()
-    servers = [
-        await asyncio.start_server(http_handler(), HOST, ports.http),
-        await asyncio.start_server(http_handler(flapping=True, period=period), HOST, ports.flapping),
-        await asyncio.start_server(_greet, HOST, ports.tcp),
+    openers = [
+        (ports.http, lambda: asyncio.start_server(http_handler(), HOST, ports.http)),
+        (
+            ports.flapping,
+            lambda: asyncio.start_server(http_handler(flapping=True, period=period), HOST, ports.flapping),
+        ),
+        (ports.tcp, lambda: asyncio.start_server(_greet, HOST, ports.tcp)),
+        (ports.dns, lambda: loop.create_datagram_endpoint(_Silent, local_addr=(HOST, ports.dns))),
     ]
-    transport, _protocol = await loop.create_datagram_endpoint(_Silent, local_addr=(HOST, ports.dns))
-    return [*servers, transport]
+    handles = []
+    for port, opener in openers:
+        try:
+            opened = await opener()
+        except OSError as exc:
+            if failures is None:
+                await stop(handles)
+                raise
+            failures.append((port, exc))
+            continue
+        handles.append(opened[0] if isinstance(opened, tuple) else opened)
+    return handles
 
 
 async def stop(handles: list) -> None:
@@ -127,7 +143,10 @@ async def stop(handles: list) -> None:
 
 
 async def serve(ports: Ports) -> None:
-    handles = await start(ports)
+    failures: list = []
+    handles = await start(ports, failures=failures)
+    for port, exc in failures:
+        print(f"Demo target on {HOST}:{port} not started: {exc.strerror or exc}", file=sys.stderr, flush=True)
     print(
         f"Demo targets on {HOST}: HTTP {ports.http}, flapping HTTP {ports.flapping}, TCP {ports.tcp}, "
         f"silent DNS {ports.dns}/udp; {ports.closed} stays closed.",
