@@ -2,7 +2,9 @@
 
 Embedded mode (`yunwei serve`) runs migrations, loads the demo data on first start and keeps two
 children running: gunicorn and one Celery worker with the scheduler inside it (filesystem broker,
-SQLite, all under var/); a child that dies is restarted after a growing delay (RestartPolicy).
+SQLite, all under var/); a child that dies is restarted after a growing delay (RestartPolicy). When the
+demo checks are in the database, a third child serves their targets on 127.0.0.1
+(`yunwei demo-targets`; YUNWEI_DEMO_TARGETS=false leaves it out).
 Scale mode runs `yunwei web`, `yunwei worker` and `yunwei scheduler` as separate processes
 (docs/deploy.md); each replaces itself with gunicorn or Celery, keeping its pid, and systemd
 restarts it.
@@ -132,6 +134,22 @@ def _load_demo_on_first_start() -> None:
         print(f"Demo accounts (password {settings.DEMO_PASSWORD!r}): {', '.join(accounts)}", flush=True)
 
 
+def _demo_targets_wanted() -> bool:
+    """The demo's targets run when its checks are in the database (and nobody switched them off)."""
+    if os.environ.get("YUNWEI_DEMO_TARGETS", "true").lower() in ("0", "false", "no", "off"):
+        return False
+    from yunwei.monitoring.demo import demo_checks_present
+
+    return demo_checks_present()
+
+
+def demo_targets(args: argparse.Namespace) -> None:
+    """The demo checks' targets on 127.0.0.1 (yunwei/monitoring/demo_targets.py), until SIGTERM."""
+    from yunwei.monitoring import demo_targets as targets
+
+    targets.main()
+
+
 def serve(args: argparse.Namespace) -> int:
     """Embedded mode: web server, worker and scheduler as one process tree, a dead child restarted."""
     _setup_django()
@@ -147,6 +165,8 @@ def serve(args: argparse.Namespace) -> int:
         "web": _gunicorn_argv(f"127.0.0.1:{port}", workers=2, threads=4),
         "worker": _celery_argv("worker", "-B", "--pool=threads", "--concurrency=4", "-Q", "default"),
     }
+    if _demo_targets_wanted():
+        children["demo-targets"] = [sys.executable, "-m", "yunwei.cli", "demo-targets"]
     print(f"Yunwei is starting at http://127.0.0.1:{port}/ — press Ctrl-C to stop.", flush=True)
     return run_supervisor(children)
 
@@ -297,6 +317,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-n", "--hostname", help="node name, e.g. worker1@%%h")
 
     sub.add_parser("scheduler", help="the Celery beat scheduler: run exactly one (scale mode)")
+    sub.add_parser(
+        "demo-targets", help="the demo checks' targets on 127.0.0.1 (started by serve with the demo)"
+    )
     # Listed for --help only: main() hands these to Django before argparse sees their options.
     for name, help_text in DJANGO_COMMANDS.items():
         sub.add_parser(name, help=help_text, add_help=False)
@@ -312,7 +335,13 @@ DJANGO_COMMANDS = {
     "audit": "audit log tools: `yunwei audit verify` checks the hash chain",
     "manage": "any Django management command: yunwei manage <command> [options]",
 }
-PROCESSES = {"serve": serve, "web": web, "worker": worker, "scheduler": scheduler}
+PROCESSES = {
+    "serve": serve,
+    "web": web,
+    "worker": worker,
+    "scheduler": scheduler,
+    "demo-targets": demo_targets,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

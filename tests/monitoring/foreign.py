@@ -25,6 +25,7 @@ CASES: dict[str, tuple[str, str]] = {
     "api:monitoring:checktemplate-list": ("list", "check_template"),
     "api:monitoring:checktemplate-detail": ("detail", "check_template"),
     "api:monitoring:checktemplate-apply": ("post", "check_template"),
+    "api:monitoring:check-series": ("get", "check"),
     "monitoring:heartbeat-list": ("page-list", "heartbeat"),
     "monitoring:heartbeat-detail": ("page", "heartbeat"),
     "monitoring:heartbeat-edit": ("page", "heartbeat"),

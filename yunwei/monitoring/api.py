@@ -1,5 +1,7 @@
 """REST API of monitoring's heartbeats (Art. 3, 5, 9): thin views over scoped querysets and the services."""
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -8,6 +10,7 @@ from yunwei.cmdb.models import Item
 from yunwei.core.api import RecordViewSet, ScopedPrimaryKeyRelatedField, ScopedViewSet, VersionField
 from yunwei.org.models import Unit
 
+from . import series as check_series
 from . import services
 from .filters import BackupLogFilter, CheckFilter, HeartbeatFilter, RunFilter
 from .models import Check, CheckEvent, CheckResult, Heartbeat, HeartbeatRun
@@ -184,9 +187,32 @@ class CheckEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class CheckSeriesSerializer(serializers.Serializer):
+    """A check's chart data (docs/probes.md, "Charts"); read only."""
+
+    check = serializers.IntegerField()
+    range = serializers.ChoiceField(choices=list(check_series.RANGES))
+    resolution = serializers.ChoiceField(choices=["minute", "hour", "day"])
+    to = serializers.IntegerField(help_text="the end of the range, ms since the epoch")
+    states = serializers.ListField(
+        child=serializers.ListField(child=serializers.JSONField()), help_text="[from_ms, to_ms, state]"
+    )
+    latency = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(allow_null=True)),
+        help_text="[t_ms, ms | null]",
+    )
+    seconds = serializers.DictField(child=serializers.IntegerField())
+    availability = serializers.FloatField(allow_null=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.IntegerField(help_text="the start of the range, ms since the epoch")
+        return fields
+
+
 class CheckViewSet(RecordViewSet):
     """Active checks (Art. 3): CRUD through the services; `run` tests one now, `results` lists its runs,
-    `events` what its damping did."""
+    `events` what its damping did, `series` its chart data."""
 
     queryset = Check.objects.select_related("unit", "item")
     serializer_class = CheckSerializer
@@ -216,3 +242,21 @@ class CheckViewSet(RecordViewSet):
         check = self.get_object()
         page = self.paginate_queryset(CheckEvent.objects.filter(active_check=check).order_by("-at", "-id"))
         return self.get_paginated_response(CheckEventSerializer(page, many=True).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "range",
+                OpenApiTypes.STR,
+                enum=list(check_series.RANGES),
+                description="24h (default), 7d, 30d, 90d",
+            )
+        ],
+        responses=CheckSeriesSerializer,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def series(self, request, pk=None):
+        """The check's chart data over `?range=24h|7d|30d|90d`: state segments `[from_ms, to_ms, state]`,
+        latency points `[t_ms, ms|null]`, the seconds by state and the availability (docs/probes.md)."""
+        check = self.get_object()
+        return Response(check_series.series(check, request.query_params.get("range", "24h")))

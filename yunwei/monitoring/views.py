@@ -5,20 +5,24 @@ Querysets start from `scoping.visible()`, so another unit's heartbeat is a 404 h
 services decide and write, and their refusals come back as form errors or 403.
 """
 
+import json
+
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from yunwei.core import scoping
 from yunwei.core.filters import prepare_filter_form
 from yunwei.core.pages import act, form_page, page_view, paginate
 
+from . import series as check_series
 from . import services
 from .filters import BackupLogFilter, CheckFilter, HeartbeatFilter
-from .forms import CheckForm, HeartbeatForm, manageable_units
+from .forms import SECRET_KEYS, CheckForm, HeartbeatForm, manageable_units
 from .models import Check, Heartbeat, HeartbeatRun
 
 PAGE_SIZE = 25
@@ -59,7 +63,7 @@ def _listing(request, model, filter_class, results_id: str, template: str, parti
     return render(request, partial if is_partial else template, context)
 
 
-def _create(request, model, form_class, *, title: str, list_url: str, after):
+def _create(request, model, form_class, *, title: str, list_url: str, after, template="web/form.html"):
     if not manageable_units(request.user).exists():
         raise PermissionDenied
     form = form_class(request.POST if request.method == "POST" else None, user=request.user)
@@ -70,10 +74,11 @@ def _create(request, model, form_class, *, title: str, list_url: str, after):
         title=title,
         cancel_url=reverse(list_url),
         after=after,
+        template=template,
     )
 
 
-def _edit(request, record, fresh, form_class, *, after):
+def _edit(request, record, fresh, form_class, *, after, template="web/form.html"):
     """`fresh` is the form's own copy of `record`: the service re-reads and locks the stored row."""
     if not services.may_manage(request.user, record.unit_id):
         raise PermissionDenied
@@ -91,6 +96,7 @@ def _edit(request, record, fresh, form_class, *, after):
         title=_("Edit “%(name)s”") % {"name": record},
         cancel_url=after(record),
         after=after,
+        template=template,
     )
 
 
@@ -201,6 +207,7 @@ def backup_log(request):
 # -- active checks (Art. 3) -----------------------------------------------------------------------
 
 CHECK_RESULTS_ID = "check-results"
+CHECK_FORM = "monitoring/check_form.html"
 LATEST_RESULTS = 50
 
 
@@ -226,18 +233,52 @@ def check_list(request):
     )
 
 
+def _shown_spec(check) -> str:
+    """The spec as the page shows it, as JSON: the secrets (passwords, communities, keys) never leave the
+    server."""
+    shown = {
+        key: ("••••••" if key in SECRET_KEYS and value else value)
+        for key, value in (check.spec or {}).items()
+    }
+    return json.dumps(shown, ensure_ascii=False)
+
+
 @page_view
 def check_detail(request, pk):
     check = _check_of(request, pk)
     if request.method != "GET":
         return redirect("monitoring:check-detail", pk)
+    tested = request.GET.get("tested", "")
+    chart_range = request.GET.get("range", "24h")
     return render(
         request,
         "monitoring/check_detail.html",
         {
             "check": check,
+            "spec": _shown_spec(check),
             "results": check.results.order_by("-at", "-id")[:LATEST_RESULTS],
+            "tested": check.results.filter(pk=tested).first() if tested.isdigit() else None,
             "can_manage": services.may_manage(request.user, check.unit_id),
+            "chart_range": chart_range if chart_range in check_series.RANGES else "24h",
+            "chart_ranges": [
+                ("24h", _("24 hours")),
+                ("7d", _("7 days")),
+                ("30d", _("30 days")),
+                ("90d", _("90 days")),
+            ],
+            "chart_labels": {
+                "state": _("State"),
+                "latency": _("Latency (ms)"),
+                "failed": _("The chart could not be loaded."),
+                "states": {
+                    "up": pgettext("check result", "Up"),
+                    "down": pgettext("check result", "Down"),
+                    "partial": _("Partly down"),
+                    "unknown": pgettext("check result", "Unknown"),
+                    "maintenance": _("Maintenance"),
+                    "none": _("No data"),
+                },
+            },
         },
     )
 
@@ -245,27 +286,39 @@ def check_detail(request, pk):
 @page_view
 def check_create(request):
     return _create(
-        request, Check, CheckForm, title=_("New check"), list_url="monitoring:check-list", after=_check_url
+        request,
+        Check,
+        CheckForm,
+        title=_("New check"),
+        list_url="monitoring:check-list",
+        after=_check_url,
+        template=CHECK_FORM,
     )
 
 
 @page_view
 def check_edit(request, pk):
-    return _edit(request, _check_of(request, pk), _check_of(request, pk), CheckForm, after=_check_url)
+    return _edit(
+        request,
+        _check_of(request, pk),
+        _check_of(request, pk),
+        CheckForm,
+        after=_check_url,
+        template=CHECK_FORM,
+    )
 
 
 @page_view
 @require_POST
 def check_run(request, pk):
-    """ "Test now": run the check's probe at once and show the check with its new result."""
+    """ "Test now": run the check's probe at once, inside the request, and show the check with that
+    result (status, latency, method, reason) at the top."""
     check = _check_of(request, pk)
     services.require_manage_checks(request.user, check.unit_id)
-    return act(
-        request,
-        _check_url(check),
-        lambda: services.run_check(check.pk),
-        _("Tested “%(name)s” now: see its latest result.") % {"name": check},
-    )
+    result = services.run_check(check.pk)
+    if result is None:  # deleted meanwhile
+        return redirect("monitoring:check-list")
+    return redirect(f"{_check_url(check)}?tested={result.pk}")
 
 
 @page_view
