@@ -5,6 +5,7 @@ from yunwei.changes import demo as changes_demo
 from yunwei.cmdb import demo as cmdb_demo
 from yunwei.incidents import demo as incidents_demo
 from yunwei.monitoring import demo as monitoring_demo
+from yunwei.monitoring import indicator_demo
 from yunwei.org import demo as org_demo
 from yunwei.org.models import Unit
 from yunwei.problems import demo as problems_demo
@@ -23,4 +24,5 @@ class Command(BaseCommand):
             problems_demo.load(self.stdout)
             changes_demo.load(self.stdout)
             monitoring_demo.load(self.stdout)
+            indicator_demo.load(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
