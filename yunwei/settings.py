@@ -264,6 +264,8 @@ CELERY_TASK_ROUTES = {
     "yunwei.monitoring.tasks.tell_heartbeat_state": {"queue": "default"},
     "yunwei.monitoring.tasks.dispatch_due_checks": {"queue": "default"},
     "yunwei.monitoring.tasks.run_check": {"queue": "default"},
+    "yunwei.monitoring.tasks.roll_up_checks": {"queue": "default"},
+    "yunwei.monitoring.tasks.prune_check_results": {"queue": "default"},
     "yunwei.monitoring.tasks.evaluate_indicators": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
