@@ -21,7 +21,7 @@ from yunwei.core.filters import prepare_filter_form
 from yunwei.core.pages import act, done, form_page, page_view, paginate
 
 from . import services
-from .choices import WAITING
+from .choices import WAITING, AlertStatus, MatchState
 from .filters import AlertFilter, IntegrationFilter
 from .forms import IntegrationForm, MapForm, RuleForm, manageable_units
 from .models import Alert, Integration, MappingRule
@@ -114,6 +114,22 @@ def integration_create(request):
     )
 
 
+def _with_entries(payloads) -> list:
+    """The payloads, each with its alerts' outcome in the reader's words (status, how it was mapped)."""
+    rows = list(payloads)
+    for payload in rows:
+        payload.entries = [
+            {
+                **entry,
+                "status_display": AlertStatus(entry["status"]).label,
+                "match_display": MatchState(entry["match"]).label,
+                "badge": MatchState(entry["match"]).badge,
+            }
+            for entry in payload.outcome
+        ]
+    return rows
+
+
 @page_view
 def integration_detail(request, pk):
     integration = _integration(request, pk)
@@ -134,7 +150,7 @@ def integration_detail(request, pk):
             "url": request.build_absolute_uri(path),
             "bearer_url": request.build_absolute_uri(f"/intake/{integration.kind}/"),
             "rules": integration.rules.order_by("position", "id"),
-            "payloads": integration.payloads.order_by("-received_at", "-id")[:LATEST_PAYLOADS],
+            "payloads": _with_entries(integration.payloads.order_by("-received_at", "-id")[:LATEST_PAYLOADS]),
             "can_manage": services.may_manage(request.user, integration.unit_id),
             "waiting": integration.alerts.filter(match__in=WAITING).count(),
         },
