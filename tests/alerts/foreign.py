@@ -35,11 +35,12 @@ CASES: dict[str, tuple[str, str]] = {
     "alerts:alert-detail": ("page", "alert"),
     "alerts:alert-map": ("page-post", "alert"),
 }
+INTAKE = "a source's post by its secret token, no log-in by design (tests/alerts/test_intake.py)"
 NOT_OBJECT_ROUTES: dict[str, str] = {
     "api:alerts:api-root": "index of links",
     "alerts:integration-create": "a form; only the units the user manages are among its choices",
-    "intake:receive": "a source's post by its secret token, no log-in by design (tests/alerts/test_intake.py)",
-    "intake:receive-bearer": "a source's post by its secret token, no log-in by design (tests/alerts/test_intake.py)",
+    "intake:receive": INTAKE,
+    "intake:receive-bearer": "the same, the token in a Bearer header (tests/alerts/test_intake.py)",
 }
 DETAIL_PAGES: dict[str, str] = {
     "integration": "alerts:integration-detail",
