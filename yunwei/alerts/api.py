@@ -19,8 +19,9 @@ TOKEN_PLACE = "<token>"  # noqa: S105 - the placeholder shown in the URL, not a 
 
 
 def intake_url(request, integration, *, token: str = TOKEN_PLACE) -> str:
-    path = f"/intake/{integration.kind}/{token}/"
-    return request.build_absolute_uri(path) if request else path
+    base = f"/intake/{integration.kind}/"
+    # Joined after build_absolute_uri, which would percent-encode the placeholder's brackets.
+    return f"{request.build_absolute_uri(base) if request else base}{token}/"
 
 
 class IntegrationSerializer(serializers.ModelSerializer):

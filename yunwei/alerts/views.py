@@ -140,15 +140,15 @@ def integration_detail(request, pk):
     if shown and shown.get("pk") == integration.pk:
         token = shown["token"]
         del request.session[SHOWN_ONCE]
-    path = f"/intake/{integration.kind}/{token or '<token>'}/"
+    bearer_url = request.build_absolute_uri(f"/intake/{integration.kind}/")
     return render(
         request,
         "alerts/integration_detail.html",
         {
             "integration": integration,
             "token": token,
-            "url": request.build_absolute_uri(path),
-            "bearer_url": request.build_absolute_uri(f"/intake/{integration.kind}/"),
+            "url": f"{bearer_url}{token or '<token>'}/",
+            "bearer_url": bearer_url,
             "rules": integration.rules.order_by("position", "id"),
             "payloads": _with_entries(integration.payloads.order_by("-received_at", "-id")[:LATEST_PAYLOADS]),
             "can_manage": services.may_manage(request.user, integration.unit_id),
