@@ -294,7 +294,8 @@ CELERY_TIMEZONE = "UTC"
 
 # A heartbeat ping keeps this many bytes of its body as the run's log; the rest is cut, and the run says so.
 PING_BODY_LIMIT = env_int("YUNWEI_PING_BODY_LIMIT", 10_000)
-# An alert payload larger than this is refused with 413 (docs/alerts.md); Alertmanager's batches are far smaller.
+# An alert payload larger than this is refused with 413 (docs/alerts.md); Alertmanager's batches are far
+# smaller.
 ALERT_PAYLOAD_LIMIT = env_int("YUNWEI_ALERT_PAYLOAD_LIMIT", 1_000_000)
 
 # The incident page shows the panels of the apps built on fault handling (apps depend downward only).

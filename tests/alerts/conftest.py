@@ -61,6 +61,8 @@ def post(client):
     def send(integration, body, *, token=None, headers=None, raw: bytes | None = None, **extra):
         data = raw if raw is not None else json.dumps(body).encode()
         token = integration.token if token is None else token
+        # The answer is in the request's language: English, the source the messages are asserted in.
+        extra.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
         return client.post(
             f"/intake/{integration.kind}/{token}/",
             data=data,
