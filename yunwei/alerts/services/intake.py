@@ -13,6 +13,7 @@ import hmac
 import ipaddress
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,8 @@ from .sweeps import wake
 
 SIGNATURE_HEADER = "X-Yunwei-Signature"
 TIMESTAMP_HEADER = "X-Yunwei-Timestamp"
+# How stale the integration's last-payload and last-watchdog times may get before a request rewrites them.
+MARK_EVERY = datetime.timedelta(seconds=10)
 # The labels looked at for an unmatched alert's sibling key when no rule's label has a value.
 FALLBACK_KEYS = ("instance", "host", "hostname", "job")
 
@@ -211,12 +214,17 @@ def receive(
 
 
 def _mark_received(integration: Integration, incoming: list, now) -> None:
-    changes: dict = {"last_payload_at": now}
+    """Note the traffic on the integration. Written only when the stored time is older than
+    `MARK_EVERY`: on PostgreSQL an UPDATE of the one integration row by every request would queue all of
+    its concurrent requests on that row's lock; a conditional UPDATE that matches nothing takes none."""
+    rows = Integration.objects.filter(pk=integration.pk)
+    stale = now - MARK_EVERY
+    rows.filter(Q(last_payload_at__isnull=True) | Q(last_payload_at__lt=stale)).update(last_payload_at=now)
     watchdog = integration.watchdog_alert
     if watchdog and any(alert.name == watchdog and alert.status == AlertStatus.FIRING for alert in incoming):
-        changes["last_watchdog_at"] = now
-    rows = Integration.objects.filter(pk=integration.pk)
-    rows.update(**changes)
+        rows.filter(Q(last_watchdog_at__isnull=True) | Q(last_watchdog_at__lt=stale)).update(
+            last_watchdog_at=now
+        )
     if integration.state == IntegrationState.SILENT:
         wake(integration.pk, now)
 
@@ -237,12 +245,13 @@ def ingest(integration: Integration, incoming: list, now: datetime.datetime) -> 
             integration=integration, fingerprint__in=list(keyed)
         )
     }
-    mapper = Mapper(integration)
+    mapper = None  # read the rules only when a new alert needs placing (most deliveries are repeats)
     stale_in = datetime.timedelta(seconds=integration.repeat_interval * integration.stale_factor)
     outcome = []
     for fingerprint, new in keyed.items():
         alert = existing.get(fingerprint)
         if alert is None:
+            mapper = mapper or Mapper(integration)
             alert = _create(integration, mapper, fingerprint, new, now, stale_in)
         else:
             _repeat(alert, new, now, stale_in)
