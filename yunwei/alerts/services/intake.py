@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import ipaddress
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +27,8 @@ from .sweeps import wake
 
 SIGNATURE_HEADER = "X-Yunwei-Signature"
 TIMESTAMP_HEADER = "X-Yunwei-Timestamp"
+DEADLOCK = "40P01"  # PostgreSQL's deadlock_detected
+DEADLOCK_RETRIES = 2
 # How stale the integration's last-payload and last-watchdog times may get before a request rewrites them.
 MARK_EVERY = datetime.timedelta(seconds=10)
 # The labels looked at for an unmatched alert's sibling key when no rule's label has a value.
@@ -50,7 +52,7 @@ def integration_for(token: str, kind: str) -> Integration:
     kind: a caller learns nothing about which tokens exist)."""
     if not token:
         raise Unauthenticated(_("Send the integration's token."))
-    integration = Integration.objects.select_related("unit").filter(token_hash=token_hash(token)).first()
+    integration = Integration.objects.filter(token_hash=token_hash(token)).first()
     if integration is None or integration.kind != kind:
         raise Unauthenticated(_("Unknown token."))
     return integration
@@ -186,6 +188,18 @@ def receive(
     """Authenticate, verify, parse and store one request; returns its Payload once committed."""
     now = now or timezone.now()
     integration = integration_for(token, kind)
+    for attempt in range(DEADLOCK_RETRIES + 1):
+        try:
+            return _receive(integration, body, content_type, timestamp, signature, remote_addr, now)
+        except OperationalError as exc:
+            # Two deliveries creating and repeating the same alerts can, rarely, lock each other in a
+            # cycle on PostgreSQL; the database aborts one, which is run again whole (nothing of it stayed).
+            if getattr(exc.__cause__, "sqlstate", None) != DEADLOCK or attempt == DEADLOCK_RETRIES:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _receive(integration, body, content_type, timestamp, signature, remote_addr, now) -> Payload:
     with transaction.atomic():
         accepted = verify_signature(integration, body, timestamp, signature, now)
         if accepted:
@@ -239,20 +253,33 @@ def ingest(integration: Integration, incoming: list, now: datetime.datetime) -> 
         if watchdog and alert.name == watchdog:
             continue
         keyed[parsing.identity(alert, integration.replica_labels)] = alert  # the last of a key wins
+    # Sorted, and locked in that order: two batches sharing alerts lock them in the same order, never in a
+    # cycle (a deadlock on PostgreSQL).
+    fingerprints = sorted(keyed)
     existing = {
         alert.fingerprint: alert
-        for alert in Alert.objects.select_for_update().filter(
-            integration=integration, fingerprint__in=list(keyed)
-        )
+        for alert in Alert.objects.select_for_update()
+        .filter(integration=integration, fingerprint__in=fingerprints)
+        .only(*REPEAT_FIELDS)
+        .order_by("fingerprint")
     }
     mapper = None  # read the rules only when a new alert needs placing (most deliveries are repeats)
     stale_in = datetime.timedelta(seconds=integration.repeat_interval * integration.stale_factor)
     outcome = []
-    for fingerprint, new in keyed.items():
+    for fingerprint in fingerprints:
+        new = keyed[fingerprint]
         alert = existing.get(fingerprint)
         if alert is None:
             mapper = mapper or Mapper(integration)
-            alert = _create(integration, mapper, fingerprint, new, now, stale_in)
+            try:
+                with transaction.atomic():
+                    alert = _create(integration, mapper, fingerprint, new, now, stale_in)
+            except IntegrityError:
+                # Another request stored the same new alert meanwhile: this delivery is its repeat.
+                alert = Alert.objects.select_for_update().get(
+                    integration=integration, fingerprint=fingerprint
+                )
+                _repeat(alert, new, now, stale_in)
         else:
             _repeat(alert, new, now, stale_in)
         outcome.append(
@@ -296,8 +323,27 @@ def _create(integration, mapper, fingerprint, new, now, stale_in) -> Alert:
     return alert
 
 
+# What a repeat reads of a stored alert (and the payload's outcome shows): not its labels.
+REPEAT_FIELDS = (
+    "id",
+    "integration",
+    "unit",
+    "fingerprint",
+    "name",
+    "status",
+    "annotations",
+    "repeat_count",
+    "match",
+    "match_label",
+    "match_value",
+    "item",
+)
+
+
 def _repeat(alert: Alert, new, now, stale_in) -> None:
-    fields = {"last_seen_at": now, "annotations": new.annotations or alert.annotations}
+    fields = {"last_seen_at": now}
+    if new.annotations and new.annotations != alert.annotations:
+        fields["annotations"] = new.annotations
     changed = None
     if new.is_update or new.status == alert.status:
         fields["repeat_count"] = alert.repeat_count + 1
