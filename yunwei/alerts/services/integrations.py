@@ -235,7 +235,15 @@ def map_alert(alert: Alert, item: Item, *, actor) -> list[int]:
         )
     Alert.objects.filter(pk__in=ids).update(item=item, match=MatchState.MANUAL)
     for sibling in Alert.objects.filter(pk__in=ids):
-        alert_changed(sibling, AlertChange.MAPPED, at=now, actor=actor, item=item.pk, item_code=item.code)
+        alert_changed(
+            sibling,
+            AlertChange.MAPPED,
+            at=now,
+            actor=actor,
+            comment=str(item),
+            item=item.pk,
+            item_code=item.code,
+        )
     audit.record(
         "update",
         actor=actor,
