@@ -219,3 +219,21 @@ def test_the_watchdog_proves_the_source_alive_and_is_not_an_alert(am_a, post):
     assert am_a.last_watchdog_at is not None
     assert not Alert.objects.exists()
     assert Payload.objects.get().outcome == []
+
+
+@given(statuses=st.lists(st.sampled_from(["firing", "resolved"]), min_size=1, max_size=12))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_order_of_deliveries_keeps_one_alert_whose_history_has_each_change_once(am_a, statuses):
+    """Deliveries of one alert in any order: one row; its status is the last delivered; each change of
+    status (and only a change) is one history entry; every other delivery is a repeat."""
+    from yunwei.alerts import services
+
+    fingerprint = f"h{Alert.objects.count():015d}"  # a fresh alert for each example
+    for status in statuses:
+        body = json.dumps(am_payload(am_alert(status, fingerprint=fingerprint))).encode()
+        services.receive(am_a.token, "alertmanager", body)
+    alert = Alert.objects.get(fingerprint=fingerprint)
+    changes = sum(1 for before, after in zip(statuses, statuses[1:], strict=False) if before != after)
+    assert alert.status == statuses[-1]
+    assert alert.events.count() == 1 + changes
+    assert alert.repeat_count == len(statuses) - 1 - changes
