@@ -232,6 +232,7 @@ SPECTACULAR_SETTINGS = {
         "ChangeStateEnum": "yunwei.changes.choices.State",
         "ChangeKindEnum": "yunwei.changes.choices.ChangeKind",
         "ChangeRiskEnum": "yunwei.changes.choices.Risk",
+        "AlertStatusEnum": "yunwei.alerts.choices.AlertStatus",
     },
 }
 

@@ -72,7 +72,7 @@ class IntegrationSerializer(serializers.ModelSerializer):
         return intake_url(self.context.get("request"), integration)
 
 
-class TokenSerializer(serializers.Serializer):
+class RotateSerializer(serializers.Serializer):
     version = VersionField()
 
 
@@ -101,10 +101,10 @@ class IntegrationViewSet(RecordViewSet):
         integration, token = services.create_integration(actor=request.user, **data)
         return self._with_token(integration, token, status.HTTP_201_CREATED)
 
-    @action(detail=True, methods=["post"], serializer_class=TokenSerializer)
+    @action(detail=True, methods=["post"], serializer_class=RotateSerializer)
     def rotate(self, request, pk=None):
         integration = self.get_object()
-        data = TokenSerializer(data=request.data)
+        data = RotateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         integration, token = services.rotate_token(
             integration, actor=request.user, expected_version=data.validated_data.get("version")
