@@ -118,3 +118,33 @@ def test_a_rule_refused_on_its_page_shows_the_sample(am_a, unit_admin_a, client)
     text = answer.content.decode()
     assert "oa-app-01:9100" in text
     assert am_a.rules.count() == 1
+
+
+def test_the_edit_page_never_shows_the_secret_and_an_empty_field_keeps_it(
+    unit_a, group_admin, unit_admin_a, client
+):
+    from .conftest import make_integration
+
+    secret = "a-secret-nobody-should-read-back"
+    integration = make_integration(unit_a, group_admin, hmac_secret=secret)
+    client.force_login(unit_admin_a)
+    form = client.get(f"/alerts/integrations/{integration.pk}/edit/").content.decode()
+    assert secret not in form
+    answer = client.post(
+        f"/alerts/integrations/{integration.pk}/edit/",
+        {
+            "version": integration.version,
+            "name": "改名",
+            "hmac_secret": "",
+            "signature_window": 300,
+            "replica_labels": "prometheus_replica",
+            "repeat_interval": 86400,
+            "stale_factor": 2,
+            "watchdog_alert": "Watchdog",
+            "quiet_after": 900,
+            "payload_retention_days": 30,
+        },
+    )
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    integration.refresh_from_db()
+    assert (integration.name, integration.hmac_secret) == ("改名", secret)

@@ -63,7 +63,8 @@ class IntegrationForm(RecordForm):
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
-            "hmac_secret": forms.PasswordInput(render_value=True, attrs={"autocomplete": "new-password"}),
+            # Never rendered back: an empty field on an edit keeps the stored secret.
+            "hmac_secret": forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         }
 
     def __init__(self, data=None, *, user, **kwargs):

@@ -172,6 +172,8 @@ def integration_edit(request, pk):
         fields = form.service_fields()
         fields.pop("unit", None)
         fields.pop("kind", None)
+        if not fields.get("hmac_secret"):
+            fields.pop("hmac_secret", None)  # left empty: the stored secret stays (it is never shown)
         return services.update_integration(
             integration, actor=request.user, expected_version=form.expected_version, **fields
         )
