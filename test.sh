@@ -40,4 +40,14 @@ if [ ! -x /usr/sbin/snmpd ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/nu
     fi
 fi
 
+# The alert intake test against a real Alertmanager starts Debian's prometheus-alertmanager; without it
+# that test skips and says why.
+if [ ! -x /usr/bin/prometheus-alertmanager ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing Debian's prometheus-alertmanager for the alert intake tests …"
+    if ! { DEBIAN_FRONTEND=noninteractive apt-get -qq update \
+        && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y prometheus-alertmanager; } >var/apt-alertmanager.log 2>&1; then
+        echo "warning: could not install prometheus-alertmanager (see var/apt-alertmanager.log); its test will skip." >&2
+    fi
+fi
+
 exec .venv/bin/python -m pytest "$@"

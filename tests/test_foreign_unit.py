@@ -16,6 +16,7 @@ from yunwei.org import services
 from yunwei.org.choices import Role
 from yunwei.org.models import MaintenanceContract, Person, RoleAssignment
 
+from .alerts import foreign as alerts_foreign
 from .changes import foreign as changes_foreign
 from .cmdb import foreign as cmdb_foreign
 from .conftest import make_user
@@ -71,6 +72,7 @@ def records(org_records_a, unit_a, group_admin):
         **problems_foreign.build_records(unit_a, group_admin),
         **changes_foreign.build_records(unit_a, group_admin),
         **monitoring_foreign.build_records(unit_a, group_admin),
+        **alerts_foreign.build_records(unit_a, group_admin),
         "token": token,
         "event": AuditEvent.objects.filter(unit_id=unit_a.pk).order_by("seq").first(),
     }
@@ -145,6 +147,7 @@ FOREIGN_MODULES = (
     problems_foreign,
     changes_foreign,
     monitoring_foreign,
+    alerts_foreign,
 )
 for module in FOREIGN_MODULES:
     CASES.update(module.CASES)

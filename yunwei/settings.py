@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "yunwei.problems",
     "yunwei.changes",
     "yunwei.monitoring",
+    "yunwei.alerts",
     "yunwei.web",
 ]
 
@@ -232,6 +233,7 @@ SPECTACULAR_SETTINGS = {
         "ChangeKindEnum": "yunwei.changes.choices.ChangeKind",
         "ChangeRiskEnum": "yunwei.changes.choices.Risk",
         "CheckKindEnum": "yunwei.monitoring.choices.CheckKind",
+        "AlertStatusEnum": "yunwei.alerts.choices.AlertStatus",
     },
 }
 
@@ -269,6 +271,9 @@ CELERY_TASK_ROUTES = {
     "yunwei.monitoring.tasks.roll_up_checks": {"queue": "default"},
     "yunwei.monitoring.tasks.prune_check_results": {"queue": "default"},
     "yunwei.monitoring.tasks.evaluate_indicators": {"queue": "default"},
+    "yunwei.alerts.tasks.sweep_stale_alerts": {"queue": "default"},
+    "yunwei.alerts.tasks.sweep_silent_integrations": {"queue": "default"},
+    "yunwei.alerts.tasks.prune_payloads": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "yunwei.core.tasks.record_worker_heartbeat", "schedule": 60.0},
@@ -287,6 +292,9 @@ CELERY_BEAT_SCHEDULE = {
     # Yesterday's indicator figures against their targets: a daily duty, run hourly so a night the scheduler
     # was down is made up; a breach is recorded and told once whatever the number of runs.
     "indicator-breaches": {"task": "yunwei.monitoring.tasks.evaluate_indicators", "schedule": 3600.0},
+    "alert-stale-sweep": {"task": "yunwei.alerts.tasks.sweep_stale_alerts", "schedule": 300.0},
+    "alert-silence-sweep": {"task": "yunwei.alerts.tasks.sweep_silent_integrations", "schedule": 60.0},
+    "alert-payload-retention": {"task": "yunwei.alerts.tasks.prune_payloads", "schedule": 3600.0},
 }
 # Celery's persistent scheduler, writing its own heartbeat as it sends the worker's (yunwei.core.beat).
 CELERY_BEAT_SCHEDULER = "yunwei.core.beat:Scheduler"
@@ -295,6 +303,9 @@ CELERY_TIMEZONE = "UTC"
 
 # A heartbeat ping keeps this many bytes of its body as the run's log; the rest is cut, and the run says so.
 PING_BODY_LIMIT = env_int("YUNWEI_PING_BODY_LIMIT", 10_000)
+# An alert payload larger than this is refused with 413 (docs/alerts.md); Alertmanager's batches are far
+# smaller.
+ALERT_PAYLOAD_LIMIT = env_int("YUNWEI_ALERT_PAYLOAD_LIMIT", 1_000_000)
 
 # The incident page shows the panels of the apps built on fault handling (apps depend downward only).
 INCIDENT_PAGE_PANELS = ["problems/incident_page_panel.html"]

@@ -13,6 +13,7 @@ api_patterns = [
     path("problems/", include("yunwei.problems.api_urls")),
     path("changes/", include("yunwei.changes.api_urls")),
     path("monitoring/", include("yunwei.monitoring.api_urls")),
+    path("alerts/", include("yunwei.alerts.api_urls")),
     path("audit/", include("yunwei.audit.api_urls")),
     path("system/", include("yunwei.core.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -31,6 +32,8 @@ urlpatterns = [
     path("changes/", include("yunwei.changes.urls")),
     path("monitoring/", include("yunwei.monitoring.urls")),
     path("ping/", include("yunwei.monitoring.ping_urls")),
+    path("alerts/", include("yunwei.alerts.urls")),
+    path("intake/", include("yunwei.alerts.intake_urls")),
     path("audit/", include("yunwei.audit.urls")),
     path("", include("yunwei.web.urls")),
 ]

@@ -19,7 +19,8 @@ from django.utils.functional import Promise
 
 from .models import GENESIS_HASH, Action, AuditChainHead, AuditEvent
 
-OMITTED_FIELDS = frozenset({"password"})
+# Secrets never enter the audit log: a password, an intake token's hash, an HMAC secret.
+OMITTED_FIELDS = frozenset({"password", "token_hash", "hmac_secret"})
 
 
 def can_view(user) -> bool:

@@ -19,6 +19,7 @@ NAVIGATION = [
     (_("Problems"), "problems:problem-list", "bug"),
     (_("Changes"), "changes:change-list", "arrow-repeat"),
     (_("Monitoring"), "monitoring:heartbeat-list", "activity"),
+    (_("Alerts"), "alerts:alert-list", "bell-fill"),
     (_("Notifications"), "notify:channel-list", "bell"),
     (_("Audit log"), "audit:event-list", "fingerprint"),
 ]

@@ -1,0 +1,318 @@
+"""Benchmark: Alertmanager webhooks through the product's whole intake path, against a lean app doing the
+same writes.
+
+    python bench/ingest.py --scale small|full
+
+Creates a unit with servers (full: 2,000, small: 200) and two Alertmanager integrations with the rule
+"`instance`'s host → item" in its own database — `YUNWEI_DATABASE_URL` when set (an empty database of its
+own), else a temporary SQLite file — then starts two servers on free loopback ports, each with its own
+var folder:
+
+- the product: `yunwei web` with its default workers and threads: the whole intake path — gunicorn, the
+  middleware stack, the token, the raw payload, dedup by fingerprint, the mapping rules onto the items,
+  the alert's state history, the answer after the commit;
+- the baseline: `bench/ingest_baseline.py`, a bare WSGI function that looks the token up and, in one
+  transaction, inserts the raw payload and upserts each alert by (integration, fingerprint) in raw SQL on
+  the same database settings, served by gunicorn with exactly the arguments of `yunwei web`.
+
+Each server has its own integration, so both write the same tables and indexes. Against each, 8 clients
+(threads, each keeping one HTTP/1.1 connection open) send Alertmanager v4 webhooks: first one alert per
+request (full: 20,000 requests, small: 2,000), then batches of 50 (full: 2,000 requests, small: 200).
+The alerts are drawn from a set of distinct ones (full: 10,000, small: 1,000; one in ten on a host that
+is not in the inventory, so it waits unmatched), so most deliveries after the first are repeats. It
+measures alerts/s and each request's latency (p50, p99) as the client sees it, and reports the product's
+throughput as a ratio of the baseline's. Afterwards it checks that every accepted alert was stored once:
+as many alert rows as distinct alerts sent, and rows + repeats = deliveries; the script exits non-zero
+when that fails or a request was refused. Prints the figures and, as its last line, one JSON object.
+
+The client runs in this process on the same machine: its own work is in every figure, the same for both
+servers. SQLite allows one writer at a time, so there the requests queue on the database lock.
+"""
+
+import argparse
+import contextlib
+import datetime
+import http.client
+import json
+import math
+import random
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+from common import migrate_empty, ms, report, setup_django
+from pings import _free_port, _web_defaults, percentile, running
+
+ROOT = Path(__file__).resolve().parent.parent
+# servers, distinct alerts, requests of one alert, requests of 50
+SCALES = {"small": (200, 1_000, 2_000, 200), "full": (2_000, 10_000, 20_000, 2_000)}
+CLIENTS = 8
+BATCH = 50
+WARM_UP = 200
+
+
+def generate(servers: int) -> dict:
+    """A unit, its servers (hostname `host-NNNN`), two integrations each with the `instance` rule."""
+    from django.db import connection, transaction
+
+    from yunwei.alerts import services
+    from yunwei.alerts.models import Integration, MappingRule
+    from yunwei.cmdb.models import Item, ItemType
+    from yunwei.org.choices import UnitKind
+    from yunwei.org.models import Unit
+
+    group = Unit.objects.create(code="bench-group", name="集团公司", kind=UnitKind.GROUP)
+    unit = Unit.objects.create(code="bench-unit", name="第一单位", parent=group)
+    server = ItemType.objects.get(code="server")
+    with transaction.atomic():
+        Item.objects.bulk_create(
+            [
+                Item(
+                    unit=unit,
+                    type=server,
+                    domain=server.domain,
+                    code=f"SRV-{k:04d}",
+                    name=f"服务器 {k:04d}",
+                    hostname=f"host-{k:04d}",
+                )
+                for k in range(servers)
+            ],
+            batch_size=1000,
+        )
+    tokens = {}
+    for name in ("product", "baseline"):
+        token = services.integrations.new_token()
+        integration = Integration.objects.create(
+            unit=unit,
+            kind="alertmanager",
+            name=f"bench {name}",
+            token_hash=services.token_hash(token),
+            token_hint=token[-4:],
+        )
+        MappingRule.objects.create(integration=integration, label="instance", field="instance")
+        tokens[name] = (integration.pk, token)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return tokens
+
+
+def alerts(servers: int, distinct: int) -> list[dict]:
+    """The distinct alerts the load draws from: Alertmanager's shape, with its fingerprint."""
+    names = ["InstanceDown", "HighLoad", "DiskFull", "MemoryPressure", "NTPDrift"]
+    made = []
+    for k in range(distinct):
+        host = f"host-{k % servers:04d}" if k % 10 else f"unknown-{k:05d}"
+        made.append(
+            {
+                "status": "firing",
+                "labels": {
+                    "alertname": names[k % len(names)],
+                    "instance": f"{host}:9100",
+                    "job": "node",
+                    "severity": "warning",
+                    "prometheus_replica": "prom-a",
+                },
+                "annotations": {"summary": f"{host} needs a look"},
+                "startsAt": "2026-12-07T01:00:00Z",
+                "endsAt": "0001-01-01T00:00:00Z",
+                "generatorURL": "http://prometheus:9090/graph?g0.expr=up",
+                "fingerprint": f"{k:016x}",
+            }
+        )
+    return made
+
+
+def body_of(batch: list[dict]) -> bytes:
+    return json.dumps(
+        {
+            "version": "4",
+            "groupKey": "{}:{}",
+            "status": "firing",
+            "receiver": "yunwei",
+            "groupLabels": {},
+            "commonLabels": {},
+            "commonAnnotations": {},
+            "externalURL": "http://alertmanager:9093",
+            "truncatedAlerts": 0,
+            "alerts": batch,
+        }
+    ).encode()
+
+
+def load(port: int, path: str, bodies: list[tuple[bytes, int]], clients: int) -> dict:
+    """Send `bodies` (each with its alert count) from `clients` threads on kept-alive connections."""
+    barrier = threading.Barrier(clients + 1)
+    results: list[list[float]] = [[] for _ in range(clients)]
+    sent: list[int] = [0] * clients
+    refused: list[str] = []
+    counter = iter(range(len(bodies)))
+    lock = threading.Lock()
+
+    def work(index: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        headers = {"Content-Type": "application/json", "User-Agent": "Alertmanager/0.25.0"}
+        try:
+            connection.connect()
+            barrier.wait()
+            while True:
+                with lock:
+                    number = next(counter, None)
+                if number is None:
+                    return
+                body, count = bodies[number]
+                began = time.perf_counter()
+                connection.request("POST", path, body=body, headers=headers)
+                response = connection.getresponse()
+                answer = response.read()
+                elapsed = time.perf_counter() - began
+                if response.status != 200:
+                    refused.append(f"{response.status} {answer[:200]!r}")
+                    continue
+                results[index].append(elapsed)
+                sent[index] += count
+        except Exception as error:  # a client's failure must reach the report
+            refused.append(repr(error))
+            barrier.abort()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(index,)) for index in range(clients)]
+    for thread in threads:
+        thread.start()
+    with contextlib.suppress(threading.BrokenBarrierError):
+        barrier.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - began
+    times = [value for result in results for value in result] or [math.nan]
+    return {
+        "alerts_per_s": round(sum(sent) / wall, 1),
+        "p50_ms": ms(statistics.median(times)),
+        "p99_ms": ms(percentile(times, 0.99)),
+        "alerts": sum(sent),
+        "refused": refused,
+    }
+
+
+def measure(name: str, argv: list[str], port: int, token: str, plan: dict) -> dict:
+    path_of = f"/intake/alertmanager/{token}/"
+    folders = [ROOT, ROOT / "bench"] if name == "baseline" else [ROOT]
+    figures, delivered, refused = {}, {}, []
+    with running(name, argv, port, folders):
+        for mode, bodies in plan.items():
+            result = load(port, path_of, bodies, CLIENTS)
+            figures[mode] = result
+            delivered[mode] = result["alerts"]
+            refused += result["refused"]
+    return {"figures": figures, "delivered": sum(delivered.values()), "refused": refused}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=sorted(SCALES), default="small")
+    parser.add_argument("--seed", type=int, default=22)
+    args = parser.parse_args()
+    setup_django()
+    from django.db import connection
+    from django.db.models import Sum
+
+    from yunwei.alerts.models import Alert
+
+    migrate_empty(Alert, "alerts")
+    servers, distinct, singles, batches = SCALES[args.scale]
+    began = time.perf_counter()
+    tokens = generate(servers)
+    generated = time.perf_counter() - began
+    print(
+        f"generated {servers} servers and two integrations in {generated:.1f} s ({connection.vendor})",
+        flush=True,
+    )
+    connection.close()
+
+    pool = alerts(servers, distinct)
+    rng = random.Random(args.seed)
+    plan = {
+        "warm_up": [(body_of([alert]), 1) for alert in rng.sample(pool, WARM_UP)],
+        "single": [(body_of([rng.choice(pool)]), 1) for _ in range(singles)],
+        "batch50": [(body_of(rng.sample(pool, BATCH)), BATCH) for _ in range(batches)],
+    }
+    sent_fingerprints = {
+        json.loads(body)["alerts"][k]["fingerprint"]
+        for bodies in plan.values()
+        for body, count in bodies
+        for k in range(count)
+    }
+
+    workers, threads = _web_defaults()
+    yunwei = str(Path(sys.executable).with_name("yunwei"))
+    product_port, baseline_port = _free_port(), _free_port()
+    product_argv = [yunwei, "web", "--bind", f"127.0.0.1:{product_port}"]
+    from yunwei import cli
+
+    baseline_argv = cli._gunicorn_argv(f"127.0.0.1:{baseline_port}", workers, threads)
+    baseline_argv[baseline_argv.index("yunwei.wsgi:application")] = "ingest_baseline:application"
+    baseline = measure("baseline", baseline_argv, baseline_port, tokens["baseline"][1], plan)
+    product = measure("product", product_argv, product_port, tokens["product"][1], plan)
+
+    def stored(name: str) -> tuple[int, int]:
+        rows = Alert.objects.filter(integration_id=tokens[name][0])
+        return rows.count(), rows.count() + (rows.aggregate(total=Sum("repeat_count"))["total"] or 0)
+
+    product_rows, product_deliveries = stored("product")
+    baseline_rows, baseline_deliveries = stored("baseline")
+    figures = {"backend": connection.vendor, "gunicorn_workers": workers, "gunicorn_threads": threads}
+    for mode in ("single", "batch50"):
+        mine, theirs = product["figures"][mode], baseline["figures"][mode]
+        figures[f"alerts_per_s_{mode}"] = mine["alerts_per_s"]
+        figures[f"p50_ms_{mode}"] = mine["p50_ms"]
+        figures[f"p99_ms_{mode}"] = mine["p99_ms"]
+        figures[f"baseline_alerts_per_s_{mode}"] = theirs["alerts_per_s"]
+        figures[f"baseline_p50_ms_{mode}"] = theirs["p50_ms"]
+        figures[f"baseline_p99_ms_{mode}"] = theirs["p99_ms"]
+        figures[f"ratio_throughput_{mode}"] = round(
+            mine["alerts_per_s"] / max(theirs["alerts_per_s"], 1e-9), 2
+        )
+    figures["target_alerts_per_s_single"] = ">= 1000"
+    figures["target_alerts_per_s_batch50"] = ">= 5000"
+    figures["distinct_alerts_sent"] = len(sent_fingerprints)
+    figures["alerts_delivered"] = product["delivered"]
+    figures["alert_rows"] = product_rows
+    figures["rows_plus_repeats"] = product_deliveries
+    figures["baseline_alert_rows"] = baseline_rows
+    figures["baseline_rows_plus_repeats"] = baseline_deliveries
+    figures["unmatched_rows"] = Alert.objects.filter(
+        integration_id=tokens["product"][0], match="unmatched"
+    ).count()
+    figures["refused"] = len(product["refused"]) + len(baseline["refused"])
+    if connection.vendor == "sqlite":
+        figures["note"] = "SQLite: one writer at a time, so concurrent requests queue on the database lock"
+    summary = {
+        "bench": "ingest",
+        "scale": args.scale,
+        "servers": servers,
+        "distinct_alerts": distinct,
+        "clients": CLIENTS,
+        "requests_single": singles,
+        "requests_batch50": batches,
+        "generate_s": round(generated, 1),
+        "at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    }
+    report(figures, 30, summary)
+    problems = [f"refused: {text}" for text in (product["refused"] + baseline["refused"])[:5]]
+    for name, rows, deliveries, delivered in (
+        ("product", product_rows, product_deliveries, product["delivered"]),
+        ("baseline", baseline_rows, baseline_deliveries, baseline["delivered"]),
+    ):
+        if rows != len(sent_fingerprints):
+            problems.append(f"{name}: {len(sent_fingerprints)} distinct alerts sent, {rows} stored")
+        if deliveries != delivered:
+            problems.append(f"{name}: {delivered} alerts accepted, {deliveries} counted (rows + repeats)")
+    if problems:
+        sys.exit("\n".join(problems))
+
+
+if __name__ == "__main__":
+    main()
