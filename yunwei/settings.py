@@ -258,6 +258,7 @@ CELERY_TASK_ROUTES = {
     "yunwei.notify.tasks.sweep_deliveries": {"queue": "default"},
     "yunwei.incidents.tasks.reevaluate_grades": {"queue": "default"},
     "yunwei.incidents.tasks.warn_sla_breaches": {"queue": "default"},
+    "yunwei.incidents.tasks.sweep_windows": {"queue": "default"},
     "yunwei.problems.tasks.escalate_overdue_problems": {"queue": "default"},
     "yunwei.changes.tasks.remind_overdue_approvals": {"queue": "default"},
     "yunwei.monitoring.tasks.sweep_heartbeats": {"queue": "default"},
@@ -270,6 +271,8 @@ CELERY_BEAT_SCHEDULE = {
     "notify-sweep-deliveries": {"task": "yunwei.notify.tasks.sweep_deliveries", "schedule": 60.0},
     "incident-grades": {"task": "yunwei.incidents.tasks.reevaluate_grades", "schedule": 60.0},
     "incident-sla-breaches": {"task": "yunwei.incidents.tasks.warn_sla_breaches", "schedule": 60.0},
+    # Maintenance windows: their start and end told, and what they held back placed again at their end.
+    "incident-windows": {"task": "yunwei.incidents.tasks.sweep_windows", "schedule": 60.0},
     # Deadlines are whole days; a quarter-hour sweep tells people within minutes of midnight.
     "problem-escalations": {"task": "yunwei.problems.tasks.escalate_overdue_problems", "schedule": 900.0},
     "change-approval-reminders": {"task": "yunwei.changes.tasks.remind_overdue_approvals", "schedule": 300.0},

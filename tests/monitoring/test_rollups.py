@@ -45,7 +45,9 @@ def test_unknown_and_maintenance_are_left_out_and_the_result_before_the_hour_cou
     assert figures["runs"] == 2  # the run before the hour is not this hour's
     rollup = CheckRollup(**figures)
     assert rollup.availability == 0.0
-    assert CheckRollup(**rollups.summarise([], interval=60, start=HOUR_START, end=at(3600))).availability is None
+    assert (
+        CheckRollup(**rollups.summarise([], interval=60, start=HOUR_START, end=at(3600))).availability is None
+    )
 
 
 @pytest.fixture
@@ -102,7 +104,9 @@ def test_prune_keeps_seven_days_of_results_and_two_years_of_rollups(check_a, mon
     for days in (1, 6, 8, 9, 10):
         CheckResult.objects.create(active_check=check_a, at=now - datetime.timedelta(days=days), status="up")
     for days in (10, 700, 800):
-        CheckRollup.objects.create(active_check=check_a, period="day", start=now - datetime.timedelta(days=days))
+        CheckRollup.objects.create(
+            active_check=check_a, period="day", start=now - datetime.timedelta(days=days)
+        )
     assert rollups.prune(now=now) == 3 + 1
     kept = sorted((now - moment).days for moment in CheckResult.objects.values_list("at", flat=True))
     assert kept == [1, 6]
