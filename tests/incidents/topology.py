@@ -17,7 +17,7 @@ def item(unit, type_code, code, *, actor, **fields):
     return make_item(unit, type_code, code, actor=actor, **fields)
 
 
-def depends(source, target, *, actor, type_code="runs-on") -> Relation:
+def depends(source, target, *, actor, type_code="depends-on") -> Relation:
     """`source` depends on `target`: `source` is downstream of `target`."""
     return cmdb.create(
         Relation, actor=actor, source=source, target=target, type=RelationType.objects.get(code=type_code)
