@@ -293,6 +293,8 @@ PING_BODY_LIMIT = env_int("YUNWEI_PING_BODY_LIMIT", 10_000)
 
 # The incident page shows the panels of the apps built on fault handling (apps depend downward only).
 INCIDENT_PAGE_PANELS = ["problems/incident_page_panel.html"]
+# The change page shows the panels of the apps built on changes: the incidents it is suspected of (Art. 18).
+CHANGE_PAGE_PANELS = ["incidents/change_page_panel.html"]
 
 LOGGING = {
     "version": 1,

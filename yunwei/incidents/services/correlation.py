@@ -346,7 +346,7 @@ def incident_signals(incident: Incident):
     """The signals an incident holds, the first first."""
     return (
         Signal.objects.filter(incident=incident)
-        .select_related("item", "folded_under__item")
+        .select_related("item", "folded_under__item", "suppressed_by")
         .order_by("first_at", "pk")
     )
 
