@@ -1,8 +1,6 @@
 """Small inventories for the correlation tests, built through the inventory's services, and the change
 windows that hold their signals back."""
 
-import datetime
-
 from yunwei.changes.models import Change, MaintenanceWindow
 from yunwei.cmdb import services as cmdb
 from yunwei.cmdb.models import Relation, RelationType
@@ -24,10 +22,18 @@ def depends(source, target, *, actor, type_code="depends-on") -> Relation:
     )
 
 
-def window(unit, items, start: datetime.datetime, end: datetime.datetime, title="升级") -> Change:
+def window(unit, items, start, end, title="升级", requester=None) -> Change:
     """A change whose maintenance window holds the items' signals back over [start, end): the rows the
     change's scheduling writes (changes.schedule.write_windows)."""
-    change = Change.objects.create(unit=unit, title=title, change_type="software_upgrade", state="scheduled")
+    change = Change.objects.create(
+        unit=unit,
+        title=title,
+        change_type="software_upgrade",
+        state="scheduled",
+        requester=requester,
+        planned_start=start,
+        planned_end=end,
+    )
     MaintenanceWindow.objects.bulk_create(
         [MaintenanceWindow(change=change, item=each, starts_at=start, ends_at=end) for each in items]
     )

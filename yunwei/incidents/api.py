@@ -373,7 +373,7 @@ class IncidentViewSet(WorkflowViewSet):
         """Move the incident along the flow; 409 with the reason when the flow forbids the step."""
         return self.transition_answer(TransitionSerializer)
 
-    @extend_schema(responses=SignalSerializer(many=True))
+    @extend_schema(responses=SignalSerializer(many=True), operation_id="incidents_signals_of_incident")
     @action(detail=True, methods=["get"])
     def signals(self, request, pk=None):
         """The monitoring signals folded into the incident, with their times and recoveries, paged."""

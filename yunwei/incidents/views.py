@@ -145,24 +145,6 @@ def report(request):
 CONFIRM_LABELS = {State.ACKNOWLEDGED: _lazy("Confirm"), State.CLOSED: _lazy("False alarm")}
 
 
-def _confirm_refused(incident) -> list[dict]:
-    """For whoever may not handle the incident: the two steps out of "to confirm", disabled, with why."""
-    reason = _("Only the unit's system staff may handle this incident.")
-    return [
-        {
-            "to": target,
-            "label": label,
-            "fields": [],
-            "hidden": None,
-            "lacking": [reason],
-            "blocked": True,
-            "notes": [],
-            "back": False,
-        }
-        for target, label in CONFIRM_LABELS.items()
-    ]
-
-
 def _transition_forms(incident, user):
     """The steps the actor may take now; a step that lacks what its form cannot give (a notice that reached
     nobody, the plan, the checklist) is shown disabled with its reasons."""
@@ -213,8 +195,6 @@ def incident_detail(request, pk):
     may_notice = services.may_send_notices(incident, user)
     checklist = list(incident.checklist.select_related("done_by"))
     transitions = _transition_forms(incident, user) if staff else []
-    if not staff and incident.state == State.TO_CONFIRM:
-        transitions = _confirm_refused(incident)
     notice_kinds = [
         {
             "kind": k.value,
