@@ -330,7 +330,7 @@ def recheck_windows(now: datetime.datetime | None = None) -> int:
     for pk, _item_id in ready:
         with transaction.atomic():
             signal = (
-                Signal.objects.select_for_update()
+                Signal.objects.select_for_update(of=("self",))
                 .filter(pk=pk, state=SignalState.FIRING, incident__isnull=True)
                 .select_related("suppressed_by")
                 .first()
