@@ -223,3 +223,13 @@ def test_the_settings_page_is_editable_by_a_group_admin_only(client, group_admin
     assert response.status_code == 302
     body = client.get("/incidents/correlation/").content.decode()
     assert 'value="30"' in body and 'value="12"' in body
+
+
+def test_an_incident_merged_into_another_is_counted_once(net, unit_a):
+    signals.fire(source="check", key="srv", item=net["srv"], at=ago(5))
+    signals.fire(source="alert", key="sw", item=net["sw"], at=ago(4))
+    rows = Incident.objects.filter(unit=unit_a)
+    assert rows.count() == 2 and rows.filter(closed_as="merged").count() == 1
+    assert figures(rows).incidents == 1
+    later = timezone.now() + datetime.timedelta(days=30)
+    assert not rows.filter(breached_q(later), closed_as="merged").exists()

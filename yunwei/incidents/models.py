@@ -294,8 +294,9 @@ class Incident(VersionedModel):
 
 def counted_q() -> Q:
     """The incidents that count as faults in figures, restore times and compliance: every one but the
-    false alarms (docs/correlation.md)."""
-    return ~Q(closed_as=ClosedAs.FALSE_ALARM)
+    false alarms and those merged into another incident, where their fault is counted once
+    (docs/correlation.md)."""
+    return ~Q(closed_as__in=[ClosedAs.FALSE_ALARM, ClosedAs.MERGED])
 
 
 class Signal(models.Model):
