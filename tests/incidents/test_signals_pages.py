@@ -149,6 +149,7 @@ def test_restore_times_and_compliance_leave_false_alarms_out(net, unit_admin_a, 
     real = services.report(actor=unit_user_a, unit=unit_a, title="真故障", started_at=ago(90), now=ago(90))
     restore(real, unit_admin_a)
     before = figures(Incident.objects.filter(unit=unit_a))
+    assert before.mean_restore >= datetime.timedelta(minutes=89) and before.compliance == 1
     false = signals.fire(source="check", key="srv", item=net["srv"], at=ago(2000)).incident
     services.transition(false, to="closed", actor=unit_admin_a, false_alarm_reason="误报")
     after = figures(Incident.objects.filter(unit=unit_a))
