@@ -228,6 +228,10 @@ SPECTACULAR_SETTINGS = {
         "DomainEnum": "yunwei.org.choices.Domain",
         "IncidentStateEnum": "yunwei.incidents.choices.State",
         "GradeEnum": "yunwei.incidents.choices.Grade",
+        "IncidentSourceEnum": "yunwei.incidents.choices.Source",
+        "SignalSourceEnum": "yunwei.incidents.choices.SignalSource",
+        "SignalStateEnum": "yunwei.incidents.choices.SignalState",
+        "ClosedAsEnum": "yunwei.incidents.choices.ClosedAs",
         "ProblemStateEnum": "yunwei.problems.choices.State",
         "ChangeStateEnum": "yunwei.changes.choices.State",
         "ChangeKindEnum": "yunwei.changes.choices.ChangeKind",
@@ -261,6 +265,7 @@ CELERY_TASK_ROUTES = {
     "yunwei.notify.tasks.sweep_deliveries": {"queue": "default"},
     "yunwei.incidents.tasks.reevaluate_grades": {"queue": "default"},
     "yunwei.incidents.tasks.warn_sla_breaches": {"queue": "default"},
+    "yunwei.incidents.tasks.sweep_windows": {"queue": "default"},
     "yunwei.problems.tasks.escalate_overdue_problems": {"queue": "default"},
     "yunwei.changes.tasks.remind_overdue_approvals": {"queue": "default"},
     "yunwei.monitoring.tasks.sweep_heartbeats": {"queue": "default"},
@@ -280,6 +285,8 @@ CELERY_BEAT_SCHEDULE = {
     "notify-sweep-deliveries": {"task": "yunwei.notify.tasks.sweep_deliveries", "schedule": 60.0},
     "incident-grades": {"task": "yunwei.incidents.tasks.reevaluate_grades", "schedule": 60.0},
     "incident-sla-breaches": {"task": "yunwei.incidents.tasks.warn_sla_breaches", "schedule": 60.0},
+    # Maintenance windows: their start and end told, and what they held back placed again at their end.
+    "incident-windows": {"task": "yunwei.incidents.tasks.sweep_windows", "schedule": 60.0},
     # Deadlines are whole days; a quarter-hour sweep tells people within minutes of midnight.
     "problem-escalations": {"task": "yunwei.problems.tasks.escalate_overdue_problems", "schedule": 900.0},
     "change-approval-reminders": {"task": "yunwei.changes.tasks.remind_overdue_approvals", "schedule": 300.0},
@@ -309,6 +316,8 @@ ALERT_PAYLOAD_LIMIT = env_int("YUNWEI_ALERT_PAYLOAD_LIMIT", 1_000_000)
 
 # The incident page shows the panels of the apps built on fault handling (apps depend downward only).
 INCIDENT_PAGE_PANELS = ["problems/incident_page_panel.html"]
+# The change page shows the panels of the apps built on changes: the incidents it is suspected of (Art. 18).
+CHANGE_PAGE_PANELS = ["incidents/change_page_panel.html"]
 
 LOGGING = {
     "version": 1,

@@ -4,7 +4,9 @@ import datetime
 
 from django.utils import timezone
 
-from yunwei.incidents import services
+from yunwei.cmdb import services as cmdb
+from yunwei.cmdb.models import Item, ItemType
+from yunwei.incidents import services, signals
 from yunwei.incidents.models import Drill, EmergencyPlan
 
 CASES: dict[str, tuple[str, str]] = {
@@ -21,6 +23,9 @@ CASES: dict[str, tuple[str, str]] = {
     "api:incidents:incident-escalate": ("post", "incident"),
     "api:incidents:incident-arrival": ("post", "incident"),
     "api:incidents:incident-assign": ("post", "incident"),
+    "api:incidents:incident-signals": ("get", "incident"),
+    "api:incidents:signal-list": ("list", "signal"),
+    "api:incidents:signal-detail": ("get", "signal"),
     "api:incidents:drill-list": ("list", "drill"),
     "api:incidents:drill-detail": ("detail", "drill"),
     "incidents:incident-list": ("page-list", "incident"),
@@ -46,6 +51,10 @@ NOT_OBJECT_ROUTES: dict[str, str] = {
     "api:incidents:gradingrule-detail": "the group's grading matrix (writes: group admins)",
     "api:incidents:slatarget-list": "the group's SLA targets, shared by every unit",
     "api:incidents:slatarget-detail": "the group's SLA targets (writes: group admins)",
+    "api:incidents:correlation-settings": "the group's correlation settings, shared by every unit "
+    "(writes: group admins, tested in tests/incidents/test_signals_api.py)",
+    "incidents:correlation-settings": "the group's correlation settings, shared by every unit (writes: group "
+    "admins)",
     "incidents:report": "a form; only the units the caller may report for, and their applications, are "
     "among its choices",
     "incidents:drill-create": "a form; other units and their people are not among its choices",
@@ -76,4 +85,14 @@ def build_records(unit, actor) -> dict:
         scheduled_for=timezone.now() + datetime.timedelta(days=7),
         findings="甲机密演练",
     )
-    return {"incident": incident, "drill": drill}
+    server = cmdb.create(
+        Item,
+        actor=actor,
+        unit=unit,
+        type=ItemType.objects.get(code="server"),
+        code="SIG-SRV",
+        name="甲机密监控服务器",
+        attributes={},
+    )
+    signal = signals.fire(source="check", key=f"foreign:{unit.pk}", item=server, summary="甲机密告警")
+    return {"incident": incident, "drill": drill, "signal": signal}

@@ -7,6 +7,7 @@ for every method. The change page shows only the actions the current state and t
 import calendar as pycalendar
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -209,6 +210,8 @@ def change_detail(request, pk):
             :50
         ],
     }
+    # Panels of the apps built on changes, named in settings so that this app does not depend on them.
+    context["panels"] = settings.CHANGE_PAGE_PANELS
     return render(request, "changes/change_detail.html", context)
 
 

@@ -2,29 +2,41 @@
 
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions, mixins, serializers
 from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from yunwei.cmdb.models import Item
-from yunwei.core.api import RecordViewSet, ScopedPrimaryKeyRelatedField, VersionField, WorkflowViewSet
+from yunwei.core.api import (
+    RecordViewSet,
+    ScopedPrimaryKeyRelatedField,
+    ScopedViewSet,
+    VersionField,
+    WorkflowViewSet,
+)
 from yunwei.notify.models import Delivery
 from yunwei.org.api import WritableUnitField
 from yunwei.org.models import Person, Team, VendorEngineer
 
 from . import services
 from .choices import Cause, EscalationMode, EventKind, Grade, NoticeKind, State
-from .filters import DrillFilter, IncidentFilter
+from .filters import DrillFilter, IncidentFilter, SignalFilter
 from .models import (
     ChecklistItem,
+    CorrelationSettings,
     Drill,
     EmergencyPlan,
     GradingRule,
     Incident,
     IncidentEvent,
     Notice,
+    Signal,
     SlaTarget,
     VendorEscalation,
 )
+from .services import correlation
+from .services.suspects import correlation_settings
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -139,6 +151,12 @@ class IncidentSerializer(serializers.ModelSerializer):
             "closed_at",
             "acknowledge_due_at",
             "restore_due_at",
+            "source",
+            "closed_as",
+            "false_alarm_reason",
+            "merged_into",
+            "follows",
+            "suspected_changes",
             "allowed_transitions",
             "timers",
             "version",
@@ -160,6 +178,12 @@ class IncidentSerializer(serializers.ModelSerializer):
             "closed_at",
             "acknowledge_due_at",
             "restore_due_at",
+            "source",
+            "closed_as",
+            "false_alarm_reason",
+            "merged_into",
+            "follows",
+            "suspected_changes",
         ]
 
     def get_allowed_transitions(self, incident) -> list[str]:
@@ -175,8 +199,38 @@ class IncidentSerializer(serializers.ModelSerializer):
         return self._timers_serializer.to_representation(services.timers(incident, events=events))
 
 
+class SignalSerializer(serializers.ModelSerializer):
+    """A monitoring signal (read only: monitoring writes them through `yunwei.incidents.signals`)."""
+
+    item_code = serializers.CharField(source="item.code", read_only=True)
+
+    class Meta:
+        model = Signal
+        fields = [
+            "id",
+            "source",
+            "key",
+            "item",
+            "item_code",
+            "unit",
+            "summary",
+            "state",
+            "first_at",
+            "last_at",
+            "resolved_at",
+            "repeats",
+            "stale",
+            "incident",
+            "folded_under",
+            "suppressed_by",
+        ]
+        read_only_fields = fields
+
+
 class IncidentDetailSerializer(IncidentSerializer):
     events = EventSerializer(many=True, read_only=True)
+    merged = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    signal_count = serializers.SerializerMethodField()
     checklist = ChecklistItemSerializer(many=True, read_only=True)
     notices = NoticeSerializer(many=True, read_only=True)
     escalations = EscalationSerializer(many=True, read_only=True)
@@ -190,7 +244,13 @@ class IncidentDetailSerializer(IncidentSerializer):
             "notices",
             "escalations",
             "deliveries",
+            "merged",
+            "signal_count",
         ]
+
+    def get_signal_count(self, incident) -> int:
+        """How many signals the incident holds; `GET …/{id}/signals/` lists them, paged."""
+        return incident.signals.count()
 
     def get_deliveries(self, incident) -> list[dict]:
         rows = Delivery.objects.filter(
@@ -209,6 +269,7 @@ class TransitionSerializer(serializers.Serializer):
     cause_detail = serializers.CharField(required=False, allow_blank=True)
     resolution_summary = serializers.CharField(required=False, allow_blank=True)
     fixed_for_good = serializers.BooleanField(required=False, allow_null=True)
+    false_alarm_reason = serializers.CharField(required=False, allow_blank=True)
 
 
 class AssignSerializer(serializers.Serializer):
@@ -311,6 +372,15 @@ class IncidentViewSet(WorkflowViewSet):
     def transition(self, request, pk=None):
         """Move the incident along the flow; 409 with the reason when the flow forbids the step."""
         return self.transition_answer(TransitionSerializer)
+
+    @extend_schema(responses=SignalSerializer(many=True), operation_id="incidents_signals_of_incident")
+    @action(detail=True, methods=["get"])
+    def signals(self, request, pk=None):
+        """The monitoring signals folded into the incident, with their times and recoveries, paged."""
+        incident = self.get_object()
+        rows = Signal.objects.filter(incident=incident).order_by("first_at", "pk")
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(SignalSerializer(page, many=True).data)
 
     @extend_schema(request=AssignSerializer, responses=IncidentDetailSerializer)
     @action(detail=True, methods=["post"])
@@ -522,3 +592,39 @@ class DrillViewSet(RecordViewSet):
     filterset_class = DrillFilter
     search_fields = ["findings", "plan__title"]
     ordering_fields = ["id", "scheduled_for"]
+
+
+class SignalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Monitoring's signals, read only, scoped by their item's unit: each with its incident, the signal it
+    folded under and the change whose window held it back (docs/correlation.md)."""
+
+    queryset = Signal.objects.select_related("item")
+    serializer_class = SignalSerializer
+    filterset_class = SignalFilter
+    search_fields = ["key", "summary"]
+    ordering_fields = ["id", "first_at", "last_at"]
+
+
+class CorrelationSettingsSerializer(serializers.ModelSerializer):
+    version = VersionField()
+
+    class Meta:
+        model = CorrelationSettings
+        fields = ["fold_window_minutes", "suspect_hours", "version"]
+
+
+class CorrelationSettingsView(APIView):
+    """The group's correlation settings: everyone signed in reads them; a group system admin sets them."""
+
+    @extend_schema(responses=CorrelationSettingsSerializer)
+    def get(self, request):
+        return Response(CorrelationSettingsSerializer(correlation_settings()).data)
+
+    @extend_schema(request=CorrelationSettingsSerializer, responses=CorrelationSettingsSerializer)
+    def put(self, request):
+        serializer = CorrelationSettingsSerializer(correlation_settings(), data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        version = data.pop("version", None)
+        row = correlation.update_settings(actor=request.user, expected_version=version, **data)
+        return Response(CorrelationSettingsSerializer(row).data)

@@ -42,6 +42,8 @@ class Grade(models.TextChoices):
 
 
 class State(models.TextChoices):
+    # An incident that monitoring opened waits here for a person: confirmed, or closed as a false alarm.
+    TO_CONFIRM = "to_confirm", _("To confirm")
     REPORTED = "reported", _("Reported")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     DIAGNOSING = "diagnosing", _("Diagnosing")
@@ -53,6 +55,7 @@ class State(models.TextChoices):
     @property
     def badge(self) -> str:
         return {
+            "to_confirm": "danger",
             "reported": "danger",
             "acknowledged": "warning",
             "diagnosing": "warning",
@@ -65,6 +68,8 @@ class State(models.TextChoices):
 
 # The flow of Art. 13. Every step is made by the unit's system staff (a unit or group system admin).
 ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    # Confirmed (acknowledged, by the same rules), or closed at once as a false alarm with its reason.
+    State.TO_CONFIRM: (State.ACKNOWLEDGED, State.CLOSED),
     State.REPORTED: (State.ACKNOWLEDGED,),
     State.ACKNOWLEDGED: (State.DIAGNOSING,),
     State.DIAGNOSING: (State.REPAIRING,),
@@ -80,9 +85,10 @@ TRANSITION_FIELDS: dict[str, tuple[str, ...]] = {
     State.REPAIRING: ("cause_category", "cause_detail"),
     State.VERIFYING: (),
     State.RESTORED: (),
-    State.CLOSED: ("resolution_summary", "fixed_for_good"),
+    State.CLOSED: ("resolution_summary", "fixed_for_good", "false_alarm_reason"),
 }
 OPEN_STATES = (
+    State.TO_CONFIRM,
     State.REPORTED,
     State.ACKNOWLEDGED,
     State.DIAGNOSING,
@@ -93,6 +99,34 @@ OPEN_STATES = (
 PLAN_STATES = (State.ACKNOWLEDGED, State.DIAGNOSING, State.REPAIRING)
 # A vendor's engineer is called in while the fault is diagnosed, repaired or verified (Art. 13).
 VENDOR_STATES = (State.DIAGNOSING, State.REPAIRING, State.VERIFYING)
+
+
+class Source(models.TextChoices):
+    """Who opened the incident: a person, or monitoring through the correlation of its signals."""
+
+    MANUAL = "manual", _("Reported by a person")
+    MONITORING = "monitoring", _("Opened by monitoring")
+
+
+class ClosedAs(models.TextChoices):
+    """How a closed incident ended, when not by the flow's own closing step."""
+
+    FALSE_ALARM = "false_alarm", _("False alarm")
+    MERGED = "merged", _("Merged into another incident")
+
+
+class SignalSource(models.TextChoices):
+    CHECK = "check", _("Check")
+    ALERT = "alert", _("Alert")
+
+
+class SignalState(models.TextChoices):
+    FIRING = "firing", _("Firing")
+    RESOLVED = "resolved", _("Resolved")
+
+    @property
+    def badge(self) -> str:
+        return {"firing": "danger", "resolved": "success"}[self.value]
 
 
 class EventKind(models.TextChoices):
@@ -110,6 +144,9 @@ class EventKind(models.TextChoices):
     EDIT = "edit", _("Details edited")
     SLA_BREACH = "sla_breach", _("SLA deadline missed")
     ASSIGN = "assign", _("Assigned")
+    SIGNAL = "signal", _("Monitoring signal folded in")
+    MERGED = "merged", _("Incident merged in")
+    SUSPECT = "suspect", _("Change suspected as the cause")
 
 
 class NoticeKind(models.TextChoices):

@@ -96,6 +96,9 @@ class TransitionForm(BootstrapFormMixin, forms.Form):
         required=False,
         widget=forms.Select(choices=[("unknown", "—"), ("true", _("Yes")), ("false", _("No"))]),
     )
+    false_alarm_reason = forms.CharField(
+        label=_("Why it is a false alarm"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class GradeForm(BootstrapFormMixin, forms.Form):
@@ -213,3 +216,31 @@ class DrillResultForm(BootstrapFormMixin, forms.Form):
             return [float(part) for part in raw.split(",") if part.strip()]
         except ValueError:
             raise forms.ValidationError(_("Enter numbers separated by commas.")) from None
+
+
+class CorrelationSettingsForm(BootstrapFormMixin, forms.Form):
+    """The group's correlation settings (docs/correlation.md); read-only for all but a group admin."""
+
+    fold_window_minutes = forms.IntegerField(
+        label=_("Fold window (minutes)"),
+        min_value=1,
+        max_value=24 * 60,
+        help_text=_(
+            "A signal downstream of a failing item folds into its incident when it begins this close to it."
+        ),
+    )
+    suspect_hours = forms.IntegerField(
+        label=_("Changes suspected for (hours)"),
+        min_value=0,
+        max_value=30 * 24,
+        help_text=_(
+            "An incident on an item this soon after a change touched it names the change as suspected cause."
+        ),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, editable: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not editable:
+            for field in self.fields.values():
+                field.disabled = True

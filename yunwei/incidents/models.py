@@ -17,12 +17,16 @@ from yunwei.org.models import MaintenanceContract, Person, Team, Unit, VendorEng
 from .choices import (
     Cause,
     ChecklistKind,
+    ClosedAs,
     DrillState,
     EscalationMode,
     EventKind,
     Grade,
     ImpactScope,
     NoticeKind,
+    SignalSource,
+    SignalState,
+    Source,
     State,
 )
 
@@ -219,6 +223,30 @@ class Incident(VersionedModel):
     # When the breach of each deadline was announced: the sweep warns once per deadline, never twice.
     acknowledge_warned_at = models.DateTimeField(_("acknowledge breach warned at"), null=True, blank=True)
     restore_warned_at = models.DateTimeField(_("restore breach warned at"), null=True, blank=True)
+    # Correlation (docs/correlation.md): who opened it, how it ended when not by the flow's own closing
+    # step, the incident it was merged into or follows, and the changes suspected as its cause.
+    source = models.CharField(_("opened by"), max_length=20, choices=Source.choices, default=Source.MANUAL)
+    closed_as = models.CharField(_("closed as"), max_length=20, choices=ClosedAs.choices, blank=True)
+    false_alarm_reason = models.TextField(_("why it is a false alarm"), blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged",
+    )
+    follows = models.ForeignKey(
+        "self",
+        verbose_name=_("follows the closed incident"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="followed_by",
+    )
+    suspected_changes = models.ManyToManyField(
+        "changes.Change", verbose_name=_("suspected cause"), blank=True, related_name="suspected_incidents"
+    )
 
     class Meta:
         verbose_name = _("incident")
@@ -258,6 +286,108 @@ class Incident(VersionedModel):
     @property
     def grade_badge(self) -> str:
         return Grade(self.grade).badge
+
+    @property
+    def is_false_alarm(self) -> bool:
+        return self.closed_as == ClosedAs.FALSE_ALARM
+
+
+def counted_q() -> Q:
+    """The incidents that count as faults in figures, restore times and compliance: every one but the
+    false alarms and those merged into another incident, where their fault is counted once
+    (docs/correlation.md)."""
+    return ~Q(closed_as__in=[ClosedAs.FALSE_ALARM, ClosedAs.MERGED])
+
+
+class Signal(models.Model):
+    """A check down or an alert firing on an inventory item, and its recovery: machine data, not audited.
+    Correlation (services/correlation.py) puts each signal outside a maintenance window into one
+    incident; inside a window it is recorded as suppressed by the window's change."""
+
+    scope_unit_field = "unit"
+
+    source = models.CharField(_("source"), max_length=10, choices=SignalSource.choices)
+    key = models.CharField(_("key"), max_length=200)
+    item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="signals")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="signals")
+    summary = models.CharField(_("summary"), max_length=500, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=SignalState.choices, default=SignalState.FIRING
+    )
+    first_at = models.DateTimeField(_("first seen"))
+    last_at = models.DateTimeField(_("last seen"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    repeats = models.PositiveIntegerField(_("repeats"), default=0)
+    stale = models.BooleanField(_("stale"), default=False)
+    incident = models.ForeignKey(
+        Incident,
+        verbose_name=_("incident"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="signals",
+    )
+    # The firing signal upstream (or on the same item) whose incident this one folded into; empty for
+    # the signal that opened its incident.
+    folded_under = models.ForeignKey(
+        "self",
+        verbose_name=_("folded under"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="folded",
+    )
+    suppressed_by = models.ForeignKey(
+        "changes.Change",
+        verbose_name=_("suppressed by change"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="suppressed_signals",
+    )
+
+    class Meta:
+        verbose_name = _("signal")
+        verbose_name_plural = _("signals")
+        ordering = ["-first_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "key"], condition=Q(state="firing"), name="signal_one_firing_per_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["item", "state"], name="signal_item_state"),
+            models.Index(fields=["incident", "first_at"], name="signal_incident"),
+            # The re-check at a window's end reads only the suppressed signals still waiting.
+            models.Index(
+                fields=["first_at"],
+                condition=Q(state="firing", incident__isnull=True, suppressed_by__isnull=False),
+                name="signal_suppressed_waiting",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.key}"
+
+    @property
+    def state_badge(self) -> str:
+        return SignalState(self.state).badge
+
+
+class CorrelationSettings(VersionedModel):
+    """The group's correlation settings (one row, edited by a group system admin): how long after a
+    root's signal a signal downstream still folds into its incident, and how long after a change an
+    incident on an item it touched names the change as suspected cause."""
+
+    fold_window_minutes = models.PositiveIntegerField(_("fold window (minutes)"), default=15)
+    suspect_hours = models.PositiveIntegerField(_("changes suspected for (hours)"), default=24)
+
+    class Meta:
+        verbose_name = _("correlation settings")
+        verbose_name_plural = _("correlation settings")
+
+    def __str__(self) -> str:
+        return f"{self.fold_window_minutes} min / {self.suspect_hours} h"
 
 
 class IncidentEvent(TimelineEvent):

@@ -25,3 +25,14 @@ def warn_sla_breaches() -> int:
     same time (or a retry of this task) warn each deadline once.
     """
     return sum(services.warn_breach(pk, deadline) for pk, deadline in services.breach_candidates())
+
+
+@shared_task(base=YunweiTask)
+def sweep_windows() -> int:
+    """At a maintenance window's start and end, tell the items' teams; once it has ended, place again
+    every signal it held back that still fails (docs/correlation.md). Returns how many were placed."""
+    from .services import correlation
+
+    now = correlation.timezone.now()
+    correlation.tell_windows(now)
+    return correlation.recheck_windows(now)

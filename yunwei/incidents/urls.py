@@ -20,6 +20,7 @@ urlpatterns = [
     path("<int:pk>/assign/", views.incident_assign, name="incident-assign"),
     path("<int:pk>/grade/proposal/", views.incident_grade_proposal, name="incident-grade-proposal"),
     path("<int:pk>/grade/decision/", views.incident_grade_decision, name="incident-grade-decision"),
+    path("correlation/", views.correlation_settings, name="correlation-settings"),
     path("plans/", views.plan_list, name="plan-list"),
     path("plans/<int:pk>/", views.plan_detail, name="plan-detail"),
     path("drills/", views.drill_list, name="drill-list"),

@@ -7,17 +7,19 @@ incident's version moves on, the page reloads itself.
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from yunwei.core import errors, scoping
 from yunwei.core.filters import prepare_filter_form
-from yunwei.core.pages import act, done, page_view, paginate
+from yunwei.core.pages import act, done, form_page, page_view, paginate
 from yunwei.notify.models import Delivery
 from yunwei.org.models import Unit
 
@@ -26,6 +28,7 @@ from .choices import OPEN_STATES, Cause, ChecklistKind, DrillState, NoticeKind, 
 from .filters import IncidentFilter, breached_q
 from .forms import (
     ArrivalForm,
+    CorrelationSettingsForm,
     DrillForm,
     DrillResultForm,
     EscalateForm,
@@ -36,6 +39,7 @@ from .forms import (
     lower_grades,
 )
 from .models import Drill, EmergencyPlan, Incident
+from .services import correlation, figures, suspects
 
 PAGE_SIZE = 25
 RESULTS_ID = "results"
@@ -79,6 +83,8 @@ def incident_list(request):
         "query": query,
         "results_id": RESULTS_ID,
         "breached_ids": set(rows.filter(breached_q(timezone.now())).values_list("pk", flat=True)[:1000]),
+        # False alarms are listed (and filtered) but left out of the count, restore times and compliance.
+        "figures": figures.figures(rows),
     }
     partial = request.htmx and request.htmx.target == RESULTS_ID
     template = "incidents/partials/incident_table.html" if partial else "incidents/incident_list.html"
@@ -135,20 +141,25 @@ def report(request):
     return render(request, "incidents/report.html", {"form": form})
 
 
+# The steps out of "to confirm" (an incident monitoring opened) by their names.
+CONFIRM_LABELS = {State.ACKNOWLEDGED: _lazy("Confirm"), State.CLOSED: _lazy("False alarm")}
+
+
 def _transition_forms(incident, user):
     """The steps the actor may take now; a step that lacks what its form cannot give (a notice that reached
     nobody, the plan, the checklist) is shown disabled with its reasons."""
     forms = []
+    confirming = incident.state == State.TO_CONFIRM
     for target in services.allowed_targets(incident, user):
         fields = {"comment"}
         if target == State.REPAIRING and incident.state == State.DIAGNOSING:
             fields |= {"cause_category", "cause_detail"}
         if target == State.CLOSED:
-            fields |= {"resolution_summary", "fixed_for_good"}
+            fields |= {"false_alarm_reason"} if confirming else {"resolution_summary", "fixed_for_good"}
         form = TransitionForm(initial={"to": target, "cause_category": incident.cause_category})
         failures = services.requirement_failures(incident, target)
         notes = []
-        if target == State.CLOSED and not incident.problems.exists():
+        if target == State.CLOSED and not confirming and not incident.problems.exists():
             # Art. 14: without a linked problem only "fixed for good" closes here; the problem database's
             # panel closes an unfixed fault together with its problem.
             form.fields["fixed_for_good"].widget.choices = form.fields["fixed_for_good"].widget.choices[:2]
@@ -156,7 +167,7 @@ def _transition_forms(incident, user):
         forms.append(
             {
                 "to": target,
-                "label": State(target).label,
+                "label": (CONFIRM_LABELS if confirming else {}).get(target, State(target).label),
                 "back": incident.state == State.VERIFYING and target == State.REPAIRING,
                 "fields": [form[name] for name in form.fields if name in fields],
                 "hidden": form["to"],
@@ -226,11 +237,32 @@ def incident_detail(request, pk):
         "arrival_form": ArrivalForm() if staff else None,
         **_grade_context(incident, user, staff and open_),
         "affected": incident.affected_items.all(),
+        **_correlation_context(request, incident),
         # Panels of the apps built on fault handling (problems: linked problems and known errors);
         # named in settings, so this app does not depend on them.
         "panels": settings.INCIDENT_PAGE_PANELS,
     }
     return render(request, "incidents/incident_detail.html", context)
+
+
+SIGNALS_PAGE_SIZE = 50
+
+
+def _correlation_context(request, incident) -> dict:
+    """What correlation says of the incident: its signals (paged: a root may hold thousands), the
+    incidents merged into it or the one it was merged into, the one it follows, the suspected changes
+    the reader may see."""
+    signals = correlation.incident_signals(incident)
+    page = Paginator(signals, SIGNALS_PAGE_SIZE).get_page(request.GET.get("signals_page"))
+    visible = scoping.visible
+    return {
+        "signals_page": page,
+        "merged": visible(incident.merged.all(), request.user).order_by("pk"),
+        "merged_into": visible(Incident.objects.filter(pk=incident.merged_into_id), request.user).first(),
+        "follows": visible(Incident.objects.filter(pk=incident.follows_id), request.user).first(),
+        "followed_by": visible(incident.followed_by.all(), request.user).order_by("pk"),
+        "suspected": visible(incident.suspected_changes.all(), request.user).order_by("pk"),
+    }
 
 
 def _grade_context(incident, user, may_grade: bool) -> dict:
@@ -414,6 +446,35 @@ def incident_grade_decision(request, pk):
         incident,
         lambda: services.decide_grade(incident, actor=request.user, accept=accept, comment=comment),
         _("Decided on the proposed grade."),
+    )
+
+
+@page_view
+def correlation_settings(request):
+    """The fold window and how long a change stays suspected: shown to everyone, set by a group admin."""
+    row = suspects.correlation_settings()
+    editable = scoping.access_of(request.user).is_group_admin
+    initial = {"fold_window_minutes": row.fold_window_minutes, "suspect_hours": row.suspect_hours}
+    form = CorrelationSettingsForm(
+        request.POST if request.method == "POST" else None,
+        initial={**initial, "version": row.version},
+        editable=editable,
+    )
+
+    def call():
+        data = dict(form.cleaned_data)
+        version = data.pop("version", None)
+        return correlation.update_settings(actor=request.user, expected_version=version, **data)
+
+    return form_page(
+        request,
+        form,
+        call,
+        title=_("Correlation of monitoring signals"),
+        cancel_url=reverse("incidents:incident-list"),
+        after=lambda _row: reverse("incidents:correlation-settings"),
+        template="incidents/correlation_settings.html",
+        read_only=not editable,
     )
 
 

@@ -21,9 +21,11 @@ from ..choices import (
     VENDOR_STATES,
     Cause,
     ChecklistKind,
+    ClosedAs,
     EventKind,
     Grade,
     NoticeKind,
+    Source,
     State,
 )
 from ..models import (
@@ -47,6 +49,7 @@ from .common import (
 )
 from .intake import may_report
 from .notices import notice_gate, report_to_leader, report_vendor_call, tell_staff_of_report, write_notice
+from .suspects import link_recent_changes
 
 LOWERING_REFUSAL = gettext_lazy(
     "Art. 12: only the system management lead lowers a grade; propose the lower grade to them instead."
@@ -125,12 +128,22 @@ def report(
     started_at: datetime.datetime | None = None,
     affected_items=(),
     now: datetime.datetime | None = None,
+    source: str = Source.MANUAL,
     **fields,
 ) -> Incident:
     """Open an incident. Anyone may report a fault of their own unit; staff of any unit they handle.
-    The grade follows at once from the fault's real duration, since `started_at` (Art. 12)."""
-    if not may_report(actor, unit):
+    The grade follows at once from the fault's real duration, since `started_at` (Art. 12).
+
+    Monitoring (`source="monitoring"`, no actor: the system) opens it in "to confirm", before
+    acknowledgement; the correlation of signals is its only caller (services/correlation.py)."""
+    if source not in Source.values:
+        raise DomainError(_("Unknown source."), field="source")
+    system = source == Source.MONITORING
+    if system and actor is not None:
+        raise PermissionDenied(_("Only monitoring opens an incident to confirm."))
+    if not system and not may_report(actor, unit):
         raise PermissionDenied(_("You may report faults only of your own unit."))
+    initial = State.TO_CONFIRM if system else State.REPORTED
     now = now or timezone.now()
     started_at = started_at or now
     if started_at > now + CLOCK_SLACK:
@@ -159,6 +172,8 @@ def report(
         grade=grade,
         grade_reason=reason,
         reporter=actor if actor is not None and actor.pk else None,
+        source=source,
+        state=initial,
         **_deadlines(grade, now),
         **fields,
     )
@@ -168,10 +183,12 @@ def report(
         EventKind.REPORTED,
         actor=actor,
         at=now,
-        to_state=State.REPORTED,
+        to_state=initial,
         grade=grade,
         items=[item.pk for item in items],
     )
+    # Art. 18: a change that touched an affected item shortly before is its suspected cause.
+    link_recent_changes(incident, items)
     # Art. 13: every fault is reported, grade Ⅱ to the leaders in charge, grade Ⅲ to the system lead.
     report_to_leader(incident, actor=None, grade=grade, now=now)
     tell_staff_of_report(incident, actor=actor)
@@ -270,6 +287,11 @@ def requirement_failures(incident: Incident, to: str, comment: str = "") -> list
             )
     if source == State.VERIFYING and to == State.REPAIRING and not comment.strip():
         failures.append((_("Say which test failed in the comment."), "comment"))
+    if source == State.TO_CONFIRM and to == State.CLOSED:
+        # Closed before confirmation: a false alarm, whose reason is the whole requirement.
+        if not incident.false_alarm_reason.strip():
+            failures.append((_("Say why this is a false alarm."), "false_alarm_reason"))
+        return failures
     if to == State.CLOSED:
         if not incident.resolution_summary.strip():
             failures.append((_("A resolution summary is required to close."), "resolution_summary"))
@@ -314,6 +336,14 @@ def transition(
     if unexpected:
         raise DomainError(_("This step does not take this field."), field=sorted(unexpected)[0])
     _check_people(locked.unit, fields)
+    if "false_alarm_reason" in fields and source != State.TO_CONFIRM:
+        raise DomainError(
+            _("Only an incident still to confirm is closed as a false alarm."), field="false_alarm_reason"
+        )
+    if source == State.TO_CONFIRM and to == State.CLOSED:
+        unexpected = set(fields) - {"false_alarm_reason"}
+        if unexpected:
+            raise DomainError(_("This step does not take this field."), field=sorted(unexpected)[0])
     assignee_before = locked.assignee
     for name, value in fields.items():
         nullable = name in ("assignee", "team", "fixed_for_good")
@@ -336,6 +366,9 @@ def transition(
     elif to == State.CLOSED:
         locked.closed_at = now
         changed.append("closed_at")
+        if source == State.TO_CONFIRM:
+            locked.closed_as = ClosedAs.FALSE_ALARM
+            changed.append("closed_as")
     if source == State.VERIFYING and to == State.REPAIRING:
         # A failed test: the verification starts over after the next repair.
         for item in locked.checklist.filter(kind=ChecklistKind.VERIFICATION):

@@ -35,3 +35,21 @@ def role_label(code: str) -> str:
 @register.filter
 def deadline_label(code: str) -> str:
     return str(Deadline(code).label) if code in Deadline.values else code
+
+
+@register.inclusion_tag("incidents/partials/change_incidents.html", takes_context=True)
+def change_incidents(context, change):
+    """The change page's panel (Art. 18): the incidents the change is suspected of, as the reader may see
+    them, and how many signals its windows held back. Provided here so that changes never imports
+    fault handling."""
+    from yunwei.core import scoping
+
+    from ..models import Incident, Signal
+
+    user = context["request"].user
+    incidents = scoping.visible(Incident.objects.filter(suspected_changes=change), user)
+    incidents = incidents.order_by("-started_at")
+    return {
+        "incidents": incidents[:100],
+        "suppressed": scoping.visible(Signal.objects.filter(suppressed_by=change), user).count(),
+    }

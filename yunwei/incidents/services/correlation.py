@@ -1,0 +1,470 @@
+"""One fault, one incident (Art. 3, 13, 18; docs/correlation.md): monitoring's signals onto incidents.
+
+The checks (yunwei.monitoring) and the alert intake (yunwei.alerts) call two functions, through
+`yunwei.incidents.signals`:
+
+    signals.fire(source="check"|"alert", key="check:12", item=<Item>, at=<datetime>, summary="…")
+    signals.resolve(source=…, key=…, at=…)
+
+A fire of a key already firing is a repeat: only its last-seen time (and repeat count) move. A new signal
+is placed:
+
+1. inside a maintenance window of its item (`changes.schedule.active_window_for`): recorded as
+   suppressed by the window's change, no incident, no notice;
+2. else, when a firing signal on the same item or upstream of it (`cmdb.impact`) has an open incident and
+   began within the fold window of this one: it folds into that incident (the most upstream root wins);
+3. else it opens an incident through `report` (source "monitoring", state "to confirm", the timers from
+   the signal's first moment, the grade from the impact scope its downstream reaches, routed and told as
+   any reported fault), referring to the root's incident when that one is already closed.
+
+Whichever incident it lands in then adopts the open incidents that monitoring opened for signals
+downstream of it within the fold window: they close as "merged into" it and their signals move to it.
+A resolve always resolves its signal; it is never suppressed, and it changes no incident. When a window
+ends, `recheck_windows` places again every suppressed signal still firing, the change as suspected cause.
+"""
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yunwei.audit import services as audit
+from yunwei.changes import schedule
+from yunwei.cmdb import impact
+from yunwei.cmdb.choices import Direction
+from yunwei.cmdb.models import Item
+from yunwei.core import records
+from yunwei.core.errors import DomainError, PermissionDenied
+from yunwei.core.scoping import access_of
+from yunwei.org.models import Unit
+
+from ..choices import OPEN_STATES, ClosedAs, EventKind, ImpactScope, SignalSource, SignalState, Source, State
+from ..models import CorrelationSettings, Incident, IncidentEvent, Signal
+from .common import add_event
+from .incident import report
+from .suspects import correlation_settings, link_suspects
+
+SETTINGS_FIELDS = ("fold_window_minutes", "suspect_hours")
+SETTINGS_LIMITS = {"fold_window_minutes": (1, 24 * 60), "suspect_hours": (0, 30 * 24)}
+
+
+# -- the settings ---------------------------------------------------------------------------------
+
+
+def fold_window() -> datetime.timedelta:
+    return datetime.timedelta(minutes=correlation_settings().fold_window_minutes)
+
+
+@transaction.atomic
+def update_settings(*, actor, expected_version: int | None = None, **fields) -> CorrelationSettings:
+    """A group system admin sets the fold window and how long a change stays suspected."""
+    if not access_of(actor).is_group_admin:
+        raise PermissionDenied(_("Only a group system admin may change the correlation settings."))
+    unknown = set(fields) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise DomainError(_("This field cannot be edited here."), field=sorted(unknown)[0])
+    for name, value in fields.items():
+        low, high = SETTINGS_LIMITS[name]
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise DomainError(
+                _("Give a whole number from %(low)s to %(high)s.") % {"low": low, "high": high}, field=name
+            )
+    row = correlation_settings()
+    return records.update_record(row, actor=actor, expected_version=expected_version, **fields)
+
+
+# -- the interface for monitoring -----------------------------------------------------------------
+
+
+def _check(source: str, key: str) -> None:
+    if source not in SignalSource.values:
+        raise DomainError(_("Unknown signal source: %(source)s") % {"source": source}, field="source")
+    if not key or not str(key).strip():
+        raise DomainError(_("A signal needs a key."), field="key")
+    if len(key) > 200:
+        raise DomainError(_("A signal's key is at most 200 characters."), field="key")
+
+
+@transaction.atomic
+def fire(
+    *, source: str, key: str, item: Item, at: datetime.datetime | None = None, summary: str = ""
+) -> Signal:
+    """A check down or an alert firing on `item` at `at`: the firing signal of (source, key), placed."""
+    _check(source, key)
+    if item is None or getattr(item, "pk", None) is None:
+        raise DomainError(_("A signal belongs to an inventory item."), field="item")
+    at = at or timezone.now()
+    existing = (
+        Signal.objects.select_for_update().filter(source=source, key=key, state=SignalState.FIRING).first()
+    )
+    if existing is not None:
+        return _repeat(existing, at)
+    try:
+        with transaction.atomic():
+            signal = Signal.objects.create(
+                source=source,
+                key=key,
+                item=item,
+                unit_id=item.unit_id,
+                summary=summary[:500],
+                first_at=at,
+                last_at=at,
+            )
+    except IntegrityError:  # the same key fired at the same moment in another transaction
+        existing = Signal.objects.select_for_update().get(source=source, key=key, state=SignalState.FIRING)
+        return _repeat(existing, at)
+    place(signal, at)
+    return signal
+
+
+def _repeat(signal: Signal, at: datetime.datetime) -> Signal:
+    signal.last_at = max(signal.last_at, at)
+    signal.repeats += 1
+    signal.stale = False
+    signal.save(update_fields=["last_at", "repeats", "stale"])
+    return signal
+
+
+@transaction.atomic
+def resolve(*, source: str, key: str, at: datetime.datetime | None = None) -> Signal | None:
+    """The firing signal of (source, key) recovered at `at`; None when none fires (a recovery without a
+    problem before it is not an error). Never suppressed; the incident it is in stays as it is."""
+    _check(source, key)
+    at = at or timezone.now()
+    signal = (
+        Signal.objects.select_for_update().filter(source=source, key=key, state=SignalState.FIRING).first()
+    )
+    if signal is None:
+        return None
+    signal.state = SignalState.RESOLVED
+    signal.resolved_at = max(at, signal.first_at)
+    signal.last_at = max(signal.last_at, signal.resolved_at)
+    signal.stale = False
+    signal.save(update_fields=["state", "resolved_at", "last_at", "stale"])
+    return signal
+
+
+def mark_stale(*, source: str, before: datetime.datetime) -> int:
+    """Flag the firing signals of a source not seen since `before` (a lost recovery); how many."""
+    return Signal.objects.filter(
+        source=source, state=SignalState.FIRING, stale=False, last_at__lt=before
+    ).update(stale=True)
+
+
+# -- placing a signal -----------------------------------------------------------------------------
+
+
+def place(signal: Signal, at: datetime.datetime) -> None:
+    """Suppress the signal inside its item's window, else put it into an incident."""
+    window = schedule.active_window_for(signal.item_id, at)
+    if window is not None:
+        signal.suppressed_by_id = window.change_id
+        signal.save(update_fields=["suppressed_by"])
+        return
+    correlate(signal, reported_at=at)
+
+
+def _within(a: Signal, b: Signal, window: datetime.timedelta) -> bool:
+    return abs(a.first_at - b.first_at) <= window
+
+
+def impact_scope_of(item: Item) -> str:
+    """The impact scope the impact analysis reaches from a failing item: several units (or the whole
+    group) when its dependants span units, one unit when an application of the unit depends on it (or it
+    is one), one department otherwise."""
+    reached = impact.walk([item.pk], Direction.DOWN)
+    unit_ids = {item.unit_id} | {r.unit_id for r in reached}
+    if len(unit_ids) > 1:
+        return ImpactScope.WHOLE_GROUP if len(unit_ids) >= Unit.objects.count() else ImpactScope.SEVERAL_UNITS
+    if item.domain == "application" or any(r.domain == "application" for r in reached):
+        return ImpactScope.ONE_UNIT
+    return ImpactScope.ONE_DEPARTMENT
+
+
+def _roots(signal: Signal) -> list[Signal]:
+    """The firing signals with an incident on the signal's item or upstream of it, the most upstream
+    first, then the earliest."""
+    depth = {signal.item_id: 0, **{r.id: r.depth for r in impact.walk([signal.item_id], Direction.UP)}}
+    rows = (
+        Signal.objects.filter(state=SignalState.FIRING, item_id__in=list(depth), incident__isnull=False)
+        .exclude(pk=signal.pk)
+        .select_related("incident")
+    )
+    return sorted(rows, key=lambda row: (-depth[row.item_id], row.first_at, row.pk))
+
+
+def correlate(signal: Signal, *, reported_at: datetime.datetime, suspect=None) -> Incident:
+    """Put an unsuppressed firing signal into an incident: fold it into its root's open incident, or open
+    one; then adopt the incidents of the signals downstream. `suspect`: the change whose window held the
+    signal back, linked as suspected cause."""
+    window = fold_window()
+    roots = _roots(signal)
+    open_roots = [row for row in roots if row.incident.state in OPEN_STATES and _within(row, signal, window)]
+    if open_roots:
+        root = open_roots[0]
+        incident = Incident.objects.get(pk=root.incident_id)
+        signal.incident, signal.folded_under = incident, root
+        signal.save(update_fields=["incident", "folded_under"])
+    else:
+        # The root still fails but its incident was closed: a new incident, referring to that one.
+        closed = next((row.incident for row in roots if row.incident.state == State.CLOSED), None)
+        incident = _open_incident(signal, reported_at=reported_at, follows=closed)
+        signal.incident = incident
+        signal.save(update_fields=["incident"])
+    if suspect is not None:
+        link_suspects(incident, [suspect.pk], why="window")
+    _adopt(incident, signal, window, now=reported_at)
+    return incident
+
+
+def _open_incident(signal: Signal, *, reported_at: datetime.datetime, follows: Incident | None) -> Incident:
+    item = Item.objects.select_related("unit", "owner_team").get(pk=signal.item_id)
+    team = item.owner_team if item.owner_team_id and item.owner_team.unit_id == item.unit_id else None
+    summary = signal.summary or _("%(item)s is failing") % {"item": item.name}
+    description = _("Opened by monitoring from the %(source)s signal “%(key)s”.") % {
+        "source": SignalSource(signal.source).label,
+        "key": signal.key,
+    }
+    if follows is not None:
+        description += "\n" + _("Follows %(code)s, closed while its root still fails.") % {
+            "code": follows.code
+        }
+    return report(
+        actor=None,
+        unit=item.unit,
+        title=f"{item.code} {summary}"[:200],
+        description=description,
+        impact_scope=impact_scope_of(item),
+        started_at=signal.first_at,
+        affected_items=[item],
+        now=max(reported_at, signal.first_at),
+        source=Source.MONITORING,
+        team=team,
+        follows=follows,
+    )
+
+
+def _adopt(incident: Incident, signal: Signal, window: datetime.timedelta, *, now) -> None:
+    """Merge into `incident` the open incidents monitoring opened for signals downstream of `signal`'s
+    item that began within the fold window of it."""
+    below = [r.id for r in impact.walk([signal.item_id], Direction.DOWN)]
+    if not below:
+        return
+    openers = (
+        Signal.objects.filter(
+            state=SignalState.FIRING,
+            item_id__in=below,
+            folded_under__isnull=True,
+            incident__state__in=OPEN_STATES,
+            incident__source=Source.MONITORING,
+        )
+        .exclude(incident=incident)
+        .order_by("incident_id")
+    )
+    children = sorted({row.incident_id for row in openers if _within(row, signal, window)})
+    for child_id in children:
+        merge(child_id, into=incident, root=signal, now=now)
+
+
+def merge(child_id: int, *, into: Incident, root: Signal, now) -> Incident:
+    """Close the child incident as merged into `into`: its signals move there, folded under `root`."""
+    child = records.lock(Incident.objects, child_id)
+    if child.state not in OPEN_STATES:
+        return child
+    moved = list(Signal.objects.filter(incident=child).values_list("pk", flat=True))
+    Signal.objects.filter(pk__in=moved, folded_under__isnull=True).update(folded_under=root)
+    Signal.objects.filter(pk__in=moved).update(incident=into)
+    source = child.state
+    child.state, child.closed_at = State.CLOSED, now
+    child.closed_as, child.merged_into = ClosedAs.MERGED, into
+    records.save_version(child, "state", "closed_at", "closed_as", "merged_into")
+    comment = _("Merged into %(code)s: its root failed too.") % {"code": into.code}
+    records.log_transition(
+        IncidentEvent,
+        {"incident": child},
+        child,
+        source,
+        State.CLOSED,
+        actor=None,
+        at=now,
+        comment=comment,
+        merged_into=into.pk,
+    )
+    link_suspects(into, child.suspected_changes.values_list("pk", flat=True), why="merged")
+    add_event(
+        into, EventKind.MERGED, actor=None, at=now, merged=child.pk, code=child.code, signals=len(moved)
+    )
+    audit.record("update", actor=None, obj=into, after={"merged": child.pk})
+    return child
+
+
+# -- windows --------------------------------------------------------------------------------------
+
+
+def _ancestors(item_id: int) -> int:
+    return len(impact.walk([item_id], Direction.UP))
+
+
+def recheck_windows(now: datetime.datetime | None = None) -> int:
+    """Place again every suppressed signal still firing whose window is over: it opens (or joins) an
+    incident with the change as suspected cause. Roots first, so their children fold. How many placed."""
+    now = now or timezone.now()
+    waiting = list(
+        Signal.objects.filter(state=SignalState.FIRING, incident__isnull=True, suppressed_by__isnull=False)
+        .order_by("first_at", "pk")
+        .values_list("pk", "item_id")
+    )
+    ready = []
+    for pk, item_id in waiting:
+        window = schedule.active_window_for(item_id, now)
+        if window is None:
+            ready.append((pk, item_id))
+        else:  # held by another window now (the change was rescheduled, or another began)
+            Signal.objects.filter(pk=pk).exclude(suppressed_by_id=window.change_id).update(
+                suppressed_by_id=window.change_id
+            )
+    # An item's ancestors include those of every item downstream of it: fewer ancestors, nearer the root.
+    ready.sort(key=lambda pair: _ancestors(pair[1]))
+    placed = 0
+    for pk, _item_id in ready:
+        with transaction.atomic():
+            signal = (
+                Signal.objects.select_for_update(of=("self",))
+                .filter(pk=pk, state=SignalState.FIRING, incident__isnull=True)
+                .select_related("suppressed_by")
+                .first()
+            )
+            if signal is None:
+                continue
+            correlate(signal, reported_at=now, suspect=signal.suppressed_by)
+            placed += 1
+    return placed
+
+
+def incident_signals(incident: Incident):
+    """The signals an incident holds, the first first."""
+    return (
+        Signal.objects.filter(incident=incident)
+        .select_related("item", "folded_under__item", "suppressed_by")
+        .order_by("first_at", "pk")
+    )
+
+
+__all__ = [
+    "correlate",
+    "fire",
+    "fold_window",
+    "impact_scope_of",
+    "incident_signals",
+    "mark_stale",
+    "merge",
+    "place",
+    "recheck_windows",
+    "resolve",
+    "update_settings",
+]
+
+
+# -- telling the items' team of a window ------------------------------------------------------------
+
+WINDOW_NOTICES = {
+    "start": {
+        "zh-hans": (
+            "【维护窗口开始】{change} {title}",
+            "变更{change}“{title}”的维护窗口已开始（{start}至{end}），涉及：{items}。窗口内这些配置项的告警只记录、"
+            "不立案、不通知；窗口结束时仍未恢复的，将立案并关联此变更为疑似原因。",
+        ),
+        "en": (
+            "[Window started] {change} {title}",
+            "The maintenance window of change {change} “{title}” has started ({start} to {end}) for: "
+            "{items}. Inside it their alerts are recorded only, with no incident and no notice; those still "
+            "failing when it ends open an incident with this change as suspected cause.",
+        ),
+    },
+    "end": {
+        "zh-hans": (
+            "【维护窗口结束】{change} {title}",
+            "变更{change}“{title}”的维护窗口已于{end}结束，涉及：{items}。仍未恢复的告警已重新评估。",
+        ),
+        "en": (
+            "[Window ended] {change} {title}",
+            "The maintenance window of change {change} “{title}” ended at {end} for: {items}. Signals "
+            "still failing were evaluated again.",
+        ),
+    },
+}
+# A window that began or ended this long ago and was not told (the scheduler was down) is still told.
+WINDOW_LOOKBACK = datetime.timedelta(hours=2)
+
+
+def _team_accounts(team_id: int | None, unit_id: int) -> list[int]:
+    """The active members with an account of the items' team; without one, the technical staff of the
+    items' unit and of the group (as the checks' notices)."""
+    from yunwei.org.choices import Role, UnitKind
+    from yunwei.org.models import Person
+    from yunwei.org.services import accounts_holding
+
+    if team_id:
+        members = list(
+            Person.objects.filter(team_id=team_id, is_active=True, account__isnull=False).values_list(
+                "account_id", flat=True
+            )
+        )
+        if members:
+            return members
+    group_ids = list(Unit.objects.filter(kind=UnitKind.GROUP).values_list("pk", flat=True))
+    return accounts_holding(Role.TECH_STAFF, [unit_id, *group_ids])
+
+
+def _local(moment: datetime.datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def tell_windows(now: datetime.datetime | None = None) -> int:
+    """Tell each team whose items a window covers that it began, or ended: one notice per change, phase,
+    team and moment (a moved window is told again). How many notices were written."""
+    from yunwei.changes.models import MaintenanceWindow
+    from yunwei.notify import services as notify
+
+    now = now or timezone.now()
+    since = now - WINDOW_LOOKBACK
+    phases = {
+        "start": MaintenanceWindow.objects.filter(starts_at__gt=since, starts_at__lte=now, ends_at__gt=now),
+        "end": MaintenanceWindow.objects.filter(ends_at__gt=since, ends_at__lte=now),
+    }
+    sent = 0
+    for phase, windows in phases.items():
+        groups: dict[tuple, list] = {}
+        for window in windows.select_related("change", "item").order_by("change_id", "item__code"):
+            key = (
+                window.change_id,
+                window.item.owner_team_id,
+                window.item.unit_id,
+                window.starts_at,
+                window.ends_at,
+            )
+            groups.setdefault(key, []).append(window)
+        for (change_id, team_id, unit_id, start, end), rows in groups.items():
+            change = rows[0].change
+            values = {
+                "change": change.code,
+                "title": change.title,
+                "start": _local(start),
+                "end": _local(end),
+                "items": "、".join(f"{w.item.code} {w.item.name}" for w in rows[:20])
+                + ("…" if len(rows) > 20 else ""),
+            }
+            moment = start if phase == "start" else end
+            whom = f"t{team_id}" if team_id else f"u{unit_id}"
+            templates = WINDOW_NOTICES[phase]
+            with transaction.atomic():
+                created = notify.send(
+                    event_key=f"change:{change_id}:window:{phase}:{whom}:{moment:%Y%m%dT%H%M%S}",
+                    unit_id=unit_id,
+                    recipients=notify.user_recipients(_team_accounts(team_id, unit_id)),
+                    subject={lang: s.format(**values) for lang, (s, _b) in templates.items()},
+                    body={lang: b.format(**values) for lang, (_s, b) in templates.items()},
+                )
+            sent += bool(created)
+    return sent
