@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 from yunwei.cmdb.models import Item
 from yunwei.core.errors import DomainError, PermissionDenied
 from yunwei.core.records import create_record, delete_record, update_record
+from yunwei.incidents import signals
 from yunwei.notify import services as notify
 
 from .. import damping, probes, tasks
-from ..choices import CheckKind, CheckState
+from ..choices import CheckEventKind, CheckKind, CheckState
 from ..models import Check, CheckEvent, CheckResult
 from ..probes import base as probe_base
 from .heartbeats import _local, may_manage, recipients_of
@@ -348,7 +349,20 @@ def record_outcomes(runs) -> list[CheckResult]:
         CheckEvent.objects.bulk_create(events)
         for pk, state, at, reason in tells:  # notify queues its deliveries on the commit
             _tell(pk, state, at, reason)
+            if state in (CheckEventKind.DOWN, CheckEventKind.UP):
+                signal_of(checks[pk], state, at, reason)
     return results
+
+
+def signal_of(check: Check, state: str, at: datetime.datetime, reason: str) -> None:
+    """A damped down fires the check's signal into correlation (one incident per fault, docs/correlation.md),
+    an up after down resolves it; unknown never reaches it (it opens nothing)."""
+    key = f"check:{check.pk}"
+    if state == CheckEventKind.DOWN:
+        summary = f"{check.name}: {reason}" if reason else check.name
+        signals.fire(source="check", key=key, item=check.item, at=at, summary=summary[:500])
+    else:
+        signals.resolve(source="check", key=key, at=at)
 
 
 def record_outcome(
