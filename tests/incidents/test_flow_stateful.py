@@ -16,6 +16,8 @@ from yunwei.problems import services as problems
 
 pytestmark = pytest.mark.django_db
 
+# "To confirm" is where monitoring opens an incident; nothing moves into it, so it is not drawn.
+STEPS = [state for state in State.values if state != State.TO_CONFIRM]
 # The step `advance` takes from each state.
 NEXT = {
     State.REPORTED: State.ACKNOWLEDGED,
@@ -48,7 +50,7 @@ def test_random_walks_keep_the_invariants(unit_a, unit_admin_a, app_a, plans, le
                 self.incident.refresh_from_db()
                 reached.add(self.incident.state)
 
-        @rule(to=st.sampled_from(State.values), cause=st.sampled_from(["", "application", "network"]))
+        @rule(to=st.sampled_from(STEPS), cause=st.sampled_from(["", "application", "network"]))
         def transition(self, to, cause):
             fields = {"cause_category": cause} if cause and to == State.REPAIRING else {}
             if to == State.CLOSED:
