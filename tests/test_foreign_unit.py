@@ -106,6 +106,7 @@ CASES = {
     "api:audit:event-detail": ("get", "event"),
     "api:audit:event-reveal": ("post", "event"),
     "web:dashboard": ("page-list", "unit"),
+    "web:wall": ("page-list", "application"),
     "org:unit-list": ("page-list", "unit"),
     "org:unit-detail": ("page", "unit"),
     "org:unit-edit": ("page", "unit"),
