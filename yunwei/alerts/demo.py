@@ -254,7 +254,7 @@ def load(stdout=None) -> dict:
     # Firing now: what the duty-room wall shows in red, waiting to be confirmed.
     t = now - datetime.timedelta(minutes=25)
     demo.am(t, _am("firing", "KingbaseConnectionsHigh", t, item=servers[0], summary="数据库连接数接近上限"))
-    demo.zbx(now - datetime.timedelta(minutes=12), "1", 4200, floors[1].hostname, "Port Gi0/24 flapping")
+    demo.zbx(now - datetime.timedelta(minutes=12), "1", 4200, floors[0].hostname, "Port Gi0/24 flapping")
     firing = Alert.objects.filter(integration__unit=unit, status="firing").count()
     if stdout:
         stdout.write(
