@@ -75,7 +75,11 @@ class WallState(models.TextChoices):
     @property
     def rank(self) -> int:
         """Smaller is worse: the wall lists the worst first."""
-        return list(WallState.values).index(self.value)
+        return RANK[self.value]
+
+
+# The order of the choices, worst first (read once: `values` is rebuilt on every access).
+RANK = {value: index for index, value in enumerate(WallState.values)}
 
 
 @dataclasses.dataclass
