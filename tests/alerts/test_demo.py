@@ -13,7 +13,7 @@ from yunwei.alerts.models import Alert, AlertEvent, Integration, Payload
 from yunwei.changes import demo as changes_demo
 from yunwei.cmdb import demo as cmdb_demo
 from yunwei.incidents import demo as incidents_demo
-from yunwei.incidents.models import Incident, Signal
+from yunwei.incidents.models import Incident, IncidentEvent, Notice, Signal
 from yunwei.org import demo as org_demo
 from yunwei.web.wall import board
 
@@ -74,3 +74,9 @@ def test_the_demo_leaves_faults_firing_now_for_the_wall(loaded, django_user_mode
     assert down, [(t.item.code, t.state) for t in tiles]
     assert any(i.state == "to_confirm" for tile in down for i in tile.incidents)
     assert sum(tile.alerts for tile in tiles) >= 1
+
+
+def test_nothing_of_the_demo_happens_after_it_was_loaded(loaded):
+    assert not Notice.objects.filter(sent_at__gt=LOADED_AT).exists()
+    assert not IncidentEvent.objects.filter(at__gt=LOADED_AT).exists()
+    assert not Alert.objects.filter(last_seen_at__gt=LOADED_AT).exists()

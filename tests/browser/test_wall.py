@@ -38,3 +38,24 @@ def test_the_wall_shows_each_application_with_its_chain_state_and_refreshes_itse
     assert "<html" not in polled.value.text()
     page.wait_for_timeout(500)  # the swap settles
     assert page.get_by_test_id("wall-tile").count() == len(codes)
+
+
+def test_a_unit_admin_turns_the_status_page_on_and_anyone_reads_it_without_log_in(page, browser, product_url):
+    anonymous = browser.new_context(base_url=product_url, locale="zh-CN")
+    try:
+        outsider = anonymous.new_page()
+        assert outsider.goto("/status/power/").status == 404
+
+        log_in(page, "power-admin")
+        page.goto("/status-pages/")
+        page.get_by_test_id("status-on").click()
+        page.wait_for_url("**/status-pages/")
+
+        response = outsider.goto("/status/power/")
+        assert response.status == 200
+        assert "发电公司" in outsider.get_by_test_id("status-title").inner_text()
+        assert outsider.get_by_test_id("status-availability").is_visible()
+        assert "煤业公司" not in outsider.content()  # another unit's name never shows
+        outsider.screenshot(path=str(SCREENSHOTS / "status-page.png"), full_page=True)
+    finally:
+        anonymous.close()

@@ -190,8 +190,10 @@ def load(stdout=None) -> dict:
     # Ten weeks of faults, one every few days, each fired, repeated and resolved.
     start = now - datetime.timedelta(weeks=WEEKS)
     moment, episodes = start, 0
-    while moment < now - datetime.timedelta(days=4):
+    while True:
         moment += datetime.timedelta(days=rng.uniform(2.5, 4.5), minutes=rng.randint(0, 600))
+        if moment > now - datetime.timedelta(days=3):  # each handled well before now
+            break
         name, cause = rng.choice(names)
         demo.episode(moment, rng.choice(servers), name, rng.randint(8, 90), cause)
         episodes += 1

@@ -91,6 +91,7 @@ def notices(unit: Unit, now: datetime.datetime) -> list[PublicNotice]:
         incident__unit=unit,
         kind=NoticeKind.RECOVERY,
         sent_at__gte=now - datetime.timedelta(days=RECOVERY_DAYS),
+        sent_at__lte=now,
     )
     return [
         PublicNotice(
