@@ -28,6 +28,8 @@ from .problems import foreign as problems_foreign
 # Routes that name no unit's record, each with the reason.
 NOT_OBJECT_ROUTES = {
     "web:healthz": "liveness probe, no data",
+    "web:status-page": "a unit's public page by its code, no log-in by design, 404 while off; it shows only "
+    "its unit's data (tests/web/test_status.py: test_one_units_status_page_never_shows_another_units_data)",
     "set_language": "language switch, no data",
     "accounts:login": "log-in page",
     "accounts:logout": "ends the caller's own session",
@@ -106,6 +108,9 @@ CASES = {
     "api:audit:event-detail": ("get", "event"),
     "api:audit:event-reveal": ("post", "event"),
     "web:dashboard": ("page-list", "unit"),
+    "web:wall": ("page-list", "application"),
+    "web:status-settings": ("page-list", "unit"),
+    "web:status-toggle": ("page-post", "unit"),
     "org:unit-list": ("page-list", "unit"),
     "org:unit-detail": ("page", "unit"),
     "org:unit-edit": ("page", "unit"),

@@ -202,3 +202,37 @@ def blast_radius(items, *, user, depth: int | None = None) -> dict:
         "count": len(reached),
         "units": sorted(groups.values(), key=lambda g: (g["unit_name"], g["unit"] or 0)),
     }
+
+
+def upstream_of_each(start_ids, depth: int = 16) -> dict[int, list[tuple[int, str, str, int]]]:
+    """For each start, the items it depends on transitively (bounded by `depth`): start id → a list of
+    (item id, code, name, unit id). One recursive query whatever the number of starts (the duty-room
+    wall reads the chain of every application at once). Unscoped: the caller decides what to show."""
+    start_ids = sorted({int(pk) for pk in start_ids})
+    type_ids = _dependency_type_ids()
+    result: dict[int, list[tuple[int, str, str, int]]] = {pk: [] for pk in start_ids}
+    if not start_ids or not type_ids:
+        return result
+    starts = ", ".join(["%s"] * len(start_ids))
+    types = ", ".join(["%s"] * len(type_ids))
+    # Each row carries its start, so the walks of several starts never mix; UNION keeps each
+    # (start, item, depth) once, and the depth bound ends a cycle that slipped in.
+    sql = f"""
+WITH RECURSIVE reach(start_id, item_id, depth) AS (
+    SELECT id, id, 0 FROM cmdb_item WHERE id IN ({starts})
+  UNION
+    SELECT reach.start_id, r.target_id, reach.depth + 1
+    FROM reach
+    JOIN cmdb_relation r ON r.source_id = reach.item_id
+    WHERE r.type_id IN ({types}) AND reach.depth < %s
+)
+SELECT DISTINCT reach.start_id, i.id, i.code, i.name, i.unit_id
+FROM reach JOIN cmdb_item i ON i.id = reach.item_id
+WHERE reach.item_id <> reach.start_id
+ORDER BY reach.start_id, i.id
+"""  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*start_ids, *type_ids, _limit(depth)])
+        for start, pk, code, name, unit_id in cursor.fetchall():
+            result[start].append((pk, code, name, unit_id))
+    return result

@@ -13,6 +13,7 @@ log = logging.getLogger(__name__)
 # (label, url name, icon): an area enters the navigation with its pages.
 NAVIGATION = [
     (_("Dashboard"), "web:dashboard", "speedometer2"),
+    (_("Duty-room wall"), "web:wall", "display"),
     (_("Organisation"), "org:unit-list", "diagram-3"),
     (_("Inventory"), "cmdb:item-list", "hdd-network"),
     (_("Incidents"), "incidents:incident-list", "exclamation-octagon"),
@@ -28,13 +29,15 @@ NAVIGATION = [
 def navigation(request):
     match = getattr(request, "resolver_match", None)
     current = match.namespace if match else ""
+    here = match.view_name if match else ""
     return {
         "navigation": [
             {
                 "label": label,
                 "url_name": url_name,
                 "icon": icon,
-                "active": url_name.split(":")[0] == current,
+                # The web app's pages are areas of their own (the dashboard, the wall).
+                "active": url_name == here if current == "web" else url_name.split(":")[0] == current,
             }
             for label, url_name, icon in NAVIGATION
         ]

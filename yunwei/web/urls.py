@@ -1,9 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import status, views, wall
 
 app_name = "web"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
+    path("wall/", wall.wall, name="wall"),
+    path("status/<slug:code>/", status.status_page, name="status-page"),
+    path("status-pages/", status.status_settings, name="status-settings"),
+    path("status-pages/<int:pk>/", status.status_toggle, name="status-toggle"),
 ]

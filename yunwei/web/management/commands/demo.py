@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from yunwei.alerts import demo as alerts_demo
 from yunwei.changes import demo as changes_demo
 from yunwei.cmdb import demo as cmdb_demo
 from yunwei.incidents import demo as incidents_demo
@@ -25,4 +26,5 @@ class Command(BaseCommand):
             changes_demo.load(self.stdout)
             monitoring_demo.load(self.stdout)
             indicator_demo.load(self.stdout)
+            alerts_demo.load(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
