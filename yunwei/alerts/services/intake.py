@@ -13,7 +13,7 @@ import hmac
 import ipaddress
 
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -230,12 +230,24 @@ def _receive(integration, body, content_type, timestamp, signature, remote_addr,
 def _mark_received(integration: Integration, incoming: list, now) -> None:
     """Note the traffic on the integration. Written only when the stored time is older than
     `MARK_EVERY`: on PostgreSQL an UPDATE of the one integration row by every request would queue all of
-    its concurrent requests on that row's lock; a conditional UPDATE that matches nothing takes none."""
+    its concurrent requests on that row's lock; a conditional UPDATE that matches nothing takes none. The
+    times read with the integration at the start of the request can only be older than the stored ones, so
+    a recent one read there spares the query."""
     rows = Integration.objects.filter(pk=integration.pk)
     stale = now - MARK_EVERY
-    rows.filter(Q(last_payload_at__isnull=True) | Q(last_payload_at__lt=stale)).update(last_payload_at=now)
+
+    def _recent(at) -> bool:
+        return at is not None and at >= stale
+
+    if not _recent(integration.last_payload_at):
+        rows.filter(Q(last_payload_at__isnull=True) | Q(last_payload_at__lt=stale)).update(
+            last_payload_at=now
+        )
     watchdog = integration.watchdog_alert
-    if watchdog and any(alert.name == watchdog and alert.status == AlertStatus.FIRING for alert in incoming):
+    fired = watchdog and any(
+        alert.name == watchdog and alert.status == AlertStatus.FIRING for alert in incoming
+    )
+    if fired and not _recent(integration.last_watchdog_at):
         rows.filter(Q(last_watchdog_at__isnull=True) | Q(last_watchdog_at__lt=stale)).update(
             last_watchdog_at=now
         )
@@ -266,10 +278,13 @@ def ingest(integration: Integration, incoming: list, now: datetime.datetime) -> 
     mapper = None  # read the rules only when a new alert needs placing (most deliveries are repeats)
     stale_in = datetime.timedelta(seconds=integration.repeat_interval * integration.stale_factor)
     outcome = []
+    counted: dict[bool, list[Alert]] = {True: [], False: []}  # plain repeats, by firing or not
     for fingerprint in fingerprints:
         new = keyed[fingerprint]
         alert = existing.get(fingerprint)
-        if alert is None:
+        if alert is not None and _plain_repeat(alert, new):
+            counted[alert.status == AlertStatus.FIRING].append(alert)
+        elif alert is None:
             mapper = mapper or Mapper(integration)
             try:
                 with transaction.atomic():
@@ -292,6 +307,8 @@ def ingest(integration: Integration, incoming: list, now: datetime.datetime) -> 
                 "key": f"{alert.match_label}={alert.match_value}" if alert.match_label else "",
             }
         )
+    _count_repeats(counted[True], now, stale_after=now + stale_in)
+    _count_repeats(counted[False], now)
     return outcome
 
 
@@ -338,6 +355,21 @@ REPEAT_FIELDS = (
     "match_value",
     "item",
 )
+
+
+def _plain_repeat(alert: Alert, new) -> bool:
+    """A redelivery that changes nothing but the alert's last-seen time and count."""
+    same = new.is_update or new.status == alert.status
+    return same and not (new.annotations and new.annotations != alert.annotations)
+
+
+def _count_repeats(alerts: list[Alert], now, **fields) -> None:
+    """One UPDATE for all the plain repeats of a delivery (a batch of 50 is mostly repeats), on rows
+    already locked by `ingest`."""
+    if alerts:
+        Alert.objects.filter(pk__in=[alert.pk for alert in alerts]).update(
+            last_seen_at=now, repeat_count=F("repeat_count") + 1, **fields
+        )
 
 
 def _repeat(alert: Alert, new, now, stale_in) -> None:
