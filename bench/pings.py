@@ -148,9 +148,10 @@ def _web_defaults() -> tuple[int, int]:
 
 
 @contextlib.contextmanager
-def running(name: str, argv: list[str], port: int, path: list[Path]):
+def running(name: str, argv: list[str], port: int, path: list[Path], pages: bool = False):
     """A server started with `argv` on its own var folder, importing from `path` first, until /healthz
-    answers; stopped afterwards."""
+    answers; stopped afterwards. `pages`: the static files are collected first, as `yunwei serve` does,
+    for a load that reads HTML pages."""
     var_dir = Path(tempfile.mkdtemp(prefix=f"yunwei-bench-{name}-"))
     (var_dir / "static").mkdir()
     env = {
@@ -159,6 +160,9 @@ def running(name: str, argv: list[str], port: int, path: list[Path]):
         "PYTHONPATH": os.pathsep.join(str(folder) for folder in path),
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    if pages:
+        yunwei = str(Path(sys.executable).with_name("yunwei"))
+        subprocess.run([yunwei, "manage", "collectstatic", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)  # noqa: S603
     log_path = var_dir / "web.log"
     with log_path.open("w") as log:
         server = subprocess.Popen(argv, env=env, stdout=log, stderr=log, cwd=ROOT)  # noqa: S603 - our own

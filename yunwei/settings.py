@@ -278,6 +278,7 @@ CELERY_TASK_ROUTES = {
     "yunwei.monitoring.tasks.evaluate_indicators": {"queue": "default"},
     "yunwei.alerts.tasks.sweep_stale_alerts": {"queue": "default"},
     "yunwei.alerts.tasks.sweep_silent_integrations": {"queue": "default"},
+    "yunwei.alerts.tasks.sweep_uncorrelated_alerts": {"queue": "default"},
     "yunwei.alerts.tasks.prune_payloads": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
@@ -301,6 +302,7 @@ CELERY_BEAT_SCHEDULE = {
     "indicator-breaches": {"task": "yunwei.monitoring.tasks.evaluate_indicators", "schedule": 3600.0},
     "alert-stale-sweep": {"task": "yunwei.alerts.tasks.sweep_stale_alerts", "schedule": 300.0},
     "alert-silence-sweep": {"task": "yunwei.alerts.tasks.sweep_silent_integrations", "schedule": 60.0},
+    "alert-correlation-sweep": {"task": "yunwei.alerts.tasks.sweep_uncorrelated_alerts", "schedule": 120.0},
     "alert-payload-retention": {"task": "yunwei.alerts.tasks.prune_payloads", "schedule": 3600.0},
 }
 # Celery's persistent scheduler, writing its own heartbeat as it sends the worker's (yunwei.core.beat).

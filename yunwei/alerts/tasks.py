@@ -1,6 +1,9 @@
 """Background work of alert intake: the stale and silence sweeps and the retention of raw payloads."""
 
+import datetime
+
 from celery import shared_task
+from django.utils import timezone
 
 from yunwei.core.tasks import YunweiTask
 
@@ -11,6 +14,16 @@ from . import services
 def sweep_stale_alerts() -> int:
     """Mark stale the firing alerts not repeated in time; returns how many changed."""
     return services.sweep_stale()
+
+
+@shared_task(base=YunweiTask)
+def sweep_uncorrelated_alerts() -> int:
+    """Correlate the alert changes a killed worker stored but left uncorrelated (seen in the last day,
+    more than two minutes ago: a request in flight is not a leftover); returns how many."""
+    now = timezone.now()
+    return services.sweep_uncorrelated(
+        now, since=now - datetime.timedelta(days=1), before=now - datetime.timedelta(minutes=2)
+    )
 
 
 @shared_task(base=YunweiTask)

@@ -4,7 +4,7 @@ hand, audited), `sweeps` (stale alerts, silent integrations, retention) and `his
 state change of an alert goes through). Callers use `from yunwei.alerts import services`."""
 
 from ..models import Integration, MappingRule
-from .history import alert_changed
+from .history import alert_changed, sweep_uncorrelated
 from .intake import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -57,6 +57,7 @@ __all__ = [
     "Mapper",
     "Unauthenticated",
     "alert_changed",
+    "sweep_uncorrelated",
     "create",
     "create_integration",
     "create_rule",

@@ -1,8 +1,15 @@
-"""The one hook of an alert's state change."""
+"""The one hook of an alert's state change, and the correlation of what intake stored."""
 
 import datetime
+import logging
+
+from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models.functions import Cast, Concat
 
 from yunwei.incidents import signals
+from yunwei.incidents.choices import SignalState
+from yunwei.incidents.models import Signal
 
 from ..choices import AlertChange, AlertStatus
 from ..models import Alert, AlertEvent
@@ -16,6 +23,7 @@ def alert_changed(
     previous: str = "",
     actor=None,
     comment: str = "",
+    later: list | None = None,
     **data,
 ) -> AlertEvent:
     """Called on every change of an alert's state: fired (first time or again), resolved, stale, a
@@ -24,9 +32,15 @@ def alert_changed(
     It records the change in the alert's state history and hands it to correlation (one incident per
     fault, docs/correlation.md): a firing alert placed on an item fires its signal — when it fires, or
     when someone maps it — and a resolved one resolves it. A repeat is not a change and never reaches it.
+
+    `later`: intake collects the correlations there, to run each in its own transaction once the alerts
+    are committed (`correlate_stored`), instead of in the request's.
     """
     to_state = alert.status if change != AlertChange.MAPPED else ""
-    _correlate(alert, change, at)
+    if later is None:
+        _correlate(alert, change, at)
+    elif change in (AlertChange.FIRED, AlertChange.RESOLVED):
+        later.append((alert.pk, change, at))
     return AlertEvent.objects.create(
         alert=alert,
         at=at,
@@ -50,3 +64,58 @@ def _correlate(alert: Alert, change: str, at: datetime.datetime) -> None:
                 Alert.objects.filter(pk=alert.pk).update(incident_id=signal.incident_id)
     elif change == AlertChange.RESOLVED:
         signals.resolve(source="alert", key=key, at=at)
+
+
+logger = logging.getLogger(__name__)
+# What the alert's state must still be for a change to be correlated after intake's commit: a later
+# delivery changed it otherwise, and its own correlation follows.
+STILL = {AlertChange.FIRED: AlertStatus.FIRING, AlertChange.RESOLVED: AlertStatus.RESOLVED}
+
+
+def correlate_stored(pending: list[tuple[int, str, datetime.datetime]]) -> None:
+    """Correlate the changes intake committed, each in its own short transaction.
+
+    An incident that monitoring opens is audited, and the audit chain's head is locked until the commit:
+    inside the intake's transaction a batch of fifty alerts would hold it for the whole batch, and every
+    other delivery and every person's audited write would queue behind it. Here each change holds it only
+    while its own incident opens. A change that fails is logged and left to `sweep_uncorrelated`: the
+    alerts are stored, and the sender is answered either way."""
+    for pk, change, at in pending:
+        try:
+            with transaction.atomic():
+                alert = (
+                    Alert.objects.select_for_update(of=("self",)).select_related("item").filter(pk=pk).first()
+                )
+                if alert is not None and alert.status == STILL[change]:
+                    _correlate(alert, change, at)
+        except Exception:
+            logger.exception("correlating alert %s (%s) failed; the sweep will try again", pk, change)
+
+
+def _firing_signal_of_alert():
+    key = Concat(Value("alert:"), Cast(OuterRef("pk"), CharField()))
+    return Exists(Signal.objects.filter(source="alert", key=key, state=SignalState.FIRING))
+
+
+def uncorrelated(before: datetime.datetime, since: datetime.datetime):
+    """(firing alerts on an item with no firing signal, resolved alerts whose signal still fires), among
+    the alerts seen between `since` and `before`: what a worker killed between intake's commit and the
+    correlation left behind."""
+    recent = Alert.objects.filter(last_seen_at__gte=since, last_seen_at__lt=before)
+    unfired = recent.filter(status=AlertStatus.FIRING, item__isnull=False).filter(~_firing_signal_of_alert())
+    unresolved = recent.filter(status=AlertStatus.RESOLVED).filter(_firing_signal_of_alert())
+    return unfired, unresolved
+
+
+def sweep_uncorrelated(now: datetime.datetime, since: datetime.datetime, before: datetime.datetime) -> int:
+    """Correlate what `uncorrelated` finds, each firing alert at the moment it last fired; how many."""
+    unfired, unresolved = uncorrelated(before, since)
+    pending = []
+    for alert in unfired.only("pk"):
+        fired = (
+            alert.events.filter(kind=AlertChange.FIRED).order_by("-at").values_list("at", flat=True).first()
+        )
+        pending.append((alert.pk, AlertChange.FIRED, fired or now))
+    pending += [(pk, AlertChange.RESOLVED, now) for pk in unresolved.values_list("pk", flat=True)]
+    correlate_stored(pending)
+    return len(pending)

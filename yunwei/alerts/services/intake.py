@@ -22,7 +22,7 @@ from yunwei.cmdb.models import Item
 from ..choices import AlertChange, AlertStatus, IntegrationState, MatchField, MatchState
 from ..models import Alert, Integration, LabelMapping, MappingRule, Payload, SeenSignature
 from . import parsing
-from .history import alert_changed
+from .history import alert_changed, correlate_stored
 from .sweeps import wake
 
 SIGNATURE_HEADER = "X-Yunwei-Signature"
@@ -200,6 +200,7 @@ def receive(
 
 
 def _receive(integration, body, content_type, timestamp, signature, remote_addr, now) -> Payload:
+    pending: list = []  # the changes to correlate once the alerts are committed (history.correlate_stored)
     with transaction.atomic():
         accepted = verify_signature(integration, body, timestamp, signature, now)
         if accepted:
@@ -220,10 +221,11 @@ def _receive(integration, body, content_type, timestamp, signature, remote_addr,
             content_type=content_type[:100],
             remote_addr=remote_addr or None,
         )
-        payload.outcome = ingest(integration, incoming, now)
+        payload.outcome = ingest(integration, incoming, now, later=pending)
         payload.alert_count = len(incoming)
         payload.save()
         _mark_received(integration, incoming, now)
+    correlate_stored(pending)
     return payload
 
 
@@ -255,7 +257,9 @@ def _mark_received(integration: Integration, incoming: list, now) -> None:
         wake(integration.pk, now)
 
 
-def ingest(integration: Integration, incoming: list, now: datetime.datetime) -> list[dict]:
+def ingest(
+    integration: Integration, incoming: list, now: datetime.datetime, later: list | None = None
+) -> list[dict]:
     """Store each alert once by its identity; a repeat changes no state, only last-seen and the count.
     Returns how each was mapped (the payload's `outcome`). The watchdog is not an alert on an item: it
     only proves the source alive."""
@@ -288,15 +292,15 @@ def ingest(integration: Integration, incoming: list, now: datetime.datetime) -> 
             mapper = mapper or Mapper(integration)
             try:
                 with transaction.atomic():
-                    alert = _create(integration, mapper, fingerprint, new, now, stale_in)
+                    alert = _create(integration, mapper, fingerprint, new, now, stale_in, later)
             except IntegrityError:
                 # Another request stored the same new alert meanwhile: this delivery is its repeat.
                 alert = Alert.objects.select_for_update().get(
                     integration=integration, fingerprint=fingerprint
                 )
-                _repeat(alert, new, now, stale_in)
+                _repeat(alert, new, now, stale_in, later)
         else:
-            _repeat(alert, new, now, stale_in)
+            _repeat(alert, new, now, stale_in, later)
         outcome.append(
             {
                 "alert": alert.pk,
@@ -312,7 +316,7 @@ def ingest(integration: Integration, incoming: list, now: datetime.datetime) -> 
     return outcome
 
 
-def _create(integration, mapper, fingerprint, new, now, stale_in) -> Alert:
+def _create(integration, mapper, fingerprint, new, now, stale_in, later=None) -> Alert:
     match, item_id, label, value = mapper.place(new.labels)
     firing = new.status == AlertStatus.FIRING
     alert = Alert.objects.create(
@@ -336,7 +340,7 @@ def _create(integration, mapper, fingerprint, new, now, stale_in) -> Alert:
         source_url=new.source_url,
     )
     # A resolve never seen firing (a lost problem message, Zabbix out of order) is recorded, not refused.
-    alert_changed(alert, AlertChange.FIRED if firing else AlertChange.RECOVERY_ONLY, at=now)
+    alert_changed(alert, AlertChange.FIRED if firing else AlertChange.RECOVERY_ONLY, at=now, later=later)
     return alert
 
 
@@ -372,7 +376,7 @@ def _count_repeats(alerts: list[Alert], now, **fields) -> None:
         )
 
 
-def _repeat(alert: Alert, new, now, stale_in) -> None:
+def _repeat(alert: Alert, new, now, stale_in, later=None) -> None:
     fields = {"last_seen_at": now}
     if new.annotations and new.annotations != alert.annotations:
         fields["annotations"] = new.annotations
@@ -394,4 +398,4 @@ def _repeat(alert: Alert, new, now, stale_in) -> None:
     for name, value in fields.items():
         setattr(alert, name, value)
     if changed:
-        alert_changed(alert, changed, at=now, previous=previous)
+        alert_changed(alert, changed, at=now, previous=previous, later=later)
