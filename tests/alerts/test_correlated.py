@@ -14,7 +14,9 @@ from yunwei.alerts.services import parsing
 from yunwei.alerts.services.history import correlate_stored
 from yunwei.alerts.services.intake import ingest
 from yunwei.incidents.models import Incident, Signal
+from yunwei.incidents.services import correlation
 
+from ..incidents.topology import window
 from .conftest import am_alert, am_payload
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +92,26 @@ def test_a_stored_change_overtaken_by_a_later_delivery_is_not_correlated(am_a, s
 
     assert Alert.objects.get().status == "resolved"
     assert not Signal.objects.filter(state="firing").exists() and not Incident.objects.exists()
+
+
+def test_an_alert_held_by_a_window_links_to_the_incident_placed_when_the_window_ends(
+    am_a, servers_a, post, unit_a
+):
+    now = timezone.now()
+    change = window(
+        unit_a, [servers_a["app"]], now - datetime.timedelta(minutes=5), now + datetime.timedelta(minutes=30)
+    )
+    post(am_a, am_payload(am_alert(fingerprint="w1")))
+    alert = Alert.objects.get()
+    signal = Signal.objects.get(key=f"alert:{alert.pk}")
+    assert signal.suppressed_by == change and alert.incident is None and not Incident.objects.exists()
+
+    later = now + datetime.timedelta(minutes=31)
+    assert correlation.recheck_windows(later) == 1
+    incident = Incident.objects.get()
+    assert Alert.objects.get().incident is None  # the window's re-check belongs to incidents, not alerts
+
+    services.sweep_uncorrelated(later, since=now - datetime.timedelta(days=1), before=later)
+
+    assert Alert.objects.get().incident == incident
+    assert list(incident.suspected_changes.all()) == [change]

@@ -4,7 +4,7 @@ import datetime
 import logging
 
 from django.db import transaction
-from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models import CharField, Exists, F, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Concat
 
 from yunwei.incidents import signals
@@ -107,8 +107,28 @@ def uncorrelated(before: datetime.datetime, since: datetime.datetime):
     return unfired, unresolved
 
 
+def link_incidents(since: datetime.datetime) -> int:
+    """Point each alert seen since `since` at the incident its firing signal is in now, where that moved
+    after the alert fired: a signal held by a window and placed when the window ended, or adopted by its
+    root's incident. How many links changed."""
+    key = Concat(Value("alert:"), Cast(OuterRef("pk"), CharField()))
+    placed = Signal.objects.filter(source="alert", key=key, state=SignalState.FIRING, incident__isnull=False)
+    rows = (
+        Alert.objects.filter(status=AlertStatus.FIRING, last_seen_at__gte=since)
+        .annotate(now_in=Subquery(placed.values("incident_id")[:1]))
+        .filter(now_in__isnull=False)
+        .exclude(incident_id=F("now_in"))
+        .values_list("pk", "now_in")
+    )
+    changed = 0
+    for pk, incident_id in list(rows):
+        changed += Alert.objects.filter(pk=pk).update(incident_id=incident_id)
+    return changed
+
+
 def sweep_uncorrelated(now: datetime.datetime, since: datetime.datetime, before: datetime.datetime) -> int:
-    """Correlate what `uncorrelated` finds, each firing alert at the moment it last fired; how many."""
+    """Correlate what `uncorrelated` finds, each firing alert at the moment it last fired, then bring the
+    alerts' incident links up to date; how many alerts were correlated."""
     unfired, unresolved = uncorrelated(before, since)
     pending = []
     for alert in unfired.only("pk"):
@@ -118,4 +138,5 @@ def sweep_uncorrelated(now: datetime.datetime, since: datetime.datetime, before:
         pending.append((alert.pk, AlertChange.FIRED, fired or now))
     pending += [(pk, AlertChange.RESOLVED, now) for pk in unresolved.values_list("pk", flat=True)]
     correlate_stored(pending)
+    link_incidents(since)
     return len(pending)
