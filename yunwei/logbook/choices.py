@@ -77,8 +77,8 @@ class RectificationState(models.TextChoices):
         }[self.value]
 
 
-# Art. 5 (发现问题及时整改补救): the owner works and declares it done; somebody other than the owner verifies it
-# or sends it back; the lead may cancel an item that turned out to need no work (with a reason).
+# Art. 5 (发现问题及时整改补救): the owner works and declares it done; somebody other than the owner
+# verifies it or sends it back; the lead may cancel an item that turned out to need no work (with a reason).
 ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
     RectificationState.OPEN: (RectificationState.IN_PROGRESS, RectificationState.CANCELLED),
     RectificationState.IN_PROGRESS: (RectificationState.DONE, RectificationState.CANCELLED),

@@ -260,8 +260,8 @@ def missing_rounds(unit, month: datetime.date, *, today: datetime.date | None = 
     day = month
     while day <= last_day:
         for template in templates:
-            if day >= template.active_from and day.weekday() in template.weekdays:
-                if (template.pk, day) not in walked:
-                    missing.append(MissingRound(template, day))
+            due = day >= template.active_from and day.weekday() in template.weekdays
+            if due and (template.pk, day) not in walked:
+                missing.append(MissingRound(template, day))
         day += DAY
     return missing

@@ -388,9 +388,9 @@ class Finding(models.Model):
 
 
 class Rectification(VersionedModel):
-    """A rectification item (整改, Art. 5: 及时整改补救): a finding put right by its owner before its deadline,
-    verified by somebody other than the owner; overdue ones are escalated as problems are (owner, then the
-    system management lead)."""
+    """A rectification item (整改, Art. 5: 及时整改补救): a finding put right by its owner before its
+    deadline, verified by somebody other than the owner; overdue ones are escalated as problems are
+    (owner, then the system management lead)."""
 
     scope_unit_field = "unit"
 

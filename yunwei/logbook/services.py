@@ -125,7 +125,7 @@ def parse_month(value, *, today: datetime.date | None = None) -> datetime.date:
 
 
 def _check_moment(unit, occurred_at, correction: str, now) -> str:
-    """An entry's time: not in the future; in a signed month only as a correction that says what it corrects."""
+    """An entry's time: not in the future; in a signed month only as a correction saying what it corrects."""
     if occurred_at is None:
         raise DomainError(_("This field is required."), field="occurred_at")
     if occurred_at > now + CLOCK_SLACK:
@@ -608,18 +608,16 @@ def sign(review: MonthlyReview, *, actor, password: str = "", otp: str = "", exp
 
 
 def corrections(review: MonthlyReview) -> list:
-    """Entries recorded for the month after it was signed: each says what it corrects."""
+    """Entries recorded for the month after it was signed: each says what it corrects (an entry of a month
+    is a correction only once the month is signed, so its text marks it)."""
     if review.signed_at is None:
         return []
     start, end = facts.month_bounds(review.month)
     found = []
     for model in (BackupEntry, RestoreDrill, LogNote, Round):
         found += list(
-            model.objects.filter(
-                unit=review.unit,
-                occurred_at__gte=start,
-                occurred_at__lt=end,
-                recorded_at__gt=review.signed_at,
+            model.objects.filter(unit=review.unit, occurred_at__gte=start, occurred_at__lt=end).exclude(
+                correction=""
             )
         )
     return sorted(found, key=lambda e: e.recorded_at)
@@ -690,7 +688,7 @@ def _rect_event(rect, kind, *, actor, **details) -> RectificationEvent:
 
 @transaction.atomic
 def rectify(finding: Finding, *, actor, owner, deadline: datetime.date, title: str = "") -> Rectification:
-    """A finding becomes a rectification item with an owner and a deadline (Art. 5: 及时整改), set by the lead."""
+    """A finding becomes a rectification item with an owner and a deadline (Art. 5: 及时整改), by the lead."""
     review = finding.review
     unit = review.unit
     require_lead(actor, unit)
