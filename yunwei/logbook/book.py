@@ -1,0 +1,65 @@
+"""A unit's month of the three log books, read for a page or the API (Art. 5): the backup runs monitoring
+recorded, the manual backups and restore drills, the rounds with their flags and the missing ones, the
+handover and routine notes, and the problem-tracking log — each read where it is kept, nothing copied.
+
+The caller has checked that the reader sees `unit`; the problem-tracking log is read through the
+problems' own scoped reader (`tracking.log_events`). A fixed number of queries whatever the month holds;
+each list is cut at `LIMIT` rows (the counts stay whole)."""
+
+import datetime
+
+from django.db.models import Count, Q
+
+from yunwei.monitoring.models import HeartbeatRun
+from yunwei.monitoring.services import heartbeats
+from yunwei.problems import tracking
+
+from . import facts, services
+from .models import BackupEntry, LogNote, RestoreDrill, Round
+
+LIMIT = 200
+
+
+def _cut(queryset) -> tuple[list, int]:
+    rows = list(queryset[: LIMIT + 1])
+    return rows[:LIMIT], len(rows)
+
+
+def month_book(unit, month: datetime.date, user) -> dict:
+    start, end = facts.month_bounds(month)
+    in_month = {"occurred_at__gte": start, "occurred_at__lt": end}
+    runs = heartbeats.backup_log(
+        HeartbeatRun.objects.filter(heartbeat__unit=unit, received_at__gte=start, received_at__lt=end)
+    ).select_related("heartbeat")
+    runs, runs_count = _cut(runs.order_by("-received_at", "-id"))
+    rounds = (
+        Round.objects.filter(unit=unit, **in_month)
+        .select_related("template", "performed_by")
+        .annotate(flagged=Count("readings", filter=Q(readings__out_of_limits=True)))
+        .order_by("-occurred_at", "-id")
+    )
+    rounds, rounds_count = _cut(rounds)
+    events = tracking.log_events(user, month).filter(problem__unit=unit)
+    events, events_count = _cut(events)
+    review = facts.review_of(unit, month)
+    return {
+        "unit": unit,
+        "month": month,
+        "review": review,
+        "overdue": services.is_overdue(review, month),
+        "due_on": review.due_on if review else facts.due_on(month),
+        "evidence": facts.backup_evidence(unit, month),
+        "runs": runs,
+        "runs_count": runs_count,
+        "manual_backups": list(BackupEntry.objects.filter(unit=unit, **in_month).select_related("heartbeat")),
+        "drills": list(
+            RestoreDrill.objects.filter(unit=unit, **in_month).select_related("performed_by", "verified_by")
+        ),
+        "rounds": rounds,
+        "rounds_count": rounds_count,
+        "missing": facts.missing_rounds(unit, month),
+        "notes": list(LogNote.objects.filter(unit=unit, **in_month).select_related("team")),
+        "events": events,
+        "events_count": events_count,
+        "limit": LIMIT,
+    }
