@@ -59,7 +59,7 @@ def month_book(unit, month: datetime.date, user) -> dict:
         "rounds_count": rounds_count,
         "missing": facts.missing_rounds(unit, month),
         "notes": list(LogNote.objects.filter(unit=unit, **in_month).select_related("team")),
-        "events": events,
-        "events_count": events_count,
+        "problem_events": events,
+        "problem_events_count": events_count,
         "limit": LIMIT,
     }

@@ -176,8 +176,8 @@ class RoundForm(BootstrapFormMixin, forms.Form):
             self.fields[f"cp_{point.pk}"] = field
         for name in [f"cp_{p.pk}" for p in self.checkpoints]:
             self.fields[name].widget.attrs["class"] = "form-control form-control-lg"
-        self.fields.move_to_end("remarks")
-        self.fields.move_to_end("correction")
+        for name in ("remarks", "correction"):
+            self.fields[name] = self.fields.pop(name)
 
     def readings(self) -> dict:
         return {p.pk: self.cleaned_data.get(f"cp_{p.pk}") for p in self.checkpoints}
