@@ -239,6 +239,10 @@ SPECTACULAR_SETTINGS = {
         "ChangeRiskEnum": "yunwei.changes.choices.Risk",
         "CheckKindEnum": "yunwei.monitoring.choices.CheckKind",
         "AlertStatusEnum": "yunwei.alerts.choices.AlertStatus",
+        "ReviewStateEnum": "yunwei.logbook.choices.ReviewState",
+        "RectificationStateEnum": "yunwei.logbook.choices.RectificationState",
+        "LogbookEventKindEnum": "yunwei.logbook.choices.EventKind",
+        "EscalatedToEnum": "yunwei.logbook.choices.EscalatedTo",
     },
 }
 

@@ -103,7 +103,7 @@ class BackupSerializer(EntrySerializer):
         ]
 
 
-class DrillSerializer(EntrySerializer):
+class RestoreDrillSerializer(EntrySerializer):
     performed_by = ScopedPrimaryKeyRelatedField(queryset=Person.objects.all())
     verified_by = ScopedPrimaryKeyRelatedField(queryset=Person.objects.all())
 
@@ -181,7 +181,7 @@ class BackupViewSet(EntryViewSet):
 
 class DrillViewSet(EntryViewSet):
     queryset = RestoreDrill.objects.select_related("unit")
-    serializer_class = DrillSerializer
+    serializer_class = RestoreDrillSerializer
     create_service = staticmethod(services.record_drill)
 
 
@@ -294,7 +294,7 @@ class RoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         serializer.instance = services.record_round(actor=self.request.user, performed_by=performer, **data)
 
 
-class EscalateSerializer(serializers.Serializer):
+class ReadingEscalateSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=EscalatedTo.choices)
 
 
@@ -302,12 +302,12 @@ class ReadingViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
     queryset = Reading.objects.select_related("checkpoint")
     serializer_class = ReadingSerializer
 
-    @extend_schema(request=EscalateSerializer, responses=ReadingSerializer)
+    @extend_schema(request=ReadingEscalateSerializer, responses=ReadingSerializer)
     @action(detail=True, methods=["post"])
     def escalate(self, request, pk=None):
         """Turn an out-of-limits reading into an incident or a problem (once)."""
         reading = self.get_object()
-        body = EscalateSerializer(data=request.data)
+        body = ReadingEscalateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         reading = services.escalate_reading(reading, to=body.validated_data["to"], actor=request.user)
         return Response(ReadingSerializer(reading).data)
@@ -533,7 +533,7 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         return Response(RectificationSerializer(rect).data, status=status.HTTP_201_CREATED)
 
 
-class TransitionSerializer(serializers.Serializer):
+class RectificationTransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=RectificationState.choices)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
     result = serializers.CharField(required=False, allow_blank=True, default="")
@@ -553,11 +553,11 @@ class RectificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
             queryset = queryset.filter(state=state)
         return queryset
 
-    @extend_schema(request=TransitionSerializer, responses=RectificationSerializer)
+    @extend_schema(request=RectificationTransitionSerializer, responses=RectificationSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         rect = self.get_object()
-        body = TransitionSerializer(data=request.data)
+        body = RectificationTransitionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         rect = services.transition(

@@ -15,7 +15,7 @@ from yunwei.monitoring.services import heartbeats
 from yunwei.problems import tracking
 
 from . import facts, services
-from .models import BackupEntry, LogNote, RestoreDrill, Round
+from .models import BackupEntry, LogNote, MonthlyReview, RestoreDrill, Round
 
 LIMIT = 200
 
@@ -63,3 +63,33 @@ def month_book(unit, month: datetime.date, user) -> dict:
         "problem_events_count": events_count,
         "limit": LIMIT,
     }
+
+
+def months_at_a_glance(user, today: datetime.date | None = None) -> dict:
+    """Last month per unit the reader sees, for the dashboard: its logs' gaps (backup days without
+    evidence, rounds missing), its review and whether it is overdue (Art. 5)."""
+    from django.utils import timezone
+
+    from yunwei.core import scoping
+    from yunwei.org.choices import UnitKind
+    from yunwei.org.models import Unit
+
+    today = today or timezone.localdate()
+    month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    units = scoping.visible(
+        Unit.objects.filter(kind__in=[UnitKind.GROUP, UnitKind.UNIT], is_active=True), user
+    )
+    reviews = {r.unit_id: r for r in MonthlyReview.objects.filter(unit__in=units, month=month)}
+    rows = []
+    for unit in units.order_by("kind", "code"):
+        review = reviews.get(unit.pk)
+        rows.append(
+            {
+                "unit": unit,
+                "review": review,
+                "overdue": services.is_overdue(review, month, today),
+                "gap_days": facts.backup_evidence(unit, month, today=today).gap_days,
+                "missing": len(facts.missing_rounds(unit, month, today=today)),
+            }
+        )
+    return {"month": month, "due_on": facts.due_on(month), "rows": rows}
