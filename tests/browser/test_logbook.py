@@ -45,7 +45,7 @@ def test_a_lead_reviews_records_a_finding_rectifies_and_signs_the_month(browser,
     # It becomes a rectification owned by the technician, due in two weeks.
     rectify = finding.get_by_test_id("rectify-form")
     owner = rectify.locator("select[name=owner]")
-    owner.select_option(owner.locator("option", has_text="技术").first.get_attribute("value"))
+    owner.select_option(owner.locator("option", has_text="· tech").first.get_attribute("value"))
     due = (datetime.date.today() + datetime.timedelta(days=14)).isoformat()
     rectify.locator("input[name=deadline]").fill(due)
     rectify.get_by_test_id("rectify").click()

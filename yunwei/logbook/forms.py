@@ -33,9 +33,16 @@ class LocalDateTimeInput(forms.DateTimeInput):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
-def _people(unit) -> forms.ModelChoiceField:
+class PersonChoiceField(forms.ModelChoiceField):
+    """A person by name and, when they have one, account: names repeat across a group."""
+
+    def label_from_instance(self, person):
+        return f"{person.name} · {person.account.username}" if person.account_id else person.name
+
+
+def _people(unit):
     queryset = Person.objects.filter(unit_id__in={unit.pk, group_unit_of(unit).pk}, is_active=True)
-    return forms.ModelChoiceField(queryset=queryset.order_by("name"))
+    return queryset.select_related("account").order_by("name")
 
 
 class EntryForm(BootstrapFormMixin, forms.Form):
@@ -83,15 +90,15 @@ class DrillForm(EntryForm):
     subject = forms.CharField(label=_("What was restored"), max_length=200)
     restored_to = forms.CharField(label=_("Restored to"), max_length=200)
     duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=1, max_value=100000)
-    performed_by = forms.ModelChoiceField(label=_("Restored by"), queryset=Person.objects.none())
-    verified_by = forms.ModelChoiceField(label=_("Verified by"), queryset=Person.objects.none())
+    performed_by = PersonChoiceField(label=_("Restored by"), queryset=Person.objects.none())
+    verified_by = PersonChoiceField(label=_("Verified by"), queryset=Person.objects.none())
     outcome = forms.ChoiceField(label=_("Outcome"), choices=DrillOutcome.choices)
     remarks = forms.CharField(label=_("Remarks"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, unit, **kwargs):
         super().__init__(*args, unit=unit, **kwargs)
-        self.fields["performed_by"].queryset = _people(unit).queryset
-        self.fields["verified_by"].queryset = _people(unit).queryset
+        self.fields["performed_by"].queryset = _people(unit)
+        self.fields["verified_by"].queryset = _people(unit)
 
 
 ENTRY_FORMS = {"note": NoteForm, "backup": BackupForm, "drill": DrillForm}
@@ -205,12 +212,12 @@ class SignForm(BootstrapFormMixin, forms.Form):
 
 class RectifyForm(BootstrapFormMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=Person.objects.none())
+    owner = PersonChoiceField(label=_("Owner"), queryset=Person.objects.none())
     deadline = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, unit, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _people(unit).queryset
+        self.fields["owner"].queryset = _people(unit)
         self.fields["deadline"].initial = datetime.date.today() + datetime.timedelta(days=14)
 
 
