@@ -18,11 +18,15 @@ from . import facts, services
 from .models import BackupEntry, LogNote, MonthlyReview, RestoreDrill, Round
 
 LIMIT = 200
+# The backup runs beside the other two logs: the month's gaps are on the day strip; the whole list is the
+# backup log's own page.
+RUNS_SHOWN = 40
 
 
-def _cut(queryset) -> tuple[list, int]:
-    rows = list(queryset[: LIMIT + 1])
-    return rows[:LIMIT], len(rows)
+def _cut(queryset, limit: int = LIMIT) -> tuple[list, int]:
+    """The first `limit` rows, and the whole count (one COUNT query only when the list is cut)."""
+    rows = list(queryset[: limit + 1])
+    return rows[:limit], (len(rows) if len(rows) <= limit else queryset.count())
 
 
 def month_book(unit, month: datetime.date, user) -> dict:
@@ -31,7 +35,7 @@ def month_book(unit, month: datetime.date, user) -> dict:
     runs = heartbeats.backup_log(
         HeartbeatRun.objects.filter(heartbeat__unit=unit, received_at__gte=start, received_at__lt=end)
     ).select_related("heartbeat")
-    runs, runs_count = _cut(runs.order_by("-received_at", "-id"))
+    runs, runs_count = _cut(runs.order_by("-received_at", "-id"), RUNS_SHOWN)
     rounds = (
         Round.objects.filter(unit=unit, **in_month)
         .select_related("template", "performed_by")
@@ -62,6 +66,7 @@ def month_book(unit, month: datetime.date, user) -> dict:
         "problem_events": events,
         "problem_events_count": events_count,
         "limit": LIMIT,
+        "runs_shown": RUNS_SHOWN,
     }
 
 
