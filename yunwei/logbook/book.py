@@ -17,7 +17,7 @@ from yunwei.problems import tracking
 from . import facts, services
 from .models import BackupEntry, LogNote, MonthlyReview, RestoreDrill, Round
 
-LIMIT = 200
+LIMIT = 100
 # The backup runs beside the other two logs: the month's gaps are on the day strip; the whole list is the
 # backup log's own page.
 RUNS_SHOWN = 40
