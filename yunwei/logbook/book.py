@@ -9,9 +9,13 @@ each list is cut at `LIMIT` rows (the counts stay whole)."""
 import datetime
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
+from yunwei.core import scoping
 from yunwei.monitoring.models import HeartbeatRun
 from yunwei.monitoring.services import heartbeats
+from yunwei.org.choices import UnitKind
+from yunwei.org.models import Unit
 from yunwei.problems import tracking
 
 from . import facts, services
@@ -73,12 +77,6 @@ def month_book(unit, month: datetime.date, user) -> dict:
 def months_at_a_glance(user, today: datetime.date | None = None) -> dict:
     """Last month per unit the reader sees, for the dashboard: its logs' gaps (backup days without
     evidence, rounds missing), its review and whether it is overdue (Art. 5)."""
-    from django.utils import timezone
-
-    from yunwei.core import scoping
-    from yunwei.org.choices import UnitKind
-    from yunwei.org.models import Unit
-
     today = today or timezone.localdate()
     month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
     units = scoping.visible(

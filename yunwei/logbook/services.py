@@ -28,8 +28,10 @@ from yunwei.incidents.services import incident as incidents
 from yunwei.notify import services as notify
 from yunwei.org import services as org
 from yunwei.org.choices import Role, UnitKind
+from yunwei.org.models import Unit
 from yunwei.problems import services as problems
 from yunwei.problems.choices import Origin
+from yunwei.problems.models import ProblemEvent
 
 from . import facts
 from .choices import (
@@ -536,8 +538,6 @@ def add_finding(review: MonthlyReview, *, log: str, text: str, actor) -> Finding
 def summary(unit, month: datetime.date) -> dict:
     """What the lead sees of the month, kept on the review when it is signed (so later data does not
     rewrite a signed month)."""
-    from yunwei.problems.models import ProblemEvent
-
     start, end = facts.month_bounds(month)
     evidence = facts.backup_evidence(unit, month)
     missing = facts.missing_rounds(unit, month)
@@ -642,8 +642,6 @@ REVIEW_NOTICE = (
 def sweep_overdue_reviews(now=None) -> int:
     """Open last month's review of every unit once it is past due, and tell the leads of each overdue review
     once: a conditional update claims it, so two sweeps tell it once."""
-    from yunwei.org.models import Unit
-
     now = now or timezone.now()
     today = timezone.localtime(now).date()
     last_month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
