@@ -175,3 +175,32 @@ def test_the_index_and_rectification_list_render(en_client, unit_a, lead):
     assert en_client.get(reverse("logbook:rectification-list")).status_code == 200
     assert en_client.get(reverse("logbook:template-list")).status_code == 200
     assert en_client.get(reverse("logbook:template-create")).status_code == 200
+
+
+def test_a_round_template_is_made_from_its_page_and_a_bad_limit_is_named(
+    en_client, unit_a, tech_a, machine_room_team
+):
+    from yunwei.logbook.models import RoundTemplate
+
+    en_client.force_login(tech_a)
+    url = reverse("logbook:template-create")
+    data = {
+        "unit": unit_a.pk,
+        "team": machine_room_team.pk,
+        "name": "服务器巡检",
+        "weekdays": ["0", "2", "4"],
+        "checkpoints": "CPU | number | % | | 85\n指示灯 | boolean\n温度 | number | °C | low | 30",
+    }
+    response = en_client.post(url, data)
+    assert response.status_code == 200
+    assert "Line 3: a limit must be a number." in response.content.decode()
+    assert not RoundTemplate.objects.exists()
+    data["checkpoints"] = "CPU | number | % | | 85\n指示灯 | boolean"
+    response = en_client.post(url, data)
+    template = RoundTemplate.objects.get()
+    assert response.url == reverse("logbook:template-detail", args=[template.pk])
+    assert template.weekdays == [0, 2, 4]
+    assert list(template.checkpoints.values_list("label", "kind", "high")) == [
+        ("CPU", "number", 85.0),
+        ("指示灯", "boolean", None),
+    ]
