@@ -43,7 +43,7 @@ class EscalatedTo(models.TextChoices):
 
 
 class ReviewState(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("review", "Open")
     SIGNED = "signed", _("Signed")
 
     @property
