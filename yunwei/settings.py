@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "yunwei.changes",
     "yunwei.monitoring",
     "yunwei.alerts",
+    "yunwei.logbook",
     "yunwei.web",
 ]
 
@@ -238,6 +239,10 @@ SPECTACULAR_SETTINGS = {
         "ChangeRiskEnum": "yunwei.changes.choices.Risk",
         "CheckKindEnum": "yunwei.monitoring.choices.CheckKind",
         "AlertStatusEnum": "yunwei.alerts.choices.AlertStatus",
+        "ReviewStateEnum": "yunwei.logbook.choices.ReviewState",
+        "RectificationStateEnum": "yunwei.logbook.choices.RectificationState",
+        "LogbookEventKindEnum": "yunwei.logbook.choices.EventKind",
+        "EscalatedToEnum": "yunwei.logbook.choices.EscalatedTo",
     },
 }
 
@@ -280,6 +285,7 @@ CELERY_TASK_ROUTES = {
     "yunwei.alerts.tasks.sweep_silent_integrations": {"queue": "default"},
     "yunwei.alerts.tasks.sweep_uncorrelated_alerts": {"queue": "default"},
     "yunwei.alerts.tasks.prune_payloads": {"queue": "default"},
+    "yunwei.logbook.tasks.sweep_overdue": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "yunwei.core.tasks.record_worker_heartbeat", "schedule": 60.0},
@@ -304,6 +310,8 @@ CELERY_BEAT_SCHEDULE = {
     "alert-silence-sweep": {"task": "yunwei.alerts.tasks.sweep_silent_integrations", "schedule": 60.0},
     "alert-correlation-sweep": {"task": "yunwei.alerts.tasks.sweep_uncorrelated_alerts", "schedule": 120.0},
     "alert-payload-retention": {"task": "yunwei.alerts.tasks.prune_payloads", "schedule": 3600.0},
+    # Reviews past their day and rectifications past their deadline: whole days, swept every quarter hour.
+    "logbook-overdue": {"task": "yunwei.logbook.tasks.sweep_overdue", "schedule": 900.0},
 }
 # Celery's persistent scheduler, writing its own heartbeat as it sends the worker's (yunwei.core.beat).
 CELERY_BEAT_SCHEDULER = "yunwei.core.beat:Scheduler"
@@ -315,6 +323,14 @@ PING_BODY_LIMIT = env_int("YUNWEI_PING_BODY_LIMIT", 10_000)
 # An alert payload larger than this is refused with 413 (docs/alerts.md); Alertmanager's batches are far
 # smaller.
 ALERT_PAYLOAD_LIMIT = env_int("YUNWEI_ALERT_PAYLOAD_LIMIT", 1_000_000)
+# Art. 5: a month's review not signed by this day of the next month is overdue (1–28).
+LOGBOOK_REVIEW_DUE_DAY = env_int("YUNWEI_REVIEW_DUE_DAY", 10)
+if not 1 <= LOGBOOK_REVIEW_DUE_DAY <= 28:
+    raise ImproperlyConfigured(
+        f"YUNWEI_REVIEW_DUE_DAY must be a day between 1 and 28, got {LOGBOOK_REVIEW_DUE_DAY}"
+    )
+# A log-book attachment larger than this many bytes is refused.
+LOGBOOK_ATTACHMENT_LIMIT = env_int("YUNWEI_LOGBOOK_ATTACHMENT_LIMIT", 10_000_000)
 
 # The incident page shows the panels of the apps built on fault handling (apps depend downward only).
 INCIDENT_PAGE_PANELS = ["problems/incident_page_panel.html"]

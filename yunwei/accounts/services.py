@@ -54,6 +54,23 @@ def check_totp(user, code: str) -> bool:
     )
 
 
+def check_fresh_factor(user, *, password: str = "", otp: str = "") -> None:
+    """Step-up for an act that must be the account holder's own right now (signing a month, Art. 5): a
+    TOTP code when the account has a confirmed device — a code already used is refused, django-otp keeps
+    the last accepted step — otherwise the account's password, typed again. Raises DomainError naming the
+    field at fault; a session alone never passes."""
+    if user_has_device(user, confirmed=True):
+        if not (otp or "").strip():
+            raise DomainError(_("Enter a fresh one-time code from your authenticator."), field="otp")
+        if not check_totp(user, otp):
+            raise DomainError(_("The one-time code is wrong or was used already."), field="otp")
+        return
+    if not password:
+        raise DomainError(_("Enter your password again to confirm."), field="password")
+    if not user.check_password(password):
+        raise DomainError(_("The password is wrong."), field="password")
+
+
 @transaction.atomic
 def log_in(request, user) -> None:
     """Django's login() issues a new session key (no fixation); the key is kept so disabling ends it."""

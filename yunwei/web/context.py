@@ -19,6 +19,7 @@ NAVIGATION = [
     (_("Incidents"), "incidents:incident-list", "exclamation-octagon"),
     (_("Problems"), "problems:problem-list", "bug"),
     (_("Changes"), "changes:change-list", "arrow-repeat"),
+    (_("Log books"), "logbook:index", "journal-check"),
     (_("Monitoring"), "monitoring:heartbeat-list", "activity"),
     (_("Alerts"), "alerts:alert-list", "bell-fill"),
     (_("Notifications"), "notify:channel-list", "bell"),

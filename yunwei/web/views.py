@@ -11,6 +11,7 @@ from django.utils import timezone
 from yunwei.core import scoping
 from yunwei.core.models import WorkerHeartbeat
 from yunwei.incidents import services as incidents
+from yunwei.logbook.book import months_at_a_glance
 from yunwei.org.choices import UnitKind
 from yunwei.org.models import CONTRACT_EXPIRING_DAYS, MaintenanceContract, Person, Team, Unit, Vendor
 
@@ -37,6 +38,8 @@ def dashboard(request):
         "work": work_in_hand(user),
         # The group's catalogue: a grade and cause without a plan in force concerns every unit (Art. 13).
         "gaps": incidents.plan_gaps(),
+        # Art. 5: last month's logs and review per unit, an unsigned month past its day shown overdue.
+        "months": months_at_a_glance(user),
         "heartbeat": WorkerHeartbeat.objects.order_by("-at").first() if user.access.is_group_admin else None,
     }
     return render(request, "web/dashboard.html", context)

@@ -1,0 +1,98 @@
+"""A unit's month of the three log books, read for a page or the API (Art. 5): the backup runs monitoring
+recorded, the manual backups and restore drills, the rounds with their flags and the missing ones, the
+handover and routine notes, and the problem-tracking log — each read where it is kept, nothing copied.
+
+The caller has checked that the reader sees `unit`; the problem-tracking log is read through the
+problems' own scoped reader (`tracking.log_events`). A fixed number of queries whatever the month holds;
+each list is cut at `LIMIT` rows (the counts stay whole)."""
+
+import datetime
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from yunwei.core import scoping
+from yunwei.monitoring.models import HeartbeatRun
+from yunwei.monitoring.services import heartbeats
+from yunwei.org.choices import UnitKind
+from yunwei.org.models import Unit
+from yunwei.problems import tracking
+
+from . import facts, services
+from .models import BackupEntry, LogNote, MonthlyReview, RestoreDrill, Round
+
+LIMIT = 100
+# The backup runs beside the other two logs: the month's gaps are on the day strip; the whole list is the
+# backup log's own page.
+RUNS_SHOWN = 40
+
+
+def _cut(queryset, limit: int = LIMIT) -> tuple[list, int]:
+    """The first `limit` rows, and the whole count (one COUNT query only when the list is cut)."""
+    rows = list(queryset[: limit + 1])
+    return rows[:limit], (len(rows) if len(rows) <= limit else queryset.count())
+
+
+def month_book(unit, month: datetime.date, user) -> dict:
+    start, end = facts.month_bounds(month)
+    in_month = {"occurred_at__gte": start, "occurred_at__lt": end}
+    runs = heartbeats.backup_log(
+        HeartbeatRun.objects.filter(heartbeat__unit=unit, received_at__gte=start, received_at__lt=end)
+    ).select_related("heartbeat")
+    runs, runs_count = _cut(runs.order_by("-received_at", "-id"), RUNS_SHOWN)
+    rounds = (
+        Round.objects.filter(unit=unit, **in_month)
+        .select_related("template", "performed_by")
+        .annotate(flagged=Count("readings", filter=Q(readings__out_of_limits=True)))
+        .order_by("-occurred_at", "-id")
+    )
+    rounds, rounds_count = _cut(rounds)
+    events = tracking.log_events(user, month).filter(problem__unit=unit)
+    events, events_count = _cut(events)
+    review = facts.review_of(unit, month)
+    return {
+        "unit": unit,
+        "month": month,
+        "review": review,
+        "overdue": services.is_overdue(review, month),
+        "due_on": review.due_on if review else facts.due_on(month),
+        "evidence": facts.backup_evidence(unit, month),
+        "runs": runs,
+        "runs_count": runs_count,
+        "manual_backups": list(BackupEntry.objects.filter(unit=unit, **in_month).select_related("heartbeat")),
+        "drills": list(
+            RestoreDrill.objects.filter(unit=unit, **in_month).select_related("performed_by", "verified_by")
+        ),
+        "rounds": rounds,
+        "rounds_count": rounds_count,
+        "missing": facts.missing_rounds(unit, month),
+        "notes": list(LogNote.objects.filter(unit=unit, **in_month).select_related("team")),
+        "problem_events": events,
+        "problem_events_count": events_count,
+        "limit": LIMIT,
+        "runs_shown": RUNS_SHOWN,
+    }
+
+
+def months_at_a_glance(user, today: datetime.date | None = None) -> dict:
+    """Last month per unit the reader sees, for the dashboard: its logs' gaps (backup days without
+    evidence, rounds missing), its review and whether it is overdue (Art. 5)."""
+    today = today or timezone.localdate()
+    month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    units = scoping.visible(
+        Unit.objects.filter(kind__in=[UnitKind.GROUP, UnitKind.UNIT], is_active=True), user
+    )
+    reviews = {r.unit_id: r for r in MonthlyReview.objects.filter(unit__in=units, month=month)}
+    rows = []
+    for unit in units.order_by("kind", "code"):
+        review = reviews.get(unit.pk)
+        rows.append(
+            {
+                "unit": unit,
+                "review": review,
+                "overdue": services.is_overdue(review, month, today),
+                "gap_days": facts.backup_evidence(unit, month, today=today).gap_days,
+                "missing": len(facts.missing_rounds(unit, month, today=today)),
+            }
+        )
+    return {"month": month, "due_on": facts.due_on(month), "rows": rows}
