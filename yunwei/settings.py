@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "yunwei.changes",
     "yunwei.monitoring",
     "yunwei.alerts",
+    "yunwei.compliance",
     "yunwei.web",
 ]
 
@@ -279,6 +280,8 @@ CELERY_TASK_ROUTES = {
     "yunwei.alerts.tasks.sweep_stale_alerts": {"queue": "default"},
     "yunwei.alerts.tasks.sweep_silent_integrations": {"queue": "default"},
     "yunwei.alerts.tasks.prune_payloads": {"queue": "default"},
+    "yunwei.compliance.tasks.run_compliance": {"queue": "default"},
+    "yunwei.compliance.tasks.nightly_compliance": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "yunwei.core.tasks.record_worker_heartbeat", "schedule": 60.0},
@@ -302,6 +305,9 @@ CELERY_BEAT_SCHEDULE = {
     "alert-stale-sweep": {"task": "yunwei.alerts.tasks.sweep_stale_alerts", "schedule": 300.0},
     "alert-silence-sweep": {"task": "yunwei.alerts.tasks.sweep_silent_integrations", "schedule": 60.0},
     "alert-payload-retention": {"task": "yunwei.alerts.tasks.prune_payloads", "schedule": 3600.0},
+    # Every duty judged for the month each night: claimed once per day, beaten hourly to make up a night
+    # the scheduler was down.
+    "compliance-nightly": {"task": "yunwei.compliance.tasks.nightly_compliance", "schedule": 3600.0},
 }
 # Celery's persistent scheduler, writing its own heartbeat as it sends the worker's (yunwei.core.beat).
 CELERY_BEAT_SCHEDULER = "yunwei.core.beat:Scheduler"
