@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from yunwei.audit import services as audit
 from yunwei.changes.models import Change
-from yunwei.compliance import services
+from yunwei.compliance import registry, services
 from yunwei.incidents.models import ChecklistItem, Incident, IncidentEvent, Notice
 from yunwei.monitoring import services as monitoring
 from yunwei.monitoring.models import Check, CheckRollup, Indicator, IndicatorBreach
@@ -79,7 +79,7 @@ def test_an_indicator_met_over_the_month_but_missed_on_a_day_is_partly_met(unit_
 def test_the_group_indicators_are_judged_on_the_group_only(group, unit_a, group_admin):
     _indicator(group, group_admin, "GROUP-OA")
     written = services.judge(
-        services.registry.BY_CODE["art3-group-indicators"], MONTH, [group, unit_a], now=NOW
+        registry.BY_CODE["art3-group-indicators"], MONTH, [group, unit_a], now=NOW
     )
     assert [(r.unit_id, r.carried_by) for r in written] == [(group.pk, "group")]
 
@@ -107,7 +107,7 @@ def test_a_unit_without_its_clerk_is_partly_met_naming_the_clerk(unit_a, finding
 
 
 def test_a_unit_with_nobody_is_not_met_and_the_group_is_not_judged(group, unit_a):
-    written = services.judge(services.registry.BY_CODE["art10-people"], MONTH, [group, unit_a], now=NOW)
+    written = services.judge(registry.BY_CODE["art10-people"], MONTH, [group, unit_a], now=NOW)
     assert [(r.unit_id, r.judged) for r in written] == [(unit_a.pk, "not_met")]
 
 

@@ -16,6 +16,7 @@ from yunwei.org.choices import UnitKind
 
 from .choices import CarriedBy
 from .models import Result
+from .months import this_month
 
 
 @dataclass
@@ -86,3 +87,11 @@ def score_table(units, months) -> dict[tuple[int, str, int | None], Score]:
 def score(unit, month: str, article: int | None = None) -> Score:
     """One unit's score for a month (and an article): a cell of `score_table`."""
     return score_table([unit], [month]).get((unit.pk, month, article), Score())
+
+
+def month_scores(units, month: str | None = None) -> dict:
+    """This month's score of each unit (the dashboard's card), from `score_table`."""
+    month = month or this_month()
+    units = list(units)
+    table = score_table(units, [month])
+    return {"month": month, "rows": [(unit, table.get((unit.pk, month, None), Score())) for unit in units]}

@@ -4,20 +4,20 @@ from celery import shared_task
 
 from yunwei.core.tasks import YunweiTask
 
-from . import services
+from . import judging
 
 
 @shared_task(base=YunweiTask)
 def run_compliance(run_id: int) -> bool:
     """Judge a queued run; quietly nothing when it is gone or already taken."""
-    return services.execute(run_id) is not None
+    return judging.execute(run_id) is not None
 
 
 @shared_task(base=YunweiTask)
 def nightly_compliance() -> int:
     """Claim tonight's runs (once, whatever the number of beats or workers) and judge them; the beat
     comes hourly so a night the scheduler was down is made up. Returns how many runs were judged."""
-    runs = services.claim_nightly()
+    runs = judging.claim_nightly()
     for run in runs:
-        services.execute(run.pk)
+        judging.execute(run.pk)
     return len(runs)

@@ -8,6 +8,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from yunwei.compliance import scores as compliance
 from yunwei.core import scoping
 from yunwei.core.models import WorkerHeartbeat
 from yunwei.incidents import services as incidents
@@ -37,6 +38,8 @@ def dashboard(request):
         "work": work_in_hand(user),
         # The group's catalogue: a grade and cause without a plan in force concerns every unit (Art. 13).
         "gaps": incidents.plan_gaps(),
+        # The month's compliance score per unit, from the one function the compliance pages call.
+        "compliance": compliance.month_scores(units),
         "heartbeat": WorkerHeartbeat.objects.order_by("-at").first() if user.access.is_group_admin else None,
     }
     return render(request, "web/dashboard.html", context)
