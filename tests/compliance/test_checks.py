@@ -78,9 +78,7 @@ def test_an_indicator_met_over_the_month_but_missed_on_a_day_is_partly_met(unit_
 
 def test_the_group_indicators_are_judged_on_the_group_only(group, unit_a, group_admin):
     _indicator(group, group_admin, "GROUP-OA")
-    written = services.judge(
-        registry.BY_CODE["art3-group-indicators"], MONTH, [group, unit_a], now=NOW
-    )
+    written = services.judge(registry.BY_CODE["art3-group-indicators"], MONTH, [group, unit_a], now=NOW)
     assert [(r.unit_id, r.carried_by) for r in written] == [(group.pk, "group")]
 
 
