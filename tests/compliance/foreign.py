@@ -23,14 +23,15 @@ CASES: dict[str, tuple[str, str]] = {
 }
 NOT_OBJECT_ROUTES: dict[str, str] = {
     "api:compliance:api-root": "index of links",
-    "compliance:run-all": "judges every unit; a group admin's or the group's staff's act, 403 for anyone else "
-    "(tests/compliance/test_pages.py)",
+    "compliance:run-all": "judges every unit; a group admin's or the group's staff's act, 403 for anyone "
+    "else (tests/compliance/test_pages.py)",
 }
 DETAIL_PAGES: dict[str, str] = {}
 
 
 def build_records(unit, actor) -> dict:
-    """A judged result of `unit` (Art. 10, this month) with a "not applicable" asked for, and a run of the unit."""
+    """A judged result of `unit` (Art. 10, this month) with a "not applicable" asked for, and a run of
+    the unit."""
     month = services.this_month()
     result = services.judge(services.registry.BY_CODE["art10-people"], month, [unit])[0]
     exemption = services.request_exemption(result, actor=actor, reason="甲单位本月组织调整")

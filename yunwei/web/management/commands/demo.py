@@ -4,6 +4,7 @@ from django.db import transaction
 from yunwei.alerts import demo as alerts_demo
 from yunwei.changes import demo as changes_demo
 from yunwei.cmdb import demo as cmdb_demo
+from yunwei.compliance import demo as compliance_demo
 from yunwei.incidents import demo as incidents_demo
 from yunwei.monitoring import demo as monitoring_demo
 from yunwei.monitoring import indicator_demo
@@ -27,4 +28,5 @@ class Command(BaseCommand):
             monitoring_demo.load(self.stdout)
             indicator_demo.load(self.stdout)
             alerts_demo.load(self.stdout)
+            compliance_demo.load(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
