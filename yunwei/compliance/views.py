@@ -22,6 +22,8 @@ from .links import record_url
 from .models import ComplianceRun, Exemption, Finding, Result
 
 TREND_MONTHS = 6
+# Findings listed per result on an article's page; the rest are counted (the API lists the kept ones).
+FINDINGS_SHOWN = 10
 
 
 def _month(request) -> tuple[str, str]:
@@ -111,7 +113,7 @@ def article(request, number: int):
     by_duty = {}
     for result in results:
         result.visible_findings = (
-            [(f, record_url(f.object_type, f.object_id)) for f in result.findings.all()]
+            [(f, record_url(f.object_type, f.object_id)) for f in result.findings.all()[:FINDINGS_SHOWN]]
             if result.unit_id in visible_ids
             else []
         )
