@@ -239,6 +239,13 @@ SPECTACULAR_SETTINGS = {
         "ChangeRiskEnum": "yunwei.changes.choices.Risk",
         "CheckKindEnum": "yunwei.monitoring.choices.CheckKind",
         "AlertStatusEnum": "yunwei.alerts.choices.AlertStatus",
+        "ComplianceOutcomeEnum": "yunwei.compliance.choices.Outcome",
+        "ComplianceCarriedByEnum": "yunwei.compliance.choices.CarriedBy",
+        "ExemptionStateEnum": "yunwei.compliance.choices.ExemptionState",
+        "ExemptionDecisionEnum": "yunwei.compliance.choices.ExemptionDecision",
+        "ChangeDecisionEnum": "yunwei.changes.choices.Decision",
+        "ComplianceRunStateEnum": "yunwei.compliance.choices.RunState",
+        "ComplianceRunKindEnum": "yunwei.compliance.choices.RunKind",
     },
 }
 

@@ -3,6 +3,7 @@ request on one), the requests and their decision, the runs, and the scores per u
 of `scores`)."""
 
 from django.db.models import Prefetch, Q
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -12,11 +13,12 @@ from yunwei.core.api import ScopedPrimaryKeyRelatedField, ScopedViewSet
 from yunwei.org.models import Unit
 
 from . import registry, scores, services
+from .choices import ExemptionDecision
 from .links import record_url
 from .models import ComplianceRun, Exemption, Finding, Result
 
 
-class FindingSerializer(serializers.ModelSerializer):
+class ComplianceFindingSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -28,8 +30,8 @@ class FindingSerializer(serializers.ModelSerializer):
         return record_url(finding.object_type, finding.object_id)
 
 
-class ResultSerializer(serializers.ModelSerializer):
-    findings = FindingSerializer(many=True, read_only=True)
+class ComplianceResultSerializer(serializers.ModelSerializer):
+    findings = ComplianceFindingSerializer(many=True, read_only=True)
     duty_title = serializers.SerializerMethodField()
 
     class Meta:
@@ -74,7 +76,7 @@ class ResultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     each with its findings; `exempt` asks for "not applicable" with its `reason`."""
 
     queryset = Result.objects.prefetch_related(Prefetch("findings", queryset=Finding.objects.order_by("id")))
-    serializer_class = ResultSerializer
+    serializer_class = ComplianceResultSerializer
     filterset_fields = ["unit", "article", "duty", "outcome"]
     search_fields = ["duty", "unit__name"]
     ordering_fields = ["id", "month", "article"]
@@ -111,8 +113,8 @@ class ExemptionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DecideSerializer(serializers.Serializer):
-    decision = serializers.ChoiceField(choices=["approve", "refuse"])
+class ExemptionDecideSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=ExemptionDecision.choices)
     note = serializers.CharField(allow_blank=True, required=False, default="")
     version = serializers.IntegerField(required=False, min_value=1)
 
@@ -126,22 +128,22 @@ class ExemptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     filterset_fields = ["state", "result"]
     ordering_fields = ["id", "requested_at"]
 
-    @action(detail=True, methods=["post"], serializer_class=DecideSerializer)
+    @action(detail=True, methods=["post"], serializer_class=ExemptionDecideSerializer)
     def decide(self, request, pk=None):
         exemption = self.get_object()
-        data = DecideSerializer(data=request.data)
+        data = ExemptionDecideSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         decided = services.decide_exemption(
             exemption,
             actor=request.user,
-            approve=data.validated_data["decision"] == "approve",
+            approve=data.validated_data["decision"] == ExemptionDecision.APPROVE,
             note=data.validated_data["note"],
             expected_version=data.validated_data.get("version"),
         )
         return Response(ExemptionSerializer(decided).data)
 
 
-class RunSerializer(serializers.ModelSerializer):
+class ComplianceRunSerializer(serializers.ModelSerializer):
     unit = ScopedPrimaryKeyRelatedField(queryset=Unit.objects.all(), required=False, allow_null=True)
     month = serializers.CharField()
     percent = serializers.IntegerField(read_only=True)
@@ -172,7 +174,7 @@ class RunViewSet(
     """Runs of the compliance checks with their progress; a POST (`month`, optional `unit`) queues one."""
 
     queryset = ComplianceRun.objects.select_related("unit")
-    serializer_class = RunSerializer
+    serializer_class = ComplianceRunSerializer
     filterset_fields = ["state", "kind", "month"]
     ordering_fields = ["id", "created_at"]
 
@@ -189,15 +191,42 @@ class RunViewSet(
         return Response(self.get_serializer(run).data, status=status.HTTP_201_CREATED)
 
 
+class UnitScoreSerializer(serializers.Serializer):
+    """One unit's score of the month (what `scores.score_table` answers, as the pages show it)."""
+
+    id = serializers.IntegerField(help_text="the unit's id")
+    unit = serializers.CharField(help_text="the unit's code")
+    name = serializers.CharField()
+    score = serializers.FloatField(allow_null=True, help_text="(met + ½ × partly met) ÷ applicable, 0–1")
+    percent = serializers.IntegerField(allow_null=True)
+    met = serializers.IntegerField()
+    partly_met = serializers.IntegerField()
+    not_met = serializers.IntegerField()
+    not_applicable = serializers.IntegerField()
+    articles = serializers.DictField(child=serializers.IntegerField(allow_null=True))
+    trend = serializers.ListField(child=serializers.DictField())
+
+
+class ScoresSerializer(serializers.Serializer):
+    month = serializers.CharField()
+    count = serializers.IntegerField()
+    results = UnitScoreSerializer(many=True)
+
+
 class ScoreViewSet(viewsets.GenericViewSet):
     """The score of each visible unit for `month` (default this month): overall, per article and the
     trend of the last six months, from `scores.score_table` — the figure the pages show."""
 
     pagination_class = None
+    serializer_class = ScoresSerializer
 
     def get_queryset(self):
         return scoping.visible(Unit.objects.filter(is_active=True), self.request.user).order_by("code")
 
+    @extend_schema(
+        parameters=[OpenApiParameter("month", str, description="YYYY-MM, not in the future")],
+        responses=ScoresSerializer,
+    )
     def list(self, request):
         month = services.parse_month(request.query_params.get("month") or services.this_month())
         units = list(self.get_queryset())

@@ -56,6 +56,13 @@ ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
 LIVE_EXEMPTION_STATES = (ExemptionState.REQUESTED, ExemptionState.APPROVED)
 
 
+class ExemptionDecision(models.TextChoices):
+    """What a group system admin answers a request (API `decide`)."""
+
+    APPROVE = "approve", _("Approve")
+    REFUSE = "refuse", _("Refuse")
+
+
 class ExemptionEventKind(models.TextChoices):
     REQUESTED = "requested", _("Requested")
     TRANSITION = "transition", _("Decided")
