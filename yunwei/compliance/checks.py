@@ -104,12 +104,18 @@ def _count_by_unit(queryset, unit_field: str = "unit_id") -> dict[int, int]:
 
 
 def _collect(judgments, ctx, queryset, object_type: str, detail_of, label_of) -> None:
-    """Add the first MAX_FINDINGS faulty rows of each unit as findings; count them all."""
-    counts = _count_by_unit(queryset)
-    for unit_id, count in counts.items():
-        judgments[unit_id].failing += count
-    for unit_id in counts:
-        for row in queryset.filter(unit_id=unit_id).order_by("pk")[:MAX_FINDINGS]:
+    """Count every faulty row per unit and keep the first MAX_FINDINGS of each as findings: one query for
+    the keys of all units' faulty rows, one for the rows kept (never a query per unit or per row)."""
+    kept: dict[int, list[int]] = {}
+    for pk, unit_id in queryset.order_by("pk").values_list("pk", "unit_id").iterator(chunk_size=5000):
+        judgments[unit_id].failing += 1
+        first = kept.setdefault(unit_id, [])
+        if len(first) < MAX_FINDINGS:
+            first.append(pk)
+    rows = queryset.in_bulk([pk for pks in kept.values() for pk in pks])
+    for unit_id, pks in kept.items():
+        for pk in pks:
+            row = rows[pk]
             judgments[unit_id].findings.append(Ref(object_type, row.pk, label_of(row), detail_of(row)))
 
 
