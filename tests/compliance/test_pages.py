@@ -154,3 +154,23 @@ def test_judging_every_unit_is_a_group_act_and_the_run_shows_its_progress(
     assert 'data-testid="run-progress"' in progress and "width: 100%" in progress
     overview = client.get(f"/compliance/?month={MONTH}").content.decode()
     assert 'data-testid="run"' in overview
+
+
+def test_a_run_still_going_is_followed_on_the_page(client, group_admin, unit_a):
+    run = ComplianceRun.objects.create(month=MONTH, steps_total=9, steps_done=3, state="running")
+    client.force_login(group_admin)
+    page = client.get(f"/compliance/?month={MONTH}").content.decode()
+    assert f'hx-get="/compliance/runs/{run.pk}/"' in page and 'hx-trigger="every 2s"' in page
+    assert "width: 33%" in page
+    ComplianceRun.objects.filter(pk=run.pk).update(state="done", steps_done=9)
+    page = client.get(f"/compliance/runs/{run.pk}/").content.decode()
+    assert "hx-trigger" not in page and "width: 100%" in page
+
+
+def test_a_unit_admin_sees_their_own_unit_only(client, unit_admin_a, unit_a, unit_b):
+    judge("art10-people", unit_a, unit_b)
+    client.force_login(unit_admin_a)
+    page = client.get(f"/compliance/?month={MONTH}").content.decode()
+    assert 'data-testid="unit-row-unit-a"' in page and "unit-row-unit-b" not in page
+    article = client.get(f"/compliance/articles/10/?month={MONTH}").content.decode()
+    assert 'data-testid="result-unit-a"' in article and "result-unit-b" not in article

@@ -70,7 +70,9 @@ def overview(request):
         "rows": rows,
         "articles": [(number, all_articles()[number]) for number in articles],
         "all_articles": all_articles().values(),
-        "run": _latest_run(request.user, units),
+        "run": (run := _latest_run(request.user, units)),
+        # A run still going is followed on the page: its partial asks for its progress every 2 s.
+        "polling": run is not None and run.state in (RunState.QUEUED, RunState.RUNNING),
         "can_run_all": services.may_run(request.user, None),
         "run_units": [u for u in units if services.may_run(request.user, u)],
         "months": months,
