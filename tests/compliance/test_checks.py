@@ -305,3 +305,31 @@ def test_a_change_unapproved_late_approved_without_rollback_or_review_is_a_findi
     details = {f[1]: f[2] for f in findings(result)}
     assert details[late.pk] == "Missing: approval within 24 hours"
     assert details[bare.pk] == "Missing: approval, rollback plan, review"
+
+
+# -- set-based -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", ["art12-grading", "art13-severe", "art18-changes", "art16-verified"])
+def test_a_check_takes_as_many_queries_for_forty_records_as_for_four(unit_a, unit_b, code):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def make(count):
+        for k in range(count):
+            unit = unit_a if k % 2 else unit_b
+            _severe(unit, notices=("leader_report",))
+            _incident(unit, grade="II", grade_manual=True, grade_reason="")
+            _change(unit, approved_at=None)
+            _problem(unit, state="archived", archived_at=IN_MONTH)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            services.judge(registry.BY_CODE[code], MONTH, [unit_a, unit_b], now=NOW)
+        return len(captured)
+
+    make(4)
+    queries()  # the results written once: every later run updates them the same way
+    few = queries()
+    make(36)
+    assert queries() == few
