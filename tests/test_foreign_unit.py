@@ -19,6 +19,7 @@ from yunwei.org.models import MaintenanceContract, Person, RoleAssignment
 from .alerts import foreign as alerts_foreign
 from .changes import foreign as changes_foreign
 from .cmdb import foreign as cmdb_foreign
+from .compliance import foreign as compliance_foreign
 from .conftest import make_user
 from .incidents import foreign as incidents_foreign
 from .logbook import foreign as logbook_foreign
@@ -77,6 +78,7 @@ def records(org_records_a, unit_a, group_admin):
         **monitoring_foreign.build_records(unit_a, group_admin),
         **alerts_foreign.build_records(unit_a, group_admin),
         **logbook_foreign.build_records(unit_a, group_admin),
+        **compliance_foreign.build_records(unit_a, group_admin),
         "token": token,
         "event": AuditEvent.objects.filter(unit_id=unit_a.pk).order_by("seq").first(),
     }
@@ -156,6 +158,7 @@ FOREIGN_MODULES = (
     monitoring_foreign,
     alerts_foreign,
     logbook_foreign,
+    compliance_foreign,
 )
 for module in FOREIGN_MODULES:
     CASES.update(module.CASES)

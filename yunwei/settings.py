@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "yunwei.monitoring",
     "yunwei.alerts",
     "yunwei.logbook",
+    "yunwei.compliance",
     "yunwei.web",
 ]
 
@@ -243,6 +244,13 @@ SPECTACULAR_SETTINGS = {
         "RectificationStateEnum": "yunwei.logbook.choices.RectificationState",
         "LogbookEventKindEnum": "yunwei.logbook.choices.EventKind",
         "EscalatedToEnum": "yunwei.logbook.choices.EscalatedTo",
+        "ComplianceOutcomeEnum": "yunwei.compliance.choices.Outcome",
+        "ComplianceCarriedByEnum": "yunwei.compliance.choices.CarriedBy",
+        "ExemptionStateEnum": "yunwei.compliance.choices.ExemptionState",
+        "ExemptionDecisionEnum": "yunwei.compliance.choices.ExemptionDecision",
+        "ChangeDecisionEnum": "yunwei.changes.choices.Decision",
+        "ComplianceRunStateEnum": "yunwei.compliance.choices.RunState",
+        "ComplianceRunKindEnum": "yunwei.compliance.choices.RunKind",
     },
 }
 
@@ -286,6 +294,8 @@ CELERY_TASK_ROUTES = {
     "yunwei.alerts.tasks.sweep_uncorrelated_alerts": {"queue": "default"},
     "yunwei.alerts.tasks.prune_payloads": {"queue": "default"},
     "yunwei.logbook.tasks.sweep_overdue": {"queue": "default"},
+    "yunwei.compliance.tasks.run_compliance": {"queue": "default"},
+    "yunwei.compliance.tasks.nightly_compliance": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "yunwei.core.tasks.record_worker_heartbeat", "schedule": 60.0},
@@ -312,6 +322,9 @@ CELERY_BEAT_SCHEDULE = {
     "alert-payload-retention": {"task": "yunwei.alerts.tasks.prune_payloads", "schedule": 3600.0},
     # Reviews past their day and rectifications past their deadline: whole days, swept every quarter hour.
     "logbook-overdue": {"task": "yunwei.logbook.tasks.sweep_overdue", "schedule": 900.0},
+    # Every duty judged for the month each night: claimed once per day, beaten hourly to make up a night
+    # the scheduler was down.
+    "compliance-nightly": {"task": "yunwei.compliance.tasks.nightly_compliance", "schedule": 3600.0},
 }
 # Celery's persistent scheduler, writing its own heartbeat as it sends the worker's (yunwei.core.beat).
 CELERY_BEAT_SCHEDULER = "yunwei.core.beat:Scheduler"

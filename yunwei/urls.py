@@ -15,6 +15,7 @@ api_patterns = [
     path("monitoring/", include("yunwei.monitoring.api_urls")),
     path("alerts/", include("yunwei.alerts.api_urls")),
     path("logbook/", include("yunwei.logbook.api_urls")),
+    path("compliance/", include("yunwei.compliance.api_urls")),
     path("audit/", include("yunwei.audit.api_urls")),
     path("system/", include("yunwei.core.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -36,6 +37,7 @@ urlpatterns = [
     path("alerts/", include("yunwei.alerts.urls")),
     path("intake/", include("yunwei.alerts.intake_urls")),
     path("logbook/", include("yunwei.logbook.urls")),
+    path("compliance/", include("yunwei.compliance.urls")),
     path("audit/", include("yunwei.audit.urls")),
     path("", include("yunwei.web.urls")),
 ]

@@ -22,6 +22,7 @@ NAVIGATION = [
     (_("Log books"), "logbook:index", "journal-check"),
     (_("Monitoring"), "monitoring:heartbeat-list", "activity"),
     (_("Alerts"), "alerts:alert-list", "bell-fill"),
+    (_("Compliance"), "compliance:overview", "clipboard-check"),
     (_("Notifications"), "notify:channel-list", "bell"),
     (_("Audit log"), "audit:event-list", "fingerprint"),
 ]

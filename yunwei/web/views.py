@@ -8,6 +8,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from yunwei.compliance import scores as compliance
 from yunwei.core import scoping
 from yunwei.core.models import WorkerHeartbeat
 from yunwei.incidents import services as incidents
@@ -40,6 +41,8 @@ def dashboard(request):
         "gaps": incidents.plan_gaps(),
         # Art. 5: last month's logs and review per unit, an unsigned month past its day shown overdue.
         "months": months_at_a_glance(user),
+        # The month's compliance score per unit, from the one function the compliance pages call.
+        "compliance": compliance.month_scores(units),
         "heartbeat": WorkerHeartbeat.objects.order_by("-at").first() if user.access.is_group_admin else None,
     }
     return render(request, "web/dashboard.html", context)

@@ -4,6 +4,7 @@ from django.db import transaction
 from yunwei.alerts import demo as alerts_demo
 from yunwei.changes import demo as changes_demo
 from yunwei.cmdb import demo as cmdb_demo
+from yunwei.compliance import demo as compliance_demo
 from yunwei.incidents import demo as incidents_demo
 from yunwei.logbook import demo as logbook_demo
 from yunwei.monitoring import demo as monitoring_demo
@@ -29,4 +30,5 @@ class Command(BaseCommand):
             indicator_demo.load(self.stdout)
             alerts_demo.load(self.stdout)
             logbook_demo.load(self.stdout)
+            compliance_demo.load(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
