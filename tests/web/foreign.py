@@ -1,4 +1,5 @@
-"""The web app's foreign-unit cases (My work, the inbox, the charts), merged into tests/test_foreign_unit.py."""
+"""The web app's foreign-unit cases (My work, the inbox, the charts), merged into
+tests/test_foreign_unit.py."""
 
 from yunwei.incidents.models import Incident
 from yunwei.notify import services as notify

@@ -167,7 +167,8 @@ ASK_TEXT = {
     ),
     "en": (
         "[Change awaiting your approval] {code} {title}",
-        "Change {code} ({title}) of {unit} is submitted and waits for your approval. Planned window: {start}.",
+        "Change {code} ({title}) of {unit} is submitted and waits for your approval. "
+        "Planned window: {start}.",
     ),
 }
 
