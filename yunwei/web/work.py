@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yunwei.alerts.choices import WAITING as ALERT_WAITING
 from yunwei.alerts.models import Alert
@@ -280,7 +281,7 @@ class _AlertRow:
         self.first_seen_at = alert.first_seen_at
 
     def get_state_display(self) -> str:
-        return str(_("No item"))
+        return str(pgettext_lazy("alert match", "No item"))
 
 
 def my_work(user) -> list[Section]:
