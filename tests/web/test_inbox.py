@@ -125,3 +125,10 @@ def test_the_delivery_log_names_the_person_and_says_failed_why_or_nobody_to_reac
     assert ">Sent<" not in row and "已发送" not in row
     row = page.split(f'data-testid="delivery-{nobody.pk}"')[1].split("</tr>")[0]
     assert "Nobody to reach" in row and "named nobody" in row
+
+
+def test_the_delivery_api_names_the_person_too(api_client_for, unit_a, group_admin, unit_admin_a):
+    _send("incident:7:restored", unit_a, [Recipient("user", str(unit_admin_a.pk))])
+    rows = api_client_for(group_admin).get("/api/notify/deliveries/").json()["results"]
+    [row] = [r for r in rows if r["event_key"] == "incident:7:restored"]
+    assert row["user"] == unit_admin_a.pk and row["recipient_name"] == unit_admin_a.person.name
