@@ -4,6 +4,12 @@
 (function () {
   "use strict";
   var charts = [];
+  // A series' colour by its key: grades from red (Ⅰ) to yellow (Ⅲ), outcomes green, orange and red.
+  var COLORS = {
+    I: "#dc3545", II: "#fd7e14", III: "#ffc107",
+    completed: "#198754", rolled_back: "#fd7e14", failed: "#dc3545",
+    mttr: "#0d6efd", open: "#6f42c1"
+  };
 
   function draw(el, unit) {
     var url = el.getAttribute("data-url") + (unit ? "?unit=" + encodeURIComponent(unit) : "");
@@ -20,7 +26,7 @@
           yAxis: { type: "value", minInterval: kind === "line" ? 0 : 1 },
           series: data.series.map(function (s) {
             return { name: s.name, type: kind, stack: kind === "bar" ? "total" : undefined,
-                     data: s.data, connectNulls: true };
+                     data: s.data, connectNulls: true, itemStyle: { color: COLORS[s.key] } };
           })
         }, true);
         chart.off("click");
