@@ -21,8 +21,8 @@ network), 50 requests each (p50, p95; targets p95 ≤ 200 ms for My work and the
 
 Baseline in the same run: the same client GETting a signed-in page that reads nothing (the password
 change form): the fixed cost of a page through the stack. Each figure is printed beside the baseline as a
-ratio. On PostgreSQL the plans of the inbox page, the unread count and the technician's incidents are
-read with EXPLAIN and the indexes they use named (`plans`): no sequential scan of the big tables.
+ratio. On PostgreSQL the plans of the inbox page, the unread count, the technician's incidents and the
+charts' 12-week ranges are read with EXPLAIN and the indexes they use named (`plans`): no sequential scan of the big tables.
 Prints the figures and, as its last line, one JSON object; exits non-zero when a p95 misses its target
 on PostgreSQL at full scale.
 """
@@ -180,13 +180,17 @@ def _client(user):
 
 
 def _plans() -> dict:
-    """The plans of the inbox page, the unread count and the technician's incidents (PostgreSQL)."""
+    """The plans of the inbox page, the unread count, the technician's incidents and the charts' week ranges
+    (PostgreSQL)."""
     from django.contrib.auth import get_user_model
     from django.db import connection
 
+    from django.utils import timezone
+
+    from yunwei.incidents.models import Incident
     from yunwei.notify import services as notify
     from yunwei.notify.models import InboxItem
-    from yunwei.web import work
+    from yunwei.web import charts, work
 
     if connection.vendor != "postgresql":
         return {}
@@ -195,6 +199,12 @@ def _plans() -> dict:
         "inbox": notify.inbox(tech)[:26],
         "unread": InboxItem.objects.filter(user=tech, read_at__isnull=True).values_list("pk")[:100],
         "my_incidents": work.incidents_on(tech).order_by("restore_due_at", "acknowledge_due_at", "-id")[:21],
+        "restore_time_weeks": Incident.objects.filter(
+            restored_at__gte=timezone.now() - datetime.timedelta(weeks=charts.WEEKS)
+        ).values("restored_at", "started_at"),
+        "incidents_by_grade_weeks": Incident.objects.filter(
+            reported_at__gte=timezone.now() - datetime.timedelta(weeks=charts.WEEKS)
+        ).values("reported_at", "grade"),
     }
     plans = {}
     for name, queryset in queries.items():
