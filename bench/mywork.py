@@ -22,7 +22,8 @@ network), 50 requests each (p50, p95; targets p95 ≤ 200 ms for My work and the
 Baseline in the same run: the same client GETting a signed-in page that reads nothing (the password
 change form): the fixed cost of a page through the stack. Each figure is printed beside the baseline as a
 ratio. On PostgreSQL the plans of the inbox page, the unread count, the technician's incidents and the
-charts' 12-week ranges are read with EXPLAIN and the indexes they use named (`plans`): no sequential scan of the big tables.
+charts' 12-week ranges are read with EXPLAIN and the indexes they use named (`plans`): no sequential
+scan of the big tables.
 Prints the figures and, as its last line, one JSON object; exits non-zero when a p95 misses its target
 on PostgreSQL at full scale.
 """
@@ -184,7 +185,6 @@ def _plans() -> dict:
     (PostgreSQL)."""
     from django.contrib.auth import get_user_model
     from django.db import connection
-
     from django.utils import timezone
 
     from yunwei.incidents.models import Incident
