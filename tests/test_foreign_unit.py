@@ -26,6 +26,7 @@ from .logbook import foreign as logbook_foreign
 from .monitoring import foreign as monitoring_foreign
 from .notify import foreign as notify_foreign
 from .problems import foreign as problems_foreign
+from .web import foreign as web_foreign
 
 # Routes that name no unit's record, each with the reason.
 NOT_OBJECT_ROUTES = {
@@ -79,6 +80,7 @@ def records(org_records_a, unit_a, group_admin):
         **alerts_foreign.build_records(unit_a, group_admin),
         **logbook_foreign.build_records(unit_a, group_admin),
         **compliance_foreign.build_records(unit_a, group_admin),
+        **web_foreign.build_records(unit_a, group_admin),
         "token": token,
         "event": AuditEvent.objects.filter(unit_id=unit_a.pk).order_by("seq").first(),
     }
@@ -159,6 +161,7 @@ FOREIGN_MODULES = (
     alerts_foreign,
     logbook_foreign,
     compliance_foreign,
+    web_foreign,
 )
 for module in FOREIGN_MODULES:
     CASES.update(module.CASES)

@@ -130,6 +130,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "yunwei.web.context.navigation",
                 "yunwei.web.context.background_watch",
+                "yunwei.web.context.inbox",
             ],
         },
     }

@@ -42,6 +42,7 @@ class User(AbstractUser):
             is_group_leader=any(
                 role == Role.LEADER and kind == UnitKind.GROUP for role, _unit, kind in roles
             ),
+            leader_unit_ids=frozenset(unit for role, unit, _kind in roles if role == Role.LEADER),
             roles=frozenset(roles),
         )
 

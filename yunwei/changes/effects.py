@@ -160,6 +160,37 @@ def approver_accounts(change: Change) -> list[int]:
     return org.accounts_holding(missing_roles(change), [change.unit_id, *groups])
 
 
+ASK_TEXT = {
+    "zh-hans": (
+        "【变更待审批】{code} {title}",
+        "{unit}的变更 {code}（{title}）已提交，等待您的审批。计划窗口：{start}。",
+    ),
+    "en": (
+        "[Change awaiting your approval] {code} {title}",
+        "Change {code} ({title}) of {unit} is submitted and waits for your approval. "
+        "Planned window: {start}.",
+    ),
+}
+
+
+def ask_approvers(change: Change) -> list[int]:
+    """Ask the approvers whose approval the change needs (Art. 18): a notice to each, in their inbox
+    too, once per round of approvals; the requester is never asked to approve their own change."""
+    accounts = [pk for pk in approver_accounts(change) if pk != change.requester_id]
+    start = (
+        timezone.localtime(change.planned_start).strftime("%Y-%m-%d %H:%M") if change.planned_start else "—"
+    )
+    values = {"code": change.code, "title": change.title, "unit": change.unit.name, "start": start}
+    notify.send(
+        event_key=f"change:{change.pk}:approval-asked:{change.approval_round}",
+        unit_id=change.unit_id,
+        recipients=notify.user_recipients(accounts),
+        subject={language: subject.format(**values) for language, (subject, _body) in ASK_TEXT.items()},
+        body={language: body.format(**values) for language, (_subject, body) in ASK_TEXT.items()},
+    )
+    return accounts
+
+
 def remind_approvers(change: Change, *, now) -> list[int]:
     """Tell the missing approvers that the emergency change's approval is past due; the accounts told."""
     accounts = approver_accounts(change)

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from yunwei.core.filters import IdFilter
 from yunwei.org.models import Unit
 
+from . import queues
 from .choices import ChangeKind, ChangeType, Risk, State
 from .models import Change, MaintenanceWindow, awaiting_approval_q, awaiting_rollback_q
 
@@ -28,6 +29,9 @@ class ChangeFilter(django_filters.FilterSet):
     awaiting_rollback = django_filters.BooleanFilter(
         label=_("Refused, awaiting rollback"), method="filter_awaiting_rollback"
     )
+    awaiting_my_decision = django_filters.BooleanFilter(
+        label=_("Awaiting my decision"), method="filter_awaiting_my_decision"
+    )
 
     class Meta:
         model = Change
@@ -41,7 +45,15 @@ class ChangeFilter(django_filters.FilterSet):
             "window_before",
             "awaiting_approval",
             "awaiting_rollback",
+            "awaiting_my_decision",
         ]
+
+    def filter_awaiting_my_decision(self, queryset, name, value):
+        """Changes waiting on the requesting user's approval decision (`queues.awaiting_decision`)."""
+        if value is None:
+            return queryset
+        decided = queues.awaiting_decision(queryset, getattr(self.request, "user", None))
+        return decided if value else queryset.exclude(pk__in=decided.values("pk"))
 
     def filter_awaiting_approval(self, queryset, name, value):
         """Emergency changes carried out before their approval came in (yes), or every other (no)."""

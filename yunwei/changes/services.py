@@ -49,7 +49,7 @@ from .choices import (
     Risk,
     State,
 )
-from .effects import move_window, notify_users, open_windows, remind_approvers
+from .effects import ask_approvers, move_window, notify_users, open_windows, remind_approvers
 from .models import Change, ChangeTemplate, FreezePeriod, awaiting_approval_q
 from .rules import (
     CONTENT_FIELDS,
@@ -459,6 +459,8 @@ def transition(
             now=now,
             comment=_("Pre-approved standard change."),
         )
+    elif to == State.SUBMITTED:
+        ask_approvers(locked)
     elif to == State.SCHEDULED:
         open_windows(locked, actor=actor, now=now)
         notify_users(locked, actor=actor, now=now)

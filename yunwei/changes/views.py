@@ -206,9 +206,9 @@ def change_detail(request, pk):
         else None,
         "can_apply": services.may_apply_inventory(change, user),
         "windows": change.windows.select_related("item")[:50],
-        "deliveries": Delivery.objects.filter(event_key__startswith=f"change:{change.pk}:").order_by("pk")[
-            :50
-        ],
+        "deliveries": Delivery.objects.select_related("channel", "digest", "user__person")
+        .filter(event_key__startswith=f"change:{change.pk}:")
+        .order_by("pk")[:50],
     }
     # Panels of the apps built on changes, named in settings so that this app does not depend on them.
     context["panels"] = settings.CHANGE_PAGE_PANELS

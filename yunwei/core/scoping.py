@@ -12,12 +12,13 @@ nothing else filters by unit.
 A model opts in by naming the path to its unit (`scope_unit_field = "unit"` or `"vendor__unit"`) and,
 for records a user owns personally, `scope_owner_field` (then a plain user sees only their own). A model
 whose records the group's leader in charge decides on in every unit (changes: Art. 18's approval of the
-risky ones) sets `scope_open_to_group_leader = True`.
+risky ones) sets `scope_open_to_group_leader = True`; a unit's leader in charge then sees that unit's
+records of the model too (the risky changes of their unit wait on their decision).
 """
 
 from dataclasses import dataclass, field
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,9 @@ class Access:
     is_group_staff: bool = False
     # The group's leader in charge: sees the records of every unit that a model opens to them.
     is_group_leader: bool = False
+    # The units whose leader in charge the account is: they see those units' records of a model opened
+    # to leaders (changes: Art. 18, the leader in charge decides on the risky ones of the unit).
+    leader_unit_ids: frozenset[int] = field(default_factory=frozenset)
     # Every role held, as (role, unit id, unit kind): who may decide what is asked of these, not the rows.
     roles: frozenset[tuple[str, int, str]] = field(default_factory=frozenset)
 
@@ -88,7 +92,10 @@ def visible(queryset: QuerySet, user) -> QuerySet:
         unit_ids.add(access.unit_id)
     owner_field = getattr(queryset.model, "scope_owner_field", None)
     if owner_field and not (access.is_unit_admin or access.staff_unit_ids):
-        return queryset.filter(**{f"{path}__in": unit_ids, owner_field: access.user_id})
+        own = Q(**{f"{path}__in": unit_ids, owner_field: access.user_id})
+        if access.leader_unit_ids and getattr(queryset.model, "scope_open_to_group_leader", False):
+            own |= Q(**{f"{path}__in": access.leader_unit_ids})
+        return queryset.filter(own)
     return queryset.filter(**{f"{path}__in": unit_ids})
 
 

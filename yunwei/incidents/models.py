@@ -258,6 +258,10 @@ class Incident(VersionedModel):
             models.Index(fields=["unit", "state", "grade", "-reported_at", "-id"], name="incident_list"),
             models.Index(fields=["state", "reported_at"], name="incident_state_reported"),
             models.Index(fields=["reported_at"], name="incident_reported"),
+            # The dashboard's time-to-restore trend reads the weeks' restorations by this range.
+            models.Index(
+                fields=["restored_at"], condition=Q(restored_at__isnull=False), name="incident_restored"
+            ),
             # The breach sweep's filters: only incidents still waiting for the step and not yet warned
             # are in these partial indexes, so they stay small however many incidents are closed.
             models.Index(

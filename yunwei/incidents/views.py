@@ -210,9 +210,9 @@ def incident_detail(request, pk):
         "steps": [c for c in checklist if c.kind == ChecklistKind.STEP],
         "checks": [c for c in checklist if c.kind == ChecklistKind.VERIFICATION],
         "notices": incident.notices.all(),
-        "deliveries": Delivery.objects.filter(
-            unit_id=incident.unit_id, event_key__startswith=f"incident:{incident.pk}:"
-        ).order_by("pk"),
+        "deliveries": Delivery.objects.select_related("channel", "digest", "user__person")
+        .filter(unit_id=incident.unit_id, event_key__startswith=f"incident:{incident.pk}:")
+        .order_by("pk"),
         "escalations": incident.escalations.select_related("engineer", "contract"),
         "timers": services.timers(incident),
         "staff": staff,

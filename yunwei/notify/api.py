@@ -90,6 +90,7 @@ class DeliverySerializer(serializers.ModelSerializer):
     digest_error = serializers.SerializerMethodField(
         help_text=_("Why the digest this delivery was merged into failed, when it did")
     )
+    recipient_name = serializers.CharField(read_only=True)
 
     class Meta:
         model = Delivery
@@ -101,6 +102,8 @@ class DeliverySerializer(serializers.ModelSerializer):
             "channel",
             "recipient_kind",
             "recipient",
+            "user",
+            "recipient_name",
             "language",
             "state",
             "attempts",
@@ -121,7 +124,7 @@ class DeliverySerializer(serializers.ModelSerializer):
 class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Every delivery with its outcome (sent / failed / why), scoped by the notice's unit."""
 
-    queryset = Delivery.objects.select_related("notice", "digest")
+    queryset = Delivery.objects.select_related("notice", "digest", "channel", "user__person")
     serializer_class = DeliverySerializer
     filterset_class = DeliveryFilter
     search_fields = ["event_key", "recipient"]

@@ -15,6 +15,8 @@ class ChannelKind(models.TextChoices):
 class RecipientKind(models.TextChoices):
     EMAIL = "email", _("E-mail address")
     CHANNEL = "channel", _("Channel")
+    # A notice that named nobody with a way to be reached: one row says so in the delivery log.
+    NOBODY = "nobody", _("Nobody")
 
 
 class DeliveryState(models.TextChoices):
@@ -23,6 +25,7 @@ class DeliveryState(models.TextChoices):
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
     MERGED = "merged", _("Merged into a digest")
+    UNREACHABLE = "unreachable", _("Nobody to reach")
 
     @property
     def badge(self) -> str:
@@ -32,6 +35,7 @@ class DeliveryState(models.TextChoices):
             "sent": "success",
             "failed": "danger",
             "merged": "light",
+            "unreachable": "danger",
         }[self.value]
 
 

@@ -142,6 +142,16 @@ class Delivery(models.Model):
     )
     recipient_kind = models.CharField(_("recipient kind"), max_length=16, choices=RecipientKind.choices)
     recipient = models.CharField(_("recipient"), max_length=254)
+    # The person the delivery is for, when the notice named a person (their address or channel is
+    # `recipient`): the delivery log names them.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     language = models.CharField(
         _("language"), max_length=8, choices=Language.choices, default=Language.ZH_HANS
     )
@@ -185,7 +195,52 @@ class Delivery(models.Model):
         return DeliveryState(self.state).badge
 
     @property
+    def recipient_name(self) -> str:
+        """Who the delivery is for, by name: the person, else the channel, else the address."""
+        if self.user_id is not None and self.user is not None:
+            person = getattr(self.user, "person", None)
+            return person.name if person is not None else self.user.get_username()
+        if self.recipient_kind == "channel" and self.channel is not None:
+            return self.channel.name
+        return self.recipient
+
+    @property
     def failed_digest(self) -> "Delivery | None":
         """The digest this delivery was merged into, when that digest failed (its failure is this one's)."""
         digest = self.digest if self.state == DeliveryState.MERGED else None
         return digest if digest is not None and digest.state == DeliveryState.FAILED else None
+
+
+class InboxItem(models.Model):
+    """A notice in one person's in-app inbox (Art. 13): every notice sent to a person lands here too,
+    whatever became of its e-mail or robot message, so nobody depends on a channel to learn of it.
+
+    Written by `services.send` only, in the notice's transaction; read and unread is the person's own.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="inbox_items")
+    unit_id = models.BigIntegerField(_("unit"), null=True, blank=True)
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    scope_unit_field = "unit_id"
+
+    class Meta:
+        verbose_name = _("inbox item")
+        verbose_name_plural = _("inbox items")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "notice"], name="notify_inbox_once"),
+        ]
+        indexes = [
+            # The inbox reads a person's rows newest first by keyset (id < cursor).
+            models.Index(fields=["user", "-id"], name="notify_inbox_user"),
+            # The top bar's unread count: only unread rows are in this partial index.
+            models.Index(
+                fields=["user"], condition=models.Q(read_at__isnull=True), name="notify_inbox_unread"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.notice_id}"

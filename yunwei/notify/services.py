@@ -61,7 +61,7 @@ from yunwei.core.scoping import access_of
 from . import delivery as outbox
 from . import guard, tasks
 from .choices import ChannelKind, DeliveryState, Language, RecipientKind
-from .models import AllowedAddress, Channel, Delivery, Notice, Preference
+from .models import AllowedAddress, Channel, Delivery, InboxItem, Notice, Preference
 
 MASK = "******"
 
@@ -346,6 +346,7 @@ class _Target:
     channel: Channel | None
     not_before: datetime.datetime | None = None
     error: str = ""
+    user_id: int | None = None
 
 
 def _email_channel(unit_id: int | None) -> Channel | None:
@@ -388,14 +389,13 @@ def _expand(recipient: Recipient, unit_id: int | None, urgent: bool, now) -> lis
         if entry == "email":
             address = _own_address(user)
             if address:
-                targets.append(_email_target(address, language, unit_id, not_before))
+                target = _email_target(address, language, unit_id, not_before)
             else:
                 error = _("%(user)s has no e-mail address.") % {"user": user.get_username()}
-                targets.append(
-                    _Target(RecipientKind.EMAIL, f"user:{user.pk}", language, None, not_before, error)
-                )
+                target = _Target(RecipientKind.EMAIL, f"user:{user.pk}", language, None, not_before, error)
         else:
-            targets.append(_channel_target(entry, language, not_before))
+            target = _channel_target(entry, language, not_before)
+        targets.append(_Target(**{**target.__dict__, "user_id": user.pk}))
     return targets
 
 
@@ -461,8 +461,7 @@ def send(
         raise DomainError(_("A notice needs a Chinese subject."), field="subject")
     now = timezone.now()
     targets = [target for recipient in recipients for target in _expand(recipient, unit_id, urgent, now)]
-    if not targets:
-        return []
+    people = sorted({int(r.value) for r in recipients if r.kind == "user"})
     with transaction.atomic():
         notice, _created = Notice.objects.get_or_create(
             event_key=event_key,
@@ -475,6 +474,10 @@ def send(
                 "urgent": urgent,
             },
         )
+        _to_inboxes(notice, people)
+        if not targets:
+            _nobody_to_reach(notice)
+            return []
         existing = {(d.recipient_kind, d.recipient): d for d in Delivery.objects.filter(event_key=event_key)}
         created = []
         for target in targets:
@@ -514,6 +517,7 @@ def send(
                 channel=target.channel,
                 recipient_kind=target.recipient_kind,
                 recipient=target.recipient[:254],
+                user_id=target.user_id,
                 language=target.language,
                 next_attempt_at=target.not_before or now,
             )
@@ -531,6 +535,68 @@ def send(
     elif due:
         transaction.on_commit(lambda: [tasks.deliver.delay(pk) for pk in due])
     return created
+
+
+def _to_inboxes(notice: Notice, user_ids: list[int]) -> None:
+    """The notice lands in the inbox of every person it names, once (a retried send adds nothing)."""
+    if user_ids:
+        InboxItem.objects.bulk_create(
+            [InboxItem(user_id=pk, notice=notice, unit_id=notice.unit_id) for pk in user_ids],
+            ignore_conflicts=True,
+        )
+
+
+def _nobody_to_reach(notice: Notice) -> None:
+    """A notice that named no recipient at all: the delivery log says so, instead of showing nothing."""
+    Delivery.objects.get_or_create(
+        event_key=notice.event_key,
+        recipient_kind=RecipientKind.NOBODY,
+        recipient="",
+        defaults={
+            "notice": notice,
+            "unit_id": notice.unit_id,
+            "state": DeliveryState.UNREACHABLE,
+            "last_error": _("The notice named nobody who could be reached."),
+            "next_attempt_at": timezone.now(),
+        },
+    )
+
+
+# -- the inbox ------------------------------------------------------------------------------------
+
+
+def inbox(user) -> models.QuerySet:
+    """The person's own inbox, newest first: nobody reads another's."""
+    if user is None or not user.is_authenticated:
+        return InboxItem.objects.none()
+    return InboxItem.objects.filter(user=user).select_related("notice").order_by("-id")
+
+
+UNREAD_SHOWN = 99
+
+
+def unread_count(user) -> int:
+    """Unread notices of the person, counted up to UNREAD_SHOWN + 1 (the top bar shows "99+"): one
+    index range scan over the partial index of unread rows, however large the inbox."""
+    if user is None or not user.is_authenticated:
+        return 0
+    rows = InboxItem.objects.filter(user=user, read_at__isnull=True).values_list("pk", flat=True)
+    return len(rows[: UNREAD_SHOWN + 1])
+
+
+def mark_read(item: InboxItem, *, user) -> InboxItem:
+    """Mark one of the person's own notices read (a no-op when it already is)."""
+    if item.user_id != getattr(user, "pk", None):
+        raise PermissionDenied(_("This notice is not in your inbox."))
+    if item.read_at is None:
+        InboxItem.objects.filter(pk=item.pk, read_at__isnull=True).update(read_at=timezone.now())
+        item.refresh_from_db(fields=["read_at"])
+    return item
+
+
+def mark_all_read(user) -> int:
+    """Mark every unread notice of the person read; how many were."""
+    return InboxItem.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
 
 
 def _delivery_view(delivery: Delivery) -> dict:

@@ -70,7 +70,8 @@ def channel_detail(request, pk):
     if request.method != "GET":
         return redirect("notify:channel-detail", pk)
     deliveries = scoping.visible(
-        Delivery.objects.filter(channel=channel).select_related("digest"), request.user
+        Delivery.objects.filter(channel=channel).select_related("digest", "notice", "user__person"),
+        request.user,
     )[:20]
     return render(
         request,
@@ -171,7 +172,9 @@ def allow_list_remove(request, pk):
 
 @page_view
 def delivery_list(request):
-    visible = scoping.visible(Delivery.objects.select_related("notice", "channel", "digest"), request.user)
+    visible = scoping.visible(
+        Delivery.objects.select_related("notice", "channel", "digest", "user__person"), request.user
+    )
     filterset = DeliveryFilter(request.GET, queryset=visible)
     rows = filterset.qs
     q = request.GET.get("q", "").strip()

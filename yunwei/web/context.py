@@ -5,6 +5,7 @@ import logging
 from django.utils.translation import gettext_lazy as _
 
 from yunwei.core import scoping, watch
+from yunwei.notify import services as notify
 
 from .watch import tell_lead
 
@@ -76,3 +77,12 @@ def background_watch(request):
     if not _sees_the_watch(scoping.access_of(user)):
         return {}
     return {"watch_late": watch.late_parts(states)}
+
+
+def inbox(request):
+    """The top bar's count of unread notices: a bounded index scan (`notify.unread_count`), lazily, so a
+    page that does not draw the top bar pays nothing."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"inbox_unread": lambda: notify.unread_count(user), "inbox_unread_cap": notify.UNREAD_SHOWN}

@@ -1,10 +1,15 @@
 from django.urls import path
 
-from . import status, views, wall
+from . import charts, inbox, status, views, wall
 
 app_name = "web"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("my/", views.my_work_page, name="my-work"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/<int:pk>/open/", inbox.inbox_open, name="inbox-open"),
+    path("inbox/read-all/", inbox.inbox_read_all, name="inbox-read-all"),
+    path("charts/<slug:name>.json", charts.chart_data, name="chart-data"),
     path("healthz", views.healthz, name="healthz"),
     path("wall/", wall.wall, name="wall"),
     path("status/<slug:code>/", status.status_page, name="status-page"),

@@ -1,24 +1,116 @@
-"""The dashboard's work in hand: what waits on someone in incidents, problems and changes, counted over
-the records the user may see (the same scoping as each list the figure links to)."""
+"""What waits on whom: the dashboard's work in hand (counted over the records the user may see, the same
+scoping as each list a figure links to) and My work (the same rules narrowed to one person).
+
+Each "waits on X" rule is written once, here or in its app (`changes.queues`), and both the dashboard's
+figures and My work's sections read it. Every queryset starts from `scoping.visible()`, so nothing of
+another unit ever reaches either page.
+"""
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from yunwei.alerts.choices import WAITING as ALERT_WAITING
+from yunwei.alerts.models import Alert
+from yunwei.changes import queues as change_queues
 from yunwei.changes.choices import State as ChangeState
 from yunwei.changes.models import Change, awaiting_approval_q, awaiting_rollback_q
 from yunwei.core import scoping
 from yunwei.incidents.choices import OPEN_STATES as OPEN_INCIDENT_STATES
+from yunwei.incidents.choices import State as IncidentState
 from yunwei.incidents.filters import breached_q
 from yunwei.incidents.models import Incident
+from yunwei.problems.choices import OPEN_STATES as OPEN_PROBLEM_STATES
 from yunwei.problems.choices import State as ProblemState
 from yunwei.problems.models import Problem
 from yunwei.problems.services import overdue_q
 
 UPCOMING_DAYS = 7
+SECTION_SIZE = 20  # rows shown per section; the rest is one click away on the filtered list
+
+
+# -- the rules ------------------------------------------------------------------------------------
+
+
+def open_incidents(user) -> QuerySet:
+    return scoping.visible(Incident.objects.all(), user).filter(state__in=OPEN_INCIDENT_STATES)
+
+
+def handled_units_q(user, path: str = "unit_id") -> Q | None:
+    """The units whose operational records the user works on (`Access.can_handle_unit`): None for none,
+    an empty Q for every unit."""
+    access = scoping.access_of(user)
+    if access.is_group_admin or access.is_group_staff:
+        return Q()
+    ids = access.admin_unit_ids | access.staff_unit_ids
+    return Q(**{f"{path}__in": ids}) if ids else None
+
+
+def incidents_on(user) -> QuerySet:
+    """Open incidents assigned to the user or to their team."""
+    person = getattr(user, "person", None)
+    if person is None:
+        return Incident.objects.none()
+    # By the person's own keys, not through a join on the account: each side of the OR is one index
+    # (assignee, team), so the planner combines two small index scans at any number of incidents.
+    mine = Q(assignee_id=person.pk)
+    if person.team_id is not None:
+        mine |= Q(team_id=person.team_id)
+    return open_incidents(user).filter(mine).exclude(state=IncidentState.TO_CONFIRM)
+
+
+def incidents_to_confirm(user) -> QuerySet:
+    """Incidents monitoring opened, waiting for the unit's staff to confirm them or close them as false."""
+    units = handled_units_q(user)
+    if units is None:
+        return Incident.objects.none()
+    return scoping.visible(Incident.objects.all(), user).filter(units, state=IncidentState.TO_CONFIRM)
+
+
+def alerts_unmatched(user) -> QuerySet:
+    """Alerts that matched no inventory item (or several), for the staff who map them."""
+    units = handled_units_q(user)
+    if units is None:
+        return Alert.objects.none()
+    return scoping.visible(Alert.objects.all(), user).filter(units, match__in=ALERT_WAITING)
+
+
+def problems_to_verify_q() -> Q:
+    return Q(state=ProblemState.SOLVED)
+
+
+def problems_owned(user) -> QuerySet:
+    """Problems the user owns and works on (Art. 15)."""
+    return scoping.visible(Problem.objects.all(), user).filter(
+        owner__account=user, state__in=OPEN_PROBLEM_STATES
+    )
+
+
+def problems_to_classify(user) -> QuerySet:
+    """Registered problems a group system admin classifies (Art. 15)."""
+    if not scoping.access_of(user).is_group_admin:
+        return Problem.objects.none()
+    return scoping.visible(Problem.objects.all(), user).filter(state=ProblemState.REGISTERED)
+
+
+def problems_to_verify(user) -> QuerySet:
+    """Solved problems a group system admin other than the owner verifies (Art. 16)."""
+    if not scoping.access_of(user).is_group_admin:
+        return Problem.objects.none()
+    rows = scoping.visible(Problem.objects.all(), user).filter(problems_to_verify_q())
+    return rows.exclude(owner__account=user)
+
+
+def visible_changes(user) -> QuerySet:
+    return scoping.visible(Change.objects.all(), user)
+
+
+# -- the dashboard --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -32,12 +124,12 @@ class Figure:
 
 def work_in_hand(user) -> list[Figure]:
     now = timezone.now()
-    incidents = scoping.visible(Incident.objects.all(), user).filter(state__in=OPEN_INCIDENT_STATES)
+    incidents = open_incidents(user)
     problems = scoping.visible(Problem.objects.all(), user)
-    changes = scoping.visible(Change.objects.all(), user)
+    changes = visible_changes(user)
     incident_list, problem_list = reverse("incidents:incident-list"), reverse("problems:problem-list")
     change_list = reverse("changes:change-list")
-    return [
+    figures = [
         Figure("open-incidents", _("Open incidents"), incidents.count(), incident_list, "warning"),
         Figure(
             "breached-incidents",
@@ -56,7 +148,7 @@ def work_in_hand(user) -> list[Figure]:
         Figure(
             "problems-to-verify",
             _("Problems awaiting verification"),
-            problems.filter(state=ProblemState.SOLVED).count(),
+            problems.filter(problems_to_verify_q()).count(),
             f"{problem_list}?state={ProblemState.SOLVED}",
             "info",
         ),
@@ -100,3 +192,196 @@ def work_in_hand(user) -> list[Figure]:
             "primary",
         ),
     ]
+    deciding = change_queues.awaiting_decision(changes, user)
+    if change_queues.decides(user):
+        figures.insert(
+            0,
+            Figure(
+                "awaiting-my-decision",
+                _("Changes awaiting my decision"),
+                deciding.count(),
+                f"{change_list}?awaiting_my_decision=true",
+                "danger",
+            ),
+        )
+    return figures
+
+
+# -- My work --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Entry:
+    """One record waiting on the person: what it is, where it is, by when, and how late."""
+
+    code: str
+    title: str
+    url: str
+    unit: str
+    state: str
+    badge: str
+    due: datetime.datetime | None
+    late: datetime.timedelta | None = None
+
+
+@dataclass
+class Section:
+    key: str
+    label: str
+    url: str  # the filtered list behind the section
+    entries: list[Entry] = field(default_factory=list)
+    more: bool = False
+
+
+def _day_end(day: datetime.date | None) -> datetime.datetime | None:
+    """A deadline given as a day is due by the end of that day, local time."""
+    if day is None:
+        return None
+    start = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time())
+    return timezone.make_aware(start, timezone.get_current_timezone())
+
+
+def _incident_due(incident: Incident):
+    return incident.restore_due_at if incident.acknowledged_at else incident.acknowledge_due_at
+
+
+def _change_due(change: Change):
+    if change.state == ChangeState.SUBMITTED or change.awaiting_approval:
+        return change.approval_due_at or change.planned_start
+    if change.state in (ChangeState.APPROVED, ChangeState.SCHEDULED):
+        return change.planned_start
+    if change.state in change_queues.REVIEW_STATES:
+        return None
+    return change.planned_end
+
+
+def _entries(rows, due, url_name, now) -> tuple[list[Entry], bool]:
+    rows = list(rows[: SECTION_SIZE + 1])
+    entries = []
+    for row in rows[:SECTION_SIZE]:
+        deadline = due(row)
+        entries.append(
+            Entry(
+                code=row.code,
+                title=str(getattr(row, "title", "") or getattr(row, "name", "")),
+                url=reverse(url_name, args=[row.pk]),
+                unit=row.unit.name,
+                state=row.get_state_display() if hasattr(row, "get_state_display") else "",
+                badge=getattr(row, "state_badge", "secondary"),
+                due=deadline,
+                late=now - deadline if deadline is not None and deadline < now else None,
+            )
+        )
+    entries.sort(key=lambda e: (e.due is None, e.due or now))
+    return entries, len(rows) > SECTION_SIZE
+
+
+class _AlertRow:
+    """An alert dressed as a record of My work: its code and its age instead of a deadline."""
+
+    def __init__(self, alert: Alert):
+        self.pk, self.unit, self.title = alert.pk, alert.unit, alert.name
+        self.code = f"ALT{alert.pk:06d}"
+        self.first_seen_at = alert.first_seen_at
+
+    def get_state_display(self) -> str:
+        return str(pgettext_lazy("alert match", "No item"))
+
+
+def my_work(user) -> list[Section]:
+    """The sections of the person's My work page, the ones that can hold something for them."""
+    now = timezone.now()
+    incident_list, problem_list = reverse("incidents:incident-list"), reverse("problems:problem-list")
+    change_list = reverse("changes:change-list")
+    changes = visible_changes(user).select_related("unit")
+    by_due_incidents = ("restore_due_at", "acknowledge_due_at", "-id")
+    sections: list[Section] = []
+
+    def add(key, label, url, rows, due, url_name):
+        section = Section(key, label, url)
+        section.entries, section.more = _entries(rows, due, url_name, now)
+        sections.append(section)
+
+    add(
+        "incidents",
+        _("Incidents assigned to me or my team"),
+        f"{incident_list}?mine=true",
+        incidents_on(user).select_related("unit").order_by(*by_due_incidents),
+        _incident_due,
+        "incidents:incident-detail",
+    )
+    if handled_units_q(user) is not None:
+        add(
+            "to-confirm",
+            _("Incidents to confirm"),
+            f"{incident_list}?state={IncidentState.TO_CONFIRM}",
+            incidents_to_confirm(user).select_related("unit").order_by("acknowledge_due_at", "-id"),
+            lambda row: row.acknowledge_due_at,
+            "incidents:incident-detail",
+        )
+        alerts = alerts_unmatched(user).select_related("unit").order_by("first_seen_at", "id")
+        section = Section("alerts", _("Alerts matching no item"), reverse("alerts:unmatched"))
+        section.entries, section.more = _entries(
+            [_AlertRow(a) for a in alerts[: SECTION_SIZE + 1]], lambda row: None, "alerts:alert-detail", now
+        )
+        sections.append(section)
+    add(
+        "problems-owned",
+        _("Problems I own"),
+        f"{problem_list}?owner={getattr(getattr(user, 'person', None), 'pk', '')}",
+        problems_owned(user).select_related("unit").order_by("deadline", "-id"),
+        lambda row: _day_end(row.deadline),
+        "problems:problem-detail",
+    )
+    if scoping.access_of(user).is_group_admin:
+        add(
+            "problems-to-classify",
+            _("Problems to classify"),
+            f"{problem_list}?state={ProblemState.REGISTERED}",
+            problems_to_classify(user).select_related("unit").order_by("registered_at", "id"),
+            lambda row: None,
+            "problems:problem-detail",
+        )
+        add(
+            "problems-to-verify",
+            _("Problems to verify"),
+            f"{problem_list}?state={ProblemState.SOLVED}",
+            problems_to_verify(user).select_related("unit").order_by("solved_at", "id"),
+            lambda row: _day_end(row.deadline),
+            "problems:problem-detail",
+        )
+    if change_queues.decides(user):
+        add(
+            "changes-to-decide",
+            _("Changes awaiting my decision"),
+            f"{change_list}?awaiting_my_decision=true",
+            change_queues.awaiting_decision(changes, user).order_by("approval_due_at", "planned_start", "id"),
+            _change_due,
+            "changes:change-detail",
+        )
+    add(
+        "changes-to-schedule",
+        _("Approved changes to schedule"),
+        f"{change_list}?state={ChangeState.APPROVED}",
+        change_queues.to_schedule(changes, user).order_by("planned_start", "id"),
+        _change_due,
+        "changes:change-detail",
+    )
+    add(
+        "changes-to-carry-out",
+        _("Changes to carry out"),
+        f"{change_list}?state={ChangeState.SCHEDULED}",
+        change_queues.to_carry_out(changes, user).order_by("planned_start", "id"),
+        _change_due,
+        "changes:change-detail",
+    )
+    if change_queues.reviews(user):
+        add(
+            "changes-to-review",
+            _("Changes to review"),
+            f"{change_list}?state={ChangeState.COMPLETED}",
+            change_queues.to_review(changes, user).order_by("finished_at", "id"),
+            _change_due,
+            "changes:change-detail",
+        )
+    return sections
