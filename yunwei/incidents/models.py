@@ -258,6 +258,8 @@ class Incident(VersionedModel):
             models.Index(fields=["unit", "state", "grade", "-reported_at", "-id"], name="incident_list"),
             models.Index(fields=["state", "reported_at"], name="incident_state_reported"),
             models.Index(fields=["reported_at"], name="incident_reported"),
+            # The list's sortable columns lead an index each (issue 25): a sorted page is an index range.
+            models.Index(fields=["grade", "reported_at"], name="incident_grade_reported"),
             # The breach sweep's filters: only incidents still waiting for the step and not yet warned
             # are in these partial indexes, so they stay small however many incidents are closed.
             models.Index(
