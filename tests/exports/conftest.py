@@ -82,7 +82,10 @@ def make_change(unit, actor, title):
 
 @pytest.fixture
 def changes_ab(unit_a, unit_b, group_admin):
-    return {"a": make_change(unit_a, group_admin, "甲单位变更"), "b": make_change(unit_b, group_admin, "乙单位机密变更")}
+    return {
+        "a": make_change(unit_a, group_admin, "甲单位变更"),
+        "b": make_change(unit_b, group_admin, "乙单位机密变更"),
+    }
 
 
 @pytest.fixture
