@@ -35,15 +35,28 @@ def as_text(cell) -> None:
         cell.data_type = "s"
 
 
-def _cells(sheet, row: Sequence, font: Font | None = None) -> list:
+def _styled(sheet, row: Sequence, font: Font) -> list:
     cells = []
     for value in row:
-        cell = WriteOnlyCell(sheet, value="" if value is None else value)
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.font = font
         as_text(cell)
-        if font is not None:
-            cell.font = font
         cells.append(cell)
     return cells
+
+
+def _row(sheet, row: Sequence) -> list:
+    """Plain values as they are (the writer's fast path); an empty one as no cell at all; a formula-like
+    text as a cell typed text."""
+    values = []
+    for value in row:
+        if value == "":
+            value = None
+        elif is_formula_like(value):
+            value = WriteOnlyCell(sheet, value=value)
+            value.data_type = "s"
+        values.append(value)
+    return values
 
 
 def write_xlsx(
@@ -62,11 +75,11 @@ def write_xlsx(
     for index, width in enumerate(widths):
         sheet.column_dimensions[get_column_letter(index + 1)].width = width
     if title:
-        sheet.append(_cells(sheet, [title], Font(bold=True, size=14)))
+        sheet.append(_styled(sheet, [title], Font(bold=True, size=14)))
     sheet.freeze_panes = "A3" if title else "A2"
-    sheet.append(_cells(sheet, headers, Font(bold=True)))
+    sheet.append(_styled(sheet, headers, Font(bold=True)))
     for row in rows:
-        sheet.append(_cells(sheet, row))
+        sheet.append(_row(sheet, row))
     workbook.save(target)
 
 
