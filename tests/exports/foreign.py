@@ -17,6 +17,7 @@ CASES: dict[str, tuple[str, str]] = {
     "web:saved-filter-delete": ("page-post", "saved_filter"),
 }
 NOT_OBJECT_ROUTES: dict[str, str] = {
+    "web:favicon": "the site's icon, no data",
     "web:saved-filter-save": "saves the caller's own filters; the rows a saved filter shows are scoped when "
     "it is used (tests/exports/test_saved_filters.py)",
 }

@@ -103,3 +103,26 @@ def test_the_sort_header_toggles_and_keeps_the_filters(client, group_admin, inci
         or 'href="?state=reported&amp;sort=-grade"' in content
     )
     assert "bi-sort-up" in content
+
+
+@pytest.mark.parametrize("sort", ["domain", "-domain", "status", "-status", "ip", "-ip"])
+def test_the_inventory_sorts_by_its_indexed_columns_and_keeps_its_order_otherwise(
+    client, group_admin, app_a, app_b, sort
+):
+    from yunwei.cmdb.models import Item
+    from yunwei.cmdb.views import SORTING as ITEM_SORTING
+
+    client.force_login(group_admin)
+    content = client.get("/cmdb/", {"sort": sort}).content.decode()
+    fields = ITEM_SORTING.columns[sort.lstrip("-")]
+    direction = "-" if sort.startswith("-") else ""
+    for key, sorted_fields in ITEM_SORTING.columns.items():
+        assert sorted_fields[0] in _indexed_leads(Item), key
+    codes = [
+        f'data-testid="item-row-{i.code}"'
+        for i in Item.objects.order_by(*[f"{direction}{f}" for f in fields])
+    ]
+    assert sorted(codes, key=content.index) == codes
+    content = client.get("/cmdb/").content.decode()
+    codes = [f'data-testid="item-row-{i.code}"' for i in Item.objects.order_by("unit__code", "code")]
+    assert sorted(codes, key=content.index) == codes

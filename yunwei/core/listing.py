@@ -20,7 +20,10 @@ class Sorting:
     reads an index range instead of sorting the table; the last field breaks ties, for stable pages."""
 
     columns: dict[str, tuple[str, ...]]
-    default: str
+    default: str = ""
+    # The list's own order when no column is asked and `default` names none (a list read in a natural
+    # order of its own, such as the inventory's by unit and code).
+    fallback: tuple[str, ...] = ()
 
     def key_of(self, request) -> str:
         """The sort asked for, or the default when it is absent or names no sortable column."""
@@ -29,6 +32,8 @@ class Sorting:
 
     def order(self, rows, request):
         key = self.key_of(request)
+        if not key:
+            return rows.order_by(*self.fallback), key
         fields = self.columns[key.lstrip("-")]
         if key.startswith("-"):
             fields = tuple(f[1:] if f.startswith("-") else f"-{f}" for f in fields)

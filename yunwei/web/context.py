@@ -10,6 +10,7 @@ from .watch import tell_lead
 
 log = logging.getLogger(__name__)
 
+
 def _everyone(access) -> bool:
     return True
 
