@@ -82,3 +82,16 @@ def test_a_saved_filter_shows_only_what_its_user_may_see(client, unit_admin_a, i
     client.force_login(unit_admin_a)
     page = client.get(saved_filters.url_of(saved)).content.decode()
     assert incidents_ab["b"].code not in page and "乙单位机密故障" not in page
+
+
+def test_the_demo_gives_the_technician_the_lead_and_the_admin_their_saved_filters(client, group):
+    from yunwei.web import demo
+
+    for username in ("tech", "lead", "admin"):
+        make_user(username, group, "group_admin" if username == "admin" else "tech_staff")
+    assert demo.load() == {"saved_filters": len(demo.SAVED)}
+    for username, list_name, name, query in demo.SAVED:
+        saved = SavedFilter.objects.get(owner__username=username, name=name)
+        assert (saved.list_name, saved.query) == (list_name, query)
+        client.force_login(saved.owner)
+        assert client.get(saved_filters.url_of(saved)).status_code == 200
