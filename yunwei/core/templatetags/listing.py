@@ -16,7 +16,8 @@ def sort_header(context, key: str, label) -> str:
     query.pop("page", None)
     ascending = current == key
     query[SORT_PARAM] = f"-{key}" if ascending else key
-    icon = ""
+    # The sorted column shows its direction; the others a faint mark that they sort.
+    icon = format_html(' <i class="bi bi-arrow-down-up text-body-tertiary small" aria-hidden="true"></i>')
     if current.lstrip("-") == key:
         icon = format_html(' <i class="bi bi-sort-{}" aria-hidden="true"></i>', "up" if ascending else "down")
     return format_html(
