@@ -97,6 +97,8 @@ def test_a_plain_user_is_refused_per_incident_not_all_at_once(client, unit_user_
         ({"action": "comment", "comment": "x", "ids": ["abc"]}, "ids"),
         ({"action": "delete", "ids": ["1"]}, "action"),
         ({"action": "comment", "comment": "  ", "ids": ["1"]}, "comment"),
+        ({"action": "comment", "comment": "长" * 2001, "ids": ["1"]}, "comment"),
+        ({"action": "assign", "assignee": "me", "comment": "长" * 2001, "ids": ["1"]}, "comment"),
         ({"action": "assign", "assignee": "", "ids": ["1"]}, "assignee"),
     ],
 )

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from yunwei.core import errors, exports, listing, saved_filters, scoping
+from yunwei.core import errors, exports, listing, records, saved_filters, scoping
 from yunwei.core.filters import prepare_filter_form
 from yunwei.core.listing import Sorting
 from yunwei.core.pages import act, bulk_page, done, form_page, page_view, paginate
@@ -166,21 +166,18 @@ def incident_bulk(request):
     """One action on the ticked incidents, each through its own service call with its own checks; the
     result names every incident that was refused and why."""
     visible = scoping.visible(Incident.objects.select_related("unit", "assignee"), request.user)
-    comment = request.POST.get("comment", "").strip()[:2000]
+    comment = request.POST.get("comment", "")
 
     def run(action, ids):
         if action == "export":
             return _xlsx(
                 visible.filter(pk__in=ids).order_by("-reported_at", "-id"), "incidents-selected.xlsx"
             )
+        # Checked once for all (empty or too long is bad input), before any incident is touched.
+        text = records.comment_text(comment) if action == "comment" or comment.strip() else ""
         if action == "comment":
-            if not comment:
-                raise errors.DomainError(_("Write the comment to add."), field="comment")
             return listing.run_each(
-                visible,
-                ids,
-                lambda i: services.add_comment(i, actor=request.user, text=comment),
-                label=_label,
+                visible, ids, lambda i: services.add_comment(i, actor=request.user, text=text), label=_label
             )
         to_me, assignee = request.POST.get("assignee") == "me", None
         if not to_me:
@@ -192,7 +189,7 @@ def incident_bulk(request):
         return listing.run_each(
             visible,
             ids,
-            lambda i: services.assign(i, actor=request.user, assignee=assignee, to_me=to_me, comment=comment),
+            lambda i: services.assign(i, actor=request.user, assignee=assignee, to_me=to_me, comment=text),
             label=_label,
         )
 
