@@ -126,3 +126,20 @@ def test_the_inventory_sorts_by_its_indexed_columns_and_keeps_its_order_otherwis
     content = client.get("/cmdb/").content.decode()
     codes = [f'data-testid="item-row-{i.code}"' for i in Item.objects.order_by("unit__code", "code")]
     assert sorted(codes, key=content.index) == codes
+
+
+@pytest.mark.parametrize(
+    ("path", "model_path"), [("/monitoring/", "Heartbeat"), ("/monitoring/checks/", "Check")]
+)
+def test_monitoring_lists_sort_by_their_indexed_next_moment(client, group_admin, path, model_path):
+    from yunwei.monitoring import models
+    from yunwei.monitoring.views import CHECK_SORTING, HEARTBEAT_SORTING
+
+    model = getattr(models, model_path)
+    sorting = HEARTBEAT_SORTING if model_path == "Heartbeat" else CHECK_SORTING
+    assert sorting.columns["due"][0] in _indexed_leads(model)
+    client.force_login(group_admin)
+    for sort in ("due", "-due", "nonsense"):
+        response = client.get(path, {"sort": sort})
+        assert response.status_code == 200
+        assert 'data-testid="sort-due"' in response.content.decode()
