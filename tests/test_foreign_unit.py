@@ -4,9 +4,12 @@
 neither CASES nor NOT_OBJECT_ROUTES, so a new endpoint cannot skip this file.
 """
 
+import io
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from openpyxl import load_workbook
 
 from yunwei.accounts.models import ApiToken, LoginSession
 from yunwei.accounts.services import issue_token
@@ -21,6 +24,7 @@ from .changes import foreign as changes_foreign
 from .cmdb import foreign as cmdb_foreign
 from .compliance import foreign as compliance_foreign
 from .conftest import make_user
+from .exports import foreign as exports_foreign
 from .incidents import foreign as incidents_foreign
 from .logbook import foreign as logbook_foreign
 from .monitoring import foreign as monitoring_foreign
@@ -81,13 +85,15 @@ def records(org_records_a, unit_a, group_admin):
         **logbook_foreign.build_records(unit_a, group_admin),
         **compliance_foreign.build_records(unit_a, group_admin),
         **web_foreign.build_records(unit_a, group_admin),
+        **exports_foreign.build_records(unit_a, group_admin),
         "token": token,
         "event": AuditEvent.objects.filter(unit_id=unit_a.pk).order_by("seq").first(),
     }
 
 
 # route → (kind, record key). API kinds: list | detail (GET, PATCH, PUT, DELETE) | detail-ro (GET, DELETE)
-# | post. Page kinds: page-list (the record's name is nowhere on it) | page (GET and POST) | page-post.
+# | post. Page kinds: page-list (the record's name is nowhere on it) | page (GET and POST) | page-post |
+# page-export (the list's .xlsx holds nothing of the record) | bulk (its number posted: "not found").
 CASES = {
     "api:org:unit-list": ("list", "unit"),
     "api:org:unit-detail": ("detail", "unit"),
@@ -162,6 +168,7 @@ FOREIGN_MODULES = (
     logbook_foreign,
     compliance_foreign,
     web_foreign,
+    exports_foreign,
 )
 for module in FOREIGN_MODULES:
     CASES.update(module.CASES)
@@ -254,6 +261,27 @@ def test_foreign_unit_persona_reaches_nothing(route, persona, records, request, 
         searched = http.get(url, {"q": _label(record)})
         assert searched.status_code in (200, 404)
         assert _url(DETAIL_PAGES[key], record) not in searched.content.decode()
+        return
+    if kind == "page-export":
+        for query in ({}, {"q": _label(record)}, {"unit": records["unit"].pk}):
+            response = http.get(reverse(route), query)
+            assert response.status_code in (200, 400, 404), query
+            if response.status_code == 200:
+                sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+                cells = {str(v) for row in sheet.iter_rows(values_only=True) for v in row if v is not None}
+                assert _label(record) not in cells and getattr(record, "code", None) not in cells, query
+        return
+    if kind == "bulk":
+        before = _footprint(record)
+        for data in ({"action": "comment", "comment": "越权"}, {"action": "assign", "assignee": "me"}):
+            response = http.post(reverse(route), {**data, "ids": [record.pk]})
+            assert response.status_code in (200, 400, 404)
+            assert _label(record) not in response.content.decode()
+        response = http.post(reverse(route), {"action": "export", "ids": [record.pk]})
+        if response.status_code == 200:
+            sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+            assert sheet.max_row == 1  # the header only
+        assert _footprint(record) == before
         return
     url = _url(route, record)
     methods = {

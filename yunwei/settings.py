@@ -348,6 +348,9 @@ LOGBOOK_ATTACHMENT_LIMIT = env_int("YUNWEI_LOGBOOK_ATTACHMENT_LIMIT", 10_000_000
 
 # The incident page shows the panels of the apps built on fault handling (apps depend downward only).
 INCIDENT_PAGE_PANELS = ["problems/incident_page_panel.html"]
+# The audit log keeps account and unit numbers; this function (of the org app) names them on its pages
+# and exports, so the audit app depends on no other app.
+AUDIT_NAMES = "yunwei.org.names.audit_names"
 # The change page shows the panels of the apps built on changes: the incidents it is suspected of (Art. 18).
 CHANGE_PAGE_PANELS = ["incidents/change_page_panel.html"]
 

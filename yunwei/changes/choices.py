@@ -145,3 +145,4 @@ class EventKind(models.TextChoices):
     RESCHEDULE_REFUSED = "reschedule_refused", _("New window refused")
     CONFLICTS = "conflicts", _("Freeze or collision noted")
     EXCEPTION = "exception", _("Exception to the refusal recorded")
+    COMMENT = "comment", _("Comment")

@@ -175,6 +175,9 @@ class Change(VersionedModel):
             models.Index(fields=["unit", "state"], name="change_unit_state"),
             models.Index(fields=["state", "planned_start"], name="change_state_start"),
             models.Index(fields=["approval_due_at"], name="change_approval_due"),
+            # The list's order and its sortable columns lead an index each (issue 25).
+            models.Index(fields=["created_at"], name="change_created"),
+            models.Index(fields=["planned_start"], name="change_planned_start"),
         ]
 
     def __str__(self) -> str:

@@ -523,6 +523,17 @@ def _carried_out_first(change: Change, *, actor, now) -> None:
 RESCHEDULABLE_STATES = (State.APPROVED, State.SCHEDULED)
 
 
+@transaction.atomic
+def add_comment(change: Change, *, actor, text: str) -> Change:
+    """A note on the change's timeline by the unit's system staff."""
+    require_handler(actor, change)
+    text = records.comment_text(text)
+    locked = lock_change(change)
+    add_event(locked, EventKind.COMMENT, actor=actor, comment=text)
+    audit.record("update", actor=actor, obj=locked, comment=text)
+    return locked
+
+
 def may_reschedule(change: Change, actor) -> bool:
     """The actor may give the change another window now (`reschedule`): the unit's system staff."""
     return change.state in RESCHEDULABLE_STATES and may_handle(actor, change.unit_id)

@@ -7,6 +7,8 @@ from . import views
 app_name = "changes"
 urlpatterns = [
     path("", views.change_list, name="change-list"),
+    path("export/", views.change_export, name="change-export"),
+    path("bulk/", views.change_bulk, name="change-bulk"),
     path("new/", views.change_create, name="change-create"),
     path("calendar/", views.calendar_view, name="calendar"),
     path("templates/", views.template_list, name="template-list"),

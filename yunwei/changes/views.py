@@ -16,13 +16,16 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from yunwei.core import errors, scoping
+from yunwei.core import errors, exports, listing, records, saved_filters, scoping
 from yunwei.core.filters import prepare_filter_form
-from yunwei.core.pages import act, done, page_view, paginate
+from yunwei.core.listing import Sorting
+from yunwei.core.pages import act, bulk_page, done, page_view, paginate
 from yunwei.notify.models import Delivery
 
+from . import exports as change_exports
 from . import schedule, services
 from .choices import ApprovalScope, ChangeKind, State
 from .filters import ChangeFilter
@@ -57,8 +60,20 @@ def _form_error(form, exc: errors.DomainError) -> None:
     form.add_error(field if field in form.fields else None, exc.message)
 
 
-@page_view
-def change_list(request):
+SORTING = Sorting(
+    {
+        "number": ("id",),
+        "state": ("state", "planned_start", "id"),
+        "window": ("planned_start", "id"),
+        "created": ("created_at", "id"),
+    },
+    default="-created",
+)
+
+
+def _filtered(request):
+    """The list's rows as its filters, search and sort ask (of the changes the user may see), the
+    filter form, the search text and the sort; the page, the export and the bulk form share it."""
     user = request.user
     base = scoping.visible(Change.objects.select_related("unit"), user)
     filterset = ChangeFilter(request.GET, queryset=base, request=request)
@@ -69,22 +84,76 @@ def change_list(request):
         rows = rows.filter(
             Q(title__icontains=q) | Q(reason__icontains=q) | Q(implementation_plan__icontains=q)
         )
-    page_obj, query = paginate(request, rows.order_by("-created_at", "-id"), PAGE_SIZE)
+    rows, sort = SORTING.order(rows, request)
+    return rows, filterset.form, q, sort
+
+
+@page_view
+def change_list(request):
+    user = request.user
+    rows, form, q, sort = _filtered(request)
+    page_obj, query = paginate(request, rows, PAGE_SIZE)
     now = timezone.now()
     context = {
         "page_obj": page_obj,
-        "filters": filterset.form,
+        "filters": form,
         "q": q,
+        "sort": sort,
         "query": query,
         "results_id": RESULTS_ID,
         "overdue_ids": {c.pk for c in page_obj if c.approval_overdue(now)},
         "awaiting_ids": {c.pk for c in page_obj if c.awaiting_approval},
         "can_create": schedule.handleable_units(user).exists(),
+        "export_url": reverse("changes:change-export") + "?" + query,
+        "bulk": {"actions": BULK_ACTIONS, "people": None}
+        if schedule.handleable_units(user).exists()
+        else None,
+        **saved_filters.context(request, "changes:change-list"),
     }
     partial = request.htmx and request.htmx.target == RESULTS_ID
     return render(
         request, "changes/partials/change_table.html" if partial else "changes/change_list.html", context
     )
+
+
+@page_view
+def change_export(request):
+    """The filtered list as an .xlsx workbook, every page of it."""
+    rows, _form, _q, _sort = _filtered(request)
+    return _xlsx(rows, "changes.xlsx")
+
+
+def _xlsx(rows, filename):
+    return exports.xlsx_response(
+        filename,
+        change_exports.headers(),
+        change_exports.rows(rows),
+        sheet_name=_("Changes"),
+        widths=change_exports.WIDTHS,
+    )
+
+
+BULK_ACTIONS = {"comment": _lazy("Add a comment"), "export": _lazy("Export the selection")}
+
+
+@require_POST
+@page_view
+def change_bulk(request):
+    """One action on the ticked changes, each through its own service call with its own checks."""
+    visible = scoping.visible(Change.objects.select_related("unit"), request.user)
+    comment = request.POST.get("comment", "")
+
+    def run(action, ids):
+        if action == "export":
+            return _xlsx(visible.filter(pk__in=ids).order_by("-created_at", "-id"), "changes-selected.xlsx")
+        text = records.comment_text(comment)
+
+        def call(change):
+            return services.add_comment(change, actor=request.user, text=text)
+
+        return listing.run_each(visible, ids, call, label=lambda c: f"{c.code} {c.title}")
+
+    return bulk_page(request, actions=BULK_ACTIONS, back_url=reverse("changes:change-list"), run=run)
 
 
 @page_view

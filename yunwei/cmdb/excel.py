@@ -25,6 +25,8 @@ from openpyxl.utils import get_column_letter
 
 from yunwei.core import scoping
 from yunwei.core.errors import DomainError
+from yunwei.core.exports import FORMULA_START, as_text
+from yunwei.core.exports import XLSX as XLSX
 from yunwei.org.choices import UnitKind
 from yunwei.org.models import MaintenanceContract, Person, Team, Unit, Vendor
 
@@ -32,7 +34,6 @@ from . import services
 from .choices import Criticality, ItemStatus
 from .models import Item, ItemType
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024  # a small file that unpacks to gigabytes is refused unread
 MAX_ROWS = 20000
@@ -155,19 +156,12 @@ def _start_sheet(workbook: Workbook, item_type: ItemType, used: set):
     return sheet
 
 
-FORMULA_START = ("=", "+", "-", "@")
-
-
 def _append(sheet, row: list) -> None:
-    """Append `row`; a text that a spreadsheet would read as a formula is typed a string cell.
-
-    A string cell is never evaluated, so it needs no apostrophe escape, and the import reads back
-    exactly the text that was written ("-5", "=1+1", "+86 10").
-    """
+    """Append `row`; a text that a spreadsheet would read as a formula is typed a string cell
+    (`core.exports.as_text`), so the import reads back exactly the text that was written."""
     sheet.append(row)
     for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
-            cell.data_type = "s"
+        as_text(cell)
 
 
 def export_items(items) -> bytes:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from yunwei.audit.models import AuditEvent
 from yunwei.core import errors, scoping
 from yunwei.core.filters import prepare_filter_form
+from yunwei.core.listing import Sorting
 from yunwei.core.pages import act, done, form_call, form_page, page_view, paginate
 from yunwei.org.choices import Domain
 from yunwei.org.models import Unit
@@ -66,17 +67,26 @@ def _filtered(request):
     q = request.GET.get("q", "").strip()
     if q:
         rows = rows.filter(reduce(or_, (Q(**{f"{path}__icontains": q}) for path in SEARCH)))
-    return filterset, rows.order_by("unit__code", "code"), q
+    return filterset, rows, q
+
+
+# The columns an index leads (the inventory reads by unit and code when no column is asked).
+SORTING = Sorting(
+    {"domain": ("domain", "id"), "status": ("status", "id"), "ip": ("ip", "id")},
+    fallback=("unit__code", "code"),
+)
 
 
 @page_view
 def item_list(request):
     filterset, rows, q = _filtered(request)
+    rows, sort = SORTING.order(rows, request)
     page_obj, query = paginate(request, rows, PAGE_SIZE)
     context = {
         "page_obj": page_obj,
         "filters": filterset.form,
         "q": q,
+        "sort": sort,
         "query": query,
         "results_id": RESULTS_ID,
         "can_create": scoping.writable(Unit.objects.all(), request.user).exists(),

@@ -174,3 +174,30 @@ class WatchAlarm(models.Model):
 
     def __str__(self) -> str:
         return f"{self.part}: {self.down_since or 'ok'}"
+
+
+class SavedFilter(models.Model):
+    """A list's filters and sort saved by one person under a name, to open the list so again. Personal:
+    nobody else sees or uses it; the rows it shows are still those the person may see when it is used."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="saved_filters",
+    )
+    list_name = models.CharField(_("list"), max_length=60)
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("filters"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "list_name", "name"], name="saved_filter_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseLocation
 
-from . import errors
+from . import errors, listing
 
 
 def page_view(view):
@@ -99,3 +99,23 @@ def paginate(request, rows, size: int):
     query = request.GET.copy()
     query.pop("page", None)
     return Paginator(rows, size).get_page(request.GET.get("page")), query.urlencode()
+
+
+def bulk_page(request, *, actions: dict, back_url: str, run):
+    """A bulk form's POST: `run(action, ids)` acts on the ticked records and answers a BulkOutcome (the
+    result page lists what was done and each refusal with its reason) or a response of its own (an
+    export). Bad input (no action, no selection, a missing field) answers 400 naming the field."""
+    action = request.POST.get("action", "")
+    try:
+        if action not in actions:
+            raise errors.DomainError(_("Choose an action."), field="action")
+        result = run(action, listing.selected_ids(request))
+    except errors.PermissionDenied:
+        raise
+    except errors.DomainError as exc:
+        context = {"error": exc, "action": actions.get(action, ""), "back_url": back_url}
+        return render(request, "core/bulk_result.html", context, status=400)
+    if not isinstance(result, listing.BulkOutcome):
+        return result
+    context = {"outcome": result, "action": actions[action], "back_url": back_url}
+    return render(request, "core/bulk_result.html", context)

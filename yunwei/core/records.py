@@ -103,6 +103,21 @@ def save_version(record: models.Model, *fields: str) -> None:
     record.save(update_fields=[*fields, "version", "updated_at"])
 
 
+COMMENT_MAX = 2000
+
+
+def comment_text(text: str) -> str:
+    """A comment added to a record's timeline, trimmed; empty or too long is bad input."""
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(_("Write the comment to add."), field="comment")
+    if len(text) > COMMENT_MAX:
+        raise DomainError(
+            _("A comment has at most %(count)s characters.") % {"count": COMMENT_MAX}, field="comment"
+        )
+    return text
+
+
 def append_event(
     model: type[models.Model],
     subject: dict,

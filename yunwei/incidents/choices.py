@@ -147,6 +147,7 @@ class EventKind(models.TextChoices):
     SIGNAL = "signal", _("Monitoring signal folded in")
     MERGED = "merged", _("Incident merged in")
     SUSPECT = "suspect", _("Change suspected as the cause")
+    COMMENT = "comment", _("Comment")
 
 
 class NoticeKind(models.TextChoices):

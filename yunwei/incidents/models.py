@@ -262,6 +262,8 @@ class Incident(VersionedModel):
             models.Index(
                 fields=["restored_at"], condition=Q(restored_at__isnull=False), name="incident_restored"
             ),
+            # The list's sortable columns lead an index each (issue 25): a sorted page is an index range.
+            models.Index(fields=["grade", "reported_at"], name="incident_grade_reported"),
             # The breach sweep's filters: only incidents still waiting for the step and not yet warned
             # are in these partial indexes, so they stay small however many incidents are closed.
             models.Index(

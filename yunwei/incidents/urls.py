@@ -7,9 +7,12 @@ from . import views
 app_name = "incidents"
 urlpatterns = [
     path("", views.incident_list, name="incident-list"),
+    path("export/", views.incident_export, name="incident-export"),
+    path("bulk/", views.incident_bulk, name="incident-bulk"),
     path("duty/", views.duty, name="duty"),
     path("report/", views.report, name="report"),
     path("<int:pk>/", views.incident_detail, name="incident-detail"),
+    path("<int:pk>/report.docx", views.incident_report_docx, name="incident-report-docx"),
     path("<int:pk>/transition/", views.incident_transition, name="incident-transition"),
     path("<int:pk>/tick/", views.incident_tick, name="incident-tick"),
     path("<int:pk>/plan/", views.incident_plan, name="incident-plan"),

@@ -17,12 +17,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from yunwei.core import errors, scoping
+from yunwei.core import errors, exports, listing, records, saved_filters, scoping
 from yunwei.core.filters import prepare_filter_form
-from yunwei.core.pages import act, done, form_page, page_view, paginate
+from yunwei.core.listing import Sorting
+from yunwei.core.pages import act, bulk_page, done, form_page, page_view, paginate
 from yunwei.notify.models import Delivery
-from yunwei.org.models import Unit
+from yunwei.org.models import Person, Unit
 
+from . import exports as incident_exports
 from . import services
 from .choices import OPEN_STATES, Cause, ChecklistKind, DrillState, NoticeKind, State
 from .filters import IncidentFilter, breached_q
@@ -65,8 +67,20 @@ def _act(request, incident, call, message, **form):
     return act(request, reverse("incidents:incident-detail", args=[incident.pk]), call, message, **form)
 
 
-@page_view
-def incident_list(request):
+SORTING = Sorting(
+    {
+        "number": ("id",),
+        "grade": ("grade", "reported_at", "id"),
+        "state": ("state", "reported_at", "id"),
+        "reported": ("reported_at", "id"),
+    },
+    default="-reported",
+)
+
+
+def _filtered(request):
+    """The list's rows as its filters, search and sort ask (of the incidents the user may see), the
+    filter form, the search text and the sort; the page, the export and the bulk form share it."""
     user = request.user
     base = scoping.visible(Incident.objects.select_related("unit", "assignee", "team"), user)
     filterset = IncidentFilter(request.GET, queryset=base, request=request)
@@ -75,20 +89,115 @@ def incident_list(request):
     q = request.GET.get("q", "").strip()
     if q:
         rows = rows.filter(Q(title__icontains=q) | Q(description__icontains=q))
-    page_obj, query = paginate(request, rows.order_by("-reported_at", "-id"), PAGE_SIZE)
+    rows, sort = SORTING.order(rows, request)
+    return rows, filterset.form, q, sort
+
+
+@page_view
+def incident_list(request):
+    rows, form, q, sort = _filtered(request)
+    page_obj, query = paginate(request, rows, PAGE_SIZE)
     context = {
         "page_obj": page_obj,
-        "filters": filterset.form,
+        "filters": form,
         "q": q,
+        "sort": sort,
         "query": query,
         "results_id": RESULTS_ID,
         "breached_ids": set(rows.filter(breached_q(timezone.now())).values_list("pk", flat=True)[:1000]),
         # False alarms are listed (and filtered) but left out of the count, restore times and compliance.
-        "figures": figures.figures(rows),
+        "figures": figures.figures(rows.order_by()),
+        "bulk": _bulk_context(request),
+        **saved_filters.context(request, "incidents:incident-list"),
     }
     partial = request.htmx and request.htmx.target == RESULTS_ID
     template = "incidents/partials/incident_table.html" if partial else "incidents/incident_list.html"
     return render(request, template, context)
+
+
+@page_view
+def incident_export(request):
+    """The filtered list as an .xlsx workbook: the same rows as the page, every page of them."""
+    rows, _form, _q, _sort = _filtered(request)
+    return _xlsx(rows, "incidents.xlsx")
+
+
+def _xlsx(rows, filename):
+    return exports.xlsx_response(
+        filename,
+        incident_exports.headers(),
+        incident_exports.rows(rows),
+        sheet_name=_("Incidents"),
+        widths=incident_exports.WIDTHS,
+    )
+
+
+@page_view
+def incident_report_docx(request, pk):
+    """One incident as the one-page report for the leader in charge (.docx)."""
+    incident = _incident(request, pk)
+    return exports.file_response(
+        incident_exports.report_docx(incident), f"{incident.code}.docx", exports.DOCX
+    )
+
+
+BULK_ACTIONS = {
+    "assign": _lazy("Assign"),
+    "comment": _lazy("Add a comment"),
+    "export": _lazy("Export the selection"),
+}
+
+
+def _bulk_context(request) -> dict:
+    """The bulk form's choices: whom the selection may be assigned to (staff of the units in view)."""
+    access = scoping.access_of(request.user)
+    if not (access.is_group_admin or access.is_group_staff or access.admin_unit_ids or access.staff_unit_ids):
+        return {}
+    people = scoping.visible(Person.objects.filter(is_active=True, account__isnull=False), request.user)
+    return {
+        "actions": BULK_ACTIONS,
+        "people": people.select_related("unit").order_by("unit__code", "name")[:300],
+    }
+
+
+@require_POST
+@page_view
+def incident_bulk(request):
+    """One action on the ticked incidents, each through its own service call with its own checks; the
+    result names every incident that was refused and why."""
+    visible = scoping.visible(Incident.objects.select_related("unit", "assignee"), request.user)
+    comment = request.POST.get("comment", "")
+
+    def run(action, ids):
+        if action == "export":
+            return _xlsx(
+                visible.filter(pk__in=ids).order_by("-reported_at", "-id"), "incidents-selected.xlsx"
+            )
+        # Checked once for all (empty or too long is bad input), before any incident is touched.
+        text = records.comment_text(comment) if action == "comment" or comment.strip() else ""
+        if action == "comment":
+            return listing.run_each(
+                visible, ids, lambda i: services.add_comment(i, actor=request.user, text=text), label=_label
+            )
+        to_me, assignee = request.POST.get("assignee") == "me", None
+        if not to_me:
+            people = scoping.visible(Person.objects.filter(is_active=True), request.user)
+            value = request.POST.get("assignee", "")
+            assignee = people.filter(pk=int(value)).first() if value.isdigit() and len(value) < 19 else None
+            if assignee is None:
+                raise errors.DomainError(_("Choose whom to assign to."), field="assignee")
+        return listing.run_each(
+            visible,
+            ids,
+            lambda i: services.assign(i, actor=request.user, assignee=assignee, to_me=to_me, comment=text),
+            label=_label,
+        )
+
+    return bulk_page(request, actions=BULK_ACTIONS, back_url=reverse("incidents:incident-list"), run=run)
+
+
+def _label(incident) -> str:
+    return f"{incident.code} {incident.title}"
 
 
 @page_view

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from yunwei.core import scoping
 from yunwei.core.filters import prepare_filter_form
+from yunwei.core.listing import Sorting
 from yunwei.core.pages import act, form_page, page_view, paginate
 
 from . import series as check_series
@@ -40,7 +41,12 @@ def _detail_url(heartbeat) -> str:
     return reverse("monitoring:heartbeat-detail", args=[heartbeat.pk])
 
 
-def _listing(request, model, filter_class, results_id: str, template: str, partial: str):
+# Each list's next moment is indexed (the sweeps read it); otherwise the lists read by unit and name.
+HEARTBEAT_SORTING = Sorting({"due": ("next_due_at", "id")}, fallback=("unit__code", "name"))
+CHECK_SORTING = Sorting({"due": ("next_run_at", "id")}, fallback=("unit__code", "name"))
+
+
+def _listing(request, model, filter_class, results_id: str, template: str, partial: str, sorting: Sorting):
     """A list of heartbeats or checks the user may see, filtered, searched by name and paged; the rows
     alone when htmx asks for the results."""
     base = scoping.visible(model.objects.select_related("unit", "item"), request.user)
@@ -50,9 +56,11 @@ def _listing(request, model, filter_class, results_id: str, template: str, parti
     q = request.GET.get("q", "").strip()
     if q:
         rows = rows.filter(name__icontains=q)
-    page_obj, query = paginate(request, rows.order_by("unit__code", "name"), PAGE_SIZE)
+    rows, sort = sorting.order(rows, request)
+    page_obj, query = paginate(request, rows, PAGE_SIZE)
     context = {
         "page_obj": page_obj,
+        "sort": sort,
         "query": query,
         "q": q,
         "filters": [filterset.form[name] for name in ("state", "kind", "unit")],
@@ -119,6 +127,7 @@ def heartbeat_list(request):
         RESULTS_ID,
         "monitoring/heartbeat_list.html",
         "monitoring/partials/heartbeat_table.html",
+        HEARTBEAT_SORTING,
     )
 
 
@@ -230,6 +239,7 @@ def check_list(request):
         CHECK_RESULTS_ID,
         "monitoring/check_list.html",
         "monitoring/partials/check_table.html",
+        CHECK_SORTING,
     )
 
 

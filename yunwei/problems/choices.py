@@ -95,6 +95,7 @@ class EventKind(models.TextChoices):
     INCIDENT_LINKED = "incident_linked", _("Incident linked")
     KNOWN_ERROR = "known_error", _("Workaround published")
     ESCALATION = "escalation", _("Overdue escalation")
+    COMMENT = "comment", _("Comment")
 
 
 class EscalationLevel(models.IntegerChoices):

@@ -103,6 +103,9 @@ class Problem(VersionedModel):
             models.Index(fields=["escalation_level", "owner_alert_at"], name="problem_owner_alert"),
             models.Index(fields=["escalation_level", "lead_alert_at"], name="problem_lead_alert"),
             models.Index(fields=["registered_at"], name="problem_registered"),
+            # The list's sortable columns lead an index each (issue 25).
+            models.Index(fields=["deadline"], name="problem_deadline"),
+            models.Index(fields=["archived_at"], name="problem_archived"),
         ]
 
     def __str__(self) -> str:

@@ -638,6 +638,19 @@ def transition(
 
 
 @transaction.atomic
+def add_comment(problem: Problem, *, actor, text: str) -> Problem:
+    """A note on the problem's tracking log by the unit's system staff or the owner; an archived problem
+    takes none (its record is kept as it was, Art. 16)."""
+    require_staff_or_owner(actor, problem)
+    text = records.comment_text(text)
+    locked = _locked(problem)
+    _require_not_archived(locked)
+    _event(locked, EventKind.COMMENT, actor=actor, comment=text)
+    audit.record("update", actor=actor, obj=locked, comment=text)
+    return locked
+
+
+@transaction.atomic
 def add_step(
     problem: Problem, *, actor, text: str, due_on: datetime.date, now: datetime.datetime | None = None
 ) -> ProblemStep:

@@ -8,11 +8,10 @@ import re
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 
 from yunwei.core import scoping
 from yunwei.core.errors import DomainError
+from yunwei.core.exports import write_xlsx
 
 from .choices import EventKind, State
 from .models import ProblemEvent
@@ -52,25 +51,21 @@ def _state_label(code: str) -> str:
     return str(State(code).label) if code in State.values else ""
 
 
-def rows(events) -> list[list[str]]:
-    """The log as text rows, in the reader's language."""
-    result = []
+def rows(events):
+    """The log as text rows, in the reader's language (one at a time: an export streams them)."""
     for event in events:
         kind = str(EventKind(event.kind).label) if event.kind in EventKind.values else event.kind
-        result.append(
-            [
-                timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M:%S"),
-                event.problem.code,
-                event.problem.title,
-                event.problem.unit.name,
-                kind,
-                _state_label(event.from_state),
-                _state_label(event.to_state),
-                event.actor_name,
-                event.note,
-            ]
-        )
-    return result
+        yield [
+            timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M:%S"),
+            event.problem.code,
+            event.problem.title,
+            event.problem.unit.name,
+            kind,
+            _state_label(event.from_state),
+            _state_label(event.to_state),
+            event.actor_name,
+            event.note,
+        ]
 
 
 def headers() -> list[str]:
@@ -89,21 +84,13 @@ def headers() -> list[str]:
 
 def export_xlsx(events, month: datetime.date) -> bytes:
     """The month's log as an .xlsx workbook: a title line, the header, one row per event."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = month.strftime("%Y-%m")
-    sheet.append([_("Problem-tracking log %(month)s") % {"month": month.strftime("%Y-%m")}])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(headers())
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for row in rows(events):
-        sheet.append(row)
-    for column, width in zip("ABCDEFGHI", (20, 12, 36, 16, 16, 10, 10, 14, 48), strict=True):
-        sheet.column_dimensions[column].width = width
-    for row in sheet.iter_rows(min_row=3, min_col=9, max_col=9):
-        row[0].alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.freeze_panes = "A3"
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    write_xlsx(
+        buffer,
+        headers(),
+        rows(events.iterator(chunk_size=2000)),
+        title=_("Problem-tracking log %(month)s") % {"month": month.strftime("%Y-%m")},
+        sheet_name=month.strftime("%Y-%m"),
+        widths=(20, 12, 36, 16, 16, 10, 10, 14, 48),
+    )
     return buffer.getvalue()

@@ -12,14 +12,18 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from yunwei.core import errors, scoping
+from yunwei.core import errors, exports, listing, records, saved_filters, scoping
 from yunwei.core.filters import prepare_filter_form
-from yunwei.core.pages import act, done, page_view, paginate
+from yunwei.core.listing import Sorting
+from yunwei.core.pages import act, bulk_page, done, page_view, paginate
 from yunwei.incidents.models import Incident
+from yunwei.org.models import Person
 
 from . import closing, services, tracking
+from . import exports as problem_exports
 from .choices import State
 from .filters import ProblemFilter
 from .forms import (
@@ -65,7 +69,22 @@ def _search(rows, q: str):
     return rows.filter(condition)
 
 
-def _listing(request, *, archive: bool):
+SORTING = Sorting(
+    {
+        "number": ("id",),
+        "state": ("state", "deadline", "id"),
+        "deadline": ("deadline", "id"),
+        "registered": ("registered_at", "id"),
+        "archived": ("archived_at", "id"),
+    },
+    default="-registered",
+)
+ARCHIVE_SORTING = Sorting(SORTING.columns, default="-archived")
+
+
+def _filtered(request, *, archive: bool):
+    """The list's rows as its filters, search and sort ask (of the problems the user may see), the shown
+    filter fields and the sort; the page, the export and the bulk form share it."""
     user = request.user
     base = scoping.visible(Problem.objects.select_related("unit", "owner"), user)
     params = request.GET.copy()
@@ -81,13 +100,20 @@ def _listing(request, *, archive: bool):
         filterset.form.fields["state"].choices = [(s.value, s.label) for s in State if s != State.ARCHIVED]
     rows = filterset.qs if filterset.is_valid() else base.none()
     q = request.GET.get("q", "").strip()
-    rows = _search(rows, q)
-    order = ("-archived_at", "-id") if archive else ("-registered_at", "-id")
-    page_obj, query = paginate(request, rows.order_by(*order), PAGE_SIZE)
+    rows, sort = (ARCHIVE_SORTING if archive else SORTING).order(_search(rows, q), request)
+    return rows, [filterset.form[name] for name in shown], q, sort
+
+
+def _listing(request, *, archive: bool):
+    user = request.user
+    rows, filters, q, sort = _filtered(request, archive=archive)
+    page_obj, query = paginate(request, rows, PAGE_SIZE)
+    export = reverse("problems:problem-export") + "?" + query + ("&archive=true" if archive else "")
     context = {
         "page_obj": page_obj,
-        "filters": [filterset.form[name] for name in shown],
+        "filters": filters,
         "q": q,
+        "sort": sort,
         "query": query,
         "results_id": RESULTS_ID,
         "archive": archive,
@@ -95,10 +121,81 @@ def _listing(request, *, archive: bool):
             rows.filter(services.overdue_q(timezone.now())).values_list("pk", flat=True)[:1000]
         ),
         "can_register": handled_units_exist(user),
+        "export_url": export,
+        "bulk": None if archive else _bulk_context(request),
+        **({} if archive else saved_filters.context(request, "problems:problem-list")),
     }
     partial = request.htmx and request.htmx.target == RESULTS_ID
     template = "problems/partials/problem_table.html" if partial else "problems/problem_list.html"
     return render(request, template, context)
+
+
+@page_view
+def problem_export(request):
+    """The filtered list (or the archive's, with archive=true) as an .xlsx workbook, every page of it."""
+    rows, _filters, _q, _sort = _filtered(request, archive=request.GET.get("archive") == "true")
+    return _xlsx(rows, "problems.xlsx")
+
+
+def _xlsx(rows, filename):
+    return exports.xlsx_response(
+        filename,
+        problem_exports.headers(),
+        problem_exports.rows(rows),
+        sheet_name=_("Problems"),
+        widths=problem_exports.WIDTHS,
+    )
+
+
+BULK_ACTIONS = {
+    "assign": _lazy("Assign an owner"),
+    "comment": _lazy("Add a comment"),
+    "export": _lazy("Export the selection"),
+}
+
+
+def _bulk_context(request) -> dict | None:
+    """The bulk form's choices, for those who work on problems: whom to make the owner."""
+    if not handled_units_exist(request.user):
+        return None
+    people = scoping.visible(Person.objects.filter(is_active=True), request.user)
+    return {
+        "actions": BULK_ACTIONS,
+        "people": people.select_related("unit").order_by("unit__code", "name")[:300],
+    }
+
+
+@require_POST
+@page_view
+def problem_bulk(request):
+    """One action on the ticked problems, each through its own service call with its own checks (a new
+    owner goes through `update_details`, which keeps a classified problem's owner to a group admin)."""
+    visible = scoping.visible(Problem.objects.select_related("unit", "owner"), request.user)
+    comment = request.POST.get("comment", "")
+
+    def run(action, ids):
+        if action == "export":
+            return _xlsx(
+                visible.filter(pk__in=ids).order_by("-registered_at", "-id"), "problems-selected.xlsx"
+            )
+        if action == "comment":
+            text = records.comment_text(comment)
+
+            def call(problem):
+                return services.add_comment(problem, actor=request.user, text=text)
+        else:
+            value = request.POST.get("assignee", "")
+            people = scoping.visible(Person.objects.filter(is_active=True), request.user)
+            owner = people.filter(pk=int(value)).first() if value.isdigit() and len(value) < 19 else None
+            if owner is None:
+                raise errors.DomainError(_("Choose whom to make the owner."), field="assignee")
+
+            def call(problem):
+                return services.update_details(problem, actor=request.user, owner=owner)
+
+        return listing.run_each(visible, ids, call, label=lambda p: f"{p.code} {p.title}")
+
+    return bulk_page(request, actions=BULK_ACTIONS, back_url=reverse("problems:problem-list"), run=run)
 
 
 def handled_units_exist(user) -> bool:

@@ -11,7 +11,18 @@ from .watch import tell_lead
 
 log = logging.getLogger(__name__)
 
-# (label, url name, icon): an area enters the navigation with its pages.
+
+def _everyone(access) -> bool:
+    return True
+
+
+def _reads_the_audit_log(access) -> bool:
+    # The audit log answers 404 to all but group system admins (audit.services.can_view).
+    return access.is_group_admin
+
+
+# (label, url name, icon[, who sees the link]): an area enters the navigation with its pages; a link
+# shows only to the roles whose page answers (issue 25: no link that answers 403/404).
 NAVIGATION = [
     (_("Dashboard"), "web:dashboard", "speedometer2"),
     (_("Duty-room wall"), "web:wall", "display"),
@@ -25,7 +36,7 @@ NAVIGATION = [
     (_("Alerts"), "alerts:alert-list", "bell-fill"),
     (_("Compliance"), "compliance:overview", "clipboard-check"),
     (_("Notifications"), "notify:channel-list", "bell"),
-    (_("Audit log"), "audit:event-list", "fingerprint"),
+    (_("Audit log"), "audit:event-list", "fingerprint", _reads_the_audit_log),
 ]
 
 
@@ -33,6 +44,7 @@ def navigation(request):
     match = getattr(request, "resolver_match", None)
     current = match.namespace if match else ""
     here = match.view_name if match else ""
+    access = scoping.access_of(getattr(request, "user", None))
     return {
         "navigation": [
             {
@@ -42,7 +54,8 @@ def navigation(request):
                 # The web app's pages are areas of their own (the dashboard, the wall).
                 "active": url_name == here if current == "web" else url_name.split(":")[0] == current,
             }
-            for label, url_name, icon in NAVIGATION
+            for label, url_name, icon, *who in NAVIGATION
+            if (who[0] if who else _everyone)(access)
         ]
     }
 

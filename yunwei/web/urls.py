@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import charts, inbox, status, views, wall
+from . import charts, inbox, saved, status, views, wall
 
 app_name = "web"
 urlpatterns = [
@@ -11,7 +11,11 @@ urlpatterns = [
     path("inbox/read-all/", inbox.inbox_read_all, name="inbox-read-all"),
     path("charts/<slug:name>.json", charts.chart_data, name="chart-data"),
     path("healthz", views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page links; the icon is a static file.
+    path("favicon.ico", views.favicon, name="favicon"),
     path("wall/", wall.wall, name="wall"),
+    path("saved-filters/", saved.save, name="saved-filter-save"),
+    path("saved-filters/<int:pk>/delete/", saved.delete, name="saved-filter-delete"),
     path("status/<slug:code>/", status.status_page, name="status-page"),
     path("status-pages/", status.status_settings, name="status-settings"),
     path("status-pages/<int:pk>/", status.status_toggle, name="status-toggle"),

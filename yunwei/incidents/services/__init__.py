@@ -11,7 +11,7 @@ transaction and handed to the notify app, whose deliveries run after commit.
 """
 
 from ..choices import ALLOWED_TRANSITIONS, PLAN_STATES, TRANSITION_FIELDS
-from .assign import assign, assign_failure, assignable, person_of
+from .assign import add_comment, assign, assign_failure, assignable, person_of
 from .common import SEVERE_GRADES, is_staff_for
 from .grading import decide_grade, may_lower_grade, propose_grade
 from .incident import (
@@ -54,6 +54,7 @@ from .replacement import replace_plan, replacement_refusal
 from .sla import breach_candidates, warn_breach
 
 __all__ = [
+    "add_comment",
     "ALLOWED_TRANSITIONS",
     "CLOCK_SLACK",
     "DEFAULT_TEMPLATES",

@@ -112,6 +112,18 @@ def assign(
     return locked
 
 
+@transaction.atomic
+def add_comment(incident: Incident, *, actor, text: str) -> Incident:
+    """A note on the incident's timeline by its unit's system staff; a closed incident takes none."""
+    require_staff(actor, incident)
+    text = records.comment_text(text)
+    locked = lock_incident(incident)
+    require_open(locked)
+    add_event(locked, EventKind.COMMENT, actor=actor, comment=text)
+    audit.record("update", actor=actor, obj=locked, comment=text)
+    return locked
+
+
 def assign_on_acknowledge(incident: Incident, *, actor) -> bool:
     """Acknowledging assigns the incident to the actor unless it is assigned already: sets it (the caller
     saves it and logs it after the step) and answers whether it did."""
