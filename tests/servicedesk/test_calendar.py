@@ -27,7 +27,9 @@ def test_the_shipped_calendar_knows_national_day_2025_and_its_make_up_saturday()
     assert cal.is_working_day(datetime.date(2025, 9, 28))  # a Sunday worked
     assert cal.is_working_day(datetime.date(2025, 10, 11))  # the make-up Saturday
     assert not cal.is_working_day(datetime.date(2025, 10, 12))  # a plain Sunday
-    assert cal.is_working_day(datetime.date(2026, 10, 10)) and not cal.is_working_day(datetime.date(2026, 10, 7))
+    assert cal.is_working_day(datetime.date(2026, 10, 10)) and not cal.is_working_day(
+        datetime.date(2026, 10, 7)
+    )
     assert cal.names[datetime.date(2026, 2, 15)] == "春节"
 
 
@@ -60,14 +62,27 @@ def test_a_csv_with_a_malformed_row_or_a_date_twice_is_refused_naming_the_line_a
     group_calendar = calendar.calendar_of(None)
     before = CalendarDay.objects.count()
     with pytest.raises(DomainError, match="Line 3") as bad:
-        calendar.import_days(group_calendar, "date,kind,name\n2027-01-01,holiday,元旦\n2027-13-01,holiday,x\n", actor=group_admin)
+        calendar.import_days(
+            group_calendar,
+            "date,kind,name\n2027-01-01,holiday,元旦\n2027-13-01,holiday,x\n",
+            actor=group_admin,
+        )
     assert bad.value.field == "file"
     with pytest.raises(DomainError, match="given twice"):
-        calendar.import_days(group_calendar, "2027-01-01,holiday,元旦\n2027-01-01,workday,x\n", actor=group_admin)
+        calendar.import_days(
+            group_calendar, "2027-01-01,holiday,元旦\n2027-01-01,workday,x\n", actor=group_admin
+        )
     with pytest.raises(DomainError, match="holiday or workday"):
         calendar.import_days(group_calendar, "2027-01-01,vacation,元旦\n", actor=group_admin)
     assert CalendarDay.objects.count() == before
-    assert calendar.import_days(group_calendar, "date,kind,name\n2027-01-01,holiday,元旦\n2027-01-09,workday,补班\n", actor=group_admin) == 2
+    assert (
+        calendar.import_days(
+            group_calendar,
+            "date,kind,name\n2027-01-01,holiday,元旦\n2027-01-09,workday,补班\n",
+            actor=group_admin,
+        )
+        == 2
+    )
     cal = calendar.calendar_for(None)
     assert not cal.is_working_day(datetime.date(2027, 1, 1)) and cal.is_working_day(datetime.date(2027, 1, 9))
 
@@ -78,7 +93,13 @@ def test_only_a_group_admin_edits_the_groups_calendar(unit_admin_a):
 
 
 def test_a_unit_override_wins_for_that_unit_only(unit_a, unit_admin_a):
-    calendar.set_day(calendar.calendar_of(unit_a), datetime.date(2026, 11, 3), is_working=False, name="厂休", actor=unit_admin_a)
+    calendar.set_day(
+        calendar.calendar_of(unit_a),
+        datetime.date(2026, 11, 3),
+        is_working=False,
+        name="厂休",
+        actor=unit_admin_a,
+    )
     assert not calendar.calendar_for(unit_a.pk).is_working_day(datetime.date(2026, 11, 3))
     assert calendar.calendar_for(None).is_working_day(datetime.date(2026, 11, 3))
     # The group's holidays still hold for the unit.
@@ -91,17 +112,23 @@ def test_a_calendar_edit_recomputes_the_due_times_of_open_requests(
     request = make_request(unit_user_a, "support")  # Monday 09:00, 2 working days to complete
     assert local(request.complete_due_at) == at(2026, 11, 4, 9, 0)
     with django_capture_on_commit_callbacks(execute=True):
-        calendar.set_day(calendar.calendar_of(unit_a), datetime.date(2026, 11, 3), is_working=False, actor=unit_admin_a)
+        calendar.set_day(
+            calendar.calendar_of(unit_a), datetime.date(2026, 11, 3), is_working=False, actor=unit_admin_a
+        )
     request.refresh_from_db()
     assert local(request.complete_due_at) == at(2026, 11, 5, 9, 0)
 
 
-def test_a_held_request_stops_its_clock_and_shows_the_held_time_apart(unit_user_a, unit_admin_a, make_request):
+def test_a_held_request_stops_its_clock_and_shows_the_held_time_apart(
+    unit_user_a, unit_admin_a, make_request
+):
     request = make_request(unit_user_a, "support")  # Monday 09:00
     due = request.complete_due_at
     with time_machine.travel(at(2026, 11, 2, 10, 0), tick=False):
         request = services.transition(request, to="in_progress", actor=unit_admin_a)
-        request = services.transition(request, to="waiting_requester", actor=unit_admin_a, comment="请提供截图")
+        request = services.transition(
+            request, to="waiting_requester", actor=unit_admin_a, comment="请提供截图"
+        )
     with time_machine.travel(at(2026, 11, 3, 10, 0), tick=False):  # a working day later
         assert timers.held_now(request) == 450
         assert not timers.is_overdue(request, at(2026, 11, 4, 9, 30))  # held: not overdue

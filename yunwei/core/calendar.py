@@ -74,8 +74,10 @@ class Calendar:
     @property
     def minutes_per_day(self) -> float:
         return sum(
-            (datetime.datetime.combine(datetime.date.min, end) - datetime.datetime.combine(datetime.date.min, start))
-            .total_seconds()
+            (
+                datetime.datetime.combine(datetime.date.min, end)
+                - datetime.datetime.combine(datetime.date.min, start)
+            ).total_seconds()
             / 60
             for start, end in (self.morning, self.afternoon)
             if start < end
@@ -217,7 +219,8 @@ def parse_csv(text: str) -> list[ParsedDay]:
             day = datetime.date.fromisoformat(row[0].strip())
         except ValueError:
             raise DomainError(
-                _("Line %(line)s: “%(value)s” is not a date (YYYY-MM-DD).") % {"line": number, "value": row[0]},
+                _("Line %(line)s: “%(value)s” is not a date (YYYY-MM-DD).")
+                % {"line": number, "value": row[0]},
                 field="file",
             ) from None
         kind = row[1].strip().lower()
@@ -269,7 +272,11 @@ def set_day(calendar: WorkCalendar, day: datetime.date, *, is_working: bool | No
     if is_working is not None:
         CalendarDay.objects.create(calendar=calendar, date=day, is_working=is_working, name=name[:60])
     audit.record(
-        "update", actor=actor, obj=calendar, unit_id=calendar.unit_id, after={"date": str(day), "working": is_working}
+        "update",
+        actor=actor,
+        obj=calendar,
+        unit_id=calendar.unit_id,
+        after={"date": str(day), "working": is_working},
     )
     _changed(calendar.unit_id)
 

@@ -34,7 +34,9 @@ SHIPPED_TYPES = [
         "code": "support",
         "name": "技术支持",
         "kind": "support",
-        "description": "使用中的疑问或非故障问题（怎样做某事、流程表现异常）：单位系统管理员解答，必要时转集团技术人员。",
+        "description": (
+            "使用中的疑问或非故障问题（怎样做某事、流程表现异常）：单位系统管理员解答，必要时转集团技术人员。"
+        ),
         "fields": [
             {"name": "where", "label": "在哪个功能", "kind": "text", "required": False},
             {"name": "screenshot", "label": "截图", **PICTURE, "required": False},
@@ -117,8 +119,14 @@ SHIPPED_TYPES = [
         "fields": [
             {"name": "workflow", "label": "流程名称", "kind": "text", "required": True},
             {"name": "steps", "label": "流程环节", "kind": "textarea", "required": True},
-            {"name": "form", "label": "表单样例", "kind": "attachment", "max_kb": 5120,
-             "types": ["docx", "xlsx", "pdf"], "required": False},
+            {
+                "name": "form",
+                "label": "表单样例",
+                "kind": "attachment",
+                "max_kb": 5120,
+                "types": ["docx", "xlsx", "pdf"],
+                "required": False,
+            },
         ],
         "approvers": ["unit_admin", "leader"],
         "performer": "group_admin",

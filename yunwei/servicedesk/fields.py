@@ -93,7 +93,9 @@ def _required(spec: dict) -> DomainError:
     return DomainError(_("%(label)s: this field is required.") % {"label": spec["label"]}, field=spec["name"])
 
 
-def clean_values(definition: list[dict], unit, data: dict, files: dict) -> tuple[dict, list[tuple[str, Upload]]]:
+def clean_values(
+    definition: list[dict], unit, data: dict, files: dict
+) -> tuple[dict, list[tuple[str, Upload]]]:
     """The values of a request's form, checked against its type's fields: (values, attachments)."""
     values: dict = {}
     uploads: list[tuple[str, Upload]] = []
@@ -114,7 +116,8 @@ def clean_values(definition: list[dict], unit, data: dict, files: dict) -> tuple
                 )
             if len(upload.content) > spec["max_kb"] * 1024:
                 raise DomainError(
-                    _("%(label)s: the file is larger than %(max)s KB.") % {"label": spec["label"], "max": spec["max_kb"]},
+                    _("%(label)s: the file is larger than %(max)s KB.")
+                    % {"label": spec["label"], "max": spec["max_kb"]},
                     field=name,
                 )
             uploads.append((name, upload))
@@ -131,13 +134,15 @@ def clean_values(definition: list[dict], unit, data: dict, files: dict) -> tuple
             limit = 200 if kind == FieldKind.TEXT else 5000
             if len(text) > limit:
                 raise DomainError(
-                    _("%(label)s: at most %(max)s characters.") % {"label": spec["label"], "max": limit}, field=name
+                    _("%(label)s: at most %(max)s characters.") % {"label": spec["label"], "max": limit},
+                    field=name,
                 )
             values[name] = text
         elif kind == FieldKind.CHOICE:
             if text not in spec["choices"]:
                 raise DomainError(
-                    _("%(label)s: “%(value)s” is not one of the choices.") % {"label": spec["label"], "value": text},
+                    _("%(label)s: “%(value)s” is not one of the choices.")
+                    % {"label": spec["label"], "value": text},
                     field=name,
                 )
             values[name] = text
@@ -154,7 +159,8 @@ def clean_values(definition: list[dict], unit, data: dict, files: dict) -> tuple
             found = model.objects.filter(pk=int(text), unit=unit).first() if text.isdigit() else None
             if found is None:
                 raise DomainError(
-                    _("%(label)s: no such record in the unit (%(value)s).") % {"label": spec["label"], "value": text},
+                    _("%(label)s: no such record in the unit (%(value)s).")
+                    % {"label": spec["label"], "value": text},
                     field=name,
                 )
             values[name] = {"id": found.pk, "name": str(found)}

@@ -96,7 +96,12 @@ class ServiceRequest(VersionedModel):
         Change, verbose_name=_("change"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     incident = models.ForeignKey(
-        Incident, verbose_name=_("incident"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Incident,
+        verbose_name=_("incident"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     known_error = models.ForeignKey(
         Problem,

@@ -15,7 +15,7 @@ import secrets
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -141,7 +141,10 @@ def permission_failure(request: ServiceRequest, to: str, actor, source: str | No
     if not any(holds(actor, part, request.unit_id, approving=approving) for part in parts):
         names = ", ".join(str(Actor(part).label) for part in parts)
         return _("This step is for: %(who)s.") % {"who": names}
-    if approving and RequestEvent.objects.filter(request=request, kind=EventKind.APPROVAL, actor=actor).exists():
+    if (
+        approving
+        and RequestEvent.objects.filter(request=request, kind=EventKind.APPROVAL, actor=actor).exists()
+    ):
         return _("You approved an earlier step of this request; the next approver must be someone else.")
     return None
 
@@ -201,7 +204,9 @@ def _check_type(fields: dict) -> dict:
         fields["fields"] = form_fields.check_definition(fields["fields"])
     approvers = fields.get("approvers")
     if approvers is not None:
-        if not isinstance(approvers, list) or any(a not in (Actor.UNIT_ADMIN, Actor.LEADER, Actor.GROUP_ADMIN) for a in approvers):
+        if not isinstance(approvers, list) or any(
+            a not in (Actor.UNIT_ADMIN, Actor.LEADER, Actor.GROUP_ADMIN) for a in approvers
+        ):
             raise DomainError(
                 _("Approvers are a list of: unit_admin, leader, group_admin."), field="approvers"
             )
@@ -209,7 +214,9 @@ def _check_type(fields: dict) -> dict:
             raise DomainError(_("An approver is named twice."), field="approvers")
     holds_ = fields.get("hold_states")
     if holds_ is not None and (not isinstance(holds_, list) or any(h not in HOLD_STATES for h in holds_)):
-        raise DomainError(_("The states that stop the clock are waiting_requester and waiting_vendor."), field="hold_states")
+        raise DomainError(
+            _("The states that stop the clock are waiting_requester and waiting_vendor."), field="hold_states"
+        )
     for name in ("answer_minutes", "complete_minutes"):
         if name in fields and not (fields[name] or 0) > 0:
             raise DomainError(_("A target time is at least one working minute."), field=name)
@@ -513,15 +520,35 @@ def _move(locked: ServiceRequest, to: str, *, actor, comment: str, now, kind=Eve
     locked.save()
     if kind == EventKind.TRANSITION:
         event = records.log_transition(
-            RequestEvent, {"request": locked}, locked, source, to, actor=actor, at=now, comment=comment, **shown
+            RequestEvent,
+            {"request": locked},
+            locked,
+            source,
+            to,
+            actor=actor,
+            at=now,
+            comment=comment,
+            **shown,
         )
     else:
         event = records.append_event(
-            RequestEvent, {"request": locked}, kind, actor=actor, at=now, comment=comment,
-            from_state=source, to_state=to, **shown,
+            RequestEvent,
+            {"request": locked},
+            kind,
+            actor=actor,
+            at=now,
+            comment=comment,
+            from_state=source,
+            to_state=to,
+            **shown,
         )
         audit.record(
-            "transition", actor=actor, obj=locked, before={"state": source}, after={"state": to, **shown}, comment=comment
+            "transition",
+            actor=actor,
+            obj=locked,
+            before={"state": source},
+            after={"state": to, **shown},
+            comment=comment,
         )
     _tell_turn(locked, event, actor)
     return locked
@@ -589,8 +616,13 @@ def approve(
     _check(locked, to, actor)
     locked.approval_step += 1
     return _move(
-        locked, to, actor=actor, comment=(comment or "").strip(), now=now or timezone.now(),
-        kind=EventKind.APPROVAL, step=locked.approval_step,
+        locked,
+        to,
+        actor=actor,
+        comment=(comment or "").strip(),
+        now=now or timezone.now(),
+        kind=EventKind.APPROVAL,
+        step=locked.approval_step,
     )
 
 
@@ -620,7 +652,11 @@ def carry_out(
         )
         password = secrets.token_urlsafe(12)
         user = org.create_account(person, actor=actor, username=values.get("username", ""), password=password)
-        locked.values = {**values, "person": {"id": person.pk, "name": person.name}, "account": user.get_username()}
+        locked.values = {
+            **values,
+            "person": {"id": person.pk, "name": person.name},
+            "account": user.get_username(),
+        }
         shown = {"account": user.get_username(), "person_id": person.pk}
     locked.resolution = (comment or "").strip()
     return _move(locked, S.RESOLVED, actor=actor, comment=locked.resolution, now=now, **shown), password
@@ -702,11 +738,21 @@ def assign(request: ServiceRequest, *, actor, assignee, now=None) -> ServiceRequ
     records.save_version(locked, "assignee")
     name = assignee.get_username() if assignee else ""
     _event(locked, EventKind.ASSIGNED, actor=actor, at=now, comment=name, assignee=name)
-    audit.record("update", actor=actor, obj=locked, before={"assignee_id": before}, after={"assignee_id": locked.assignee_id})
+    audit.record(
+        "update",
+        actor=actor,
+        obj=locked,
+        before={"assignee_id": before},
+        after={"assignee_id": locked.assignee_id},
+    )
     if assignee is not None and assignee.pk != getattr(actor, "pk", None):
         _tell(
-            locked, f"assign:{locked.version}", [assignee.pk],
-            lambda: _("%(code)s is assigned to you: %(title)s") % {"code": locked.code, "title": locked.title},
+            locked,
+            f"assign:{locked.version}",
+            [assignee.pk],
+            lambda: (
+                _("%(code)s is assigned to you: %(title)s") % {"code": locked.code, "title": locked.title}
+            ),
             lambda: _link(locked),
         )
     return locked
@@ -748,7 +794,9 @@ def rate(request: ServiceRequest, *, actor, rating: int, comment: str = "", now=
 
 
 @transaction.atomic
-def confirm(request: ServiceRequest, *, actor, rating: int | None = None, comment: str = "") -> ServiceRequest:
+def confirm(
+    request: ServiceRequest, *, actor, rating: int | None = None, comment: str = ""
+) -> ServiceRequest:
     """The requester confirms the result (closed) and may rate it in the same go."""
     request = transition(request, to=S.CLOSED, actor=actor, comment=comment)
     if rating is not None:
@@ -775,7 +823,9 @@ def make_incident(request: ServiceRequest, *, actor, comment: str = "", now=None
         now=now,
     )
     locked.incident = incident
-    return _move(locked, S.INCIDENT, actor=actor, comment=comment or incident.code, now=now, incident=incident.pk)
+    return _move(
+        locked, S.INCIDENT, actor=actor, comment=comment or incident.code, now=now, incident=incident.pk
+    )
 
 
 @transaction.atomic
@@ -805,7 +855,9 @@ def make_change(request: ServiceRequest, *, actor, now=None) -> ServiceRequest:
 
 
 @transaction.atomic
-def cite_known_error(request: ServiceRequest, *, actor, problem: Problem | None = None, title: str = "", workaround: str = "") -> ServiceRequest:
+def cite_known_error(
+    request: ServiceRequest, *, actor, problem: Problem | None = None, title: str = "", workaround: str = ""
+) -> ServiceRequest:
     """A recurring support question cites a known error of the problem database, or creates one (a
     problem with its workaround published, Art. 14)."""
     locked = _locked(request)
@@ -816,7 +868,13 @@ def cite_known_error(request: ServiceRequest, *, actor, problem: Problem | None 
     if problem is None:
         if not (title or "").strip() or not (workaround or "").strip():
             raise DomainError(_("A new known error needs a title and its workaround."), field="workaround")
-        problem = problems.register(actor=actor, unit=locked.unit, title=title.strip(), description=locked.description, workaround=workaround.strip())
+        problem = problems.register(
+            actor=actor,
+            unit=locked.unit,
+            title=title.strip(),
+            description=locked.description,
+            workaround=workaround.strip(),
+        )
         problem = problems.publish_workaround(problem, actor=actor)
     elif problem.workaround_published_at is None:
         raise DomainError(_("Cite a problem whose workaround is published."), field="problem")
@@ -837,7 +895,11 @@ def escalate_overdue(now: datetime.datetime | None = None) -> int:
     working day later. Each level is claimed by a conditional update (safe with several workers)."""
     now = now or timezone.now()
     told = 0
-    for pk in list(ServiceRequest.objects.filter(timers.overdue_q(now), escalation_level=EscalationLevel.NONE).values_list("pk", flat=True)[:500]):
+    for pk in list(
+        ServiceRequest.objects.filter(
+            timers.overdue_q(now), escalation_level=EscalationLevel.NONE
+        ).values_list("pk", flat=True)[:500]
+    ):
         with transaction.atomic():
             request = ServiceRequest.objects.select_related("unit").get(pk=pk)
             cal = timers.calendar_of(request.unit_id)
@@ -850,10 +912,14 @@ def escalate_overdue(now: datetime.datetime | None = None) -> int:
             _escalated(request, EscalationLevel.UNIT, WaitingOn.UNIT_ADMIN, now)
             told += 1
     for pk in list(
-        ServiceRequest.objects.filter(timers.overdue_q(now), escalation_level=EscalationLevel.UNIT, group_alert_at__lt=now).values_list("pk", flat=True)[:500]
+        ServiceRequest.objects.filter(
+            timers.overdue_q(now), escalation_level=EscalationLevel.UNIT, group_alert_at__lt=now
+        ).values_list("pk", flat=True)[:500]
     ):
         with transaction.atomic():
-            if not ServiceRequest.objects.filter(pk=pk, escalation_level=EscalationLevel.UNIT).update(escalation_level=EscalationLevel.GROUP):
+            if not ServiceRequest.objects.filter(pk=pk, escalation_level=EscalationLevel.UNIT).update(
+                escalation_level=EscalationLevel.GROUP
+            ):
                 continue
             request = ServiceRequest.objects.select_related("unit").get(pk=pk)
             _escalated(request, EscalationLevel.GROUP, WaitingOn.GROUP_ADMIN, now)
@@ -864,11 +930,17 @@ def escalate_overdue(now: datetime.datetime | None = None) -> int:
 def _escalated(request: ServiceRequest, level: int, whom: str, now) -> None:
     _event(request, EventKind.ESCALATION, actor=None, at=now, level=level)
     _tell(
-        request, f"overdue:{level}", _accounts_for(request, whom),
+        request,
+        f"overdue:{level}",
+        _accounts_for(request, whom),
         lambda: _("Overdue: %(code)s %(title)s") % {"code": request.code, "title": request.title},
-        lambda: _("Its completion was due %(due)s. %(link)s") % {
-            "due": timezone.localtime(request.complete_due_at).strftime("%Y-%m-%d %H:%M"), "link": _link(request)
-        },
+        lambda: (
+            _("Its completion was due %(due)s. %(link)s")
+            % {
+                "due": timezone.localtime(request.complete_due_at).strftime("%Y-%m-%d %H:%M"),
+                "link": _link(request),
+            }
+        ),
     )
 
 
@@ -881,27 +953,42 @@ def close_waiting(now: datetime.datetime | None = None) -> tuple[int, int]:
     now = now or timezone.now()
     reminded = closed = 0
     waiting = ServiceRequest.objects.filter(state=S.WAITING_REQUESTER, hold_started_at__isnull=False)
-    for request in waiting.filter(hold_started_at__lt=now - datetime.timedelta(days=1)).select_related("unit"):
+    for request in waiting.filter(hold_started_at__lt=now - datetime.timedelta(days=1)).select_related(
+        "unit"
+    ):
         days = datetime.timedelta(days=request.policy.get("waiting_close_days") or 14)
         since = request.hold_started_at
         if request.reminded_at is None and now >= since + days - REMIND_BEFORE:
             with transaction.atomic():
-                if not ServiceRequest.objects.filter(pk=request.pk, reminded_at__isnull=True, state=S.WAITING_REQUESTER).update(reminded_at=now):
+                if not ServiceRequest.objects.filter(
+                    pk=request.pk, reminded_at__isnull=True, state=S.WAITING_REQUESTER
+                ).update(reminded_at=now):
                     continue
                 _event(request, EventKind.REMINDER, actor=None, at=now)
                 closes = timezone.localtime(max(since + days, now + REMIND_BEFORE)).strftime("%Y-%m-%d")
                 _tell(
-                    request, "reminder", [request.requester_id],
-                    lambda: _("Your request %(code)s waits for your answer") % {"code": request.code},
-                    lambda: _("Without an answer it is closed on %(date)s. %(link)s") % {"date": closes, "link": _link(request)},
+                    request,
+                    "reminder",
+                    [request.requester_id],
+                    lambda request=request: (
+                        _("Your request %(code)s waits for your answer") % {"code": request.code}
+                    ),
+                    lambda request=request, closes=closes: (
+                        _("Without an answer it is closed on %(date)s. %(link)s")
+                        % {"date": closes, "link": _link(request)}
+                    ),
                 )
                 reminded += 1
-        elif request.reminded_at is not None and now >= max(since + days, request.reminded_at + REMIND_BEFORE):
+        elif request.reminded_at is not None and now >= max(
+            since + days, request.reminded_at + REMIND_BEFORE
+        ):
             with transaction.atomic():
                 locked = _locked(request)
                 if locked.state != S.WAITING_REQUESTER:
                     continue
-                _move(locked, S.CLOSED, actor=None, comment=_("Closed: no answer from the requester."), now=now)
+                _move(
+                    locked, S.CLOSED, actor=None, comment=_("Closed: no answer from the requester."), now=now
+                )
                 closed += 1
     return reminded, closed
 

@@ -92,7 +92,11 @@ def is_overdue(request: ServiceRequest, now: datetime.datetime | None = None) ->
     now = now or timezone.now()
     if request.completed_at is not None:
         return request.completed_at > request.complete_due_at
-    return request.hold_started_at is None and request.state not in FINAL_STATES and now > request.complete_due_at
+    return (
+        request.hold_started_at is None
+        and request.state not in FINAL_STATES
+        and now > request.complete_due_at
+    )
 
 
 def recompute_open(unit_id: int | None) -> int:
@@ -104,7 +108,9 @@ def recompute_open(unit_id: int | None) -> int:
     calendars: dict[int, work_calendar.Calendar] = {}
     changed = 0
     for request in rows.iterator(chunk_size=500):
-        cal = calendars.get(request.unit_id) or calendars.setdefault(request.unit_id, calendar_of(request.unit_id))
+        cal = calendars.get(request.unit_id) or calendars.setdefault(
+            request.unit_id, calendar_of(request.unit_id)
+        )
         before = (request.answer_due_at, request.complete_due_at)
         request.clock_started_at = cal.clock_start(request.submitted_at)
         set_due(request, cal)

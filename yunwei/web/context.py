@@ -13,6 +13,7 @@ log = logging.getLogger(__name__)
 # (label, url name, icon): an area enters the navigation with its pages.
 NAVIGATION = [
     (_("Dashboard"), "web:dashboard", "speedometer2"),
+    (_("Service desk"), "servicedesk:portal", "headset"),
     (_("Duty-room wall"), "web:wall", "display"),
     (_("Organisation"), "org:unit-list", "diagram-3"),
     (_("Inventory"), "cmdb:item-list", "hdd-network"),
