@@ -280,6 +280,8 @@ CELERY_TASK_ROUTES = {
     "yunwei.alerts.tasks.sweep_stale_alerts": {"queue": "default"},
     "yunwei.alerts.tasks.sweep_silent_integrations": {"queue": "default"},
     "yunwei.alerts.tasks.prune_payloads": {"queue": "default"},
+    "yunwei.servicedesk.tasks.escalate_overdue_requests": {"queue": "default"},
+    "yunwei.servicedesk.tasks.close_waiting_requests": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "yunwei.core.tasks.record_worker_heartbeat", "schedule": 60.0},
@@ -303,6 +305,9 @@ CELERY_BEAT_SCHEDULE = {
     "alert-stale-sweep": {"task": "yunwei.alerts.tasks.sweep_stale_alerts", "schedule": 300.0},
     "alert-silence-sweep": {"task": "yunwei.alerts.tasks.sweep_silent_integrations", "schedule": 60.0},
     "alert-payload-retention": {"task": "yunwei.alerts.tasks.prune_payloads", "schedule": 3600.0},
+    # Targets count working minutes: a five-minute sweep tells an overdue request within minutes.
+    "request-escalations": {"task": "yunwei.servicedesk.tasks.escalate_overdue_requests", "schedule": 300.0},
+    "request-waiting-close": {"task": "yunwei.servicedesk.tasks.close_waiting_requests", "schedule": 3600.0},
 }
 # Celery's persistent scheduler, writing its own heartbeat as it sends the worker's (yunwei.core.beat).
 CELERY_BEAT_SCHEDULER = "yunwei.core.beat:Scheduler"
