@@ -7,6 +7,9 @@
 import base64
 import binascii
 
+from django.core.exceptions import RequestDataTooBig
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -181,7 +184,7 @@ def _assignee(user, raw):
         return None
     found = queries.assignable_for(user).filter(pk=raw).first()
     if found is None:
-        raise DomainError("Assign to the unit's or the group's staff.", field="assignee")
+        raise DomainError(_("Assign to the unit's or the group's staff."), field="assignee")
     return found
 
 
@@ -206,19 +209,23 @@ class RequestViewSet(WorkflowViewSet):
         if query.get("waiting") == "me":
             rows = rows.filter(queries.waiting_q(self.request.user)).exclude(requester=self.request.user)
         if query.get("overdue") in ("true", "1"):
-            from django.utils import timezone
 
             rows = rows.filter(timers.overdue_q(timezone.now()))
         return rows
 
     def create(self, request, *args, **kwargs):
-        data = self.action_input(RequestCreateSerializer)
+        try:
+            data = self.action_input(RequestCreateSerializer)
+        except RequestDataTooBig:
+            raise DomainError(
+                _("The request with its attachments is larger than the server takes."), field="attachments"
+            ) from None
         files = {}
         for name, spec in data["attachments"].items():
             try:
                 content = base64.b64decode(spec["content"], validate=True)
             except (binascii.Error, ValueError):
-                raise exceptions.ValidationError({name: ["The content is not base64."]}) from None
+                raise DomainError(_("The content is not base64."), field=name) from None
             files[name] = Upload(spec["name"], spec.get("content_type", ""), content)
         created = services.submit(
             actor=request.user,
@@ -240,7 +247,7 @@ class RequestViewSet(WorkflowViewSet):
         if "duplicate_of" in data:
             duplicate = self.get_queryset().filter(pk=data["duplicate_of"]).first()
             if duplicate is None:
-                raise DomainError("No such request.", field="duplicate_of")
+                raise DomainError(_("No such request."), field="duplicate_of")
             data["duplicate_of"] = duplicate
         to, comment, version = data.pop("to"), data.pop("comment", ""), data.pop("version", None)
         sr = services.transition(
@@ -335,7 +342,7 @@ class RequestViewSet(WorkflowViewSet):
         if data.get("problem"):
             problem = scoping.visible(Problem.objects.all(), request.user).filter(pk=data["problem"]).first()
             if problem is None:
-                raise DomainError("No such known error.", field="problem")
+                raise DomainError(_("No such known error."), field="problem")
         sr = services.cite_known_error(
             sr, actor=request.user, problem=problem, title=data["title"], workaround=data["workaround"]
         )
