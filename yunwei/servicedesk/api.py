@@ -209,7 +209,6 @@ class RequestViewSet(WorkflowViewSet):
         if query.get("waiting") == "me":
             rows = rows.filter(queries.waiting_q(self.request.user)).exclude(requester=self.request.user)
         if query.get("overdue") in ("true", "1"):
-
             rows = rows.filter(timers.overdue_q(timezone.now()))
         return rows
 

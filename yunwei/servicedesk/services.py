@@ -795,12 +795,12 @@ def rate(request: ServiceRequest, *, actor, rating: int, comment: str = "", now=
 
 @transaction.atomic
 def confirm(
-    request: ServiceRequest, *, actor, rating: int | None = None, comment: str = ""
+    request: ServiceRequest, *, actor, rating: int | None = None, comment: str = "", now=None
 ) -> ServiceRequest:
     """The requester confirms the result (closed) and may rate it in the same go."""
-    request = transition(request, to=S.CLOSED, actor=actor, comment=comment)
+    request = transition(request, to=S.CLOSED, actor=actor, comment=comment, now=now)
     if rating is not None:
-        request = rate(request, actor=actor, rating=rating)
+        request = rate(request, actor=actor, rating=rating, now=now)
     return request
 
 

@@ -10,6 +10,7 @@ from yunwei.monitoring import indicator_demo
 from yunwei.org import demo as org_demo
 from yunwei.org.models import Unit
 from yunwei.problems import demo as problems_demo
+from yunwei.servicedesk import demo as servicedesk_demo
 
 
 class Command(BaseCommand):
@@ -27,4 +28,5 @@ class Command(BaseCommand):
             monitoring_demo.load(self.stdout)
             indicator_demo.load(self.stdout)
             alerts_demo.load(self.stdout)
+            servicedesk_demo.load(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
