@@ -53,9 +53,9 @@ NOT_OBJECT_ROUTES: dict[str, str] = {
     "servicedesk:type-list": "the group's catalogue of request types, the same for every unit",
     "servicedesk:type-create": "the group's catalogue: group admins only (tests/servicedesk/test_pages.py)",
     "servicedesk:type-edit": "the group's catalogue: group admins only (tests/servicedesk/test_pages.py)",
-    "servicedesk:request-create": "a form of a type of the group's catalogue; the request is made in the "
-    "maker's own unit",
-    "api:servicedesk:calendar-list": "the group's calendar, or a unit's by ?unit=, which is a 404 for another "
+    "servicedesk:request-create": "a form of a type of the group's catalogue; the request is made in "
+    "the maker's own unit",
+    "api:servicedesk:calendar-list": "the group's calendar, or a unit's by ?unit=, a 404 for another "
     "unit (tests/servicedesk/test_api.py::test_another_units_calendar_is_a_404)",
     "api:servicedesk:calendar-import-days": "the group's calendar (group admins) or a unit's by unit=, a 404 "
     "for another unit (tests/servicedesk/test_api.py::test_another_units_calendar_is_a_404)",
