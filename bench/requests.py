@@ -54,10 +54,28 @@ CHUNK = 20_000
 SAMPLES = 60
 # (kind, type code, the open states a recent request may be in, and whom each waits on)
 KINDS = [
-    ("requirement", "requirement", [("submitted", "unit_admin"), ("triaged", "group_admin"), ("accepted", "group_admin")]),
-    ("support", "support", [("submitted", "unit_admin"), ("in_progress", "unit_admin"), ("escalated", "tech_staff"), ("waiting_requester", "requester"), ("resolved", "requester")]),
-    ("usage", "open-account", [("submitted", "unit_admin"), ("approved", "unit_admin"), ("resolved", "requester")]),
-]  # fmt: skip
+    (
+        "requirement",
+        "requirement",
+        [("submitted", "unit_admin"), ("triaged", "group_admin"), ("accepted", "group_admin")],
+    ),
+    (
+        "support",
+        "support",
+        [
+            ("submitted", "unit_admin"),
+            ("in_progress", "unit_admin"),
+            ("escalated", "tech_staff"),
+            ("waiting_requester", "requester"),
+            ("resolved", "requester"),
+        ],
+    ),
+    (
+        "usage",
+        "open-account",
+        [("submitted", "unit_admin"), ("approved", "unit_admin"), ("resolved", "requester")],
+    ),
+]
 FINAL = ["closed", "closed", "closed", "closed", "rejected", "merged", "incident", "cancelled"]
 TITLES = ["如何设置代理人", "公文批量打印", "开通账号", "流程不显示下一步", "附件上传失败", "门户栏目设置"]
 ROW = re.compile(rb'data-testid="request-row-(\d+)"')
@@ -312,7 +330,8 @@ def main() -> None:
     data = generate(SCALES[args.scale], rng)
     generated = time.perf_counter() - began
     print(
-        f"generated {data['requests']} requests ({data['open']} open) in {generated:.1f} s ({connection.vendor})"
+        f"generated {data['requests']} requests ({data['open']} open) "
+        f"in {generated:.1f} s ({connection.vendor})"
     )
     figures = {"backend": connection.vendor, **measure(data, rng)}
     summary = {
