@@ -86,7 +86,7 @@ def test_a_wrong_actor_is_a_403_and_a_decided_request_a_409(unit_user_a, unit_ad
         format="json",
     ).json()["id"]
     refused = user.post(f"/api/servicedesk/requests/{pk}/approve/", {}, format="json")
-    assert refused.status_code == 403 and "someone else" in refused.json()["detail"]
+    assert refused.status_code == 403 and "应由他人决定" in refused.json()["detail"]
     assert admin.post(f"/api/servicedesk/requests/{pk}/approve/", {}, format="json").status_code == 200
     again = admin.post(f"/api/servicedesk/requests/{pk}/approve/", {}, format="json")
     assert again.status_code == 409
@@ -167,7 +167,7 @@ def test_another_units_calendar_is_a_404(unit_a, unit_admin_b, group_admin, api_
     bad = api_client_for(group_admin).post(
         "/api/servicedesk/calendar/import/", {"csv": "2027-01-01,holiday\n2027-01-01,workday"}, format="json"
     )
-    assert bad.status_code == 400 and bad.json()["field"] == "file" and "Line 2" in bad.json()["detail"]
+    assert bad.status_code == 400 and bad.json()["field"] == "file" and "第 2 行" in bad.json()["detail"]
 
 
 def test_only_a_group_admin_edits_the_catalogue(unit_admin_a, group_admin, api_client_for):
