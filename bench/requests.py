@@ -275,7 +275,7 @@ def measure(data: dict, rng: random.Random) -> dict:
         "list_unit_admin": lambda: (
             unit_admin,
             "/servicedesk/requests/",
-            rng.choice([{}, {"state": "open"}, {"q": "打印"}]),
+            rng.choice([{}, {"state": "open"}, {"overdue": "1"}]),
         ),
     }
     figures, every, every_baseline = {}, [], []
