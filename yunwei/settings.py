@@ -239,6 +239,10 @@ SPECTACULAR_SETTINGS = {
         "ChangeRiskEnum": "yunwei.changes.choices.Risk",
         "CheckKindEnum": "yunwei.monitoring.choices.CheckKind",
         "AlertStatusEnum": "yunwei.alerts.choices.AlertStatus",
+        "RequestKindEnum": "yunwei.servicedesk.choices.Kind",
+        "RequestStateEnum": "yunwei.servicedesk.choices.State",
+        "RequestEscalationLevelEnum": "yunwei.servicedesk.choices.EscalationLevel",
+        "ProblemEscalationLevelEnum": "yunwei.problems.choices.EscalationLevel",
     },
 }
 

@@ -19,6 +19,7 @@ from yunwei.core import calendar as work_calendar
 from yunwei.core import scoping
 from yunwei.core.api import RecordViewSet, VersionField, WorkflowViewSet
 from yunwei.core.errors import DomainError
+from yunwei.core.models import CalendarDay
 from yunwei.org.models import Unit
 from yunwei.problems.models import Problem
 
@@ -140,7 +141,7 @@ class RequestDetailSerializer(RequestListSerializer):
         return services.allowed_targets(sr, self._user())
 
 
-class TransitionSerializer(serializers.Serializer):
+class RequestTransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=State.choices)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
@@ -163,11 +164,11 @@ class RateSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class AssignSerializer(serializers.Serializer):
+class RequestAssignSerializer(serializers.Serializer):
     assignee = serializers.IntegerField(required=False, allow_null=True, min_value=1)
 
 
-class BulkAssignSerializer(AssignSerializer):
+class BulkAssignSerializer(RequestAssignSerializer):
     requests = serializers.ListField(
         child=serializers.IntegerField(min_value=1), min_length=1, max_length=500
     )
@@ -238,11 +239,11 @@ class RequestViewSet(WorkflowViewSet):
         response.status_code = 201
         return response
 
-    @extend_schema(request=TransitionSerializer, responses=RequestDetailSerializer)
+    @extend_schema(request=RequestTransitionSerializer, responses=RequestDetailSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         sr = self.get_object()
-        data = self.action_input(TransitionSerializer)
+        data = self.action_input(RequestTransitionSerializer)
         if "duplicate_of" in data:
             duplicate = self.get_queryset().filter(pk=data["duplicate_of"]).first()
             if duplicate is None:
@@ -301,11 +302,11 @@ class RequestViewSet(WorkflowViewSet):
             services.rate(sr, actor=request.user, rating=data["rating"], comment=data["comment"])
         )
 
-    @extend_schema(request=AssignSerializer, responses=RequestDetailSerializer)
+    @extend_schema(request=RequestAssignSerializer, responses=RequestDetailSerializer)
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         sr = self.get_object()
-        data = self.action_input(AssignSerializer)
+        data = self.action_input(RequestAssignSerializer)
         return self.detail_answer(
             services.assign(sr, actor=request.user, assignee=_assignee(request.user, data.get("assignee")))
         )
@@ -441,6 +442,9 @@ class CalendarViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = CalendarDaySerializer
     pagination_class = None
+
+    def get_queryset(self):  # the days are read from the calendar, not a queryset; the schema needs one
+        return CalendarDay.objects.none()
 
     def _unit(self, raw):
         if not raw:
