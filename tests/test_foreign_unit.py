@@ -30,6 +30,7 @@ from .logbook import foreign as logbook_foreign
 from .monitoring import foreign as monitoring_foreign
 from .notify import foreign as notify_foreign
 from .problems import foreign as problems_foreign
+from .servicedesk import foreign as servicedesk_foreign
 from .web import foreign as web_foreign
 
 # Routes that name no unit's record, each with the reason.
@@ -86,6 +87,7 @@ def records(org_records_a, unit_a, group_admin):
         **compliance_foreign.build_records(unit_a, group_admin),
         **web_foreign.build_records(unit_a, group_admin),
         **exports_foreign.build_records(unit_a, group_admin),
+        **servicedesk_foreign.build_records(unit_a, group_admin),
         "token": token,
         "event": AuditEvent.objects.filter(unit_id=unit_a.pk).order_by("seq").first(),
     }
@@ -169,6 +171,7 @@ FOREIGN_MODULES = (
     compliance_foreign,
     web_foreign,
     exports_foreign,
+    servicedesk_foreign,
 )
 for module in FOREIGN_MODULES:
     CASES.update(module.CASES)

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "yunwei.alerts",
     "yunwei.logbook",
     "yunwei.compliance",
+    "yunwei.servicedesk",
     "yunwei.web",
 ]
 
@@ -252,6 +253,10 @@ SPECTACULAR_SETTINGS = {
         "ChangeDecisionEnum": "yunwei.changes.choices.Decision",
         "ComplianceRunStateEnum": "yunwei.compliance.choices.RunState",
         "ComplianceRunKindEnum": "yunwei.compliance.choices.RunKind",
+        "RequestKindEnum": "yunwei.servicedesk.choices.Kind",
+        "RequestStateEnum": "yunwei.servicedesk.choices.State",
+        "RequestEscalationLevelEnum": "yunwei.servicedesk.choices.EscalationLevel",
+        "ProblemEscalationLevelEnum": "yunwei.problems.choices.EscalationLevel",
     },
 }
 
@@ -297,6 +302,8 @@ CELERY_TASK_ROUTES = {
     "yunwei.logbook.tasks.sweep_overdue": {"queue": "default"},
     "yunwei.compliance.tasks.run_compliance": {"queue": "default"},
     "yunwei.compliance.tasks.nightly_compliance": {"queue": "default"},
+    "yunwei.servicedesk.tasks.escalate_overdue_requests": {"queue": "default"},
+    "yunwei.servicedesk.tasks.close_waiting_requests": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "yunwei.core.tasks.record_worker_heartbeat", "schedule": 60.0},
@@ -326,6 +333,9 @@ CELERY_BEAT_SCHEDULE = {
     # Every duty judged for the month each night: claimed once per day, beaten hourly to make up a night
     # the scheduler was down.
     "compliance-nightly": {"task": "yunwei.compliance.tasks.nightly_compliance", "schedule": 3600.0},
+    # Targets count working minutes: a five-minute sweep tells an overdue request within minutes.
+    "request-escalations": {"task": "yunwei.servicedesk.tasks.escalate_overdue_requests", "schedule": 300.0},
+    "request-waiting-close": {"task": "yunwei.servicedesk.tasks.close_waiting_requests", "schedule": 3600.0},
 }
 # Celery's persistent scheduler, writing its own heartbeat as it sends the worker's (yunwei.core.beat).
 CELERY_BEAT_SCHEDULER = "yunwei.core.beat:Scheduler"

@@ -1,5 +1,7 @@
 """Shared model bases."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -201,3 +203,57 @@ class SavedFilter(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WorkCalendar(VersionedModel):
+    """The working calendar (工作日历) every timer that counts working time reads: the working hours of a
+    weekday with the lunch break between them, and its days (below). One for the group (no unit) and, where
+    a unit works otherwise, an override for that unit: its own hours and its own days take precedence.
+    Art. 10's supervision (考核督办) of requests counts on it."""
+
+    scope_unit_field = "unit"
+
+    unit = models.OneToOneField(
+        "org.Unit",
+        verbose_name=_("unit"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="work_calendar",
+    )
+    morning_start = models.TimeField(_("morning starts"), default=datetime.time(8, 30))
+    morning_end = models.TimeField(_("lunch break starts"), default=datetime.time(12, 0))
+    afternoon_start = models.TimeField(_("lunch break ends"), default=datetime.time(13, 30))
+    afternoon_end = models.TimeField(_("afternoon ends"), default=datetime.time(17, 30))
+    # ISO weekdays (1 = Monday) that are working days unless a day of the calendar says otherwise.
+    weekdays = models.JSONField(_("working weekdays"), default=list)
+
+    class Meta:
+        verbose_name = _("working calendar")
+        verbose_name_plural = _("working calendars")
+
+    def __str__(self) -> str:
+        return str(self.unit) if self.unit_id else str(_("The group's calendar"))
+
+
+class CalendarDay(models.Model):
+    """A day that breaks the weekly pattern: a public holiday, or a make-up working day (调休/补班) — a
+    Saturday or Sunday that is worked. Imported each year from the State Council's notice."""
+
+    scope_unit_field = "calendar__unit"
+
+    calendar = models.ForeignKey(
+        WorkCalendar, verbose_name=_("calendar"), on_delete=models.CASCADE, related_name="days"
+    )
+    date = models.DateField(_("date"))
+    is_working = models.BooleanField(_("working day"))
+    name = models.CharField(_("name"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="calendar_day_once")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"

@@ -25,6 +25,7 @@ def _reads_the_audit_log(access) -> bool:
 # shows only to the roles whose page answers (issue 25: no link that answers 403/404).
 NAVIGATION = [
     (_("Dashboard"), "web:dashboard", "speedometer2"),
+    (_("Service desk"), "servicedesk:portal", "headset"),
     (_("Duty-room wall"), "web:wall", "display"),
     (_("Organisation"), "org:unit-list", "diagram-3"),
     (_("Inventory"), "cmdb:item-list", "hdd-network"),

@@ -12,6 +12,7 @@ from yunwei.monitoring import indicator_demo
 from yunwei.org import demo as org_demo
 from yunwei.org.models import Unit
 from yunwei.problems import demo as problems_demo
+from yunwei.servicedesk import demo as servicedesk_demo
 from yunwei.web import demo as web_demo
 
 
@@ -33,4 +34,5 @@ class Command(BaseCommand):
             logbook_demo.load(self.stdout)
             compliance_demo.load(self.stdout)
             web_demo.load(self.stdout)
+            servicedesk_demo.load(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
