@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "yunwei.changes",
     "yunwei.monitoring",
     "yunwei.alerts",
+    "yunwei.knowledge",
     "yunwei.web",
 ]
 

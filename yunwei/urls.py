@@ -35,6 +35,7 @@ urlpatterns = [
     path("alerts/", include("yunwei.alerts.urls")),
     path("intake/", include("yunwei.alerts.intake_urls")),
     path("audit/", include("yunwei.audit.urls")),
+    path("knowledge/", include("yunwei.knowledge.urls")),
     path("", include("yunwei.web.urls")),
 ]
 

@@ -21,6 +21,7 @@ NAVIGATION = [
     (_("Changes"), "changes:change-list", "arrow-repeat"),
     (_("Monitoring"), "monitoring:heartbeat-list", "activity"),
     (_("Alerts"), "alerts:alert-list", "bell-fill"),
+    (_("Knowledge base"), "knowledge:article-list", "book"),
     (_("Notifications"), "notify:channel-list", "bell"),
     (_("Audit log"), "audit:event-list", "fingerprint"),
 ]
