@@ -21,6 +21,7 @@ from .changes import foreign as changes_foreign
 from .cmdb import foreign as cmdb_foreign
 from .conftest import make_user
 from .incidents import foreign as incidents_foreign
+from .knowledge import foreign as knowledge_foreign
 from .monitoring import foreign as monitoring_foreign
 from .notify import foreign as notify_foreign
 from .problems import foreign as problems_foreign
@@ -75,6 +76,7 @@ def records(org_records_a, unit_a, group_admin):
         **changes_foreign.build_records(unit_a, group_admin),
         **monitoring_foreign.build_records(unit_a, group_admin),
         **alerts_foreign.build_records(unit_a, group_admin),
+        **knowledge_foreign.build_records(unit_a, group_admin),
         "token": token,
         "event": AuditEvent.objects.filter(unit_id=unit_a.pk).order_by("seq").first(),
     }
@@ -153,6 +155,7 @@ FOREIGN_MODULES = (
     changes_foreign,
     monitoring_foreign,
     alerts_foreign,
+    knowledge_foreign,
 )
 for module in FOREIGN_MODULES:
     CASES.update(module.CASES)
