@@ -16,6 +16,7 @@ from yunwei.org import services
 from yunwei.org.choices import Role
 from yunwei.org.models import MaintenanceContract, Person, RoleAssignment
 
+from .accounts import foreign as accounts_foreign
 from .alerts import foreign as alerts_foreign
 from .changes import foreign as changes_foreign
 from .cmdb import foreign as cmdb_foreign
@@ -77,6 +78,7 @@ def records(org_records_a, unit_a, group_admin):
         **monitoring_foreign.build_records(unit_a, group_admin),
         **alerts_foreign.build_records(unit_a, group_admin),
         **knowledge_foreign.build_records(unit_a, group_admin),
+        **accounts_foreign.build_records(unit_a, group_admin),
         "token": token,
         "event": AuditEvent.objects.filter(unit_id=unit_a.pk).order_by("seq").first(),
     }
@@ -156,6 +158,7 @@ FOREIGN_MODULES = (
     monitoring_foreign,
     alerts_foreign,
     knowledge_foreign,
+    accounts_foreign,
 )
 for module in FOREIGN_MODULES:
     CASES.update(module.CASES)

@@ -11,7 +11,7 @@ CASES: dict[str, tuple[str, str]] = {
     "knowledge:article-vote": ("page-post", "article"),
 }
 NOT_OBJECT_ROUTES: dict[str, str] = {
-    "knowledge:article-create": "a form; other units are not among its choices (tests/knowledge/test_pages.py)",
+    "knowledge:article-create": "a form; other units are not among its choices (tests/knowledge)",
 }
 DETAIL_PAGES: dict[str, str] = {"article": "knowledge:article-detail"}
 

@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def published(group, unit_a, unit_b, group_admin):
     def write(unit, title, publish=True):
-        return services.create_article(actor=group_admin, unit=unit, title=title, body=f"{title}的处理办法", publish=publish)
+        return services.create_article(
+            actor=group_admin, unit=unit, title=title, body=f"{title}的处理办法", publish=publish
+        )
 
     return {
         "own": write(unit_a, "甲单位打印机共享"),
@@ -40,7 +42,9 @@ def test_search_on_the_page_and_no_article_of_another_unit(client, unit_user_a, 
     assert "甲单位打印机共享" in page and "集团邮箱设置" not in page
 
 
-def test_the_unit_admin_writes_and_publishes_in_their_own_unit(client, unit_admin_a, unit_a, unit_b, published):
+def test_the_unit_admin_writes_and_publishes_in_their_own_unit(
+    client, unit_admin_a, unit_a, unit_b, published
+):
     client.force_login(unit_admin_a)
     form = reverse("knowledge:article-create")
     refused = client.post(form, {"unit": unit_b.pk, "title": "越权文章", "body": "正文"})
@@ -57,9 +61,13 @@ def test_the_unit_admin_writes_and_publishes_in_their_own_unit(client, unit_admi
 
 def test_an_article_without_title_or_text_is_refused_naming_the_field(client, unit_admin_a, unit_a):
     client.force_login(unit_admin_a)
-    response = client.post(reverse("knowledge:article-create"), {"unit": unit_a.pk, "title": " ", "body": "正文"})
+    response = client.post(
+        reverse("knowledge:article-create"), {"unit": unit_a.pk, "title": " ", "body": "正文"}
+    )
     assert "title" in response.context["form"].errors
-    response = client.post(reverse("knowledge:article-create"), {"unit": unit_a.pk, "title": "标题", "body": ""})
+    response = client.post(
+        reverse("knowledge:article-create"), {"unit": unit_a.pk, "title": "标题", "body": ""}
+    )
     assert "body" in response.context["form"].errors
     assert not Article.objects.exists()
 
@@ -78,7 +86,12 @@ def test_a_stale_edit_is_refused(client, unit_admin_a, published):
 def test_a_plain_user_may_not_write(client, unit_user_a, published):
     client.force_login(unit_user_a)
     assert client.get(reverse("knowledge:article-create")).status_code == 403
-    assert client.post(reverse("knowledge:article-transition", args=[published["own"].pk]), {"to": "draft"}).status_code == 403
+    assert (
+        client.post(
+            reverse("knowledge:article-transition", args=[published["own"].pk]), {"to": "draft"}
+        ).status_code
+        == 403
+    )
 
 
 def test_was_this_helpful_keeps_one_answer_per_reader(client, unit_user_a, published):

@@ -74,7 +74,9 @@ def test_an_edit_reindexes_the_article(articles, unit_user_a, group_admin):
 
 
 def test_a_published_known_error_is_found_with_its_workaround(unit_a, group_admin, unit_user_a):
-    problem = problems.register(actor=group_admin, unit=unit_a, title="公文流转卡顿", workaround="重启流程引擎服务")
+    problem = problems.register(
+        actor=group_admin, unit=unit_a, title="公文流转卡顿", workaround="重启流程引擎服务"
+    )
     assert services.search("流转", unit_user_a) == []  # not published yet
     problems.publish_workaround(problem, actor=group_admin)
     found = services.search("引擎", unit_user_a)

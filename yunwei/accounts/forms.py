@@ -24,3 +24,24 @@ class OtpForm(BootstrapFormMixin, forms.Form):
 
 class PasswordChangeForm(BootstrapFormMixin, DjangoPasswordChangeForm):
     pass
+
+
+def _datetime_widget():
+    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class DeputyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        person = getattr(user, "person", None)
+        return f"{person.name} ({user.username} · {person.unit.name})" if person else user.username
+
+
+class DelegationForm(BootstrapFormMixin, forms.Form):
+    deputy = DeputyChoiceField(label=_("Deputy"), queryset=None)
+    starts_at = forms.DateTimeField(label=_("From"), widget=_datetime_widget())
+    ends_at = forms.DateTimeField(label=_("Until"), widget=_datetime_widget())
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+    def __init__(self, *args, deputies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["deputy"].queryset = deputies

@@ -99,3 +99,62 @@ class LoginSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.session_key[:6]}…"
+
+
+class Delegation(models.Model):
+    """职务代理 (issue 26 item 5): while an approver is away, the deputy they named decides in their
+    stead for a time span. The deputy's decisions record both names; segregation of duties still holds
+    (`accounts.delegation`). Ended early by setting `ended_at`; never edited otherwise, so the record of
+    who could decide when stays true."""
+
+    scope_unit_field = "principal__person__unit"
+
+    principal = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approver"),
+        on_delete=models.CASCADE,
+        related_name="delegations_given",
+    )
+    deputy = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("deputy"),
+        on_delete=models.CASCADE,
+        related_name="delegations_held",
+    )
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("until"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("named by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delegation")
+        verbose_name_plural = _("delegations")
+        ordering = ["-starts_at", "-id"]
+        indexes = [models.Index(fields=["deputy", "starts_at", "ends_at"], name="accounts_delegation_deputy")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="delegation_span"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(principal=models.F("deputy")), name="delegation_not_oneself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.principal} → {self.deputy}"
+
+    @property
+    def name(self) -> str:
+        return str(self)
+
+    def until(self):
+        """When the delegation stops: its end, or earlier when it was ended."""
+        return min(self.ends_at, self.ended_at) if self.ended_at else self.ends_at

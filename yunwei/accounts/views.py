@@ -8,10 +8,13 @@ import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.contrib.auth import views as auth_views
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,10 +22,14 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from yunwei.core import scoping
 from yunwei.core.errors import DomainError
+from yunwei.core.pages import act, done, form_call, page_view
+from yunwei.org.choices import UnitKind
+from yunwei.org.models import Person
 
-from . import services
-from .forms import LoginForm, OtpForm, PasswordChangeForm
+from . import delegation, services
+from .forms import DelegationForm, LoginForm, OtpForm, PasswordChangeForm
 
 
 def _next_url(request) -> str:
@@ -117,3 +124,63 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         services.record_password_change(self.request.user)
         messages.success(self.request, _("Your password is changed."))
         return response
+
+
+# -- delegation (职务代理) ----------------------------------------------------------------------------
+
+
+def _deputies(user):
+    """Accounts the user may name: active people of the units they see, and the group's staff."""
+    people = scoping.visible(Person.objects.all(), user).values("pk")
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(person__in=people) | Q(person__unit__kind=UnitKind.GROUP))
+        .select_related("person__unit")
+        .order_by("person__unit__name", "username")
+    )
+
+
+@page_view
+def delegation_list(request):
+    """The approver's deputies: name one for a span, see those given and held, end one early."""
+    form = DelegationForm(request.POST or None, deputies=_deputies(request.user))
+    if request.method == "POST" and form.is_valid():
+        saved = form_call(
+            form,
+            lambda: delegation.name_deputy(
+                request.user,
+                deputy=form.cleaned_data["deputy"],
+                starts_at=form.cleaned_data["starts_at"],
+                ends_at=form.cleaned_data["ends_at"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            ),
+        )
+        if saved is not None:
+            return done(request, reverse("accounts:delegation-list"), _("The deputy is named."))
+    now = timezone.now()
+    rows = delegation.visible_delegations(request.user)
+    context = {
+        "form": form,
+        "rows": rows,
+        "now": now,
+        "running_ids": set(
+            delegation.running(now).filter(pk__in=rows.values("pk")).values_list("pk", flat=True)
+        ),
+        "acting_for": delegation.acting_for(request.user, now),
+        "endable_ids": {row.pk for row in rows if delegation.may_manage(request.user, row.principal)},
+    }
+    return render(request, "accounts/delegations.html", context)
+
+
+@page_view
+@require_POST
+def delegation_end(request, pk):
+    row = get_object_or_404(delegation.visible_delegations(request.user), pk=pk)
+    return act(
+        request,
+        reverse("accounts:delegation-list"),
+        lambda: delegation.end_delegation(row, actor=request.user),
+        _("The delegation is ended."),
+    )

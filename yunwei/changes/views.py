@@ -23,7 +23,7 @@ from yunwei.core.filters import prepare_filter_form
 from yunwei.core.pages import act, done, page_view, paginate
 from yunwei.notify.models import Delivery
 
-from . import schedule, services
+from . import approvals, schedule, services
 from .choices import ApprovalScope, ChangeKind, State
 from .filters import ChangeFilter
 from .forms import (
@@ -42,8 +42,9 @@ RESULTS_ID = "results"
 
 
 def _change(request, pk) -> Change:
+    # A deputy (职务代理) also opens the changes waiting for the approver they stand in for.
     queryset = Change.objects.select_related("unit", "template", "requester")
-    return get_object_or_404(scoping.visible(queryset, request.user), pk=pk)
+    return get_object_or_404(approvals.decidable(queryset, request.user), pk=pk)
 
 
 def _act(request, change, call, message, **form):
@@ -60,7 +61,7 @@ def _form_error(form, exc: errors.DomainError) -> None:
 @page_view
 def change_list(request):
     user = request.user
-    base = scoping.visible(Change.objects.select_related("unit"), user)
+    base = approvals.decidable(Change.objects.select_related("unit"), user)
     filterset = ChangeFilter(request.GET, queryset=base, request=request)
     prepare_filter_form(filterset.form, user, dates=("window_after", "window_before"))
     rows = filterset.qs if filterset.is_valid() else base.none()

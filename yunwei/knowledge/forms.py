@@ -7,7 +7,9 @@ from .models import Article
 
 
 class ArticleForm(BootstrapFormMixin, forms.Form):
-    unit = forms.ModelChoiceField(label=_("For"), queryset=None, help_text=_("The group's unit: every unit reads it."))
+    unit = forms.ModelChoiceField(
+        label=_("For"), queryset=None, help_text=_("The group's unit: every unit reads it.")
+    )
     title = forms.CharField(label=_("Title"), max_length=200)
     body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 12}))
     publish = forms.BooleanField(label=_("Publish now"), required=False)
@@ -16,7 +18,13 @@ class ArticleForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, units=None, article: Article | None = None, **kwargs):
         if article is not None:
             kwargs.setdefault(
-                "initial", {"unit": article.unit, "title": article.title, "body": article.body, "version": article.version}
+                "initial",
+                {
+                    "unit": article.unit,
+                    "title": article.title,
+                    "body": article.body,
+                    "version": article.version,
+                },
             )
         super().__init__(*args, **kwargs)
         if article is None:

@@ -107,7 +107,9 @@ def create_article(*, actor, unit: Unit, title: str, body: str, publish: bool = 
 
 
 @transaction.atomic
-def update_article(article: Article, *, actor, expected_version: int | None, title: str, body: str) -> Article:
+def update_article(
+    article: Article, *, actor, expected_version: int | None, title: str, body: str
+) -> Article:
     _require_editor(article, actor)
     locked = records.lock(Article.objects, article.pk, expected_version)
     before = audit.snapshot(locked)
@@ -187,7 +189,9 @@ def vote(article: Article, *, user, helpful: bool, now: datetime.datetime | None
 
 
 def tally(article: Article) -> dict:
-    counts = article.votes.aggregate(yes=Count("pk", filter=Q(helpful=True)), no=Count("pk", filter=Q(helpful=False)))
+    counts = article.votes.aggregate(
+        yes=Count("pk", filter=Q(helpful=True)), no=Count("pk", filter=Q(helpful=False))
+    )
     return {"yes": counts["yes"], "no": counts["no"]}
 
 

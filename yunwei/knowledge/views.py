@@ -1,8 +1,8 @@
 """Pages of the knowledge base: read, search, write and rate articles; suggestions as a user types.
 Every article is looked up through `services.readable()`, so another unit's article is a 404."""
 
-from django.http import JsonResponse
 from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -142,5 +142,3 @@ def suggest(request):
             ]
         }
     )
-
-

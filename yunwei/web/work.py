@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from yunwei.accounts import delegation
+from yunwei.changes.approvals import waiting_for
 from yunwei.changes.choices import State as ChangeState
 from yunwei.changes.models import Change, awaiting_approval_q, awaiting_rollback_q
 from yunwei.core import scoping
@@ -37,7 +39,7 @@ def work_in_hand(user) -> list[Figure]:
     changes = scoping.visible(Change.objects.all(), user)
     incident_list, problem_list = reverse("incidents:incident-list"), reverse("problems:problem-list")
     change_list = reverse("changes:change-list")
-    return [
+    figures = [
         Figure("open-incidents", _("Open incidents"), incidents.count(), incident_list, "warning"),
         Figure(
             "breached-incidents",
@@ -100,3 +102,15 @@ def work_in_hand(user) -> list[Figure]:
             "primary",
         ),
     ]
+    if delegation.acting_for(user, now):
+        # 职务代理: what waits for the approver the user stands in for waits for the user too.
+        figures.append(
+            Figure(
+                "changes-as-deputy",
+                _("Changes waiting for your decision as deputy"),
+                len(waiting_for(user, now)),
+                f"{change_list}?state={ChangeState.SUBMITTED}",
+                "info",
+            )
+        )
+    return figures
