@@ -153,6 +153,26 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# -- the group's directory (LDAP / Active Directory, docs/directory.md): off while YUNWEI_LDAP_URL is empty;
+# then it needs the `ldap` extra (python-ldap, django-auth-ldap).
+LDAP_URL = env_str("YUNWEI_LDAP_URL", "")
+LDAP_BIND_DN = env_str("YUNWEI_LDAP_BIND_DN", "")
+LDAP_BIND_PASSWORD = env_str("YUNWEI_LDAP_BIND_PASSWORD", "")
+LDAP_USER_BASE = env_str("YUNWEI_LDAP_USER_BASE", "")
+LDAP_USER_FILTER = env_str("YUNWEI_LDAP_USER_FILTER", "(uid=%(user)s)")
+LDAP_ACTIVE_FILTER = env_str("YUNWEI_LDAP_ACTIVE_FILTER", "")
+LDAP_GROUP_BASE = env_str("YUNWEI_LDAP_GROUP_BASE", "")
+LDAP_GROUP_TYPE = env_str("YUNWEI_LDAP_GROUP_TYPE", "group_of_names")
+if LDAP_GROUP_TYPE not in ("group_of_names", "active_directory", "flat_group_of_names"):
+    raise ImproperlyConfigured(
+        "YUNWEI_LDAP_GROUP_TYPE must be group_of_names, active_directory or flat_group_of_names"
+    )
+LDAP_TIMEOUT = env_int("YUNWEI_LDAP_TIMEOUT", 3)
+LDAP_START_TLS = env_bool("YUNWEI_LDAP_START_TLS", False)
+LDAP_SYNC_MINUTES = env_int("YUNWEI_LDAP_SYNC_MINUTES", 15)
+if LDAP_URL:
+    AUTHENTICATION_BACKENDS.append("yunwei.accounts.directory.DirectoryBackend")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -280,6 +300,7 @@ CELERY_TASK_ROUTES = {
     "yunwei.alerts.tasks.sweep_stale_alerts": {"queue": "default"},
     "yunwei.alerts.tasks.sweep_silent_integrations": {"queue": "default"},
     "yunwei.alerts.tasks.prune_payloads": {"queue": "default"},
+    "yunwei.accounts.tasks.sync_directory": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "yunwei.core.tasks.record_worker_heartbeat", "schedule": 60.0},
@@ -303,6 +324,8 @@ CELERY_BEAT_SCHEDULE = {
     "alert-stale-sweep": {"task": "yunwei.alerts.tasks.sweep_stale_alerts", "schedule": 300.0},
     "alert-silence-sweep": {"task": "yunwei.alerts.tasks.sweep_silent_integrations", "schedule": 60.0},
     "alert-payload-retention": {"task": "yunwei.alerts.tasks.prune_payloads", "schedule": 3600.0},
+    # The directory tells nobody when it disables an account: asking it is what ends the account here.
+    "directory-sync": {"task": "yunwei.accounts.tasks.sync_directory", "schedule": LDAP_SYNC_MINUTES * 60.0},
 }
 # Celery's persistent scheduler, writing its own heartbeat as it sends the worker's (yunwei.core.beat).
 CELERY_BEAT_SCHEDULER = "yunwei.core.beat:Scheduler"

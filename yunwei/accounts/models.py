@@ -158,3 +158,60 @@ class Delegation(models.Model):
     def until(self):
         """When the delegation stops: its end, or earlier when it was ended."""
         return min(self.ends_at, self.ended_at) if self.ended_at else self.ends_at
+
+
+class DirectoryRule(models.Model):
+    """A rule mapping a group of the group company's directory (LDAP / Active Directory, nested groups
+    included) to a role in a unit (issue 26 item 8; Art. 8–10). Accounts are made on first log-in from
+    the rules their groups match; the first matching rule (lowest order) gives the person's unit.
+    Edited by group system admins, who thereby grant the roles (Art. 10: approving roles come from them)."""
+
+    scope_unit_field = "unit"
+
+    group_dn = models.CharField(_("directory group (DN)"), max_length=500)
+    unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    order = models.PositiveIntegerField(_("order"), default=100)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("written by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("directory rule")
+        verbose_name_plural = _("directory rules")
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["group_dn", "unit", "role"], name="directory_rule_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_dn} → {self.get_role_display()}"
+
+    @property
+    def name(self) -> str:
+        return self.group_dn
+
+
+class DirectoryAccount(models.Model):
+    """An account that logs in through the directory: its DN, the groups it was last seen in and the
+    roles the rules gave it (so a later log-in takes back only those). The sync disables the account
+    once the directory disables or removes the entry (`disabled_at`)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="directory")
+    dn = models.CharField(_("DN"), max_length=500)
+    groups = models.JSONField(_("directory groups"), default=list)
+    granted = models.JSONField(default=list)
+    synced_at = models.DateTimeField(_("synchronised at"), default=timezone.now)
+    disabled_at = models.DateTimeField(_("disabled by the directory at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("directory account")
+        verbose_name_plural = _("directory accounts")
+
+    def __str__(self) -> str:
+        return self.dn

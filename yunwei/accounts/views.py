@@ -50,6 +50,18 @@ def login_view(request):
         # The same message whether the account does not exist, is disabled or the password is wrong.
         services.record_failed_login(form.cleaned_data["username"], channel="web")
         form.add_error(None, _("Wrong user name or password."))
+        if getattr(request, "directory_unavailable", False):
+            # Said apart: the password may be right, the directory (LDAP / AD) did not answer in time.
+            form.add_error(
+                None,
+                _(
+                    "The directory (LDAP / AD) did not answer in time; directory accounts cannot log in now. Local accounts still can."
+                ),
+            )
+        elif getattr(request, "directory_no_access", False):
+            form.add_error(
+                None, _("None of your directory groups gives access to Yunwei; ask the group system admin.")
+            )
     return render(request, "accounts/login.html", {"form": form, "next": _next_url(request)})
 
 
