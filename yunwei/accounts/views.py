@@ -55,7 +55,8 @@ def login_view(request):
             form.add_error(
                 None,
                 _(
-                    "The directory (LDAP / AD) did not answer in time; directory accounts cannot log in now. Local accounts still can."
+                    "The directory (LDAP / AD) did not answer in time; directory accounts cannot log in "
+                    "now. Local accounts still can."
                 ),
             )
         elif getattr(request, "directory_no_access", False):
