@@ -3,6 +3,8 @@ from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChange
 from django.utils.translation import gettext_lazy as _
 
 from yunwei.core.forms import BootstrapFormMixin
+from yunwei.org.choices import Role
+from yunwei.org.models import Unit
 
 
 class LoginForm(BootstrapFormMixin, forms.Form):
@@ -45,3 +47,36 @@ class DelegationForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, deputies=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["deputy"].queryset = deputies
+
+
+class DirectoryRuleForm(BootstrapFormMixin, forms.Form):
+    group_dn = forms.CharField(
+        label=_("Directory group (DN)"),
+        max_length=500,
+        help_text=_("Members of groups nested in it match too."),
+    )
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=None)
+    role = forms.ChoiceField(label=_("Role"))
+    order = forms.IntegerField(
+        label=_("Order"),
+        min_value=0,
+        initial=100,
+        help_text=_("The first matching rule gives the person's unit."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, rule=None, **kwargs):
+        if rule is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "group_dn": rule.group_dn,
+                    "unit": rule.unit,
+                    "role": rule.role,
+                    "order": rule.order,
+                    "version": rule.version,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.order_by("name")
+        self.fields["role"].choices = Role.choices

@@ -5,6 +5,7 @@ import io
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth import views as auth_views
@@ -23,12 +24,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from yunwei.core import scoping
 from yunwei.core.errors import DomainError
-from yunwei.core.pages import act, done, form_call, page_view
+from yunwei.core.pages import act, done, form_call, form_page, page_view
 from yunwei.org.choices import UnitKind
-from yunwei.org.models import Person
+from yunwei.org.models import Person, Unit
 
-from . import delegation, services
-from .forms import DelegationForm, LoginForm, OtpForm, PasswordChangeForm
+from . import delegation, provisioning, services
+from .forms import DelegationForm, DirectoryRuleForm, LoginForm, OtpForm, PasswordChangeForm
+from .models import DirectoryAccount, DirectoryRule
 
 
 def _next_url(request) -> str:
@@ -195,4 +197,77 @@ def delegation_end(request, pk):
         reverse("accounts:delegation-list"),
         lambda: delegation.end_delegation(row, actor=request.user),
         _("The delegation is ended."),
+    )
+
+
+# -- directory rules (group system admins) ----------------------------------------------------------
+
+
+def _rules(user):
+    """Group system admins see every rule; a unit admin reads those of their unit."""
+    return scoping.writable(DirectoryRule.objects.select_related("unit", "created_by"), user)
+
+
+@page_view
+def directory_rule_list(request):
+    context = {
+        "rules": _rules(request.user),
+        "may_edit": scoping.access_of(request.user).is_group_admin,
+        "configured": bool(settings.LDAP_URL),
+        "sync_minutes": settings.LDAP_SYNC_MINUTES,
+        "accounts": DirectoryAccount.objects.filter(
+            user__person__unit__in=scoping.writable(Unit.objects.all(), request.user)
+        ).count(),
+    }
+    return render(request, "accounts/directory_rules.html", context)
+
+
+def _rule_call(form, call):
+    data = form.cleaned_data
+    return call(group_dn=data["group_dn"], unit=data["unit"], role=data["role"], order=data["order"])
+
+
+@page_view
+def directory_rule_create(request):
+    provisioning.require_group_admin(request.user)
+    form = DirectoryRuleForm(request.POST or None)
+    return form_page(
+        request,
+        form,
+        lambda: _rule_call(form, lambda **f: provisioning.create_rule(actor=request.user, **f)),
+        title=_("New directory rule"),
+        cancel_url=reverse("accounts:directory-rule-list"),
+        after=lambda _rule: reverse("accounts:directory-rule-list"),
+    )
+
+
+@page_view
+def directory_rule_edit(request, pk):
+    rule = get_object_or_404(_rules(request.user), pk=pk)
+    provisioning.require_group_admin(request.user)
+    form = DirectoryRuleForm(request.POST or None, rule=rule)
+    return form_page(
+        request,
+        form,
+        lambda: _rule_call(
+            form,
+            lambda **f: provisioning.update_rule(
+                rule, actor=request.user, expected_version=form.cleaned_data["version"], **f
+            ),
+        ),
+        title=_("Directory rule"),
+        cancel_url=reverse("accounts:directory-rule-list"),
+        after=lambda _rule: reverse("accounts:directory-rule-list"),
+    )
+
+
+@page_view
+@require_POST
+def directory_rule_delete(request, pk):
+    rule = get_object_or_404(_rules(request.user), pk=pk)
+    return act(
+        request,
+        reverse("accounts:directory-rule-list"),
+        lambda: provisioning.delete_rule(rule, actor=request.user),
+        _("The rule is deleted."),
     )
