@@ -3,6 +3,7 @@
 Every variable is listed with its default in `.env.example` and the README.
 """
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -171,6 +172,11 @@ LDAP_TIMEOUT = env_int("YUNWEI_LDAP_TIMEOUT", 3)
 LDAP_START_TLS = env_bool("YUNWEI_LDAP_START_TLS", False)
 LDAP_SYNC_MINUTES = env_int("YUNWEI_LDAP_SYNC_MINUTES", 15)
 if LDAP_URL:
+    if importlib.util.find_spec("ldap") is None or importlib.util.find_spec("django_auth_ldap") is None:
+        raise ImproperlyConfigured(
+            "YUNWEI_LDAP_URL is set but the ldap extra is not installed: "
+            "pip install -e '.[ldap]' (docs/directory.md)"
+        )
     AUTHENTICATION_BACKENDS.append("yunwei.accounts.directory.DirectoryBackend")
 
 AUTH_PASSWORD_VALIDATORS = [
