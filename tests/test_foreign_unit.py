@@ -19,6 +19,7 @@ from yunwei.org import services
 from yunwei.org.choices import Role
 from yunwei.org.models import MaintenanceContract, Person, RoleAssignment
 
+from .accounts import foreign as accounts_foreign
 from .alerts import foreign as alerts_foreign
 from .changes import foreign as changes_foreign
 from .cmdb import foreign as cmdb_foreign
@@ -26,6 +27,7 @@ from .compliance import foreign as compliance_foreign
 from .conftest import make_user
 from .exports import foreign as exports_foreign
 from .incidents import foreign as incidents_foreign
+from .knowledge import foreign as knowledge_foreign
 from .logbook import foreign as logbook_foreign
 from .monitoring import foreign as monitoring_foreign
 from .notify import foreign as notify_foreign
@@ -88,6 +90,8 @@ def records(org_records_a, unit_a, group_admin):
         **web_foreign.build_records(unit_a, group_admin),
         **exports_foreign.build_records(unit_a, group_admin),
         **servicedesk_foreign.build_records(unit_a, group_admin),
+        **knowledge_foreign.build_records(unit_a, group_admin),
+        **accounts_foreign.build_records(unit_a, group_admin),
         "token": token,
         "event": AuditEvent.objects.filter(unit_id=unit_a.pk).order_by("seq").first(),
     }
@@ -172,6 +176,8 @@ FOREIGN_MODULES = (
     web_foreign,
     exports_foreign,
     servicedesk_foreign,
+    knowledge_foreign,
+    accounts_foreign,
 )
 for module in FOREIGN_MODULES:
     CASES.update(module.CASES)

@@ -3,6 +3,7 @@
 Every variable is listed with its default in `.env.example` and the README.
 """
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -95,6 +96,7 @@ INSTALLED_APPS = [
     "yunwei.logbook",
     "yunwei.compliance",
     "yunwei.servicedesk",
+    "yunwei.knowledge",
     "yunwei.web",
 ]
 
@@ -156,6 +158,31 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# -- the group's directory (LDAP / Active Directory, docs/directory.md): off while YUNWEI_LDAP_URL is empty;
+# then it needs the `ldap` extra (python-ldap, django-auth-ldap).
+LDAP_URL = env_str("YUNWEI_LDAP_URL", "")
+LDAP_BIND_DN = env_str("YUNWEI_LDAP_BIND_DN", "")
+LDAP_BIND_PASSWORD = env_str("YUNWEI_LDAP_BIND_PASSWORD", "")
+LDAP_USER_BASE = env_str("YUNWEI_LDAP_USER_BASE", "")
+LDAP_USER_FILTER = env_str("YUNWEI_LDAP_USER_FILTER", "(uid=%(user)s)")
+LDAP_ACTIVE_FILTER = env_str("YUNWEI_LDAP_ACTIVE_FILTER", "")
+LDAP_GROUP_BASE = env_str("YUNWEI_LDAP_GROUP_BASE", "")
+LDAP_GROUP_TYPE = env_str("YUNWEI_LDAP_GROUP_TYPE", "group_of_names")
+if LDAP_GROUP_TYPE not in ("group_of_names", "active_directory", "flat_group_of_names"):
+    raise ImproperlyConfigured(
+        "YUNWEI_LDAP_GROUP_TYPE must be group_of_names, active_directory or flat_group_of_names"
+    )
+LDAP_TIMEOUT = env_int("YUNWEI_LDAP_TIMEOUT", 3)
+LDAP_START_TLS = env_bool("YUNWEI_LDAP_START_TLS", False)
+LDAP_SYNC_MINUTES = env_int("YUNWEI_LDAP_SYNC_MINUTES", 15)
+if LDAP_URL:
+    if importlib.util.find_spec("ldap") is None or importlib.util.find_spec("django_auth_ldap") is None:
+        raise ImproperlyConfigured(
+            "YUNWEI_LDAP_URL is set but the ldap extra is not installed: "
+            "pip install -e '.[ldap]' (docs/directory.md)"
+        )
+    AUTHENTICATION_BACKENDS.append("yunwei.accounts.directory.DirectoryBackend")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -304,6 +331,7 @@ CELERY_TASK_ROUTES = {
     "yunwei.compliance.tasks.nightly_compliance": {"queue": "default"},
     "yunwei.servicedesk.tasks.escalate_overdue_requests": {"queue": "default"},
     "yunwei.servicedesk.tasks.close_waiting_requests": {"queue": "default"},
+    "yunwei.accounts.tasks.sync_directory": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "yunwei.core.tasks.record_worker_heartbeat", "schedule": 60.0},
@@ -336,6 +364,8 @@ CELERY_BEAT_SCHEDULE = {
     # Targets count working minutes: a five-minute sweep tells an overdue request within minutes.
     "request-escalations": {"task": "yunwei.servicedesk.tasks.escalate_overdue_requests", "schedule": 300.0},
     "request-waiting-close": {"task": "yunwei.servicedesk.tasks.close_waiting_requests", "schedule": 3600.0},
+    # The directory tells nobody when it disables an account: asking it is what ends the account here.
+    "directory-sync": {"task": "yunwei.accounts.tasks.sync_directory", "schedule": LDAP_SYNC_MINUTES * 60.0},
 }
 # Celery's persistent scheduler, writing its own heartbeat as it sends the worker's (yunwei.core.beat).
 CELERY_BEAT_SCHEDULER = "yunwei.core.beat:Scheduler"

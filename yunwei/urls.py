@@ -41,6 +41,7 @@ urlpatterns = [
     path("logbook/", include("yunwei.logbook.urls")),
     path("compliance/", include("yunwei.compliance.urls")),
     path("audit/", include("yunwei.audit.urls")),
+    path("knowledge/", include("yunwei.knowledge.urls")),
     path("", include("yunwei.web.urls")),
 ]
 

@@ -3,6 +3,8 @@ from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChange
 from django.utils.translation import gettext_lazy as _
 
 from yunwei.core.forms import BootstrapFormMixin
+from yunwei.org.choices import Role
+from yunwei.org.models import Unit
 
 
 class LoginForm(BootstrapFormMixin, forms.Form):
@@ -24,3 +26,57 @@ class OtpForm(BootstrapFormMixin, forms.Form):
 
 class PasswordChangeForm(BootstrapFormMixin, DjangoPasswordChangeForm):
     pass
+
+
+def _datetime_widget():
+    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class DeputyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        person = getattr(user, "person", None)
+        return f"{person.name} ({user.username} · {person.unit.name})" if person else user.username
+
+
+class DelegationForm(BootstrapFormMixin, forms.Form):
+    deputy = DeputyChoiceField(label=_("Deputy"), queryset=None)
+    starts_at = forms.DateTimeField(label=_("From"), widget=_datetime_widget())
+    ends_at = forms.DateTimeField(label=_("Until"), widget=_datetime_widget())
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+    def __init__(self, *args, deputies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["deputy"].queryset = deputies
+
+
+class DirectoryRuleForm(BootstrapFormMixin, forms.Form):
+    group_dn = forms.CharField(
+        label=_("Directory group (DN)"),
+        max_length=500,
+        help_text=_("Members of groups nested in it match too."),
+    )
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=None)
+    role = forms.ChoiceField(label=_("Role"))
+    order = forms.IntegerField(
+        label=_("Order"),
+        min_value=0,
+        initial=100,
+        help_text=_("The first matching rule gives the person's unit."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, rule=None, **kwargs):
+        if rule is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "group_dn": rule.group_dn,
+                    "unit": rule.unit,
+                    "role": rule.role,
+                    "order": rule.order,
+                    "version": rule.version,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.order_by("name")
+        self.fields["role"].choices = Role.choices

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -15,7 +16,7 @@ from yunwei.core.api import RecordViewSet, ScopedPrimaryKeyRelatedField, Version
 from yunwei.notify.models import Delivery
 from yunwei.org.models import Unit
 
-from . import schedule, services
+from . import approvals, schedule, services
 from .choices import ApprovalScope, Decision, Risk, State
 from .filters import ChangeFilter, MaintenanceWindowFilter
 from .models import Approval, Change, ChangeEvent, ChangeTemplate, FreezePeriod, MaintenanceWindow
@@ -44,6 +45,7 @@ class ChangeApprovalSerializer(serializers.ModelSerializer):
             "round",
             "approver",
             "approver_name",
+            "on_behalf_of_name",
             "role",
             "decision",
             "at",
@@ -370,8 +372,9 @@ class ChangeViewSet(WorkflowViewSet):
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
         """Approve or reject the change (scope `change`) or its scheduling into a freeze or collision
-        (scope `schedule`); a rejection needs the comment."""
-        change = self.get_object()
+        (scope `schedule`); a rejection needs the comment. A deputy (职务代理) reaches the changes waiting
+        for the approver they stand in for."""
+        change = get_object_or_404(approvals.decidable(Change.objects.all(), request.user), pk=pk)
         return self.detail_answer(
             services.decide(change, actor=request.user, **self.action_input(ChangeDecisionSerializer))
         )

@@ -4,9 +4,11 @@ charge too for a risky change and for scheduling into a freeze or a collision; n
 import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yunwei.accounts import delegation
 from yunwei.audit import services as audit
 from yunwei.core import records, scoping
 from yunwei.core.errors import DomainError, PermissionDenied, TransitionNotAllowed
@@ -23,7 +25,7 @@ from .choices import (
     State,
 )
 from .effects import move_window
-from .models import Approval, Change
+from .models import Approval, Change, awaiting_approval_q
 from .rules import (
     add_event,
     approver_roles,
@@ -120,14 +122,53 @@ def needed_approvals(change: Change) -> list[str]:
     return [] if pre_approved(change) else needed_roles(change)
 
 
-def may_decide(change: Change, actor) -> bool:
-    """The actor can give an approval decision on the change now."""
+def capacities(change: Change, actor, now=None) -> list[tuple[str, object]]:
+    """The (role, principal) pairs in which the actor may decide on the change: their own eligible roles
+    (principal None), then those of each approver they deputise for now (职务代理) who could decide on it
+    themselves: who requested the change cannot approve it, nor can their deputy; an approver who
+    already decided in this round has no deputy left to decide for them."""
+    pairs: list[tuple[str, object]] = [(role, None) for role in eligible_roles(actor, change)]
+    decided = set(current_approvals(change).values_list("approver_id", flat=True)) | set(
+        current_approvals(change).exclude(on_behalf_of=None).values_list("on_behalf_of_id", flat=True)
+    )
+    for principal in delegation.acting_for(actor, now):
+        if principal.pk in decided or delegation.segregation_failure(
+            actor, principal, requested_by_id=change.requester_id
+        ):
+            continue
+        pairs.extend((role, principal) for role in eligible_roles(principal, change))
+    return pairs
+
+
+def may_decide(change: Change, actor, now=None) -> bool:
+    """The actor can give an approval decision on the change now, in their own name or as a deputy."""
     if not decision_open(change) or actor is None or change.requester_id == actor.pk:
         return False
     if current_approvals(change).filter(approver=actor).exists():
         return False
     missing = missing_roles(change)
-    return any(role in missing for role in eligible_roles(actor, change))
+    return any(role in missing for role, _principal in capacities(change, actor, now))
+
+
+def decidable(queryset, user, now=None):
+    """The changes `user` may open to decide on: those they see, and while they deputise, those waiting
+    for the approvers they stand in for (what waits for the approver moves to the deputy)."""
+    mine = scoping.visible(queryset, user)
+    for principal in delegation.acting_for(user, now):
+        theirs = scoping.visible(queryset, principal).filter(state=State.SUBMITTED) | scoping.visible(
+            queryset, principal
+        ).filter(awaiting_approval_q())
+        # Every condition is on the change's own columns or its unit (single-valued): no duplicate rows.
+        mine = mine | theirs
+    return mine
+
+
+def waiting_for(user, now=None) -> list[Change]:
+    """The changes waiting for `user`'s decision now, their own and those of whom they deputise for."""
+    waiting = decidable(Change.objects.select_related("unit"), user, now).filter(
+        Q(state=State.SUBMITTED) | awaiting_approval_q()
+    )
+    return [change for change in waiting.order_by("submitted_at", "pk") if may_decide(change, user, now)]
 
 
 def decision_open(change: Change) -> bool:
@@ -183,31 +224,38 @@ def record_decision(change: Change, *, actor, decision: str, comment: str, now) 
             field="to",
         )
     _refuse_own(change, actor)
+    now = now or timezone.now()
     needed = needed_roles(change)
     held = [role for role in approver_roles(actor, change) if role in needed]
-    if not held:
+    pairs = [(role, principal) for role, principal in capacities(change, actor, now) if role in needed]
+    if not held and not pairs:
+        for principal in delegation.acting_for(actor, now):
+            reason = delegation.segregation_failure(actor, principal, requested_by_id=change.requester_id)
+            if reason:
+                raise PermissionDenied(reason)
         raise PermissionDenied(
             _("Approval belongs to the system management lead (and the leader in charge if risky).")
         )
-    roles = [role for role in held if role in eligible_roles(actor, change)]
-    if not roles:
+    if not pairs:
         raise PermissionDenied(self_granted_refusal(held[0]))
     if current_approvals(change).filter(approver=actor).exists():
         raise TransitionNotAllowed(_("You have already decided on this change."), field="decision")
     given = set(current_approvals(change).filter(decision=Decision.APPROVED).values_list("role", flat=True))
-    open_roles = [role for role in roles if role not in given]
-    if not open_roles:
+    open_pairs = [(role, principal) for role, principal in pairs if role not in given]
+    if not open_pairs:
         raise TransitionNotAllowed(_("The approval of your role is already in."), field="decision")
     if decision == Decision.REJECTED and not comment.strip():
         raise DomainError(_("A rejection needs its reason."), field="comment")
-    now = now or timezone.now()
-    role = open_roles[0]
+    role, principal = open_pairs[0]
+    behalf = {"on_behalf_of": principal.get_username()} if principal is not None else {}
     approval = Approval.objects.create(
         change=change,
         scope=ApprovalScope.CHANGE,
         round=change.approval_round,
         approver=actor,
         approver_name=actor.get_username(),
+        on_behalf_of=principal,
+        on_behalf_of_name=principal.get_username() if principal is not None else "",
         role=role,
         decision=decision,
         at=now,
@@ -222,12 +270,13 @@ def record_decision(change: Change, *, actor, decision: str, comment: str, now) 
         decision=decision,
         role=role,
         approval=approval.pk,
+        **behalf,
     )
     audit.record(
         "update",
         actor=actor,
         obj=change,
-        after={"approval": approval.pk, "decision": decision, "role": role},
+        after={"approval": approval.pk, "decision": decision, "role": role, **behalf},
         comment=comment,
     )
     if decision == Decision.REJECTED:

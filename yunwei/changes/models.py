@@ -297,6 +297,16 @@ class Approval(AppendOnlyModel):
         settings.AUTH_USER_MODEL, verbose_name=_("approver"), on_delete=models.SET_NULL, null=True
     )
     approver_name = models.CharField(_("approver"), max_length=150)
+    # A deputy's decision (职务代理) names the approver they stood in for as well.
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("on behalf of"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    on_behalf_of_name = models.CharField(_("on behalf of"), max_length=150, blank=True)
     role = models.CharField(_("as"), max_length=20)
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
     at = models.DateTimeField(_("at"))

@@ -25,8 +25,8 @@ from yunwei.core.listing import Sorting
 from yunwei.core.pages import act, bulk_page, done, page_view, paginate
 from yunwei.notify.models import Delivery
 
+from . import approvals, schedule, services
 from . import exports as change_exports
-from . import schedule, services
 from .choices import ApprovalScope, ChangeKind, State
 from .filters import ChangeFilter
 from .forms import (
@@ -45,8 +45,9 @@ RESULTS_ID = "results"
 
 
 def _change(request, pk) -> Change:
+    # A deputy (职务代理) also opens the changes waiting for the approver they stand in for.
     queryset = Change.objects.select_related("unit", "template", "requester")
-    return get_object_or_404(scoping.visible(queryset, request.user), pk=pk)
+    return get_object_or_404(approvals.decidable(queryset, request.user), pk=pk)
 
 
 def _act(request, change, call, message, **form):
@@ -75,7 +76,7 @@ def _filtered(request):
     """The list's rows as its filters, search and sort ask (of the changes the user may see), the
     filter form, the search text and the sort; the page, the export and the bulk form share it."""
     user = request.user
-    base = scoping.visible(Change.objects.select_related("unit"), user)
+    base = approvals.decidable(Change.objects.select_related("unit"), user)
     filterset = ChangeFilter(request.GET, queryset=base, request=request)
     prepare_filter_form(filterset.form, user, dates=("window_after", "window_before"))
     rows = filterset.qs if filterset.is_valid() else base.none()

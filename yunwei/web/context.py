@@ -36,6 +36,7 @@ NAVIGATION = [
     (_("Monitoring"), "monitoring:heartbeat-list", "activity"),
     (_("Alerts"), "alerts:alert-list", "bell-fill"),
     (_("Compliance"), "compliance:overview", "clipboard-check"),
+    (_("Knowledge base"), "knowledge:article-list", "book"),
     (_("Notifications"), "notify:channel-list", "bell"),
     (_("Audit log"), "audit:event-list", "fingerprint", _reads_the_audit_log),
 ]

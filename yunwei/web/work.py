@@ -15,9 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from yunwei.accounts import delegation
 from yunwei.alerts.choices import WAITING as ALERT_WAITING
 from yunwei.alerts.models import Alert
 from yunwei.changes import queues as change_queues
+from yunwei.changes.approvals import waiting_for
 from yunwei.changes.choices import State as ChangeState
 from yunwei.changes.models import Change, awaiting_approval_q, awaiting_rollback_q
 from yunwei.core import scoping
@@ -203,6 +205,17 @@ def work_in_hand(user) -> list[Figure]:
                 f"{change_list}?awaiting_my_decision=true",
                 "danger",
             ),
+        )
+    if delegation.acting_for(user, now):
+        # 职务代理: what waits for the approver the user stands in for waits for the user too.
+        figures.append(
+            Figure(
+                "changes-as-deputy",
+                _("Changes waiting for your decision as deputy"),
+                len(waiting_for(user, now)),
+                f"{change_list}?state={ChangeState.SUBMITTED}",
+                "info",
+            )
         )
     return figures
 

@@ -1,11 +1,13 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from yunwei.accounts import demo as accounts_demo
 from yunwei.alerts import demo as alerts_demo
 from yunwei.changes import demo as changes_demo
 from yunwei.cmdb import demo as cmdb_demo
 from yunwei.compliance import demo as compliance_demo
 from yunwei.incidents import demo as incidents_demo
+from yunwei.knowledge import demo as knowledge_demo
 from yunwei.logbook import demo as logbook_demo
 from yunwei.monitoring import demo as monitoring_demo
 from yunwei.monitoring import indicator_demo
@@ -35,4 +37,6 @@ class Command(BaseCommand):
             compliance_demo.load(self.stdout)
             web_demo.load(self.stdout)
             servicedesk_demo.load(self.stdout)
+            knowledge_demo.load(self.stdout)
+            accounts_demo.load(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
