@@ -4,8 +4,8 @@ import datetime
 
 from django.utils import timezone
 
-from yunwei.changes import services
-from yunwei.changes.models import FreezePeriod
+from yunwei.changes import recurring, services
+from yunwei.changes.models import FreezePeriod, RecurringWindow
 from yunwei.org.choices import Role
 
 from ..conftest import make_item, make_user
@@ -33,6 +33,11 @@ CASES: dict[str, tuple[str, str]] = {
     "changes:change-apply-inventory": ("page-post", "change"),
     "changes:freeze-list": ("page-list", "freeze"),
     "changes:freeze-edit": ("page", "freeze"),
+    "api:changes:recurringwindow-list": ("list", "recurring"),
+    "api:changes:recurringwindow-detail": ("detail", "recurring"),
+    "changes:recurring-list": ("page-list", "recurring"),
+    "changes:recurring-edit": ("page", "recurring"),
+    "changes:recurring-delete": ("page-post", "recurring"),
 }
 NOT_OBJECT_ROUTES: dict[str, str] = {
     "api:changes:change-calendar": "no list of ids; foreign changes never appear (tests/changes/test_api.py)",
@@ -43,7 +48,11 @@ NOT_OBJECT_ROUTES: dict[str, str] = {
     "changes:template-edit": "a shared template (writes: group admins)",
 }
 # record key → its detail page route, for the "nothing of it on the list page" check
-DETAIL_PAGES: dict[str, str] = {"change": "changes:change-detail", "freeze": "changes:freeze-edit"}
+DETAIL_PAGES: dict[str, str] = {
+    "change": "changes:change-detail",
+    "freeze": "changes:freeze-edit",
+    "recurring": "changes:recurring-edit",
+}
 
 
 def build_records(unit, actor) -> dict:
@@ -76,4 +85,16 @@ def build_records(unit, actor) -> dict:
         reason="甲单位机密封网",
         units=[unit],
     )
-    return {"change": change, "freeze": freeze, "window": change.windows.get()}
+    recurring_window = recurring.create(
+        RecurringWindow,
+        actor=actor,
+        unit=unit,
+        name="甲单位每周补丁夜",
+        items=[item],
+        weekdays=[7],
+        start_time=datetime.time(2, 0),
+        duration_minutes=120,
+        time_zone="Asia/Shanghai",
+        starts_on=datetime.date(2026, 1, 1),
+    )
+    return {"change": change, "freeze": freeze, "window": change.windows.get(), "recurring": recurring_window}

@@ -137,7 +137,7 @@ def test_a_signal_held_by_a_change_window_shows_maintenance_not_down(chain_a, un
 
     assert tile.state == "maintenance"
     assert tile.incidents == []
-    assert [why for _c, _n, why in tile.failing] == ["held by a change window"]
+    assert [why for _c, _n, why in tile.failing] == ["held by a maintenance window"]
 
 
 def test_firing_alerts_of_the_chain_are_counted_and_resolved_ones_are_not(chain_a, unit_a, group_admin):

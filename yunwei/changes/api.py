@@ -14,12 +14,21 @@ from yunwei.cmdb.models import Item
 from yunwei.core import scoping
 from yunwei.core.api import RecordViewSet, ScopedPrimaryKeyRelatedField, VersionField, WorkflowViewSet
 from yunwei.notify.models import Delivery
+from yunwei.org.api import WritableUnitField
 from yunwei.org.models import Unit
 
-from . import approvals, schedule, services
+from . import approvals, recurring, schedule, services
 from .choices import ApprovalScope, Decision, Risk, State
 from .filters import ChangeFilter, MaintenanceWindowFilter
-from .models import Approval, Change, ChangeEvent, ChangeTemplate, FreezePeriod, MaintenanceWindow
+from .models import (
+    Approval,
+    Change,
+    ChangeEvent,
+    ChangeTemplate,
+    FreezePeriod,
+    MaintenanceWindow,
+    RecurringWindow,
+)
 
 CALENDAR_MAX_DAYS = 93
 
@@ -477,6 +486,45 @@ class FreezeViewSet(RecordViewSet):
 
     def get_queryset(self):
         return schedule.visible_freezes(self.queryset.all(), self.request.user)
+
+
+class RecurringWindowSerializer(serializers.ModelSerializer):
+    unit = WritableUnitField()
+    items = ScopedPrimaryKeyRelatedField(queryset=Item.objects.all(), many=True, required=False)
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=7),
+        help_text="ISO weekdays: 1 Monday … 7 Sunday",
+    )
+    version = VersionField()
+
+    class Meta:
+        model = RecurringWindow
+        fields = [
+            "id",
+            "unit",
+            "name",
+            "items",
+            "weekdays",
+            "start_time",
+            "duration_minutes",
+            "time_zone",
+            "starts_on",
+            "ends_on",
+            "created_by",
+            "version",
+        ]
+        read_only_fields = ["created_by"]
+
+
+class RecurringWindowViewSet(RecordViewSet):
+    """Recurring maintenance windows of a unit, in their own time zone: monitoring holds back the items'
+    alerts inside each occurrence and evaluates again those still failing when it ends."""
+
+    queryset = RecurringWindow.objects.prefetch_related("items")
+    serializer_class = RecurringWindowSerializer
+    service = recurring
+    search_fields = ["name"]
+    ordering_fields = ["name", "id"]
 
 
 class MaintenanceWindowSerializer(serializers.ModelSerializer):

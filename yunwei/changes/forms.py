@@ -203,3 +203,63 @@ class FreezeForm(BootstrapFormMixin, forms.ModelForm):
             "units": forms.SelectMultiple(attrs={"size": 6}),
         }
         help_texts = {"units": _("None chosen: the whole group.")}
+
+
+WEEKDAYS = [
+    (1, _("Monday")),
+    (2, _("Tuesday")),
+    (3, _("Wednesday")),
+    (4, _("Thursday")),
+    (5, _("Friday")),
+    (6, _("Saturday")),
+    (7, _("Sunday")),
+]
+
+
+class RecurringWindowForm(BootstrapFormMixin, forms.Form):
+    """A recurring maintenance window of one unit the user manages, on that unit's items."""
+
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    name = forms.CharField(label=_("Name"), max_length=150)
+    items = forms.ModelMultipleChoiceField(
+        label=_("Items"), queryset=Item.objects.none(), widget=FilterableSelectMultiple()
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Weekdays"), choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    start_time = forms.TimeField(label=_("Local start time"), widget=forms.TimeInput(attrs={"type": "time"}))
+    duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=1)
+    time_zone = forms.CharField(
+        label=_("Time zone"),
+        max_length=64,
+        initial="Asia/Shanghai",
+        help_text=_("An IANA name, e.g. Asia/Shanghai."),
+    )
+    starts_on = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(
+        label=_("Last day"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Empty: no end."),
+    )
+
+    def __init__(self, *args, user, instance=None, **kwargs):
+        if instance is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "unit": instance.unit_id,
+                    "items": list(instance.items.values_list("pk", flat=True)),
+                    **{name: getattr(instance, name) for name in ("name", "weekdays", "start_time")},
+                    **{name: getattr(instance, name) for name in ("duration_minutes", "time_zone")},
+                    **{name: getattr(instance, name) for name in ("starts_on", "ends_on")},
+                },
+            )
+        super().__init__(*args, **kwargs)
+        units = scoping.writable(Unit.objects.all(), user)
+        self.fields["unit"].queryset = units
+        self.fields["items"].queryset = (
+            Item.objects.filter(unit__in=units).select_related("unit").order_by("code")
+        )
+        if instance is not None:
+            self.fields["unit"].disabled = True

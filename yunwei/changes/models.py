@@ -352,3 +352,34 @@ class MaintenanceWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
+
+
+class RecurringWindow(VersionedModel):
+    """A maintenance window that comes back on set weekdays at a set local time, in its own time zone (a
+    weekly patch night, the monthly UPS test): monitoring holds back its items' alerts inside each
+    occurrence as it does in a change's window, and evaluates again those still failing when it ends
+    (Art. 3, 18). Declared for one unit by its system admin or a group admin."""
+
+    scope_unit_field = "unit"
+
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=150)
+    items = models.ManyToManyField(Item, verbose_name=_("items"), related_name="recurring_windows")
+    # ISO weekdays: 1 is Monday, 7 is Sunday.
+    weekdays = models.JSONField(_("weekdays"), default=list)
+    start_time = models.TimeField(_("local start time"))
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"))
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("declared by"), on_delete=models.SET_NULL, null=True
+    )
+
+    class Meta:
+        verbose_name = _("recurring maintenance window")
+        verbose_name_plural = _("recurring maintenance windows")
+        ordering = ["unit", "name", "id"]
+
+    def __str__(self) -> str:
+        return self.name

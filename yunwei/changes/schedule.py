@@ -7,6 +7,7 @@ mask the other's. Only changes holding their slot (scheduled or implementing) co
 """
 
 import datetime
+import zoneinfo
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -18,7 +19,7 @@ from yunwei.org.choices import Role, UnitKind
 from yunwei.org.models import Unit
 
 from .choices import ACTIVE_STATES
-from .models import Change, FreezePeriod, MaintenanceWindow
+from .models import Change, FreezePeriod, MaintenanceWindow, RecurringWindow
 
 # -- who sees what --------------------------------------------------------------------------------
 
@@ -131,6 +132,39 @@ def active_window_for(item, at: datetime.datetime | None = None) -> MaintenanceW
         .order_by("starts_at", "pk")
         .first()
     )
+
+
+def occurrence_at(window: RecurringWindow, at: datetime.datetime) -> tuple | None:
+    """(start, end) of the occurrence of a recurring window that `at` falls in, or None.
+
+    Occurrences are laid out in the window's own time zone: 02:00 every Sunday stays 02:00 local across a
+    daylight-saving change, and an occurrence may run past midnight into the next days."""
+    zone = zoneinfo.ZoneInfo(window.time_zone)
+    length = datetime.timedelta(minutes=window.duration_minutes)
+    local_day = at.astimezone(zone).date()
+    for back in range(length.days + 2):  # the occurrences that began on the days an open one can span
+        day = local_day - datetime.timedelta(days=back)
+        if day.isoweekday() not in window.weekdays or day < window.starts_on:
+            continue
+        if window.ends_on is not None and day > window.ends_on:
+            continue
+        start = datetime.datetime.combine(day, window.start_time, tzinfo=zone)
+        if start <= at < start + length:
+            return start, start + length
+    return None
+
+
+def active_recurring_for(item, at: datetime.datetime | None = None) -> RecurringWindow | None:
+    """The recurring window `item` is inside at `at` (now by default), or None."""
+    at = at or timezone.now()
+    item_id = item.pk if hasattr(item, "pk") else int(item)
+    candidates = RecurringWindow.objects.filter(
+        items=item_id, starts_on__lte=at.date() + datetime.timedelta(days=1)
+    )
+    candidates = candidates.filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=at.date() - datetime.timedelta(days=8))
+    )
+    return next((window for window in candidates.order_by("pk") if occurrence_at(window, at)), None)
 
 
 def write_windows(change: Change, start, end) -> int:

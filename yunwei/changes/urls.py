@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import recurring_views, views
 
 app_name = "changes"
 urlpatterns = [
@@ -15,6 +15,9 @@ urlpatterns = [
     path("templates/<int:pk>/", views.template_edit, name="template-edit"),
     path("freezes/", views.freeze_list, name="freeze-list"),
     path("freezes/<int:pk>/", views.freeze_edit, name="freeze-edit"),
+    path("recurring-windows/", recurring_views.recurring_list, name="recurring-list"),
+    path("recurring-windows/<int:pk>/", recurring_views.recurring_edit, name="recurring-edit"),
+    path("recurring-windows/<int:pk>/delete/", recurring_views.recurring_delete, name="recurring-delete"),
     path("<int:pk>/", views.change_detail, name="change-detail"),
     path("<int:pk>/edit/", views.change_edit, name="change-edit"),
     path("<int:pk>/transition/", views.change_transition, name="change-transition"),

@@ -223,6 +223,7 @@ class SignalSerializer(serializers.ModelSerializer):
             "incident",
             "folded_under",
             "suppressed_by",
+            "held_by_window",
         ]
         read_only_fields = fields
 

@@ -351,6 +351,15 @@ class Signal(models.Model):
         blank=True,
         related_name="suppressed_signals",
     )
+    # Held by an occurrence of a recurring maintenance window (no change behind it, so no suspect).
+    held_by_window = models.ForeignKey(
+        "changes.RecurringWindow",
+        verbose_name=_("held by recurring window"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="held_signals",
+    )
 
     class Meta:
         verbose_name = _("signal")
@@ -369,6 +378,11 @@ class Signal(models.Model):
                 fields=["first_at"],
                 condition=Q(state="firing", incident__isnull=True, suppressed_by__isnull=False),
                 name="signal_suppressed_waiting",
+            ),
+            models.Index(
+                fields=["first_at"],
+                condition=Q(state="firing", incident__isnull=True, held_by_window__isnull=False),
+                name="signal_held_waiting",
             ),
         ]
 

@@ -6,7 +6,7 @@ bounded). Its state is the worst of the chain's checks, heartbeats and firing si
 
 * **down** — a check or heartbeat of the chain is down, or a signal fires outside a window;
 * **warning** — something could not be judged (a check unknown, a heartbeat late);
-* **maintenance** — the only firing signals are held by a change's window;
+* **maintenance** — the only firing signals are held by a change's window or a recurring maintenance window;
 * **ok** — watched and nothing failing; **not watched** — no check, heartbeat or signal in the chain.
 
 The page reads a fixed number of queries whatever the number of applications (`board`): the
@@ -130,7 +130,7 @@ WHY = {
     "heartbeat_down": _("heartbeat down"),
     "heartbeat_late": _("heartbeat late"),
     "signal": _("alert firing"),
-    "suppressed": _("held by a change window"),
+    "suppressed": _("held by a maintenance window"),
 }
 
 
@@ -179,10 +179,11 @@ def board(user) -> list[Tile]:
             note(row["item_id"], state, f"heartbeat_{row['state']}" if state != WallState.OK else None)
     signals: dict[int, int] = {}
     for row in Signal.objects.filter(item_id__in=item_ids, state=SignalState.FIRING).values(
-        "item_id", "suppressed_by_id", "incident_id"
+        "item_id", "suppressed_by_id", "held_by_window_id", "incident_id"
     ):
         signals[row["item_id"]] = signals.get(row["item_id"], 0) + 1
-        held = row["suppressed_by_id"] is not None and row["incident_id"] is None
+        by_window = row["suppressed_by_id"] is not None or row["held_by_window_id"] is not None
+        held = by_window and row["incident_id"] is None
         if held:
             note(row["item_id"], WallState.MAINTENANCE, "suppressed")
         else:

@@ -26,6 +26,7 @@ ends, `recheck_windows` places again every suppressed signal still firing, the c
 import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -157,12 +158,24 @@ def mark_stale(*, source: str, before: datetime.datetime) -> int:
 
 def place(signal: Signal, at: datetime.datetime) -> None:
     """Suppress the signal inside its item's window, else put it into an incident."""
+    if not _hold(signal, at):
+        correlate(signal, reported_at=at)
+
+
+def _hold(signal: Signal, at: datetime.datetime) -> bool:
+    """Hold the signal back when its item is inside a change's window or an occurrence of a recurring
+    window at `at` (the change's first: it is the suspect when the window ends); whether it is held."""
     window = schedule.active_window_for(signal.item_id, at)
-    if window is not None:
-        signal.suppressed_by_id = window.change_id
-        signal.save(update_fields=["suppressed_by"])
-        return
-    correlate(signal, reported_at=at)
+    held = {"suppressed_by_id": window.change_id if window else None, "held_by_window_id": None}
+    if window is None:
+        recurring = schedule.active_recurring_for(signal.item_id, at)
+        held["held_by_window_id"] = recurring.pk if recurring else None
+    changed = [name for name, value in held.items() if getattr(signal, name) != value and value is not None]
+    if changed:
+        for name in held:
+            setattr(signal, name, held[name])
+        signal.save(update_fields=[name.removesuffix("_id") for name in held])
+    return any(value is not None for value in held.values())
 
 
 def _within(a: Signal, b: Signal, window: datetime.timedelta) -> bool:
@@ -310,20 +323,13 @@ def recheck_windows(now: datetime.datetime | None = None) -> int:
     """Place again every suppressed signal still firing whose window is over: it opens (or joins) an
     incident with the change as suspected cause. Roots first, so their children fold. How many placed."""
     now = now or timezone.now()
-    waiting = list(
-        Signal.objects.filter(state=SignalState.FIRING, incident__isnull=True, suppressed_by__isnull=False)
-        .order_by("first_at", "pk")
-        .values_list("pk", "item_id")
-    )
+    waiting = Signal.objects.filter(state=SignalState.FIRING, incident__isnull=True)
+    held = waiting.filter(Q(suppressed_by__isnull=False) | Q(held_by_window__isnull=False))
     ready = []
-    for pk, item_id in waiting:
-        window = schedule.active_window_for(item_id, now)
-        if window is None:
-            ready.append((pk, item_id))
-        else:  # held by another window now (the change was rescheduled, or another began)
-            Signal.objects.filter(pk=pk).exclude(suppressed_by_id=window.change_id).update(
-                suppressed_by_id=window.change_id
-            )
+    for signal in held.order_by("first_at", "pk"):
+        # Held by another window now (the change was rescheduled, or another began) stays held.
+        if not _hold(signal, now):
+            ready.append((signal.pk, signal.item_id))
     # An item's ancestors include those of every item downstream of it: fewer ancestors, nearer the root.
     ready.sort(key=lambda pair: _ancestors(pair[1]))
     placed = 0
@@ -346,7 +352,7 @@ def incident_signals(incident: Incident):
     """The signals an incident holds, the first first."""
     return (
         Signal.objects.filter(incident=incident)
-        .select_related("item", "folded_under__item", "suppressed_by")
+        .select_related("item", "folded_under__item", "suppressed_by", "held_by_window")
         .order_by("first_at", "pk")
     )
 
