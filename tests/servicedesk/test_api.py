@@ -187,3 +187,14 @@ def test_only_a_group_admin_edits_the_catalogue(unit_admin_a, group_admin, api_c
         "/api/servicedesk/types/", {**body, "code": "x", "hold_states": ["lunch"]}, format="json"
     )
     assert bad.status_code == 400 and bad.json()["field"] == "hold_states"
+
+
+def test_bulk_assign_with_an_id_beyond_the_databases_range_is_a_400_naming_requests(
+    unit_admin_a, api_client_for
+):
+    response = api_client_for(unit_admin_a).post(
+        "/api/servicedesk/requests/bulk-assign/",
+        {"requests": [24890635492443549696], "assignee": unit_admin_a.pk},
+        format="json",
+    )
+    assert response.status_code == 400 and response.json()["field"] == "requests"

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from yunwei.core import scoping
 from yunwei.core.api import ScopedPrimaryKeyRelatedField, ScopedViewSet
+from yunwei.core.filters import MAX_ID
 from yunwei.org.models import Unit
 
 from . import registry, scores, services
@@ -116,7 +117,7 @@ class ExemptionSerializer(serializers.ModelSerializer):
 class ExemptionDecideSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=ExemptionDecision.choices)
     note = serializers.CharField(allow_blank=True, required=False, default="")
-    version = serializers.IntegerField(required=False, min_value=1)
+    version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
 class ExemptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):

@@ -19,6 +19,7 @@ from yunwei.core import calendar as work_calendar
 from yunwei.core import scoping
 from yunwei.core.api import RecordViewSet, VersionField, WorkflowViewSet
 from yunwei.core.errors import DomainError
+from yunwei.core.filters import MAX_ID
 from yunwei.core.models import CalendarDay
 from yunwei.org.models import Unit
 from yunwei.problems.models import Problem
@@ -146,13 +147,13 @@ class RequestTransitionSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     target_release = serializers.CharField(required=False, max_length=60)
-    duplicate_of = serializers.IntegerField(required=False, min_value=1)
-    version = serializers.IntegerField(required=False, min_value=1)
+    duplicate_of = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
 class CommentSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
-    version = serializers.IntegerField(required=False, min_value=1)
+    version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
 class TextSerializer(serializers.Serializer):
@@ -170,12 +171,12 @@ class RequestAssignSerializer(serializers.Serializer):
 
 class BulkAssignSerializer(RequestAssignSerializer):
     requests = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=500
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1, max_length=500
     )
 
 
 class KnownErrorSerializer(serializers.Serializer):
-    problem = serializers.IntegerField(required=False, min_value=1)
+    problem = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     title = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     workaround = serializers.CharField(required=False, allow_blank=True, default="")
 
