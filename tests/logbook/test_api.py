@@ -143,3 +143,11 @@ def test_an_attachment_is_stored_with_its_sha256(api, unit_a, tech_a):
     )
     assert response.status_code == 201
     assert response.json()["sha256"] == hashlib.sha256(content).hexdigest()
+
+
+def test_a_unit_number_beyond_the_databases_range_is_bad_input_not_a_server_error(api, tech_a):
+    big = "8350664132414482153472"
+    month = api(tech_a).get("/api/logbook/month/", {"unit": big, "month": "2026-02"})
+    assert month.status_code == 400 and month.json()["field"] == "unit"
+    reviews = api(tech_a).get("/api/logbook/reviews/", {"unit": big})
+    assert reviews.status_code == 200 and reviews.json()["results"] == []

@@ -58,3 +58,10 @@ def prepare_filter_form(form, user, *, unscoped=(), dates=()) -> None:
     for name in dates:
         form.fields[name].widget.input_type = "date"
         form.fields[name].widget.attrs["class"] = "form-control form-control-sm"
+
+
+def is_id(text) -> bool:
+    """A record number as text: digits only, within what the databases store (beyond it a query would
+    fail in the driver, a 500, where bad input is a 400 or simply matches nothing)."""
+    text = str(text)
+    return text.isdigit() and int(text) <= MAX_ID

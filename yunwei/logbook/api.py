@@ -18,6 +18,7 @@ from yunwei.cmdb.models import Item
 from yunwei.core import scoping
 from yunwei.core.api import ScopedPrimaryKeyRelatedField, ScopedViewSet, VersionField
 from yunwei.core.errors import DomainError
+from yunwei.core.filters import is_id
 from yunwei.monitoring.models import Heartbeat
 from yunwei.org.models import Person, Team, Unit
 
@@ -47,7 +48,7 @@ MONTH_PARAMS = [
 def _month_filter(queryset, request, field="occurred_at"):
     unit = request.query_params.get("unit")
     if unit:
-        if not unit.isdigit():
+        if not is_id(unit):
             raise DomainError(_("Give the unit as its number."), field="unit")
         queryset = queryset.filter(unit_id=int(unit))
     month = request.query_params.get("month")
@@ -430,7 +431,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     def get_queryset(self):
         queryset = super().get_queryset()
         unit = self.request.query_params.get("unit")
-        if unit and unit.isdigit():
+        if unit and is_id(unit):
             queryset = queryset.filter(unit_id=int(unit))
         month = self.request.query_params.get("month")
         if month and self.action == "list":
@@ -581,7 +582,7 @@ class MonthView(APIView):
     @extend_schema(parameters=MONTH_PARAMS, responses=OpenApiTypes.OBJECT)
     def get(self, request):
         raw = request.query_params.get("unit", "")
-        if not raw.isdigit():
+        if not is_id(raw):
             raise DomainError(_("Give the unit as its number."), field="unit")
         unit = get_object_or_404(scoping.visible(Unit.objects.all(), request.user), pk=int(raw))
         month = services.parse_month(request.query_params.get("month"))

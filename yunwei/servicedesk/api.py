@@ -19,7 +19,7 @@ from yunwei.core import calendar as work_calendar
 from yunwei.core import scoping
 from yunwei.core.api import RecordViewSet, VersionField, WorkflowViewSet
 from yunwei.core.errors import DomainError
-from yunwei.core.filters import MAX_ID
+from yunwei.core.filters import MAX_ID, is_id
 from yunwei.core.models import CalendarDay
 from yunwei.org.models import Unit
 from yunwei.problems.models import Problem
@@ -452,7 +452,7 @@ class CalendarViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return None
         unit = (
             scoping.visible(Unit.objects.all(), self.request.user)
-            .filter(pk=int(raw) if str(raw).isdigit() else 0)
+            .filter(pk=int(raw) if is_id(raw) else 0)
             .first()
         )
         if unit is None:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from yunwei.cmdb.models import Item
 from yunwei.core.errors import DomainError
+from yunwei.core.filters import is_id
 from yunwei.org.models import Person
 
 from .choices import FieldKind
@@ -156,7 +157,7 @@ def clean_values(
         elif kind in (FieldKind.PERSON, FieldKind.ITEM):
             model = Person if kind == FieldKind.PERSON else Item
             # Only the request's unit's people and items: another unit's is as good as missing.
-            found = model.objects.filter(pk=int(text), unit=unit).first() if text.isdigit() else None
+            found = model.objects.filter(pk=int(text), unit=unit).first() if is_id(text) else None
             if found is None:
                 raise DomainError(
                     _("%(label)s: no such record in the unit (%(value)s).")

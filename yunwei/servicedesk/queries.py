@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from yunwei.core import scoping
+from yunwei.core.filters import is_id
 from yunwei.org import services as org
 from yunwei.org.choices import Role
 from yunwei.org.models import Unit
@@ -40,7 +41,7 @@ class Filters:
             q=query.get("q", "").strip()[:100],
             state=state if state in State.values or state == "open" else "",
             kind=kind if kind in Kind.values else "",
-            unit=unit if unit.isdigit() else "",
+            unit=unit if is_id(unit) else "",
             overdue=query.get("overdue") in ("1", "true", "on"),
             mine=query.get("mine") in ("1", "true", "on"),
             everything=query.get("all") in ("1", "true", "on"),
