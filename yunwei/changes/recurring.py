@@ -25,7 +25,7 @@ def may_manage(user, unit_id: int | None) -> bool:
     return access_of(user).can_manage_unit(unit_id)
 
 
-def _require(actor, unit_id) -> None:
+def require_manager(actor, unit_id) -> None:
     if not may_manage(actor, unit_id):
         raise PermissionDenied(
             _("Only the unit's system admin or a group system admin may manage its windows.")
@@ -83,7 +83,7 @@ def create(model, *, actor, unit=None, **fields) -> RecurringWindow:
         raise TypeError(f"not a recurring window: {model}")
     if unit is None:
         raise DomainError(_("This field is required."), field="unit")
-    _require(actor, unit.pk)
+    require_manager(actor, unit.pk)
     values, items = _checked(fields, unit.pk)
     with transaction.atomic():
         window = create_record(RecurringWindow, actor=actor, unit=unit, created_by=actor, **values)
@@ -92,7 +92,7 @@ def create(model, *, actor, unit=None, **fields) -> RecurringWindow:
 
 
 def update(instance: RecurringWindow, *, actor, expected_version=None, **fields) -> RecurringWindow:
-    _require(actor, instance.unit_id)
+    require_manager(actor, instance.unit_id)
     if "unit" in fields and getattr(fields["unit"], "pk", None) != instance.unit_id:
         raise DomainError(_("A window stays in its unit."), field="unit")
     fields.pop("unit", None)
@@ -105,5 +105,5 @@ def update(instance: RecurringWindow, *, actor, expected_version=None, **fields)
 
 
 def delete(instance: RecurringWindow, *, actor) -> None:
-    _require(actor, instance.unit_id)
+    require_manager(actor, instance.unit_id)
     delete_record(instance, actor=actor)

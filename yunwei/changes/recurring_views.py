@@ -1,6 +1,5 @@
 """Pages of recurring maintenance windows, under /changes/recurring-windows/."""
 
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -35,9 +34,7 @@ def recurring_list(request):
     form = RecurringWindowForm(request.POST or None, user=request.user) if may_declare else None
     if request.method == "POST":
         if form is None:
-            raise PermissionDenied(
-                _("Only the unit's system admin or a group system admin may manage its windows.")
-            )
+            recurring.require_manager(request.user, None)  # manages no unit: refused
         if form.is_valid():
             data = dict(form.cleaned_data)
             unit = data.pop("unit")
@@ -52,9 +49,7 @@ def recurring_edit(request, pk):
     instance = get_object_or_404(_rows(request.user), pk=pk)
     if not recurring.may_manage(request.user, instance.unit_id):
         if request.method == "POST":
-            raise PermissionDenied(
-                _("Only the unit's system admin or a group system admin may manage its windows.")
-            )
+            recurring.require_manager(request.user, instance.unit_id)
         return _page(request, None, instance)
     form = RecurringWindowForm(request.POST or None, user=request.user, instance=instance)
     if request.method == "POST" and form.is_valid():

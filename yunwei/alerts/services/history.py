@@ -92,9 +92,14 @@ def correlate_stored(pending: list[tuple[int, str, datetime.datetime]]) -> None:
             logger.exception("correlating alert %s (%s) failed; the sweep will try again", pk, change)
 
 
-def _firing_signal_of_alert():
+def _firing_signals_of_alert():
+    """The firing signal of the outer query's alert (its key is `alert:<pk>`), as a subquery."""
     key = Concat(Value("alert:"), Cast(OuterRef("pk"), CharField()))
-    return Exists(Signal.objects.filter(source="alert", key=key, state=SignalState.FIRING))
+    return Signal.objects.filter(source="alert", key=key, state=SignalState.FIRING)
+
+
+def _firing_signal_of_alert():
+    return Exists(_firing_signals_of_alert())
 
 
 def uncorrelated(before: datetime.datetime, since: datetime.datetime):
@@ -111,8 +116,7 @@ def link_incidents(since: datetime.datetime) -> int:
     """Point each alert seen since `since` at the incident its firing signal is in now, where that moved
     after the alert fired: a signal held by a window and placed when the window ended, or adopted by its
     root's incident. How many links changed."""
-    key = Concat(Value("alert:"), Cast(OuterRef("pk"), CharField()))
-    placed = Signal.objects.filter(source="alert", key=key, state=SignalState.FIRING, incident__isnull=False)
+    placed = _firing_signals_of_alert().filter(incident__isnull=False)
     rows = (
         Alert.objects.filter(status=AlertStatus.FIRING, last_seen_at__gte=since)
         .annotate(now_in=Subquery(placed.values("incident_id")[:1]))
