@@ -4,6 +4,7 @@ import datetime
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -40,6 +41,13 @@ def _static_files_without_collectstatic(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _audit_anchors_in_a_temporary_folder(tmp_path_factory):
+    """Heads written outside the database go to the test run's own folder, never to the checkout's var/;
+    a test that writes anchors points the setting at its own file."""
+    django_settings.AUDIT_ANCHOR_FILE = tmp_path_factory.mktemp("audit") / "anchors.jsonl"
 
 
 @pytest.fixture(autouse=True)

@@ -332,7 +332,10 @@ DJANGO_COMMANDS = {
     "migrate": "apply database migrations",
     "demo": "load the demo data",
     "createadmin": "create a group system administrator",
-    "audit": "audit log tools: `yunwei audit verify` checks the hash chain",
+    "audit": (
+        "audit log tools: `yunwei audit verify [--incremental]` checks the hash chain against the heads "
+        "written outside the database; `yunwei audit anchor` writes the head out now"
+    ),
     "manage": "any Django management command: yunwei manage <command> [options]",
 }
 PROCESSES = {

@@ -332,6 +332,8 @@ CELERY_TASK_ROUTES = {
     "yunwei.servicedesk.tasks.escalate_overdue_requests": {"queue": "default"},
     "yunwei.servicedesk.tasks.close_waiting_requests": {"queue": "default"},
     "yunwei.accounts.tasks.sync_directory": {"queue": "default"},
+    "yunwei.audit.tasks.write_audit_anchor": {"queue": "default"},
+    "yunwei.audit.tasks.verify_audit_chain": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "yunwei.core.tasks.record_worker_heartbeat", "schedule": 60.0},
@@ -365,6 +367,10 @@ CELERY_BEAT_SCHEDULE = {
     "request-escalations": {"task": "yunwei.servicedesk.tasks.escalate_overdue_requests", "schedule": 300.0},
     "request-waiting-close": {"task": "yunwei.servicedesk.tasks.close_waiting_requests", "schedule": 3600.0},
     # The directory tells nobody when it disables an account: asking it is what ends the account here.
+    # The audit head copied outside the database, and the chain verified against it: incrementally each
+    # night, in full each week (yunwei.audit.anchors.due_kind decides, so an hourly beat makes up missed nights).
+    "audit-anchor": {"task": "yunwei.audit.tasks.write_audit_anchor", "schedule": 300.0},
+    "audit-verify": {"task": "yunwei.audit.tasks.verify_audit_chain", "schedule": 3600.0},
     "directory-sync": {"task": "yunwei.accounts.tasks.sync_directory", "schedule": LDAP_SYNC_MINUTES * 60.0},
 }
 # Celery's persistent scheduler, writing its own heartbeat as it sends the worker's (yunwei.core.beat).
@@ -391,6 +397,10 @@ INCIDENT_PAGE_PANELS = ["problems/incident_page_panel.html"]
 # The audit log keeps account and unit numbers; this function (of the org app) names them on its pages
 # and exports, so the audit app depends on no other app.
 AUDIT_NAMES = "yunwei.org.names.audit_names"
+# The audit chain's head is copied outside the database every few minutes (yunwei.audit.anchors): to this
+# append-only file and, when set, to syslog ("udp://host:514", "tcp://host:514" or a socket such as /dev/log).
+AUDIT_ANCHOR_FILE = Path(env_str("YUNWEI_AUDIT_ANCHOR_FILE", str(VAR_DIR / "audit" / "anchors.jsonl")))
+AUDIT_ANCHOR_SYSLOG = env_str("YUNWEI_AUDIT_SYSLOG", "")
 # The change page shows the panels of the apps built on changes: the incidents it is suspected of (Art. 18).
 CHANGE_PAGE_PANELS = ["incidents/change_page_panel.html"]
 

@@ -137,3 +137,38 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.hash[:12]}"
+
+
+class ChainCheck(models.Model):
+    """One verification of the chain, kept so the audit page shows the last result and its age.
+
+    Machine data: written without an audit event of its own (a check must not lengthen what it checks).
+    """
+
+    class Kind(models.TextChoices):
+        FULL = "full", _("full walk")
+        INCREMENTAL = "incremental", _("since the last head written outside")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), db_index=True)
+    ok = models.BooleanField(_("intact"))
+    # Where the walk began (0 for a full walk) and how many events it found intact.
+    from_seq = models.PositiveBigIntegerField(default=0)
+    checked = models.PositiveBigIntegerField(default=0)
+    first_bad_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=16, blank=True)
+    # The heads written outside: how many the walk compared, the last that agreed, the first that did not.
+    anchors_compared = models.PositiveIntegerField(default=0)
+    agreed_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    agreed_at = models.DateTimeField(null=True, blank=True)
+    disagreed_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    disagreed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-finished_at"]
+        verbose_name = _("chain check")
+        verbose_name_plural = _("chain checks")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.finished_at:%Y-%m-%d %H:%M} {'ok' if self.ok else self.reason}"

@@ -244,26 +244,29 @@ def _head() -> tuple[int, str]:
     return (head.seq, head.hash) if head else (0, GENESIS_HASH)
 
 
-def verify_chain() -> VerifyResult:
-    """Walk the chain from event 1 and name the first event that is not what was written.
+def verify_chain(after_seq: int = 0, after_hash: str = GENESIS_HASH, *, seen=None) -> VerifyResult:
+    """Walk the chain from event 1 (or from the event after a trusted `after_seq` with its hash, for an
+    incremental check) and name the first event that is not what was written.
 
     - removed: a number is missing (in the middle, or at the end: the head is ahead of the last event);
     - inserted: a number appears twice, an event does not chain to its predecessor, or an event lies
       beyond the head; when an event chains to the one *before* its predecessor, the predecessor is
       the one slipped in (an insertion that renumbered the rest);
     - altered: an event's content no longer matches its own hash, or the head's hash.
-    Someone who rewrites the tail and the head consistently is caught only against a copy of the head
-    kept elsewhere (`AuditChainHead` shows what to keep).
+    Someone who rewrites the tail and the head consistently is caught only against the copies of the
+    head written outside the database (`anchors`).
 
     Appends may go on meanwhile: the head is read before the walk (everything up to it must be seen)
     and again after it (an append commits its event and the head together, so a seen event is never
-    beyond the second reading).
+    beyond the second reading). `seen(seq, hash)` is told every intact event walked (the heads written
+    outside the database are compared on the way, `anchors.verify`).
     """
     head_seq, head_hash = _head()
-    hash_at_head = GENESIS_HASH
+    hash_at_head = after_hash if head_seq == after_seq else GENESIS_HASH
     checked = 0
-    prev_seq, prev_hash, prevprev_hash = 0, GENESIS_HASH, None
-    for event in AuditEvent.objects.order_by("seq", "pk").iterator(chunk_size=2000):
+    prev_seq, prev_hash, prevprev_hash = after_seq, after_hash, None
+    events = AuditEvent.objects.filter(seq__gt=after_seq).order_by("seq", "pk")
+    for event in events.iterator(chunk_size=2000):
         if event.seq == prev_seq:
             return VerifyResult(False, checked, event.seq, INSERTED)
         if event.seq != prev_seq + 1:
@@ -276,14 +279,16 @@ def verify_chain() -> VerifyResult:
             return VerifyResult(False, checked, event.seq, ALTERED)
         checked += 1
         prev_seq, prevprev_hash, prev_hash = event.seq, prev_hash, event.hash
+        if seen is not None:
+            seen(event.seq, event.hash)
         if event.seq == head_seq:
             hash_at_head = event.hash
 
     if prev_seq < head_seq:
         return VerifyResult(False, checked, prev_seq + 1, REMOVED)
     if hash_at_head != head_hash:
-        return VerifyResult(False, head_seq - 1, head_seq, ALTERED)
+        return VerifyResult(False, max(head_seq - 1 - after_seq, 0), head_seq, ALTERED)
     head_seq, _hash = _head()
     if prev_seq > head_seq:
-        return VerifyResult(False, head_seq, head_seq + 1, INSERTED)
+        return VerifyResult(False, head_seq - after_seq, head_seq + 1, INSERTED)
     return VerifyResult(True, checked)

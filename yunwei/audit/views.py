@@ -8,6 +8,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -15,9 +17,9 @@ from yunwei.core import saved_filters
 from yunwei.core.exports import xlsx_response
 from yunwei.core.listing import Sorting
 
-from . import exports, services
+from . import anchors, exports, services
 from .filters import AuditEventFilter
-from .models import AuditEvent
+from .models import AuditEvent, ChainCheck
 
 PAGE_SIZE = 50
 
@@ -53,6 +55,7 @@ def event_list(request):
         "query": query.urlencode(),
         "sort": sort,
         "export_url": reverse("audit:event-export") + "?" + query.urlencode(),
+        "last_check": _last_check(),
         **saved_filters.context(request, "audit:event-list"),
     }
     # A history restore asks for the whole page, though it comes through htmx.
@@ -114,27 +117,52 @@ def event_reveal(request, seq: int):
     return _detail(request, get_object_or_404(AuditEvent, seq=seq), revealed=True)
 
 
-def _describe(result: services.VerifyResult) -> str:
-    if result.ok:
-        return _("The audit chain is intact: %(count)s events checked.") % {"count": result.checked}
-    reasons = {
-        services.ALTERED: _("its content no longer matches its hash (altered)"),
-        services.INSERTED: _("it is not part of the original chain (inserted)"),
-        services.REMOVED: _("it is missing (removed)"),
+def _describe(check: ChainCheck) -> str:
+    if check.ok:
+        text = _("The audit chain is intact: %(count)s events checked.") % {"count": check.checked}
+    elif check.reason == anchors.UNREADABLE:
+        return _("The file of heads written outside the database cannot be read: it was altered or cut.")
+    else:
+        reasons = {
+            services.ALTERED: _("its content no longer matches its hash (altered)"),
+            services.INSERTED: _("it is not part of the original chain (inserted)"),
+            services.REMOVED: _("it is missing (removed)"),
+            anchors.REWRITTEN: _("its hash differs from the head written outside the database (rewritten)"),
+        }
+        text = _("The audit chain is broken at event #%(seq)s: %(reason)s.") % {
+            "seq": check.first_bad_seq,
+            "reason": reasons[check.reason],
+        }
+    return f"{text} {_agreement(check)}"
+
+
+def _agreement(check: ChainCheck) -> str:
+    """Since when the chain and the heads written outside the database agree (what a rewrite cannot fake)."""
+    if check.disagreed_seq is not None:
+        return _("It disagrees with the head written outside on %(at)s (event #%(seq)s).") % {
+            "at": date_format(timezone.localtime(check.disagreed_at), "DATETIME_FORMAT"),
+            "seq": check.disagreed_seq,
+        }
+    if check.agreed_seq is None:
+        return _("No head has been written outside the database yet to compare with.")
+    return _("It agrees with the heads written outside, the last on %(at)s (event #%(seq)s).") % {
+        "at": date_format(timezone.localtime(check.agreed_at), "DATETIME_FORMAT"),
+        "seq": check.agreed_seq,
     }
-    return _("The audit chain is broken at event #%(seq)s: %(reason)s.") % {
-        "seq": result.first_bad_seq,
-        "reason": reasons[result.reason],
-    }
+
+
+def _last_check() -> dict | None:
+    check = anchors.last_check()
+    return check and {"check": check, "text": _describe(check)}
 
 
 @login_required
 @require_POST
 def verify(request):
     _require_viewer(request)
-    result = services.verify_chain()
-    text = _describe(result)
+    check = anchors.verify(ChainCheck.Kind.FULL)
+    text = _describe(check)
     if request.htmx:
-        return render(request, "audit/partials/verify_result.html", {"result": result, "text": text})
-    (messages.success if result.ok else messages.error)(request, text)
+        return render(request, "audit/partials/verify_result.html", {"result": check, "text": text})
+    (messages.success if check.ok else messages.error)(request, text)
     return redirect("audit:event-list")
