@@ -50,10 +50,32 @@ def _audit_anchors_in_a_temporary_folder(tmp_path_factory):
     django_settings.AUDIT_ANCHOR_FILE = tmp_path_factory.mktemp("audit") / "anchors.jsonl"
 
 
+MD5_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """One transaction around a module's tests, rolled back at its end: an expensive load (the demo) is
+    made once per module, and each test still runs in its own savepoint inside it, so what one test
+    changes is gone before the next. For modules whose tests only read what the load made."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    # The function-scoped settings of the autouse fixtures are not in force yet: the fast hasher here too.
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=[MD5_HASHER]):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Personas' passwords are hashed many times; the real hasher's cost is not under test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [MD5_HASHER]
 
 
 @pytest.fixture(autouse=True)

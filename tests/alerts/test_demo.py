@@ -22,8 +22,8 @@ pytestmark = pytest.mark.django_db
 LOADED_AT = datetime.datetime(2026, 12, 7, 6, 0, tzinfo=datetime.UTC)
 
 
-@pytest.fixture
-def loaded():
+@pytest.fixture(scope="module")
+def loaded(module_db):
     with time_machine.travel(LOADED_AT, tick=False):
         for app in (org_demo, cmdb_demo, incidents_demo, changes_demo):
             app.load()

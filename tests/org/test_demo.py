@@ -8,7 +8,7 @@ import sys
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 
 from yunwei.org.choices import Role, UnitKind
 from yunwei.org.models import MaintenanceContract, Person, Team, Unit, Vendor
@@ -23,10 +23,10 @@ def _can_log_in(username: str, password: str) -> bool:
     )
 
 
-@pytest.fixture
-def demo(settings):
-    settings.DEMO_PASSWORD = "changed-demo-pass-8"
-    call_command("demo", stdout=io.StringIO())
+@pytest.fixture(scope="module")
+def demo(module_db):
+    with override_settings(DEMO_PASSWORD="changed-demo-pass-8"):
+        call_command("demo", stdout=io.StringIO())
 
 
 def test_demo_group_units_people_and_vendors(demo):

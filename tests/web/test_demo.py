@@ -25,8 +25,8 @@ from yunwei.web.work import UPCOMING_DAYS, work_in_hand
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo():
+@pytest.fixture(scope="module")
+def demo(module_db):
     for app in (org_demo, cmdb_demo, incidents_demo, problems_demo, changes_demo):
         app.load()
 
