@@ -391,8 +391,9 @@ INCIDENT_PAGE_PANELS = ["problems/incident_page_panel.html"]
 # The audit log keeps account and unit numbers; this function (of the org app) names them on its pages
 # and exports, so the audit app depends on no other app.
 AUDIT_NAMES = "yunwei.org.names.audit_names"
-# The change page shows the panels of the apps built on changes: the incidents it is suspected of (Art. 18).
-CHANGE_PAGE_PANELS = ["incidents/change_page_panel.html"]
+# The change page shows the panels of the apps built on changes: the service requests it was made from
+# (Art. 17) and the incidents it is suspected of (Art. 18).
+CHANGE_PAGE_PANELS = ["servicedesk/change_page_panel.html", "incidents/change_page_panel.html"]
 
 LOGGING = {
     "version": 1,
