@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from yunwei.accounts import delegation
 from yunwei.audit.models import AuditEvent
-from yunwei.core.errors import DomainError, PermissionDenied, TransitionNotAllowed
+from yunwei.core.errors import DomainError, PermissionDenied, StaleEdit, TransitionNotAllowed
 from yunwei.notify.models import InboxItem
 from yunwei.org.choices import Role
 from yunwei.servicedesk import queries, services
@@ -225,3 +225,15 @@ def test_a_deputy_named_for_oneself_is_refused(unit_admin_a):
         )
     assert refused.value.field == "deputy"
     assert not unit_admin_a.delegations_given.exists()
+
+
+def test_an_approval_with_a_stale_version_is_refused_and_nothing_is_written(
+    away, account_request, deputy, unit_admin_a
+):
+    read = account_request.version
+    services.assign(account_request, actor=unit_admin_a, assignee=unit_admin_a)
+    with pytest.raises(StaleEdit):
+        services.approve(account_request, actor=deputy, expected_version=read, now=DURING)
+    account_request.refresh_from_db()
+    assert (account_request.state, account_request.approval_step) == ("submitted", 0)
+    assert not RequestEvent.objects.filter(request=account_request, kind="approval").exists()
