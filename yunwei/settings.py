@@ -401,8 +401,9 @@ AUDIT_NAMES = "yunwei.org.names.audit_names"
 # append-only file and, when set, to syslog ("udp://host:514", "tcp://host:514" or a socket such as /dev/log).
 AUDIT_ANCHOR_FILE = Path(env_str("YUNWEI_AUDIT_ANCHOR_FILE", str(VAR_DIR / "audit" / "anchors.jsonl")))
 AUDIT_ANCHOR_SYSLOG = env_str("YUNWEI_AUDIT_SYSLOG", "")
-# The change page shows the panels of the apps built on changes: the incidents it is suspected of (Art. 18).
-CHANGE_PAGE_PANELS = ["incidents/change_page_panel.html"]
+# The change page shows the panels of the apps built on changes: the service requests it was made from
+# (Art. 17) and the incidents it is suspected of (Art. 18).
+CHANGE_PAGE_PANELS = ["servicedesk/change_page_panel.html", "incidents/change_page_panel.html"]
 
 LOGGING = {
     "version": 1,

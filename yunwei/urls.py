@@ -17,6 +17,7 @@ api_patterns = [
     path("logbook/", include("yunwei.logbook.api_urls")),
     path("compliance/", include("yunwei.compliance.api_urls")),
     path("servicedesk/", include("yunwei.servicedesk.api_urls")),
+    path("knowledge/", include("yunwei.knowledge.api_urls")),
     path("audit/", include("yunwei.audit.api_urls")),
     path("system/", include("yunwei.core.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

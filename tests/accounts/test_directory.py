@@ -2,6 +2,7 @@
 log-in, group mapping (a nested group too), accounts made on first log-in, the sync disabling a removed
 user and revoking their token, and a directory that never answers."""
 
+import socket
 import time
 
 import pytest
@@ -154,3 +155,18 @@ def test_a_silent_directory_costs_a_log_in_seconds_and_says_so(client, settings,
 def test_without_a_directory_the_sync_does_nothing(settings):
     settings.LDAP_URL = ""
     assert tasks.sync_directory() == 0
+
+
+def test_a_directory_that_is_down_says_so_and_local_accounts_still_log_in(client, settings, unit_a):
+    local = make_user("local-admin", unit_a, Role.UNIT_ADMIN)
+    # A port nobody listens on: the connection is refused at once (a directory server that is down).
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    _configure(settings, f"ldap://127.0.0.1:{port}", timeout=1)
+    response = _log_in(client, "zhang", PASSWORDS["zhang"])
+    assert response.status_code == 200
+    assert "The directory (LDAP / AD) did not answer in time" in response.content.decode()
+    assert not get_user_model().objects.filter(username="zhang").exists()  # nothing half-made
+    assert _log_in(client, local.username, PASSWORD).status_code == 302

@@ -9,6 +9,9 @@ CASES: dict[str, tuple[str, str]] = {
     "knowledge:article-edit": ("page", "article"),
     "knowledge:article-transition": ("page-post", "article"),
     "knowledge:article-vote": ("page-post", "article"),
+    "api:knowledge:article-list": ("list", "article"),
+    "api:knowledge:article-detail": ("detail", "article"),
+    "api:knowledge:article-transition": ("post", "article"),
 }
 NOT_OBJECT_ROUTES: dict[str, str] = {
     "knowledge:article-create": "a form; other units are not among its choices (tests/knowledge)",

@@ -95,6 +95,7 @@ class RequestCreateSerializer(serializers.Serializer):
 
 class RequestDetailSerializer(RequestListSerializer):
     events = serializers.SerializerMethodField()
+    change_state = serializers.SerializerMethodField()
     held_minutes_now = serializers.SerializerMethodField()
     allowed_transitions = serializers.SerializerMethodField()
     version = VersionField(read_only=True)
@@ -109,6 +110,7 @@ class RequestDetailSerializer(RequestListSerializer):
             "duplicate_of",
             "resolution",
             "change",
+            "change_state",
             "incident",
             "known_error",
             "approval_step",
@@ -134,6 +136,10 @@ class RequestDetailSerializer(RequestListSerializer):
         if not services.may_handle(sr, self._user()):
             rows = rows.filter(internal=False)  # the requester never sees internal notes
         return RequestEventSerializer(rows, many=True).data
+
+    def get_change_state(self, sr) -> str | None:
+        """The state of the change the requirement became (Art. 17), as its requester follows it."""
+        return sr.change.state if sr.change_id else None
 
     def get_held_minutes_now(self, sr) -> float:
         return timers.held_now(sr)

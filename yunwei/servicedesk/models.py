@@ -92,8 +92,14 @@ class ServiceRequest(VersionedModel):
         "self", verbose_name=_("duplicate of"), on_delete=models.SET_NULL, null=True, blank=True
     )
     resolution = models.TextField(_("resolution"), blank=True)
+    # The change an accepted requirement became (Art. 17); the change's page names the request back.
     change = models.ForeignKey(
-        Change, verbose_name=_("change"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Change,
+        verbose_name=_("change"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="service_requests",
     )
     incident = models.ForeignKey(
         Incident,

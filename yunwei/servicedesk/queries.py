@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from yunwei.accounts import delegation
 from yunwei.core import scoping
 from yunwei.core.filters import is_id
 from yunwei.org import services as org
@@ -56,7 +57,8 @@ class Filters:
 
 
 def waiting_q(user) -> Q:
-    """What waits on the reader: the part each of their roles plays (choices.WaitingOn)."""
+    """What waits on the reader: the part each of their roles plays (choices.WaitingOn), and the
+    approvals of whom they deputise for."""
     access = scoping.access_of(user)
     leads = {unit for role, unit, _kind in access.roles if role == Role.LEADER}
     admins = {unit for role, unit, _kind in access.roles if role == Role.UNIT_ADMIN}
@@ -71,7 +73,8 @@ def waiting_q(user) -> Q:
         condition |= Q(waiting_on=WaitingOn.TECH_STAFF)
     if access.staff_unit_ids and not access.is_group_staff:
         condition |= Q(waiting_on=WaitingOn.UNIT_ADMIN, unit_id__in=access.staff_unit_ids, kind=Kind.SUPPORT)
-    return condition
+    # A deputy's queue holds the approvals waiting for the approvers they stand in for (职务代理).
+    return condition | services.waiting_for_principals(user)
 
 
 def handles_any(user) -> bool:
@@ -83,6 +86,7 @@ def handles_any(user) -> bool:
         or access.is_group_staff
         or access.staff_unit_ids
         or leads
+        or delegation.acting_for(user)
     )
 
 

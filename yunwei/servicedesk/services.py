@@ -7,7 +7,9 @@ confirms), what the step needs (`REQUIRED_FIELDS`), then — with the row locked
 timers, appends the timeline entry and the audit event, and writes the notices to the outbox, all in one
 transaction. Whoever made a request never decides on it (segregation of duties).
 
-Delegation (职务代理) belongs in `holds()`: a deputy holds the approver's role for the span.
+Delegation (职务代理, accounts.delegation): while an approver is away, the deputy they named holds their
+approving part (`holds(..., approving=True)`), sees what waits for them and is told of it; the approval
+names both (`on_behalf_of`), and the deputy never approves a request of their own or of their principal's.
 """
 
 import datetime
@@ -15,11 +17,13 @@ import secrets
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from yunwei.accounts import delegation
+from yunwei.accounts.models import Delegation
 from yunwei.audit import services as audit
 from yunwei.changes import services as changes
 from yunwei.core import records, scoping
@@ -64,20 +68,23 @@ def _leader_units(access) -> set[int]:
     return {unit for role, unit, _kind in access.roles if role == Role.LEADER}
 
 
-def visible(queryset: QuerySet, user) -> QuerySet:
+def visible(queryset: QuerySet, user, now: datetime.datetime | None = None) -> QuerySet:
     """The requests a user may see: scoping's rule (admins and staff their units', a user their own),
-    and a unit's leader in charge those of their unit, whose approvals may wait on them."""
+    a unit's leader in charge those of their unit, whose approvals may wait on them, and a deputy the
+    approvals waiting for whom they stand in for, and those they approved in someone's stead."""
     rows = scoping.visible(queryset, user)
-    leads = _leader_units(access_of(user))
-    if leads and not access_of(user).is_group_admin:
+    access = access_of(user)
+    leads = _leader_units(access)
+    if leads and not access.is_group_admin:
         rows = rows | queryset.filter(unit_id__in=leads)
+    if access.user_id is not None and not (access.is_group_admin or access.is_group_staff):
+        deputised = deputy_q(user, now)
+        if deputised is not None:
+            rows = rows | queryset.filter(deputised)
     return rows
 
 
-def holds(actor, code: str, unit_id: int, *, approving: bool = False) -> bool:
-    """Whether the actor holds the part `code` (choices.Actor) for a unit's request. An approval is the
-    unit's own admin's or leader's (Art. 10); other unit-admin work a group admin may also do.
-    Delegation is wired here: a deputy holds the part of the approver they stand in for."""
+def _holds_own(actor, code: str, unit_id: int, *, approving: bool = False) -> bool:
     access = access_of(actor)
     if code == Actor.UNIT_ADMIN:
         if approving:
@@ -90,6 +97,59 @@ def holds(actor, code: str, unit_id: int, *, approving: bool = False) -> bool:
     if code == Actor.TECH_STAFF:
         return access.is_group_admin or access.is_group_staff
     return False
+
+
+def standing_in_for(actor, code: str, unit_id: int, now: datetime.datetime | None = None) -> list:
+    """The approvers `actor` deputises for at `now` (职务代理) who hold the approving part `code` for a
+    request of the unit."""
+    return [p for p in delegation.acting_for(actor, now) if _holds_own(p, code, unit_id, approving=True)]
+
+
+def holds(actor, code: str, unit_id: int, *, approving: bool = False, now=None) -> bool:
+    """Whether the actor holds the part `code` (choices.Actor) for a unit's request. An approval is the
+    unit's own admin's or leader's (Art. 10); other unit-admin work a group admin may also do. An
+    approval is also the deputy's of an approver who holds it, while the delegation runs."""
+    if _holds_own(actor, code, unit_id, approving=approving):
+        return True
+    return approving and bool(standing_in_for(actor, code, unit_id, now))
+
+
+def _approvals_q(principal) -> Q:
+    """The usage approvals waiting for `principal`'s own approving parts, not of their own making."""
+    access = access_of(principal)
+    admins = {unit for role, unit, _kind in access.roles if role == Role.UNIT_ADMIN}
+    leads = _leader_units(access)
+    part = Q(pk__in=[])
+    if admins:
+        part |= Q(waiting_on=WaitingOn.UNIT_ADMIN, unit_id__in=admins)
+    if leads:
+        part |= Q(waiting_on=WaitingOn.LEADER, unit_id__in=leads)
+    if access.is_group_admin:
+        part |= Q(waiting_on=WaitingOn.GROUP_ADMIN)
+    return part & Q(kind=Kind.USAGE, state__in=(S.SUBMITTED, S.APPROVING)) & ~Q(requester_id=principal.pk)
+
+
+def deputy_q(user, now: datetime.datetime | None = None) -> Q | None:
+    """What reaches `user` as a deputy: the approvals waiting for each approver they stand in for now
+    (never their own requests), and the requests they approved in someone's stead (their page stays
+    theirs to read). None for an account that never was a deputy, so everybody else's lists carry no
+    extra condition."""
+    principals = delegation.acting_for(user, now)
+    if not principals and not Delegation.objects.filter(deputy_id=user.pk).exists():
+        return None
+    approved = RequestEvent.objects.filter(
+        kind=EventKind.APPROVAL, actor_id=user.pk, data__has_key="on_behalf_of_id"
+    ).values("request_id")
+    return Q(pk__in=approved) | waiting_for_principals(user, now, principals)
+
+
+def waiting_for_principals(user, now: datetime.datetime | None = None, principals=None) -> Q:
+    """The approvals waiting for the approvers `user` stands in for now (what waits for the approver
+    moves to the deputy), never the deputy's own requests: their part of the queue."""
+    condition = Q(pk__in=[])
+    for principal in delegation.acting_for(user, now) if principals is None else principals:
+        condition |= _approvals_q(principal) & ~Q(requester_id=user.pk)
+    return condition
 
 
 def is_requester(actor, request: ServiceRequest) -> bool:
@@ -123,7 +183,9 @@ def _approving(request: ServiceRequest, source: str) -> bool:
     return request.kind == Kind.USAGE and source in (S.SUBMITTED, S.APPROVING)
 
 
-def permission_failure(request: ServiceRequest, to: str, actor, source: str | None = None) -> str | None:
+def permission_failure(
+    request: ServiceRequest, to: str, actor, source: str | None = None, now=None
+) -> str | None:
     """Why the actor may not make the step now (who), or None."""
     source = source or request.state
     parts = _parts(request, source, to)
@@ -137,16 +199,59 @@ def permission_failure(request: ServiceRequest, to: str, actor, source: str | No
         if not access_of(actor).can_handle_unit(request.unit_id):
             return _("Only the unit's system admin or the group's technical staff handle this request.")
         return None
-    approving = _approving(request, source)
-    if not any(holds(actor, part, request.unit_id, approving=approving) for part in parts):
-        names = ", ".join(str(Actor(part).label) for part in parts)
-        return _("This step is for: %(who)s.") % {"who": names}
-    if (
-        approving
-        and RequestEvent.objects.filter(request=request, kind=EventKind.APPROVAL, actor=actor).exists()
-    ):
-        return _("You approved an earlier step of this request; the next approver must be someone else.")
+    if _approving(request, source):
+        return approval_capacity(request, actor, parts, now)[0]
+    if not any(holds(actor, part, request.unit_id) for part in parts):
+        return _step_is_for(parts)
     return None
+
+
+def _step_is_for(parts) -> str:
+    names = ", ".join(str(Actor(part).label) for part in parts)
+    return _("This step is for: %(who)s.") % {"who": names}
+
+
+def _earlier_approvers(request: ServiceRequest) -> set[int]:
+    """Whoever approved an earlier step of the request, in their own name or through a deputy."""
+    found = set()
+    for actor_id, data in RequestEvent.objects.filter(request=request, kind=EventKind.APPROVAL).values_list(
+        "actor_id", "data"
+    ):
+        found.add(actor_id)
+        if isinstance(data, dict) and data.get("on_behalf_of_id"):
+            found.add(data["on_behalf_of_id"])
+    return found
+
+
+def approval_capacity(request: ServiceRequest, actor, parts=None, now=None) -> tuple[str | None, object]:
+    """(why not, None) or (None, principal): whether the actor may give the approval the request waits
+    for, in their own name (principal None) or as the deputy of an approver who holds the step's part
+    (职务代理). Segregation of duties holds for both names: neither the deputy nor the principal made
+    the request, and neither approved an earlier step of it."""
+    parts = parts or _parts(request, request.state, S.APPROVED)
+    if parts in ("requester", "handler"):
+        return _("This step is not an approval."), None
+    if is_requester(actor, request):
+        return _("You made this request: someone else decides on it."), None
+    earlier = _earlier_approvers(request)
+    again = _("You approved an earlier step of this request; the next approver must be someone else.")
+    if any(_holds_own(actor, part, request.unit_id, approving=True) for part in parts):
+        return (again, None) if actor.pk in earlier else (None, None)
+    refusals = []
+    for part in parts:
+        for principal in standing_in_for(actor, part, request.unit_id, now):
+            reason = delegation.segregation_failure(actor, principal, requested_by_id=request.requester_id)
+            if reason is None and actor.pk in earlier:
+                reason = again
+            if reason is None and principal.pk in earlier:
+                reason = _(
+                    "%(principal)s approved an earlier step of this request; the next approver must be "
+                    "someone else."
+                ) % {"principal": principal.get_username()}
+            if reason is None:
+                return None, principal
+            refusals.append(reason)
+    return (refusals[0] if refusals else _step_is_for(parts)), None
 
 
 def flow_failure(request: ServiceRequest, to: str) -> str | None:
@@ -318,18 +423,34 @@ def _in_both(make) -> dict[str, str]:
     return texts
 
 
-def _accounts_for(request: ServiceRequest, code: str) -> list[int]:
+def _accounts_for(request: ServiceRequest, code: str, now: datetime.datetime | None = None) -> list[int]:
     if code == WaitingOn.REQUESTER:
         return [request.requester_id]
     if code in (WaitingOn.UNIT_ADMIN, WaitingOn.LEADER):
         role = Role.UNIT_ADMIN if code == WaitingOn.UNIT_ADMIN else Role.LEADER
-        return org.accounts_holding(role, [request.unit_id])
-    group_id = group_of(request.unit).pk
-    if code == WaitingOn.GROUP_ADMIN:
-        return org.accounts_holding(Role.GROUP_ADMIN, [group_id])
-    if code == WaitingOn.TECH_STAFF:
-        return org.accounts_holding([Role.TECH_STAFF, Role.SYSTEM_LEAD], [group_id])
-    return []
+        accounts = org.accounts_holding(role, [request.unit_id])
+    elif code == WaitingOn.GROUP_ADMIN:
+        accounts = org.accounts_holding(Role.GROUP_ADMIN, [group_of(request.unit).pk])
+    elif code == WaitingOn.TECH_STAFF:
+        return org.accounts_holding([Role.TECH_STAFF, Role.SYSTEM_LEAD], [group_of(request.unit).pk])
+    else:
+        return []
+    if _approving(request, request.state):
+        accounts = accounts + _deputies_of(accounts, request, now)
+    return accounts
+
+
+def _deputies_of(accounts: list[int], request: ServiceRequest, now=None) -> list[int]:
+    """The deputies standing in now for the approvers `accounts` (what waits for the approver is told
+    to the deputy too), except where neither could approve: the requester's own request, or their
+    principal's."""
+    return list(
+        delegation.running(now)
+        .filter(principal_id__in=accounts, deputy__is_active=True)
+        .exclude(principal_id=request.requester_id)
+        .exclude(deputy_id=request.requester_id)
+        .values_list("deputy_id", flat=True)
+    )
 
 
 def _tell(request: ServiceRequest, key: str, accounts, subject, body) -> None:
@@ -349,7 +470,9 @@ def _tell_turn(request: ServiceRequest, event: RequestEvent, actor) -> None:
     """Whoever the request now waits on is told; the requester is told of every change of state."""
     state_label = lambda: State(request.state).label  # noqa: E731 - read in each language
     if request.waiting_on and request.waiting_on != WaitingOn.REQUESTER:
-        accounts = [a for a in _accounts_for(request, request.waiting_on) if a != request.requester_id]
+        accounts = [
+            a for a in _accounts_for(request, request.waiting_on, event.at) if a != request.requester_id
+        ]
         _tell(
             request,
             f"{event.pk}:turn",
@@ -554,8 +677,8 @@ def _move(locked: ServiceRequest, to: str, *, actor, comment: str, now, kind=Eve
     return locked
 
 
-def _check(locked: ServiceRequest, to: str, actor) -> None:
-    refusal = permission_failure(locked, to, actor)
+def _check(locked: ServiceRequest, to: str, actor, now=None) -> None:
+    refusal = permission_failure(locked, to, actor, now=now)
     if refusal:
         raise PermissionDenied(refusal)
     refusal = flow_failure(locked, to)
@@ -587,10 +710,10 @@ def transition(
     if request.kind == Kind.USAGE and to in (S.APPROVING, S.APPROVED):
         return approve(request, actor=actor, comment=comment, expected_version=expected_version, now=now)
     locked = _locked(request, expected_version)
-    _check(locked, to, actor)
+    now = now or timezone.now()
+    _check(locked, to, actor, now=now)
     comment = (comment or "").strip()
     _check_required(locked, to, comment, fields)
-    now = now or timezone.now()
     shown = {}
     if to == S.ACCEPTED:
         locked.priority, locked.target_release = fields["priority"], fields["target_release"].strip()[:60]
@@ -607,22 +730,37 @@ def transition(
 def approve(
     request: ServiceRequest, *, actor, comment: str = "", expected_version: int | None = None, now=None
 ) -> ServiceRequest:
-    """A usage approval's approver approves; after the last approver it is approved (Art. 10)."""
+    """A usage approval's approver approves; after the last approver it is approved (Art. 10). A deputy
+    approves in the stead of the approver they stand in for (职务代理): the timeline and the audit event
+    name both."""
     locked = _locked(request, expected_version)
     if locked.kind != Kind.USAGE:
         raise TransitionNotAllowed(_("Only a usage approval is approved."))
+    if locked.state not in (S.SUBMITTED, S.APPROVING, S.WAITING_REQUESTER):
+        raise TransitionNotAllowed(
+            _("This request is decided already (%(state)s).") % {"state": State(locked.state).label},
+            field="to",
+        )
+    now = now or timezone.now()
     steps = len(locked.policy.get("approvers") or [Actor.UNIT_ADMIN])
     to = S.APPROVED if locked.approval_step + 1 >= steps else S.APPROVING
-    _check(locked, to, actor)
+    _check(locked, to, actor, now=now)
+    _refusal, principal = approval_capacity(locked, actor, now=now)
+    behalf = (
+        {"on_behalf_of": principal.get_username(), "on_behalf_of_id": principal.pk}
+        if principal is not None
+        else {}
+    )
     locked.approval_step += 1
     return _move(
         locked,
         to,
         actor=actor,
         comment=(comment or "").strip(),
-        now=now or timezone.now(),
+        now=now,
         kind=EventKind.APPROVAL,
         step=locked.approval_step,
+        **behalf,
     )
 
 
@@ -932,7 +1070,7 @@ def _escalated(request: ServiceRequest, level: int, whom: str, now) -> None:
     _tell(
         request,
         f"overdue:{level}",
-        _accounts_for(request, whom),
+        _accounts_for(request, whom, now),
         lambda: _("Overdue: %(code)s %(title)s") % {"code": request.code, "title": request.title},
         lambda: (
             _("Its completion was due %(due)s. %(link)s")

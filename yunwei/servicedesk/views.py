@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from yunwei.changes.models import Change
 from yunwei.core import calendar as work_calendar
 from yunwei.core import errors, scoping
 from yunwei.core.pages import act, done, form_call, page_view
@@ -156,6 +157,10 @@ def request_detail(request, pk):
         "overdue": timers.is_overdue(sr, now),
         "clock_note": services.clock_note(sr),
         "filled": {t.pk: services.fill(t, sr) for t in services.templates_for(sr)} if handles else {},
+        # The change the requirement became: its state for whoever sees the request, its page for those
+        # who may read the change.
+        "change_visible": bool(sr.change_id)
+        and scoping.visible(Change.objects.filter(pk=sr.change_id), user).exists(),
     }
     return render(request, "servicedesk/request_detail.html", context)
 
