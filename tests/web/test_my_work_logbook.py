@@ -152,9 +152,7 @@ def rectifications(unit_a, unit_b, lead):
     }
 
 
-def test_rectifications_wait_on_their_owner_and_overdue_ones_are_marked(
-    client, rectifications, unit_admin_b
-):
+def test_rectifications_wait_on_their_owner_and_overdue_ones_are_marked(client, rectifications, unit_admin_b):
     r = rectifications
     owned = _sections(client, r["tech"])["rectifications-owned"]
     assert owned == [r["mine"].code]  # the done one waits on somebody else now
