@@ -21,8 +21,8 @@ from django.http import FileResponse, Http404, HttpRequest, JsonResponse, QueryD
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from yunwei.audit import services as audit
