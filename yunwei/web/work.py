@@ -126,24 +126,29 @@ def _today_bounds(today: datetime.date) -> tuple[datetime.datetime, datetime.dat
     return start, start + datetime.timedelta(days=1)
 
 
-def rounds_due_today(user, today: datetime.date | None = None) -> list[RoundTemplate]:
-    """The inspection rounds of the person's team due today (the schedule `logbook.facts.missing_rounds`
-    reads: active, due from a day already come, on today's weekday) with no round of theirs walked today —
-    in the units whose log books the person writes."""
+def rounds_not_walked_today(user, today: datetime.date | None = None) -> QuerySet:
+    """The active round templates of the person's team, due from a day already come, with no round walked
+    today — in the units whose log books the person writes (their weekdays are read by `rounds_due_today`)."""
     person = getattr(user, "person", None)
     units = handled_units_q(user)
     if person is None or person.team_id is None or units is None:
-        return []
+        return RoundTemplate.objects.none()
     today = today or timezone.localdate()
     start, end = _today_bounds(today)
     walked = Round.objects.filter(template=OuterRef("pk"), occurred_at__gte=start, occurred_at__lt=end)
-    rows = (
+    return (
         scoping.visible(RoundTemplate.objects.all(), user)
         .filter(units, team_id=person.team_id, is_active=True, active_from__lte=today)
         .filter(~Exists(walked))
-        .select_related("unit")
-        .order_by("name", "id")[:ROUND_TEMPLATES_READ]
+        .order_by("name", "id")
     )
+
+
+def rounds_due_today(user, today: datetime.date | None = None) -> list[RoundTemplate]:
+    """The inspection rounds of the person's team due today (the schedule `logbook.facts.missing_rounds`
+    reads: active, due from a day already come, on today's weekday) and not walked yet today."""
+    today = today or timezone.localdate()
+    rows = rounds_not_walked_today(user, today).select_related("unit")[:ROUND_TEMPLATES_READ]
     return [t for t in rows if today.weekday() in (t.weekdays or [])]
 
 
