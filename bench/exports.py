@@ -12,8 +12,13 @@ view, the response read to its end and thrown away like a socket would send it):
    of a web process that served a list.
 2. **Baseline (in memory)**: the same rows written by openpyxl's ordinary workbook into memory, then
    saved — what an export that holds the whole sheet costs (the way the inventory export still works).
-3. **Export (streamed)**: GET /incidents/export/ — the write-only workbook to a temporary file, sent
-   from there (`yunwei.core.exports.xlsx_response`).
+3. **Export (streamed)**: GET /incidents/export/ with the job threshold lifted — the write-only workbook
+   to a temporary file, sent from there (`yunwei.core.exports.xlsx_response`).
+4. **Export job, web side**: GET /incidents/export/ past the threshold (EXPORT_JOB_ROWS) — the web process
+   counts at most threshold + 1 rows, records the job and answers a redirect to its page (the task is not
+   sent: the next process is the worker).
+5. **Export job, worker side**: `yunwei.web.export_jobs.build` of that job in a fresh process, as a Celery
+   worker runs it — the rows written to var/exports (here a temporary folder) in write-only mode.
 
 It reports each process's peak RSS (ru_maxrss) and wall time, the export's growth over the page's
 baseline and its ratio to the in-memory baseline's growth, and the rows read back from the streamed file;
@@ -116,7 +121,32 @@ def child(kind: str) -> dict:
         buffer = io.BytesIO()
         workbook.save(buffer)
         figures["bytes"] = buffer.tell()
+    elif kind == "job-web":
+        from django.conf import settings
+
+        from yunwei.web import tasks
+
+        tasks.build_export.delay = lambda pk: None  # the worker is the next process
+        settings.EXPORT_JOB_ROWS = 1_000  # below either scale: the export becomes a job
+        response = _client().get("/incidents/export/")
+        assert response.status_code == 302, response.status_code
+        figures["bytes"] = 0
+    elif kind == "job-worker":
+        from django.conf import settings
+
+        from yunwei.web import export_jobs
+        from yunwei.web.models import ExportJob
+
+        settings.EXPORT_JOB_DIR = Path(os.environ["BENCH_EXPORT_FILE"]).parent / "jobs"
+        job = export_jobs.build(ExportJob.objects.latest("pk").pk)
+        assert job.state == "done", job.error
+        shutil.copy(export_jobs.export_dir() / job.file_name, os.environ["BENCH_EXPORT_FILE"])
+        figures["bytes"] = job.size
+        figures["sha256"] = job.sha256
     else:
+        from django.conf import settings
+
+        settings.EXPORT_JOB_ROWS = 10**9  # the whole list streamed at once, as before export jobs
         response = _client().get("/incidents/export/")
         assert response.status_code == 200, response.status_code
         size = 0
@@ -160,7 +190,9 @@ def measure(kind: str, export_file: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=SCALES, default="small")
-    parser.add_argument("--child", choices=["page", "memory", "streamed"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", choices=["page", "memory", "streamed", "job-web", "job-worker"], help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(args.child)))
@@ -180,8 +212,14 @@ def main() -> None:
 
     from openpyxl import load_workbook
 
-    sheet = load_workbook(export_file, read_only=True).active
-    rows_read = sum(1 for _ in sheet.iter_rows(min_row=2, values_only=True))
+    def rows_in(path):
+        sheet = load_workbook(path, read_only=True).active
+        return sum(1 for _ in sheet.iter_rows(min_row=2, values_only=True))
+
+    rows_read = rows_in(export_file)
+    job_web = measure("job-web", export_file)
+    job_worker = measure("job-worker", export_file)
+    job_rows_read = rows_in(export_file)
     shutil.rmtree(export_file.parent, ignore_errors=True)
     growth_streamed = round(streamed["peak_rss_mb"] - page["peak_rss_mb"], 1)
     growth_memory = round(memory["peak_rss_mb"] - page["peak_rss_mb"], 1)
@@ -195,6 +233,12 @@ def main() -> None:
         "streamed export: time (s)": streamed["seconds"],
         "streamed export: file (MB)": round(streamed["bytes"] / 1024 / 1024, 1),
         "streamed export: rows read back": rows_read,
+        "export job, web side: peak RSS (MB)": job_web["peak_rss_mb"],
+        "export job, web side: time (s)": job_web["seconds"],
+        "export job, worker: peak RSS (MB)": job_worker["peak_rss_mb"],
+        "export job, worker: time (s)": job_worker["seconds"],
+        "export job: rows read back": job_rows_read,
+        "growth over the page, job worker (MB)": round(job_worker["peak_rss_mb"] - page["peak_rss_mb"], 1),
         "growth over the page, streamed (MB)": growth_streamed,
         "growth over the page, in memory (MB)": growth_memory,
         "growth ratio streamed / in memory": round(growth_streamed / growth_memory, 3)
@@ -202,7 +246,7 @@ def main() -> None:
         else None,
     }
     report(figures, 40, {"benchmark": "exports", "scale": args.scale})
-    if rows_read != n:
+    if rows_read != n or job_rows_read != n:
         sys.exit(1)
 
 

@@ -7,9 +7,10 @@ for PostgreSQL), else a temporary SQLite file — it generates the incidents of 
 1,000,000; small: 20,000, over two years, with their timelines), then the day's work around them: one
 incident in 200 assigned to a technician of the largest unit or to their team, 2,000 problems (some owned
 by the technician, some solved and waiting for the group admin's verification), 2,000 changes (some
-submitted and waiting for the system management lead) and the notices (full: 100,000; small: 10,000),
-each in the inbox of one of 50 people, a fifth of them the technician's, most read. All bulk-inserted:
-this measures reads.
+submitted and waiting for the system management lead), the log books (round templates walked daily
+for two years, two years of monthly reviews, 2,000 rectifications; `_logbook`) and the notices (full:
+100,000; small: 10,000), each in the inbox of one of 50 people, a fifth of them the technician's, most
+read. All bulk-inserted: this measures reads.
 
 Then, in-process through the whole middleware stack (Django's test client, a signed-in session; no
 network), 50 requests each (p50, p95; targets p95 ≤ 200 ms for My work and the inbox, ≤ 300 ms for a chart):
@@ -22,8 +23,8 @@ network), 50 requests each (p50, p95; targets p95 ≤ 200 ms for My work and the
 Baseline in the same run: the same client GETting a signed-in page that reads nothing (the password
 change form): the fixed cost of a page through the stack. Each figure is printed beside the baseline as a
 ratio. On PostgreSQL the plans of the inbox page, the unread count, the technician's incidents and the
-charts' 12-week ranges are read with EXPLAIN and the indexes they use named (`plans`): no sequential
-scan of the big tables.
+charts' 12-week ranges and My work's log-book sections are read with EXPLAIN and the indexes they use
+named (`plans`): no sequential scan of the big tables.
 Prints the figures and, as its last line, one JSON object; exits non-zero when a p95 misses its target
 on PostgreSQL at full scale.
 """
@@ -124,6 +125,7 @@ def _work(data: dict, rng: random.Random, notices: int) -> dict:
             ],
             batch_size=1000,
         )
+        _logbook(data, rng, unit, team, tech, lead, now)
         people = [tech, lead, *others]
         batch = 5_000
         for start in range(0, notices, batch):
@@ -154,13 +156,99 @@ def _work(data: dict, rng: random.Random, notices: int) -> dict:
         if connection.vendor == "postgresql":
             cursor.execute(
                 "VACUUM ANALYZE notify_notice, notify_inboxitem, problems_problem, changes_change, "
-                "incidents_incident"
+                "incidents_incident, logbook_roundtemplate, logbook_round, logbook_rectification, "
+                "logbook_monthlyreview"
             )
         else:
             cursor.execute("ANALYZE")
     group_admin = User.objects.get(pk=data["group_admin_id"])
     unit_admin = User.objects.get(username="bench-unit-admin")
     return {"tech": tech, "lead": lead, "group_admin": group_admin, "unit_admin": unit_admin}
+
+
+def _logbook(data, rng, unit, team, tech, lead, now) -> None:
+    """The log books around the technician and the lead: 10 round templates of the technician's team and 5
+    of every other unit's, each walked daily for two years (today's not yet for half of the team's); a
+    monthly review per unit and month for two years, signed but last month's in half the units; 2,000
+    rectifications across the units in every state, a tenth owned by the technician."""
+    from django.utils import timezone
+
+    from yunwei.logbook.models import Finding, MonthlyReview, Rectification, Round, RoundTemplate
+    from yunwei.org.models import Team, Unit
+
+    today = timezone.localdate(now)
+    start = today - datetime.timedelta(days=730)
+    templates = [
+        RoundTemplate(unit=unit, team=team, name=f"巡检{k}", weekdays=list(range(7)), active_from=start)
+        for k in range(10)
+    ]
+    for unit_id in data["unit_ids"]:
+        if unit_id == unit.pk:
+            continue
+        other = Team.objects.create(unit_id=unit_id, code=f"bench-{unit_id}", name="机房班")
+        templates += [
+            RoundTemplate(unit_id=unit_id, team=other, name=f"巡检{k}", weekdays=[0, 2, 4], active_from=start)
+            for k in range(5)
+        ]
+    templates = RoundTemplate.objects.bulk_create(templates)
+    zone = timezone.get_default_timezone()
+    rounds = []
+    for template in templates:
+        for back in range(0 if template.pk % 2 else 1, 730):
+            day = today - datetime.timedelta(days=back)
+            at = datetime.datetime.combine(day, datetime.time(9), tzinfo=zone)
+            rounds.append(
+                Round(
+                    unit_id=template.unit_id,
+                    template=template,
+                    occurred_at=at,
+                    recorded_at=at,
+                    performed_by=tech.person,
+                )
+            )
+        if len(rounds) > 20_000:
+            Round.objects.bulk_create(rounds, batch_size=5000)
+            rounds = []
+    Round.objects.bulk_create(rounds, batch_size=5000)
+    units = list(Unit.objects.filter(pk__in=data["unit_ids"]))
+    reviews = []
+    for k, each in enumerate(units):
+        for back in range(1, 25):
+            month = (today.replace(day=1) - datetime.timedelta(days=28 * back)).replace(day=1)
+            signed = back > 1 or k % 2 == 0
+            reviews.append(
+                MonthlyReview(
+                    unit=each,
+                    month=month,
+                    due_on=month + datetime.timedelta(days=40),
+                    state="signed" if signed else "open",
+                    signed_at=now if signed else None,
+                )
+            )
+    reviews = MonthlyReview.objects.bulk_create(reviews, ignore_conflicts=True)
+    reviews = list(MonthlyReview.objects.all())
+    findings = Finding.objects.bulk_create(
+        [
+            Finding(review=rng.choice(reviews), log="daily", text=f"发现{k}", recorded_at=now)
+            for k in range(2_000)
+        ],
+        batch_size=1000,
+    )
+    states = ["open", "in_progress", "done", "verified", "cancelled"]
+    Rectification.objects.bulk_create(
+        [
+            Rectification(
+                unit_id=finding.review.unit_id,
+                finding=finding,
+                title=f"整改{k}",
+                owner=tech.person if k % 10 == 0 else lead.person,
+                deadline=today + datetime.timedelta(days=rng.randint(-30, 30)),
+                state=states[k % 5],
+            )
+            for k, finding in enumerate(findings)
+        ],
+        batch_size=1000,
+    )
 
 
 def _timed(client, url: str, params=None) -> float:
@@ -195,10 +283,15 @@ def _plans() -> dict:
     if connection.vendor != "postgresql":
         return {}
     tech = get_user_model().objects.get(username="bench-tech")
+    lead = get_user_model().objects.get(username="bench-lead")
     queries = {
         "inbox": notify.inbox(tech)[:26],
         "unread": InboxItem.objects.filter(user=tech, read_at__isnull=True).values_list("pk")[:100],
         "my_incidents": work.incidents_on(tech).order_by("restore_due_at", "acknowledge_due_at", "-id")[:21],
+        "rounds_due": work.rounds_not_walked_today(tech)[: work.ROUND_TEMPLATES_READ],
+        "rectifications_owned": work.rectifications_owned(tech).order_by("deadline", "id")[:21],
+        "rectifications_to_verify": work.rectifications_to_verify(lead).order_by("deadline", "id")[:21],
+        "reviews_to_sign": work.reviews_to_sign(lead).order_by("code", "id")[:21],
         "restore_time_weeks": Incident.objects.filter(
             restored_at__gte=timezone.now() - datetime.timedelta(weeks=charts.WEEKS)
         ).values("restored_at", "started_at"),

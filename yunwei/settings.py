@@ -3,6 +3,7 @@
 Every variable is listed with its default in `.env.example` and the README.
 """
 
+import datetime
 import importlib.util
 import os
 from pathlib import Path
@@ -366,13 +367,19 @@ CELERY_BEAT_SCHEDULE = {
     # Targets count working minutes: a five-minute sweep tells an overdue request within minutes.
     "request-escalations": {"task": "yunwei.servicedesk.tasks.escalate_overdue_requests", "schedule": 300.0},
     "request-waiting-close": {"task": "yunwei.servicedesk.tasks.close_waiting_requests", "schedule": 3600.0},
-    # The directory tells nobody when it disables an account: asking it is what ends the account here.
     # The audit head copied outside the database, and the chain verified against it: incrementally each
     # night, in full each week (yunwei.audit.anchors.due_kind decides, so an hourly beat makes up missed nights).
     "audit-anchor": {"task": "yunwei.audit.tasks.write_audit_anchor", "schedule": 300.0},
     "audit-verify": {"task": "yunwei.audit.tasks.verify_audit_chain", "schedule": 3600.0},
+    # Background exports past their keeping time: their files deleted.
+    "export-expiry": {"task": "yunwei.web.tasks.expire_exports", "schedule": 900.0},
+    # The directory tells nobody when it disables an account: asking it is what ends the account here.
     "directory-sync": {"task": "yunwei.accounts.tasks.sync_directory", "schedule": LDAP_SYNC_MINUTES * 60.0},
 }
+# A list export of more rows than this is built in the background (yunwei.web.export_jobs), kept this long.
+EXPORT_JOB_ROWS = env_int("YUNWEI_EXPORT_JOB_ROWS", 10_000)
+EXPORT_JOB_KEEP = datetime.timedelta(hours=env_int("YUNWEI_EXPORT_JOB_HOURS", 24))
+EXPORT_JOB_DIR = VAR_DIR / "exports"
 # Celery's persistent scheduler, writing its own heartbeat as it sends the worker's (yunwei.core.beat).
 CELERY_BEAT_SCHEDULER = "yunwei.core.beat:Scheduler"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

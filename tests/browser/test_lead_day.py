@@ -1,6 +1,7 @@
 """Browser: the system management lead's day. A unit admin submits a change; the lead finds the request in
 their inbox (the count in the top bar), goes to My work and to the change list's "awaiting my decision",
-opens the change and approves it; it leaves both lists. Screenshots of My work, the inbox and the dashboard's
+opens the change and approves it; it leaves both lists; a rectification declared done waits on the lead's
+verification on My work. Screenshots of My work, the inbox and the dashboard's
 charts at 1366 and 390 pixels wide, in both languages."""
 
 import datetime
@@ -81,6 +82,14 @@ def test_the_leads_day_inbox_then_awaiting_my_decision_then_approve(browser, pro
     expect(lead.locator(f'main a[href="{path}"]')).to_have_count(0)
     lead.goto("/my/")
     expect(lead.get_by_test_id(f"entry-{code}")).to_have_count(0)
+
+    # A rectification its owner declared done waits on the lead's verification (the owner never verifies).
+    to_verify = lead.get_by_test_id("section-rectifications-to-verify")
+    entry = to_verify.locator("tr[data-testid^=entry-RCT]").first
+    expect(entry).to_be_visible()
+    entry.get_by_role("link").first.click()
+    lead.wait_for_url(re.compile(r"/logbook/rectifications/\d+/$"))
+    expect(lead.locator("main")).to_contain_text("RCT")
 
     # Reading the notice from the inbox marks it read and opens the change.
     lead.goto("/inbox/")

@@ -15,6 +15,10 @@ CASES: dict[str, tuple[str, str]] = {
     "audit:event-export": ("page-export", "event"),
     # Another person's saved filter is a 404 like another unit's record (tests/exports/test_saved_filters.py).
     "web:saved-filter-delete": ("page-post", "saved_filter"),
+    # A person of unit A's background export: its page, state and file are nobody else's (404).
+    "web:export-job": ("get", "export_job"),
+    "web:export-job-status": ("get", "export_job"),
+    "web:export-job-download": ("get", "export_job"),
 }
 NOT_OBJECT_ROUTES: dict[str, str] = {
     "web:favicon": "the site's icon, no data",
@@ -28,4 +32,11 @@ def build_records(unit, actor) -> dict:
     saved = saved_filters.save(
         owner=actor, list_name="incidents:incident-list", name="甲机密筛选", query=f"unit={unit.pk}"
     )
-    return {"saved_filter": saved}
+    from yunwei.org.choices import Role
+    from yunwei.web import export_jobs
+
+    from ..conftest import make_user
+
+    exporter = make_user("a-exporter", unit, Role.UNIT_ADMIN)
+    job = export_jobs.start(kind="incidents", actor=exporter, query="")
+    return {"saved_filter": saved, "export_job": job}

@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from yunwei.core import saved_filters
-from yunwei.core.exports import xlsx_response
+from yunwei.core.exports import ListSource
 from yunwei.core.listing import Sorting
+from yunwei.web import export_jobs
 
 from . import anchors, exports, services
 from .filters import AuditEventFilter
@@ -69,13 +70,27 @@ def event_list(request):
 def event_export(request):
     """The filtered log as an .xlsx workbook, every page of it (group admins only, like the log)."""
     _require_viewer(request)
+    filterset, _rows, _sort = _filtered(request)
+    if not filterset.is_valid():
+        return HttpResponseBadRequest(_errors(filterset))
+    return export_jobs.respond(request, "audit", export_source(request))
+
+
+def _errors(filterset) -> str:
+    return "; ".join(f"{k}: {' '.join(v)}" for k, v in filterset.errors.items())
+
+
+def export_source(request) -> ListSource:
+    """The filtered log's export (the page's and a background export job's), group admins only."""
+    _require_viewer(request)
     filterset, rows, _sort = _filtered(request)
     if not filterset.is_valid():
-        return HttpResponseBadRequest("; ".join(f"{k}: {' '.join(v)}" for k, v in filterset.errors.items()))
-    return xlsx_response(
+        raise ValueError(_errors(filterset))
+    return ListSource(
         "audit-log.xlsx",
         exports.headers(),
-        exports.rows(rows),
+        rows,
+        exports.rows,
         sheet_name=_("Audit log"),
         widths=exports.WIDTHS,
     )

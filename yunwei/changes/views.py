@@ -24,6 +24,7 @@ from yunwei.core.filters import prepare_filter_form
 from yunwei.core.listing import Sorting
 from yunwei.core.pages import act, bulk_page, done, page_view, paginate
 from yunwei.notify.models import Delivery
+from yunwei.web import export_jobs
 
 from . import approvals, schedule, services
 from . import exports as change_exports
@@ -117,11 +118,23 @@ def change_list(request):
     )
 
 
+def export_source(request) -> exports.ListSource:
+    """The filtered list's export (the page's and a background export job's): the same rows as the page."""
+    rows, _form, _q, _sort = _filtered(request)
+    return exports.ListSource(
+        "changes.xlsx",
+        change_exports.headers(),
+        rows,
+        change_exports.rows,
+        sheet_name=_("Changes"),
+        widths=change_exports.WIDTHS,
+    )
+
+
 @page_view
 def change_export(request):
-    """The filtered list as an .xlsx workbook, every page of it."""
-    rows, _form, _q, _sort = _filtered(request)
-    return _xlsx(rows, "changes.xlsx")
+    """The filtered list as an .xlsx workbook, every page of it; a large one is built in the background."""
+    return export_jobs.respond(request, "changes", export_source(request))
 
 
 def _xlsx(rows, filename):

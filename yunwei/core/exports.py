@@ -8,7 +8,8 @@ rows in memory, not the sheet (bench/exports.py measures it).
 """
 
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 
 from django.http import FileResponse, HttpResponse
 from django.utils.http import content_disposition_header
@@ -90,6 +91,26 @@ def xlsx_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence
     write_xlsx(spool, headers, rows, **options)
     spool.seek(0)
     return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX)
+
+
+@dataclass
+class ListSource:
+    """What a list exports: its scoped, filtered rows (the same queryset as the page shows), how a row
+    reads in the sheet, and the sheet's names. Small lists stream at once (`xlsx_response`); large ones are
+    built in the background from the same source (`yunwei.web.export_jobs`)."""
+
+    filename: str
+    headers: Sequence[str]
+    queryset: object  # a QuerySet
+    to_rows: Callable[[object], Iterable[Sequence]]
+    sheet_name: str = "Sheet"
+    widths: Sequence[int] = field(default_factory=tuple)
+
+    def options(self) -> dict:
+        return {"sheet_name": self.sheet_name, "widths": self.widths}
+
+    def response(self) -> FileResponse:
+        return xlsx_response(self.filename, self.headers, self.to_rows(self.queryset), **self.options())
 
 
 def file_response(content: bytes, filename: str, content_type: str) -> HttpResponse:

@@ -23,6 +23,7 @@ from yunwei.core.listing import Sorting
 from yunwei.core.pages import act, bulk_page, done, form_page, page_view, paginate
 from yunwei.notify.models import Delivery
 from yunwei.org.models import Person, Unit
+from yunwei.web import export_jobs
 
 from . import exports as incident_exports
 from . import services
@@ -115,11 +116,23 @@ def incident_list(request):
     return render(request, template, context)
 
 
+def export_source(request) -> exports.ListSource:
+    """The filtered list's export (the page's and a background export job's): the same rows as the page."""
+    rows, _form, _q, _sort = _filtered(request)
+    return exports.ListSource(
+        "incidents.xlsx",
+        incident_exports.headers(),
+        rows,
+        incident_exports.rows,
+        sheet_name=_("Incidents"),
+        widths=incident_exports.WIDTHS,
+    )
+
+
 @page_view
 def incident_export(request):
-    """The filtered list as an .xlsx workbook: the same rows as the page, every page of them."""
-    rows, _form, _q, _sort = _filtered(request)
-    return _xlsx(rows, "incidents.xlsx")
+    """The filtered list as an .xlsx workbook, every page of it; a large one is built in the background."""
+    return export_jobs.respond(request, "incidents", export_source(request))
 
 
 def _xlsx(rows, filename):

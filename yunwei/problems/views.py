@@ -21,6 +21,7 @@ from yunwei.core.listing import Sorting
 from yunwei.core.pages import act, bulk_page, done, page_view, paginate
 from yunwei.incidents.models import Incident
 from yunwei.org.models import Person
+from yunwei.web import export_jobs
 
 from . import closing, services, tracking
 from . import exports as problem_exports
@@ -130,11 +131,24 @@ def _listing(request, *, archive: bool):
     return render(request, template, context)
 
 
+def export_source(request) -> exports.ListSource:
+    """The filtered list's export (the page's and a background export job's): the same rows as the page."""
+    rows, _filters, _q, _sort = _filtered(request, archive=request.GET.get("archive") == "true")
+    return exports.ListSource(
+        "problems.xlsx",
+        problem_exports.headers(),
+        rows,
+        problem_exports.rows,
+        sheet_name=_("Problems"),
+        widths=problem_exports.WIDTHS,
+    )
+
+
 @page_view
 def problem_export(request):
-    """The filtered list (or the archive's, with archive=true) as an .xlsx workbook, every page of it."""
-    rows, _filters, _q, _sort = _filtered(request, archive=request.GET.get("archive") == "true")
-    return _xlsx(rows, "problems.xlsx")
+    """The filtered list (or the archive's, with archive=true) as an .xlsx workbook, every page of it; a
+    large one is built in the background."""
+    return export_jobs.respond(request, "problems", export_source(request))
 
 
 def _xlsx(rows, filename):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import charts, inbox, saved, status, views, wall
+from . import charts, export_jobs, inbox, saved, status, views, wall
 
 app_name = "web"
 urlpatterns = [
@@ -14,6 +14,9 @@ urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page links; the icon is a static file.
     path("favicon.ico", views.favicon, name="favicon"),
     path("wall/", wall.wall, name="wall"),
+    path("exports/<int:pk>/", export_jobs.job_page, name="export-job"),
+    path("exports/<int:pk>/status.json", export_jobs.job_status, name="export-job-status"),
+    path("exports/<int:pk>/download/", export_jobs.job_download, name="export-job-download"),
     path("saved-filters/", saved.save, name="saved-filter-save"),
     path("saved-filters/<int:pk>/delete/", saved.delete, name="saved-filter-delete"),
     path("status/<slug:code>/", status.status_page, name="status-page"),

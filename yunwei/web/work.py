@@ -9,7 +9,7 @@ another unit ever reaches either page.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +27,12 @@ from yunwei.incidents.choices import OPEN_STATES as OPEN_INCIDENT_STATES
 from yunwei.incidents.choices import State as IncidentState
 from yunwei.incidents.filters import breached_q
 from yunwei.incidents.models import Incident
+from yunwei.logbook import facts as logbook_facts
+from yunwei.logbook.choices import OPEN_STATES as OPEN_RECTIFICATION_STATES
+from yunwei.logbook.choices import RectificationState, ReviewState
+from yunwei.logbook.models import MonthlyReview, Rectification, Round, RoundTemplate
+from yunwei.org.choices import Role, UnitKind
+from yunwei.org.models import Unit
 from yunwei.problems.choices import OPEN_STATES as OPEN_PROBLEM_STATES
 from yunwei.problems.choices import State as ProblemState
 from yunwei.problems.models import Problem
@@ -106,6 +112,96 @@ def problems_to_verify(user) -> QuerySet:
         return Problem.objects.none()
     rows = scoping.visible(Problem.objects.all(), user).filter(problems_to_verify_q())
     return rows.exclude(owner__account=user)
+
+
+# -- the log books (Art. 5): rounds to walk, rectifications to do or verify, the month to sign -------------
+
+# A team has a handful of round templates; the weekday test is done on at most this many of them.
+ROUND_TEMPLATES_READ = 200
+
+
+def _today_bounds(today: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    zone = timezone.get_default_timezone()
+    start = datetime.datetime.combine(today, datetime.time.min, tzinfo=zone)
+    return start, start + datetime.timedelta(days=1)
+
+
+def rounds_not_walked_today(user, today: datetime.date | None = None) -> QuerySet:
+    """The active round templates of the person's team, due from a day already come, with no round walked
+    today — in the units whose log books the person writes (their weekdays are read by `rounds_due_today`)."""
+    person = getattr(user, "person", None)
+    units = handled_units_q(user)
+    if person is None or person.team_id is None or units is None:
+        return RoundTemplate.objects.none()
+    today = today or timezone.localdate()
+    start, end = _today_bounds(today)
+    walked = Round.objects.filter(template=OuterRef("pk"), occurred_at__gte=start, occurred_at__lt=end)
+    return (
+        scoping.visible(RoundTemplate.objects.all(), user)
+        .filter(units, team_id=person.team_id, is_active=True, active_from__lte=today)
+        .filter(~Exists(walked))
+        .order_by("name", "id")
+    )
+
+
+def rounds_due_today(user, today: datetime.date | None = None) -> list[RoundTemplate]:
+    """The inspection rounds of the person's team due today (the schedule `logbook.facts.missing_rounds`
+    reads: active, due from a day already come, on today's weekday) and not walked yet today."""
+    today = today or timezone.localdate()
+    rows = rounds_not_walked_today(user, today).select_related("unit")[:ROUND_TEMPLATES_READ]
+    return [t for t in rows if today.weekday() in (t.weekdays or [])]
+
+
+def rectifications_owned(user) -> QuerySet:
+    """Rectification items the person owns that are not done yet (Art. 5: 及时整改)."""
+    person = getattr(user, "person", None)
+    if person is None:
+        return Rectification.objects.none()
+    return scoping.visible(Rectification.objects.all(), user).filter(
+        owner_id=person.pk, state__in=OPEN_RECTIFICATION_STATES
+    )
+
+
+def rectifications_to_verify(user) -> QuerySet:
+    """Items declared done, in the units the person works on, that somebody other than their owner and
+    other than who declared them done verifies (`logbook.services.permission_failure`)."""
+    units = handled_units_q(user)
+    if units is None:
+        return Rectification.objects.none()
+    rows = scoping.visible(Rectification.objects.all(), user).filter(units, state=RectificationState.DONE)
+    return rows.exclude(owner__account=user).exclude(done_by=user)
+
+
+def lead_units_q(user) -> Q | None:
+    """The units whose months the user reviews and signs as system management lead
+    (`logbook.services.is_lead_for`): None for none, an empty Q for every unit."""
+    roles = scoping.access_of(user).roles
+    led = [(unit_id, kind) for role, unit_id, kind in roles if role == Role.SYSTEM_LEAD]
+    if not led:
+        return None
+    if any(kind == UnitKind.GROUP for _unit, kind in led):
+        return Q()
+    return Q(pk__in=[unit_id for unit_id, _kind in led])
+
+
+def last_month(today: datetime.date | None = None) -> datetime.date:
+    today = today or timezone.localdate()
+    return logbook_facts.first_of(today.replace(day=1) - datetime.timedelta(days=1))
+
+
+def reviews_to_sign(user, today: datetime.date | None = None) -> QuerySet:
+    """For the system management lead: the units they lead whose last month is not signed yet (no review
+    opened, or one still open). Rows are units, annotated with their open review's due day if any."""
+    units = lead_units_q(user)
+    if units is None:
+        return Unit.objects.none()
+    month = last_month(today)
+    reviews = MonthlyReview.objects.filter(unit=OuterRef("pk"), month=month)
+    return (
+        scoping.visible(Unit.objects.all(), user)
+        .filter(units, is_active=True, kind__in=[UnitKind.UNIT, UnitKind.GROUP])
+        .exclude(Exists(reviews.filter(state=ReviewState.SIGNED)))
+    )
 
 
 def visible_changes(user) -> QuerySet:
@@ -397,4 +493,72 @@ def my_work(user) -> list[Section]:
             _change_due,
             "changes:change-detail",
         )
+    _logbook_sections(user, now, sections, add)
     return sections
+
+
+def _logbook_sections(user, now, sections: list[Section], add) -> None:
+    today = timezone.localdate(now)
+    rectification_list = reverse("logbook:rectification-list")
+    person = getattr(user, "person", None)
+    if person is not None and person.team_id is not None and handled_units_q(user) is not None:
+        section = Section("rounds-due", _("Inspection rounds due today"), reverse("logbook:template-list"))
+        due_by = _day_end(today)
+        templates = rounds_due_today(user, today)
+        section.entries = [
+            Entry(
+                code=f"RTP{template.pk:05d}",
+                title=template.name,
+                url=reverse("logbook:round-walk", args=[template.pk]),
+                unit=template.unit.name,
+                state=str(_("Not walked yet")),
+                badge="warning",
+                due=due_by,
+            )
+            for template in templates[:SECTION_SIZE]
+        ]
+        section.more = len(templates) > SECTION_SIZE
+        sections.append(section)
+    if person is not None:
+        add(
+            "rectifications-owned",
+            _("Rectifications I own"),
+            rectification_list,
+            rectifications_owned(user).select_related("unit").order_by("deadline", "id"),
+            lambda row: _day_end(row.deadline),
+            "logbook:rectification-detail",
+        )
+    if handled_units_q(user) is not None:
+        add(
+            "rectifications-to-verify",
+            _("Rectifications to verify"),
+            f"{rectification_list}?state={RectificationState.DONE}",
+            rectifications_to_verify(user).select_related("unit").order_by("deadline", "id"),
+            lambda row: _day_end(row.deadline),
+            "logbook:rectification-detail",
+        )
+    if lead_units_q(user) is not None:
+        month = last_month(today)
+        open_due = MonthlyReview.objects.filter(unit=OuterRef("pk"), month=month).values("due_on")[:1]
+        rows = list(
+            reviews_to_sign(user, today)
+            .annotate(review_due=Subquery(open_due))
+            .order_by("code", "id")[: SECTION_SIZE + 1]
+        )
+        section = Section("review-to-sign", _("Monthly review to sign"), reverse("logbook:index"))
+        for unit in rows[:SECTION_SIZE]:
+            deadline = _day_end(unit.review_due or logbook_facts.due_on(month))
+            section.entries.append(
+                Entry(
+                    code=f"{unit.code}/{month:%Y-%m}",
+                    title=str(_("Review of %(month)s") % {"month": f"{month:%Y-%m}"}),
+                    url=reverse("logbook:review", args=[unit.pk]) + f"?month={month:%Y-%m}",
+                    unit=unit.name,
+                    state=str(_("Not signed")),
+                    badge="warning",
+                    due=deadline,
+                    late=now - deadline if deadline < now else None,
+                )
+            )
+        section.more = len(rows) > SECTION_SIZE
+        sections.append(section)
