@@ -368,7 +368,7 @@ CELERY_BEAT_SCHEDULE = {
     "request-escalations": {"task": "yunwei.servicedesk.tasks.escalate_overdue_requests", "schedule": 300.0},
     "request-waiting-close": {"task": "yunwei.servicedesk.tasks.close_waiting_requests", "schedule": 3600.0},
     # The audit head copied outside the database, and the chain verified against it: incrementally each
-    # night, in full each week (yunwei.audit.anchors.due_kind decides, so an hourly beat makes up missed nights).
+    # night, in full each week (anchors.due_kind decides, so an hourly beat makes up missed nights).
     "audit-anchor": {"task": "yunwei.audit.tasks.write_audit_anchor", "schedule": 300.0},
     "audit-verify": {"task": "yunwei.audit.tasks.verify_audit_chain", "schedule": 3600.0},
     # Background exports past their keeping time: their files deleted.
