@@ -106,7 +106,10 @@ def judge(duty: registry.Duty, month: str, units: list[Unit], *, now=None, run=N
     )
     written = []
     for unit in targets:
-        judgment = judgments[unit.pk]
+        judgment = judgments.get(unit.pk)
+        if judgment is None:
+            # Not judged this time (nothing is due yet for this unit): no result, none kept from before.
+            continue
         judged = judgment.graded()
         fields = {
             "article": duty.article,

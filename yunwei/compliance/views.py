@@ -115,7 +115,10 @@ def article(request, number: int):
     by_duty = {}
     for result in results:
         result.visible_findings = (
-            [(f, record_url(f.object_type, f.object_id)) for f in result.findings.all()[:FINDINGS_SHOWN]]
+            [
+                (f, record_url(f.object_type, f.object_id, month))
+                for f in result.findings.all()[:FINDINGS_SHOWN]
+            ]
             if result.unit_id in visible_ids
             else []
         )

@@ -5,11 +5,12 @@ reader may see `unit` (pass a unit taken from `scoping.visible`).
 A month is a `datetime.date` on its first day, read in the site's zone (`month_bounds`).
 
 - `review_of(unit, month)` → the `MonthlyReview` or None. It carries `state`, `signed_at` (None until
-  signed) and `due_on`; `due_on(month)` gives the due date of a month that has no review yet.
+  signed) and `due_on`; `due_on(month)` gives the due date of a month that has no review yet;
+  `reviews_of(unit_ids, month)` → the reviews of several units at once, by unit id.
 - `backup_evidence(unit, month)` → a `BackupEvidence`: one `BackupDay` per day of the month (up to today)
   with the backup jobs due that day, those that left good evidence, the gaps (a job due with no trusted
-  successful run nor a successful manual backup for it that day) and the failed runs; with `gap_days` and
-  `evidence_days` counted.
+  successful run nor a successful manual backup for it that day, with `gap_jobs` their heartbeats' keys)
+  and the failed runs; with `gap_days` and `evidence_days` counted.
 - `restore_drills(unit, since)` → queryset of the unit's `RestoreDrill` rows that happened at or after
   `since` (a date or a moment), newest first.
 - `missing_rounds(unit, month)` → list of `MissingRound(template, day)`: each inspection round due on a
@@ -66,6 +67,14 @@ def review_of(unit, month: datetime.date) -> MonthlyReview | None:
     return MonthlyReview.objects.filter(unit=unit, month=first_of(month)).first()
 
 
+def reviews_of(unit_ids, month: datetime.date) -> dict[int, MonthlyReview]:
+    """The reviews of `month` of several units at once, by unit id (units with no review are absent)."""
+    return {
+        review.unit_id: review
+        for review in MonthlyReview.objects.filter(unit_id__in=list(unit_ids), month=first_of(month))
+    }
+
+
 def is_frozen(unit_id: int, month: datetime.date) -> bool:
     """A signed month: its entries are not edited any more (Art. 5)."""
     return MonthlyReview.objects.filter(
@@ -82,6 +91,7 @@ class BackupDay:
     due: list[str] = field(default_factory=list)  # names of the jobs due that day
     evidenced: list[str] = field(default_factory=list)
     gaps: list[str] = field(default_factory=list)
+    gap_jobs: list[int] = field(default_factory=list)  # the heartbeats of `gaps`, in the same order
     failed: list[str] = field(default_factory=list)
     manual: int = 0  # successful manual backups that day (any job or none)
 
@@ -219,6 +229,7 @@ def backup_evidence(unit, month: datetime.date, *, today: datetime.date | None =
                 entry.evidenced.append(job.name)
             else:
                 entry.gaps.append(job.name)
+                entry.gap_jobs.append(job.pk)
             if (job.pk, day) in failed:
                 entry.failed.append(job.name)
     return BackupEvidence(month, [days[d] for d in sorted(days)])
