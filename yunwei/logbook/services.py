@@ -714,6 +714,23 @@ def rectify(finding: Finding, *, actor, owner, deadline: datetime.date, title: s
     return rect
 
 
+@transaction.atomic
+def rectify_from(
+    unit, month: datetime.date, *, log: str, text: str, actor, owner, deadline, title: str = ""
+) -> Rectification:
+    """A finding made outside the review (a compliance check's) becomes a rectification in one step: it is
+    recorded as a finding of the month's review while that is open (the lead sees it before signing), of
+    the running month's once the month is signed (a signed review stays as signed), then rectified."""
+    require_lead(actor, unit)
+    month = facts.first_of(month)
+    review = facts.review_of(unit, month)
+    if review is not None and review.state != ReviewState.OPEN:
+        month = timezone.localdate().replace(day=1)
+    review = open_review(unit, month, actor=actor)
+    finding = add_finding(review, log=log, text=text, actor=actor)
+    return rectify(finding, actor=actor, owner=owner, deadline=deadline, title=title)
+
+
 def _is_owner(actor, rect) -> bool:
     return actor is not None and actor.pk is not None and rect.owner.account_id == actor.pk
 
