@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from croniter import croniter
 from django.conf import settings
-from django.db.models import Min, QuerySet
+from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
 from yunwei.monitoring.choices import FINISHING_KINDS, JobKind, ScheduleKind
@@ -260,7 +260,12 @@ def missing_rounds(unit, month: datetime.date, *, today: datetime.date | None = 
     today = today or timezone.localdate()
     start, end = month_bounds(month)
     last_day = min(next_month(month) - DAY, today - DAY)
-    templates = list(RoundTemplate.objects.filter(unit=unit, is_active=True, active_from__lte=last_day))
+    # A round retired during the month stays due on its days before (they keep their missing rounds).
+    templates = list(
+        RoundTemplate.objects.filter(unit=unit, active_from__lte=last_day).filter(
+            Q(retired_on__isnull=True) | Q(retired_on__gt=month)
+        )
+    )
     walked = {
         (template_id, _local_day(at))
         for template_id, at in Round.objects.filter(
@@ -271,8 +276,7 @@ def missing_rounds(unit, month: datetime.date, *, today: datetime.date | None = 
     day = month
     while day <= last_day:
         for template in templates:
-            due = day >= template.active_from and day.weekday() in template.weekdays
-            if due and (template.pk, day) not in walked:
+            if template.is_due_on(day) and (template.pk, day) not in walked:
                 missing.append(MissingRound(template, day))
         day += DAY
     return missing
