@@ -221,7 +221,9 @@ class SignForm(BootstrapFormMixin, forms.Form):
 class RectifyForm(BootstrapFormMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     owner = PersonChoiceField(label=_("Owner"), queryset=Person.objects.none())
-    deadline = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(
+        label=_("Deadline"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
 
     def __init__(self, *args, unit, **kwargs):
         super().__init__(*args, **kwargs)
