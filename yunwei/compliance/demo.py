@@ -5,7 +5,6 @@ a rectification by the system management lead (a backup gap of Art. 9 where ther
 
 import datetime
 
-
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
