@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from croniter import croniter
 from django.conf import settings
-from django.db.models import Min, Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from yunwei.monitoring.choices import FINISHING_KINDS, JobKind, ScheduleKind
@@ -178,23 +178,23 @@ def scheduled_days(heartbeat: Heartbeat, first: datetime.date, last: datetime.da
 def backup_evidence(unit, month: datetime.date, *, today: datetime.date | None = None) -> BackupEvidence:
     """Per day of the month (days already over, and today), which backup jobs were due and which left
     evidence (Art. 5, 9). A job counts from the day it was declared or, when its history was loaded, its
-    first run. Three queries whatever the month's length."""
+    first run. Three queries whatever the month's length and the jobs' history."""
     month = first_of(month)
     today = today or timezone.localdate()
     start, end = month_bounds(month)
     last_day = min(next_month(month) - DAY, today - DAY)
-    jobs = list(Heartbeat.objects.filter(unit=unit, kind=JobKind.BACKUP))
+    # Each job's first run, read with the job: one row of the (heartbeat, received_at) index per job, where
+    # a MIN grouped by job would read every run of the job's whole history on each page.
+    first_run = (
+        HeartbeatRun.objects.filter(heartbeat=OuterRef("pk")).order_by("received_at").values("received_at")
+    )
+    jobs = list(
+        Heartbeat.objects.filter(unit=unit, kind=JobKind.BACKUP).annotate(first_run=Subquery(first_run[:1]))
+    )
     runs = list(
         HeartbeatRun.objects.filter(
             heartbeat__in=jobs, kind__in=FINISHING_KINDS, received_at__gte=start, received_at__lt=end
         ).values_list("heartbeat_id", "received_at", "succeeded", "trusted")
-    )
-    first_runs = dict(
-        HeartbeatRun.objects.filter(heartbeat__in=jobs)
-        .order_by()
-        .values("heartbeat_id")
-        .annotate(first=Min("received_at"))
-        .values_list("heartbeat_id", "first")
     )
     manual = list(
         BackupEntry.objects.filter(
@@ -221,7 +221,7 @@ def backup_evidence(unit, month: datetime.date, *, today: datetime.date | None =
         if job_id is not None:
             good.add((job_id, local))
     for job in jobs:
-        since = _local_day(min(job.created_at, first_runs.get(job.pk) or job.created_at))
+        since = _local_day(min(job.created_at, job.first_run or job.created_at))
         for day in sorted(scheduled_days(job, max(month, since), last_day)):
             entry = days[day]
             entry.due.append(job.name)
