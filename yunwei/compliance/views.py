@@ -102,7 +102,7 @@ def article(request, number: int):
     results = (
         Result.objects.filter(article=number, month=month)
         .filter(Q(unit__in=units) | Q(unit__in=groups, carried_by=CarriedBy.GROUP))
-        .select_related("unit")
+        .select_related("unit__parent")
         .prefetch_related(
             Prefetch("findings", queryset=Finding.objects.select_related("rectification").order_by("id")),
             Prefetch(
@@ -116,6 +116,7 @@ def article(request, number: int):
         .order_by("duty", "unit__code")
     )
     by_duty = {}
+    lead_of: dict[int, bool] = {}  # whether the reader leads each unit's months (asked once a unit)
     for result in results:
         result.visible_findings = (
             [
@@ -126,7 +127,9 @@ def article(request, number: int):
             else []
         )
         result.findings_hidden = result.unit_id not in visible_ids and result.failing
-        result.can_rectify = result.unit_id in visible_ids and logbook.is_lead_for(user, result.unit)
+        if result.unit_id not in lead_of:
+            lead_of[result.unit_id] = result.unit_id in visible_ids and logbook.is_lead_for(user, result.unit)
+        result.can_rectify = lead_of[result.unit_id]
         result.exemption = result.live_exemptions[0] if result.live_exemptions else None
         result.can_request = result.exemption is None and services.may_request(user, result)
         result.can_decide = (
