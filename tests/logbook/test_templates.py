@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 
+from yunwei.audit.models import AuditEvent
 from yunwei.core.errors import DomainError, PermissionDenied, StaleEdit, TransitionNotAllowed
 from yunwei.logbook import facts, services
 from yunwei.logbook.models import Checkpoint, Reading, RoundTemplate
@@ -29,6 +30,9 @@ def test_an_edited_limit_judges_new_rounds_and_leaves_walked_ones_as_judged(temp
         template, actor=unit_admin_a, expected_version=template.version, checkpoints=POINTS
     )
     assert edited.version == template.version + 1
+    # The replaced reading is audited, with its limits before and after.
+    event = AuditEvent.objects.get(comment="1 readings replaced")
+    assert (event.before["checkpoints"][0]["high"], event.after["checkpoints"][0]["high"]) == (27, 25)
     # The walked round still points at the temperature checkpoint it was judged against (≤ 27 °C).
     old.refresh_from_db()
     assert (old.checkpoint.high, old.checkpoint.retired_at is not None, old.out_of_limits) == (

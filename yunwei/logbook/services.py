@@ -508,8 +508,17 @@ def update_template(
             if position <= len(cleaned)
         ]
     )
-    comment = _("%(n)s readings replaced") % {"n": len(changed)} if changed else ""
-    return records.update_record(locked, actor=actor, comment=comment, **fields)
+    if changed:
+        # The readings are rows of their own: their replacement is audited apart from the round's fields.
+        audit.record(
+            "update",
+            actor=actor,
+            obj=locked,
+            before={"checkpoints": [_point(c) for c in current if c.position in changed]},
+            after={"checkpoints": [cleaned[p - 1] for p in changed if p <= len(cleaned)]},
+            comment=_("%(n)s readings replaced") % {"n": len(changed)},
+        )
+    return records.update_record(locked, actor=actor, **fields)
 
 
 def _point(checkpoint) -> dict:
