@@ -12,7 +12,8 @@ small: 20,000, over two years, each with its timeline), in its own database — 
    queued as the page queues them and judged in a background thread by the worker's own function
    (`judging.execute`), while this thread reads each run's progress from its row every second and prints
    it, as the page shows it. Target: the whole history judged in under 2 minutes.
-3. **Pages**: the compliance overview and the pages of Art. 12 and Art. 13 (the incident articles) for
+3. **Pages**: the compliance overview and the pages of Art. 12 and Art. 13 (the incident articles) and of
+   Art. 9 (the backups, read from the log books) for
    the busiest month, as a group admin, through the whole middleware stack in-process (50 requests each);
    baseline: reading the month's result rows by key. Target: p95 ≤ 300 ms.
 
@@ -110,6 +111,7 @@ def measure_pages(month: str, admin) -> dict:
         ("overview", f"/compliance/?month={month}"),
         ("art12", f"/compliance/articles/12/?month={month}"),
         ("art13", f"/compliance/articles/13/?month={month}"),
+        ("art9", f"/compliance/articles/9/?month={month}"),
     ):
         times = []
         for _ in range(PAGE_SAMPLES):

@@ -11,7 +11,9 @@ file. The history is bulk-inserted: this measures the reads.
 
 Then it measures, in-process through the whole middleware stack as a signed-in lead sees them (Django's
 test client; no network, no gunicorn): the month's log-book page (`/logbook/units/{id}/?month=`) and the
-month's review page, for random units and months; p50 and p95 in ms.
+month's review page, for random units and months; p50 and p95 in ms; and the month page as a group
+system admin and as a user of one unit sees it. `--explain` (PostgreSQL) prints the plans of the month
+page's slowest queries.
 
 Baseline in the same run: reading the same month's rows the page lists, by the unit and occurred-at index
 (rounds, notes, backup runs, problem events) as plain ORM queries, with no page around them. Prints the
@@ -52,6 +54,14 @@ def _build(scale: dict, rng: random.Random) -> dict:
     lead = get_user_model().objects.create_user("bench-lead", "", None)
     lead_person = Person.objects.create(unit=group, name="负责人", account=lead)
     RoleAssignment.objects.create(person=lead_person, unit=group, role=Role.SYSTEM_LEAD)
+    # The two other readers of the target: a group system admin (sees every unit) and a user of the first
+    # unit (sees only it: the problems' events are scoped on top).
+    admin = get_user_model().objects.create_user("bench-admin", "", None)
+    RoleAssignment.objects.create(
+        person=Person.objects.create(unit=group, name="集团管理员", account=admin),
+        unit=group,
+        role=Role.GROUP_ADMIN,
+    )
     team = Team.objects.create(unit=group, code="cable", name="有线科")
     zone = timezone.get_default_timezone()
     today = timezone.localdate()
@@ -169,8 +179,36 @@ def _build(scale: dict, rng: random.Random) -> dict:
             ],
             batch_size=BATCH,
         )
+    unit_user = get_user_model().objects.create_user("bench-user", "", None)
+    RoleAssignment.objects.create(
+        person=Person.objects.create(unit=units[0], name="单位用户", account=unit_user),
+        unit=units[0],
+        role=Role.USER,
+    )
     months = sorted({(first + datetime.timedelta(days=d)).replace(day=1) for d in range(scale["days"])})
-    return {"units": units, "lead": lead, "months": months[1:] or months}
+    return {
+        "units": units,
+        "lead": lead,
+        "admin": admin,
+        "unit_user": unit_user,
+        "months": months[1:] or months,
+    }
+
+
+def _explain(client, path: str, count: int = 4) -> None:
+    """EXPLAIN ANALYZE of the page's slowest queries (PostgreSQL), to see each one use its index."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get(path)
+    print(f"{len(captured.captured_queries)} queries for {path}")
+    slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:count]
+    with connection.cursor() as cursor:
+        for query in slowest:
+            print(f"-- {query['time']} s: {query['sql'][:300]}")
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+            print("\n".join(row[0] for row in cursor.fetchall()))
 
 
 def _baseline(unit, month) -> None:
@@ -189,6 +227,11 @@ def _baseline(unit, month) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", choices=SCALES, default="small")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="print the plans of the month page's slowest queries (PostgreSQL)",
+    )
     args = parser.parse_args()
     setup_django()
     from django.test import Client
@@ -222,20 +265,41 @@ def main() -> None:
     client.force_login(data["lead"])
     samples = [(rng.choice(data["units"]), rng.choice(data["months"])) for _ in range(scale["samples"])]
     client.get(f"/logbook/units/{samples[0][0].pk}/?month={samples[0][1]:%Y-%m}")  # warm up
-    timings = {"month": [], "review": [], "baseline": []}
+    readers = {}
+    for key in ("admin", "unit_user"):
+        readers[key] = Client(SERVER_NAME="localhost", HTTP_ACCEPT_LANGUAGE="zh-hans")
+        readers[key].force_login(data[key])
+    timings = {"month": [], "review": [], "baseline": [], "admin": [], "unit_user": []}
+    # The time this process spent on the CPU for each page (on SQLite the queries too): what the page
+    # costs, apart from waiting for a CPU on a shared machine.
+    cpu_times: dict[str, list[float]] = {}
     for unit, month in samples:
-        for key, path in (("month", ""), ("review", "review/")):
-            t = time.perf_counter()
-            response = client.get(f"/logbook/units/{unit.pk}/{path}?month={month:%Y-%m}")
+        pages = [("month", client, unit, ""), ("review", client, unit, "review/")]
+        pages += [
+            ("admin", readers["admin"], unit, ""),
+            ("unit_user", readers["unit_user"], data["units"][0], ""),
+        ]
+        for key, reader, shown, path in pages:
+            t, cpu = time.perf_counter(), time.process_time()
+            response = reader.get(f"/logbook/units/{shown.pk}/{path}?month={month:%Y-%m}")
             timings[key].append(time.perf_counter() - t)
+            cpu_times.setdefault(key, []).append(time.process_time() - cpu)
             assert response.status_code == 200, response.status_code
         t = time.perf_counter()
         _baseline(unit, month)
         timings["baseline"].append(time.perf_counter() - t)
+    if args.explain and connection.vendor == "postgresql":
+        unit, month = samples[0]
+        for reader in (client, readers["unit_user"]):
+            _explain(reader, f"/logbook/units/{data['units'][0].pk}/?month={month:%Y-%m}")
     figures = {
         "month page p50 ms": ms(statistics.median(timings["month"])),
         "month page p95 ms": ms(p95(timings["month"])),
         "review page p95 ms": ms(p95(timings["review"])),
+        "month page p95 ms, group admin": ms(p95(timings["admin"])),
+        "month page p95 ms, unit user": ms(p95(timings["unit_user"])),
+        "month page p95 CPU ms": ms(p95(cpu_times["month"])),
+        "review page p95 CPU ms": ms(p95(cpu_times["review"])),
         "baseline p95 ms": ms(p95(timings["baseline"])),
         "month page / baseline (p95)": round(p95(timings["month"]) / max(p95(timings["baseline"]), 1e-6), 1),
         "target p95 ms": 300,
@@ -248,7 +312,7 @@ def main() -> None:
         "build seconds": round(built, 1),
         "samples": len(samples),
     }
-    report(figures, 28, summary)
+    report(figures, 32, summary)
 
 
 if __name__ == "__main__":

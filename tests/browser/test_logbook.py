@@ -1,6 +1,7 @@
 """Browser: the system management lead's month (Art. 5) — open last month's logs of 发电公司 side by side,
 record a finding, turn it into a rectification, confirm the three logs and sign with the password; the
-signed month then shows as signed with what the lead saw."""
+signed month then shows as signed with what the lead saw. Then a compliance finding (Art. 10, the chemical
+company's) becomes a rectification in one step from its article's page."""
 
 import datetime
 import re
@@ -58,7 +59,7 @@ def test_a_lead_reviews_records_a_finding_rectifies_and_signs_the_month(browser,
     for log in ("backup", "daily", "problems"):
         _click(page, f"confirm-button-{log}")
         assert page.get_by_test_id(f"confirmed-{log}").is_visible()
-    assert page.get_by_test_id("rectification-link").count() == 1
+    assert page.get_by_test_id("rectification-link").count() >= 1
     page.get_by_test_id("sign-form").locator("input[name=password]").fill("not-the-password")
     _click(page, "sign-button")
     assert page.get_by_test_id("sign").is_visible()  # still unsigned: the wrong password is said
@@ -68,4 +69,19 @@ def test_a_lead_reviews_records_a_finding_rectifies_and_signs_the_month(browser,
     assert page.get_by_test_id("signed").is_visible()
     assert page.get_by_test_id("review-state").inner_text() == "已签字"
     page.screenshot(path=str(SCREENSHOTS / "logbook-signed.png"), full_page=True)
+
+    # A compliance finding becomes a rectification in one step: the form comes prefilled.
+    page.goto("/compliance/articles/10/")
+    result = page.get_by_test_id("result-chem")
+    finding = result.locator("[data-testid^=finding-]").filter(has_text="文书").first
+    finding.get_by_test_id("make-rectification").click()
+    page.wait_for_url(re.compile(r"/compliance/findings/\d+/rectify/$"))
+    form = page.get_by_test_id("rectify-form")
+    assert form.locator("select[name=owner]").input_value() != ""
+    assert form.locator("input[name=deadline]").input_value() > datetime.date.today().isoformat()
+    page.screenshot(path=str(SCREENSHOTS / "compliance-rectify.png"), full_page=True)
+    _click(page, "save")
+    badge = page.get_by_test_id("result-chem").get_by_test_id("rectification").first
+    assert "RCT" in badge.inner_text() and "待整改" in badge.inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "compliance-rectified.png"), full_page=True)
     page.context.close()

@@ -20,6 +20,7 @@ CASES: dict[str, tuple[str, str]] = {
     "compliance:exemption-decide": ("page-post", "exemption"),
     "compliance:unit-run": ("page-post", "unit"),
     "compliance:run-detail": ("get", "run"),
+    "compliance:finding-rectify": ("get", "finding"),
 }
 NOT_OBJECT_ROUTES: dict[str, str] = {
     "api:compliance:api-root": "index of links",
@@ -30,10 +31,10 @@ DETAIL_PAGES: dict[str, str] = {}
 
 
 def build_records(unit, actor) -> dict:
-    """A judged result of `unit` (Art. 10, this month) with a "not applicable" asked for, and a run of
-    the unit."""
+    """A judged result of `unit` (Art. 10, this month: nobody named, so findings) with a "not applicable"
+    asked for, and a run of the unit."""
     month = services.this_month()
     result = services.judge(services.registry.BY_CODE["art10-people"], month, [unit])[0]
     exemption = services.request_exemption(result, actor=actor, reason="甲单位本月组织调整")
     run = ComplianceRun.objects.create(month=month, unit=unit, requested_by=actor, steps_total=9)
-    return {"result": result, "exemption": exemption, "run": run}
+    return {"result": result, "exemption": exemption, "run": run, "finding": result.findings.first()}

@@ -37,3 +37,8 @@ def test_six_months_judged_with_findings_and_one_approved_not_applicable():
     assert scores.score(chem, "2026-11").not_applicable == 1
     # The chemical company names no clerk: Art. 10 is partly met in the other months.
     assert Result.objects.get(unit=chem, duty="art10-people", month="2026-10").outcome == "partly_met"
+    # One finding of last month became a rectification of the unit's review, linked from the finding.
+    rectification = loaded["rectification"]
+    assert rectification is not None
+    assert rectification.compliance_finding.result.month == "2026-11"
+    assert rectification.finding.review.month == datetime.date(2026, 11, 1)

@@ -94,7 +94,8 @@ def test_a_run_judges_every_duty_and_records_its_progress(
     with django_capture_on_commit_callbacks(execute=True):
         run = services.start_run(MONTH, actor=group_admin)
     run.refresh_from_db()
-    assert (run.state, run.steps_done, run.steps_total, run.percent) == ("done", 9, 9, 100)
+    # Every duty of the registry is a step: Art. 3 ×2, 5, 9 ×4, 10, 11, 12, 13, 15, 16, 18.
+    assert (run.state, run.steps_done, run.steps_total, run.percent) == ("done", 14, 14, 100)
     assert run.started_at and run.finished_at
     grading = Result.objects.get(unit=unit_a, duty="art12-grading", month=MONTH)
     assert grading.judged == "not_met" and grading.run_id == run.pk

@@ -28,7 +28,7 @@ class ComplianceFindingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_url(self, finding) -> str:
-        return record_url(finding.object_type, finding.object_id)
+        return record_url(finding.object_type, finding.object_id, finding.result.month)
 
 
 class ComplianceResultSerializer(serializers.ModelSerializer):

@@ -12,6 +12,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, F, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yunwei.audit.models import Action, AuditEvent
@@ -22,7 +23,10 @@ from yunwei.incidents.choices import ChecklistKind, NoticeKind
 from yunwei.incidents.choices import State as IncidentState
 from yunwei.incidents.models import ChecklistItem, GradingRule, Incident, IncidentEvent, Notice, counted_q
 from yunwei.incidents.services.common import SEVERE_GRADES
-from yunwei.monitoring.models import Indicator, IndicatorBreach
+from yunwei.logbook import facts as logbook
+from yunwei.logbook.choices import DrillOutcome
+from yunwei.monitoring.choices import JobKind
+from yunwei.monitoring.models import Heartbeat, Indicator, IndicatorBreach
 from yunwei.monitoring.services.indicators import periods
 from yunwei.org.choices import REQUIRED_UNIT_ROLES, Role
 from yunwei.org.models import RoleAssignment, Unit
@@ -39,6 +43,9 @@ MAX_FINDINGS = 50
 REVIEW_GRACE = datetime.timedelta(days=14)
 # The escalation sweep runs every quarter hour: a problem is "unescalated" only past this grace.
 ESCALATION_GRACE = datetime.timedelta(hours=1)
+# Art. 9: a unit that keeps backups proves them by a restore drill at least once in this many months. It is
+# part of the rule: changing it is raising the version of the restore-drill duties in the registry.
+RESTORE_DRILL_MONTHS = 6
 
 
 @dataclass
@@ -59,6 +66,16 @@ class Context:
     @property
     def unit_ids(self) -> list[int]:
         return [unit.pk for unit in self.units]
+
+    @property
+    def first_day(self) -> datetime.date:
+        """The month as the log books name it: its first day."""
+        return datetime.date(int(self.month[:4]), int(self.month[5:]), 1)
+
+    @property
+    def today(self) -> datetime.date:
+        """The day of judging in the site's zone."""
+        return timezone.localtime(self.now, timezone.get_default_timezone()).date()
 
 
 @dataclass
@@ -95,6 +112,8 @@ class Judgment:
 
 
 def _judgments(ctx: Context) -> dict[int, Judgment]:
+    """A judgment for every unit of the month. A check may leave a unit out of its answer: that unit is
+    not judged on the duty this time (nothing is due yet), and no result is written for it."""
     return {unit.pk: Judgment() for unit in ctx.units}
 
 
@@ -166,6 +185,137 @@ def indicators_met(ctx: Context) -> dict[int, Judgment]:
     for unit_id in partly:
         if not judgments[unit_id].failing:
             judgments[unit_id].outcome = Outcome.PARTLY_MET
+    return judgments
+
+
+# -- Art. 5: the month's review signed on time ------------------------------------------------------
+
+
+def review_signed(ctx: Context) -> dict[int, Judgment]:
+    """Art. 5: the system management lead signs the unit's review of the month by its due day (the day of
+    the next month set by YUNWEI_REVIEW_DUE_DAY, fixed on the review when it was opened). Signed by then:
+    met; signed after it: partly met; not signed and the due day past: not met. A month not signed whose
+    due day has not passed is not judged yet (no result: it neither helps nor hurts the score)."""
+    judgments = _judgments(ctx)
+    reviews = logbook.reviews_of(ctx.unit_ids, ctx.first_day)
+    today = ctx.today
+    for unit in ctx.units:
+        review = reviews.get(unit.pk)
+        due = review.due_on if review is not None else logbook.due_on(ctx.first_day)
+        signed_on = (
+            timezone.localtime(review.signed_at, timezone.get_default_timezone()).date()
+            if review is not None and review.signed_at is not None
+            else None
+        )
+        if signed_on is None and today <= due:
+            del judgments[unit.pk]
+            continue
+        judgment = judgments[unit.pk]
+        judgment.checked = 1
+        label = _("Review of %(month)s") % {"month": ctx.month}
+        if signed_on is None:
+            judgment.add(
+                Ref("logbook.review", unit.pk, label, _("Not signed; due by %(due)s") % {"due": due})
+            )
+        elif signed_on > due:
+            judgment.outcome = Outcome.PARTLY_MET
+            judgment.findings.append(
+                Ref(
+                    "logbook.review",
+                    unit.pk,
+                    label,
+                    _("Signed on %(signed)s, %(late)s days after its due day %(due)s")
+                    % {"signed": signed_on, "late": (signed_on - due).days, "due": due},
+                )
+            )
+    return judgments
+
+
+# -- Art. 9: backups evidenced and proved by a restore drill --------------------------------------
+
+
+def backups_evidenced(ctx: Context) -> dict[int, Judgment]:
+    """Art. 9: every backup job of the unit left evidence on each day it was due (a trusted successful run,
+    or a manual backup recorded for it), read from the data-backup log (`logbook.facts.backup_evidence`).
+    Each job-day is checked; each gap is a finding naming the job and the day. A unit with nothing due
+    (no backup job of its own: the group runs its backups) is not judged here: the group's duty counts
+    for it."""
+    judgments = _judgments(ctx)
+    for unit in ctx.units:
+        # Three queries per unit (jobs, runs, manual backups): the units are counted in tens.
+        evidence = logbook.backup_evidence(unit, ctx.first_day, today=ctx.today)
+        judgment = judgments[unit.pk]
+        for day in evidence.days:
+            judgment.checked += len(day.due)
+            for name, job_id in zip(day.gaps, day.gap_jobs, strict=True):
+                judgment.add(
+                    Ref(
+                        "monitoring.heartbeat",
+                        job_id,
+                        name,
+                        _("No backup evidenced on %(day)s") % {"day": day.day},
+                    )
+                )
+        if not judgment.checked:
+            del judgments[unit.pk]
+    return judgments
+
+
+def _months_before(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` months earlier (the month's last day when it is shorter)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    first = datetime.date(year, month + 1, 1)
+    last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+    return first.replace(day=min(day.day, last.day))
+
+
+def restore_drilled(ctx: Context) -> dict[int, Judgment]:
+    """Art. 9: a unit that keeps backups proved them by a restore drill within the last RESTORE_DRILL_MONTHS
+    months before the end of the month (or now, while it runs). A passed drill: met; only drills that
+    failed or restored in part: partly met; none: not met. A unit with no backup job and no drill is not
+    judged here (the group runs its backups, and the group's duty counts for it)."""
+    judgments = _judgments(ctx)
+    cutoff = ctx.cutoff
+    since = _months_before(
+        timezone.localtime(cutoff, timezone.get_default_timezone()).date(), RESTORE_DRILL_MONTHS
+    )
+    keeping = set(
+        Heartbeat.objects.filter(unit_id__in=ctx.unit_ids, kind=JobKind.BACKUP, created_at__lt=cutoff)
+        .values_list("unit_id", flat=True)
+        .distinct()
+    )
+    for unit in ctx.units:
+        drills = list(logbook.restore_drills(unit, since).filter(occurred_at__lt=cutoff)[:20])
+        if unit.pk not in keeping and not drills:
+            del judgments[unit.pk]
+            continue
+        judgment = judgments[unit.pk]
+        judgment.checked = 1
+        if any(drill.outcome == DrillOutcome.PASSED for drill in drills):
+            continue
+        if drills:
+            latest = drills[0]
+            judgment.outcome = Outcome.PARTLY_MET
+            judgment.findings.append(
+                Ref(
+                    "logbook.drill",
+                    latest.pk,
+                    str(latest)[:200],
+                    _("No restore drill passed since %(since)s; the latest: %(outcome)s")
+                    % {"since": since, "outcome": DrillOutcome(latest.outcome).label},
+                )
+            )
+        else:
+            judgment.add(
+                Ref(
+                    "logbook.month",
+                    unit.pk,
+                    unit.name,
+                    _("No restore drill since %(since)s (one is due every %(months)s months)")
+                    % {"since": since, "months": RESTORE_DRILL_MONTHS},
+                )
+            )
     return judgments
 
 

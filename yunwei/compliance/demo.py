@@ -1,6 +1,9 @@
 """Demo compliance history (every article): six months judged from the demo's own records, as the
 nightly runs would have judged them, with their findings, and one "not applicable" asked for by the
-chemical company's admin and approved by the group system admin. Loaded last; under a second."""
+chemical company's admin and approved by the group system admin; one finding of last month turned into
+a rectification by the system management lead (a backup gap of Art. 9 where there is one). Loaded last."""
+
+import datetime
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -9,7 +12,7 @@ from yunwei.org.models import RoleAssignment, Unit
 
 from . import judging, registry, services
 from .choices import RunKind, RunState
-from .models import ComplianceRun, Result
+from .models import ComplianceRun, Finding, Result
 from .months import bounds, months_back, this_month
 
 MONTHS = 6
@@ -47,6 +50,15 @@ def load(stdout=None) -> dict:
         reason="化工公司文书岗位当月由办公室主任兼任，已报集团综合办公室备案。",
     )
     exemption = services.decide_exemption(exemption, actor=User.objects.get(username="admin"), approve=True)
+    lead = User.objects.get(username="lead")
+    last = Finding.objects.filter(result__month=months[-2]).select_related("result__unit")
+    finding = last.filter(result__article=9).order_by("id").first() or last.order_by("id").first()
+    rectification = None
+    if finding is not None:
+        owner = services.default_owner(finding.result.unit) or lead.person
+        rectification = services.rectify_finding(
+            finding, actor=lead, owner=owner, deadline=timezone.localdate() + datetime.timedelta(days=14)
+        )
     if stdout is not None:
         stdout.write(f"Compliance: {len(months)} months judged, {Result.objects.count()} results.")
-    return {"runs": runs, "exemption": exemption, "months": months}
+    return {"runs": runs, "exemption": exemption, "months": months, "rectification": rectification}

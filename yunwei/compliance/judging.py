@@ -106,7 +106,10 @@ def judge(duty: registry.Duty, month: str, units: list[Unit], *, now=None, run=N
     )
     written = []
     for unit in targets:
-        judgment = judgments[unit.pk]
+        judgment = judgments.get(unit.pk)
+        if judgment is None:
+            # Not judged this time (nothing is due yet for this unit): no result, none kept from before.
+            continue
         judged = judgment.graded()
         fields = {
             "article": duty.article,
@@ -128,6 +131,13 @@ def judge(duty: registry.Duty, month: str, units: list[Unit], *, now=None, run=N
                 setattr(result, name, value)
             result.save()
         written.append(result)
+    # A finding already made a rectification keeps it when the same record is at fault for the same reason.
+    rectified = {
+        (row[0], row[1], row[2], row[3]): row[4]
+        for row in Finding.objects.filter(result__in=written, rectification__isnull=False).values_list(
+            "result_id", "object_type", "object_id", "detail", "rectification_id"
+        )
+    }
     Finding.objects.filter(result__in=written).delete()
     Finding.objects.bulk_create(
         Finding(
@@ -136,6 +146,9 @@ def judge(duty: registry.Duty, month: str, units: list[Unit], *, now=None, run=N
             object_id=ref.object_id,
             label=str(ref.label)[:200],
             detail=str(ref.detail)[:300],
+            rectification_id=rectified.pop(
+                (result.pk, ref.object_type, ref.object_id, str(ref.detail)[:300]), None
+            ),
         )
         for result in written
         for ref in judgments[result.unit_id].findings

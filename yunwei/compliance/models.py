@@ -138,6 +138,16 @@ class Finding(models.Model):
     object_id = models.PositiveBigIntegerField(_("record"), null=True, blank=True)
     label = models.CharField(_("record"), max_length=200)
     detail = models.CharField(_("what is missing"), max_length=300)
+    # The rectification made of it (Art. 5: 及时整改), kept across later judgings of the month while the
+    # same record is still at fault for the same reason.
+    rectification = models.OneToOneField(
+        "logbook.Rectification",
+        verbose_name=_("rectification"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="compliance_finding",
+    )
 
     class Meta:
         verbose_name = _("finding")

@@ -47,6 +47,38 @@ DUTIES: tuple[Duty, ...] = (
         carried_by=CarriedBy.GROUP,
     ),
     Duty(
+        "art5-review",
+        5,
+        _("The system management lead signs the month's review of the three logs by its due day"),
+        checks.review_signed,
+    ),
+    Duty(
+        "art9-backups",
+        9,
+        _("The unit's backup jobs left evidence on every day they were due"),
+        checks.backups_evidenced,
+    ),
+    Duty(
+        "art9-group-backups",
+        9,
+        _("The backup jobs the group runs for its units left evidence on every day they were due"),
+        checks.backups_evidenced,
+        carried_by=CarriedBy.GROUP,
+    ),
+    Duty(
+        "art9-restore-drill",
+        9,
+        _("The unit's backups were proved by a restore drill within its period"),
+        checks.restore_drilled,
+    ),
+    Duty(
+        "art9-group-restore-drill",
+        9,
+        _("The backups the group runs for its units were proved by a restore drill within its period"),
+        checks.restore_drilled,
+        carried_by=CarriedBy.GROUP,
+    ),
+    Duty(
         "art10-people",
         10,
         _("The unit names its leader in charge, a system admin and a clerk"),

@@ -10,13 +10,20 @@ from yunwei.audit import services as audit
 from yunwei.core.errors import DomainError, PermissionDenied, TransitionNotAllowed
 from yunwei.core.records import append_event, lock
 from yunwei.core.scoping import access_of
-from yunwei.org.models import Unit
+from yunwei.logbook import services as logbook
+from yunwei.logbook.choices import LogKind
+from yunwei.org.choices import Role
+from yunwei.org.models import RoleAssignment, Unit
 
 from . import registry, tasks
 from .choices import ALLOWED_TRANSITIONS, ExemptionEventKind, ExemptionState, Outcome
 from .judging import claim_nightly, execute, judge  # noqa: F401 - the acts of compliance, in one place
-from .models import ComplianceRun, Exemption, ExemptionEvent, Result
+from .models import ComplianceRun, Exemption, ExemptionEvent, Finding, Result
 from .months import bounds, months_back, parse_month, previous_month, this_month  # noqa: F401
+
+# The log of Art. 5 a finding of an article is reviewed with: the backups of Art. 9, the problems of
+# Art. 14–16, the daily management log for the rest.
+LOG_OF_ARTICLE = {9: LogKind.BACKUP, 14: LogKind.PROBLEMS, 15: LogKind.PROBLEMS, 16: LogKind.PROBLEMS}
 
 # -- who may act ------------------------------------------------------------------------------------
 
@@ -140,3 +147,61 @@ def decide_exemption(
         comment=locked.decision_note,
     )
     return locked
+
+
+# -- a finding becomes a rectification ---------------------------------------------------------------
+
+
+def default_owner(unit):
+    """Whom the form proposes as owner: a system admin of the unit, else one of its technical staff."""
+    for role in (Role.UNIT_ADMIN, Role.TECH_STAFF):
+        assignment = (
+            RoleAssignment.objects.filter(unit=unit, role=role, person__is_active=True)
+            .order_by("person__name", "person_id")
+            .select_related("person")
+            .first()
+        )
+        if assignment is not None:
+            return assignment.person
+    return None
+
+
+def may_rectify(actor, finding: Finding) -> bool:
+    """The system management lead of the finding's unit (or of the group) puts findings right (Art. 5)."""
+    return logbook.is_lead_for(actor, finding.result.unit)
+
+
+@transaction.atomic
+def rectify_finding(finding: Finding, *, actor, owner, deadline, title: str = ""):
+    """A finding becomes a rectification in one step (Art. 5: 及时整改补救), through the log book's own
+    service: recorded as a finding of the unit's review, with its owner and deadline; the finding keeps the
+    link. A finding is rectified once."""
+    if not may_rectify(actor, finding):
+        raise PermissionDenied(_("Only a system management lead reviews and signs a month (Art. 5)."))
+    locked = Finding.objects.select_for_update().select_related("result__unit").get(pk=finding.pk)
+    if locked.rectification_id:
+        raise TransitionNotAllowed(
+            _("This finding has its rectification already (%(code)s).") % {"code": locked.rectification.code},
+            field="finding",
+        )
+    result = locked.result
+    text = _("Art. %(article)s, %(month)s: %(label)s: %(detail)s") % {
+        "article": result.article,
+        "month": result.month,
+        "label": locked.label,
+        "detail": locked.detail,
+    }
+    rect = logbook.rectify_from(
+        result.unit,
+        bounds(result.month)[0].date(),
+        log=LOG_OF_ARTICLE.get(result.article, LogKind.DAILY),
+        text=text,
+        actor=actor,
+        owner=owner,
+        deadline=deadline,
+        title=title or f"{locked.label}: {locked.detail}"[:200],
+    )
+    locked.rectification = rect
+    locked.save(update_fields=["rectification"])
+    audit.record("update", actor=actor, obj=result, after={"finding": locked.pk, "rectification": rect.pk})
+    return rect

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("articles/<int:number>/", views.article, name="article"),
     path("results/<int:pk>/exempt/", views.exempt, name="result-exempt"),
+    path("findings/<int:pk>/rectify/", views.finding_rectify, name="finding-rectify"),
     path("exemptions/", views.exemption_list, name="exemption-list"),
     path("exemptions/<int:pk>/decide/", views.decide, name="exemption-decide"),
     path("run/", views.run_all, name="run-all"),

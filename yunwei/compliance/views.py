@@ -2,6 +2,7 @@
 (its text, how the product enforces it, the month's results and findings per unit), the "not
 applicable" requests, and the runs with their progress."""
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -11,7 +12,9 @@ from django.utils.translation import gettext as _
 
 from yunwei.core import scoping
 from yunwei.core.errors import DomainError
-from yunwei.core.pages import act, page_view
+from yunwei.core.pages import act, done, form_call, page_view
+from yunwei.logbook import services as logbook
+from yunwei.logbook.forms import RectifyForm
 from yunwei.org.choices import UnitKind
 from yunwei.org.models import Unit
 
@@ -99,9 +102,9 @@ def article(request, number: int):
     results = (
         Result.objects.filter(article=number, month=month)
         .filter(Q(unit__in=units) | Q(unit__in=groups, carried_by=CarriedBy.GROUP))
-        .select_related("unit")
+        .select_related("unit__parent")
         .prefetch_related(
-            Prefetch("findings", queryset=Finding.objects.order_by("id")),
+            Prefetch("findings", queryset=Finding.objects.select_related("rectification").order_by("id")),
             Prefetch(
                 "exemptions",
                 queryset=Exemption.objects.filter(
@@ -113,13 +116,20 @@ def article(request, number: int):
         .order_by("duty", "unit__code")
     )
     by_duty = {}
+    lead_of: dict[int, bool] = {}  # whether the reader leads each unit's months (asked once a unit)
     for result in results:
         result.visible_findings = (
-            [(f, record_url(f.object_type, f.object_id)) for f in result.findings.all()[:FINDINGS_SHOWN]]
+            [
+                (f, record_url(f.object_type, f.object_id, month))
+                for f in result.findings.all()[:FINDINGS_SHOWN]
+            ]
             if result.unit_id in visible_ids
             else []
         )
         result.findings_hidden = result.unit_id not in visible_ids and result.failing
+        if result.unit_id not in lead_of:
+            lead_of[result.unit_id] = result.unit_id in visible_ids and logbook.is_lead_for(user, result.unit)
+        result.can_rectify = lead_of[result.unit_id]
         result.exemption = result.live_exemptions[0] if result.live_exemptions else None
         result.can_request = result.exemption is None and services.may_request(user, result)
         result.can_decide = (
@@ -251,3 +261,40 @@ def run_detail(request, pk: int):
         "compliance/partials/run.html",
         {"run": run, "polling": run.state in (RunState.QUEUED, RunState.RUNNING)},
     )
+
+
+@page_view
+def finding_rectify(request, pk: int):
+    """A finding becomes a rectification in one step: the form comes prefilled (the unit's system admin,
+    a deadline in two weeks); saved, the article's page shows the finding with its rectification."""
+    finding = get_object_or_404(
+        scoping.visible(Finding.objects.select_related("result__unit", "rectification"), request.user), pk=pk
+    )
+    result = finding.result
+    back = _article_url(result)
+    if not services.may_rectify(request.user, finding):
+        raise PermissionDenied(_("Only a system management lead reviews and signs a month (Art. 5)."))
+    initial = {
+        "title": f"{finding.label}: {finding.detail}"[:200],
+        "owner": services.default_owner(result.unit),
+    }
+    form = RectifyForm(request.POST or None, unit=result.unit, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            rect = form_call(
+                form,
+                lambda: services.rectify_finding(finding, actor=request.user, **form.cleaned_data),
+            )
+            if rect is not None:
+                return done(request, back, _("Rectification %(code)s created.") % {"code": rect.code})
+        status = 400
+    context = {
+        "form": form,
+        "finding": finding,
+        "result": result,
+        "duty": registry.BY_CODE.get(result.duty),
+        "title": _("Make a rectification"),
+        "cancel_url": back,
+    }
+    return render(request, "compliance/finding_rectify.html", context, status=status)

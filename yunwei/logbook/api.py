@@ -4,6 +4,7 @@ Lists take `?unit=` and `?month=YYYY-MM` (the month an entry happened in); a mal
 answers 400 naming `month`, another unit's record 404."""
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -200,10 +201,12 @@ class TemplateSerializer(serializers.ModelSerializer):
     unit = ScopedPrimaryKeyRelatedField(queryset=Unit.objects.all())
     team = ScopedPrimaryKeyRelatedField(queryset=Team.objects.all())
     location = ScopedPrimaryKeyRelatedField(queryset=Item.objects.all(), required=False, allow_null=True)
-    checkpoints = CheckpointSerializer(many=True)
+    # The readings walked now (an edit retires the ones it changes; past rounds keep theirs).
+    checkpoints = CheckpointSerializer(many=True, source="current")
     weekdays = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6), allow_empty=False
     )
+    version = VersionField()
 
     class Meta:
         model = RoundTemplate
@@ -216,22 +219,67 @@ class TemplateSerializer(serializers.ModelSerializer):
             "weekdays",
             "active_from",
             "is_active",
+            "retired_on",
             "checkpoints",
             "version",
         ]
-        read_only_fields = ["is_active", "version"]
+        read_only_fields = ["is_active", "retired_on"]
         extra_kwargs = {"active_from": {"required": False}}
 
 
+class TemplateRetireSerializer(serializers.Serializer):
+    version = serializers.IntegerField(required=False)
+
+
 class TemplateViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedViewSet
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    ScopedViewSet,
 ):
-    queryset = RoundTemplate.objects.select_related("unit", "team").prefetch_related("checkpoints")
+    """A round's checklist: created by the unit's staff, edited (with `version`) and retired by its admins;
+    a retired round is kept with the rounds walked against it."""
+
+    queryset = RoundTemplate.objects.select_related("unit", "team").prefetch_related(
+        Prefetch(
+            "checkpoints", queryset=Checkpoint.objects.filter(retired_at__isnull=True), to_attr="current"
+        )
+    )
     serializer_class = TemplateSerializer
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        serializer.instance = services.create_template(actor=self.request.user, **data)
+        data.pop("version", None)
+        data["checkpoints"] = data.pop("current")
+        template = services.create_template(actor=self.request.user, **data)
+        serializer.instance = self.get_queryset().get(pk=template.pk)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        instance = serializer.instance
+        if "unit" in data and data.pop("unit") != instance.unit:
+            raise DomainError(_("A round stays in its unit."), field="unit")
+        if "active_from" in data and data.pop("active_from") != instance.active_from:
+            raise DomainError(_("This field cannot be changed."), field="active_from")
+        if "current" in data:
+            data["checkpoints"] = data.pop("current")
+        template = services.update_template(
+            instance, actor=self.request.user, expected_version=data.pop("version", None), **data
+        )
+        serializer.instance = self.get_queryset().get(pk=template.pk)
+
+    @extend_schema(request=TemplateRetireSerializer, responses=TemplateSerializer)
+    @action(detail=True, methods=["post"])
+    def retire(self, request, pk=None):
+        """Retire the round: not due from today on; the rounds walked before stay."""
+        template = self.get_object()
+        body = TemplateRetireSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.retire_template(
+            template, actor=request.user, expected_version=body.validated_data.get("version")
+        )
+        return Response(TemplateSerializer(self.get_queryset().get(pk=template.pk)).data)
 
 
 class ReadingSerializer(serializers.ModelSerializer):

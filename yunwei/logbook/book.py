@@ -8,7 +8,8 @@ each list is cut at `LIMIT` rows (the counts stay whole)."""
 
 import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 
 from yunwei.core import scoping
@@ -17,9 +18,12 @@ from yunwei.monitoring.services import heartbeats
 from yunwei.org.choices import UnitKind
 from yunwei.org.models import Unit
 from yunwei.problems import tracking
+from yunwei.problems.choices import EventKind as ProblemEventKind
+from yunwei.problems.choices import State as ProblemState
 
 from . import facts, services
-from .models import BackupEntry, LogNote, MonthlyReview, RestoreDrill, Round
+from .choices import NoteKind
+from .models import BackupEntry, LogNote, MonthlyReview, Reading, RestoreDrill, Round
 
 LIMIT = 100
 # The backup runs beside the other two logs: the month's gaps are on the day strip; the whole list is the
@@ -33,7 +37,24 @@ def _cut(queryset, limit: int = LIMIT) -> tuple[list, int]:
     return rows[:limit], (len(rows) if len(rows) <= limit else queryset.count())
 
 
+# A record's page by its key, reversed once per list rather than once per row (a month lists hundreds).
+_KEY = 987654321987
+
+
+def _url_of(route: str):
+    pattern = reverse(route, args=[_KEY])
+    return lambda pk: pattern.replace(str(_KEY), str(pk))
+
+
+def _labels(choices) -> dict[str, str]:
+    """The labels of a choice set in the reader's language, looked up once per list."""
+    return {value: str(label) for value, label in choices.choices}
+
+
 def month_book(unit, month: datetime.date, user) -> dict:
+    """The month's three logs. Each list is read with its own indexed range query and cut at its limit
+    before anything is joined or counted per row: the rounds' flagged readings are counted for the rows
+    shown only (one grouped query), never aggregated over the whole month."""
     start, end = facts.month_bounds(month)
     in_month = {"occurred_at__gte": start, "occurred_at__lt": end}
     runs = heartbeats.backup_log(
@@ -43,12 +64,33 @@ def month_book(unit, month: datetime.date, user) -> dict:
     rounds = (
         Round.objects.filter(unit=unit, **in_month)
         .select_related("template", "performed_by")
-        .annotate(flagged=Count("readings", filter=Q(readings__out_of_limits=True)))
         .order_by("-occurred_at", "-id")
     )
     rounds, rounds_count = _cut(rounds)
+    flagged = dict(
+        Reading.objects.filter(round__in=[r.pk for r in rounds], out_of_limits=True)
+        .order_by()
+        .values_list("round_id")
+        .annotate(n=Count("pk"))
+        .values_list("round_id", "n")
+    )
+    round_url = _url_of("logbook:round-detail")
+    for round_ in rounds:
+        round_.flagged = flagged.get(round_.pk, 0)
+        round_.url = round_url(round_.pk)
     events = tracking.log_events(user, month).filter(problem__unit=unit)
     events, events_count = _cut(events)
+    problem_url = _url_of("problems:problem-detail")
+    event_kinds, problem_states = _labels(ProblemEventKind), _labels(ProblemState)
+    for event in events:
+        event.url = problem_url(event.problem_id)
+        event.kind_label = event_kinds.get(event.kind, event.kind)
+        event.to_state_label = problem_states.get(event.to_state, event.to_state)
+    notes = list(LogNote.objects.filter(unit=unit, **in_month).select_related("team"))
+    note_url, note_kinds = _url_of("logbook:note-edit"), _labels(NoteKind)
+    for note in notes:
+        note.url = note_url(note.pk)
+        note.kind_label = note_kinds.get(note.kind, note.kind)
     review = facts.review_of(unit, month)
     return {
         "unit": unit,
@@ -66,7 +108,7 @@ def month_book(unit, month: datetime.date, user) -> dict:
         "rounds": rounds,
         "rounds_count": rounds_count,
         "missing": facts.missing_rounds(unit, month),
-        "notes": list(LogNote.objects.filter(unit=unit, **in_month).select_related("team")),
+        "notes": notes,
         "problem_events": events,
         "problem_events_count": events_count,
         "limit": LIMIT,

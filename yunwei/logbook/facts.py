@@ -5,11 +5,12 @@ reader may see `unit` (pass a unit taken from `scoping.visible`).
 A month is a `datetime.date` on its first day, read in the site's zone (`month_bounds`).
 
 - `review_of(unit, month)` → the `MonthlyReview` or None. It carries `state`, `signed_at` (None until
-  signed) and `due_on`; `due_on(month)` gives the due date of a month that has no review yet.
+  signed) and `due_on`; `due_on(month)` gives the due date of a month that has no review yet;
+  `reviews_of(unit_ids, month)` → the reviews of several units at once, by unit id.
 - `backup_evidence(unit, month)` → a `BackupEvidence`: one `BackupDay` per day of the month (up to today)
   with the backup jobs due that day, those that left good evidence, the gaps (a job due with no trusted
-  successful run nor a successful manual backup for it that day) and the failed runs; with `gap_days` and
-  `evidence_days` counted.
+  successful run nor a successful manual backup for it that day, with `gap_jobs` their heartbeats' keys)
+  and the failed runs; with `gap_days` and `evidence_days` counted.
 - `restore_drills(unit, since)` → queryset of the unit's `RestoreDrill` rows that happened at or after
   `since` (a date or a moment), newest first.
 - `missing_rounds(unit, month)` → list of `MissingRound(template, day)`: each inspection round due on a
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 
 from croniter import croniter
 from django.conf import settings
-from django.db.models import Min, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from yunwei.monitoring.choices import FINISHING_KINDS, JobKind, ScheduleKind
@@ -66,6 +67,14 @@ def review_of(unit, month: datetime.date) -> MonthlyReview | None:
     return MonthlyReview.objects.filter(unit=unit, month=first_of(month)).first()
 
 
+def reviews_of(unit_ids, month: datetime.date) -> dict[int, MonthlyReview]:
+    """The reviews of `month` of several units at once, by unit id (units with no review are absent)."""
+    return {
+        review.unit_id: review
+        for review in MonthlyReview.objects.filter(unit_id__in=list(unit_ids), month=first_of(month))
+    }
+
+
 def is_frozen(unit_id: int, month: datetime.date) -> bool:
     """A signed month: its entries are not edited any more (Art. 5)."""
     return MonthlyReview.objects.filter(
@@ -82,6 +91,7 @@ class BackupDay:
     due: list[str] = field(default_factory=list)  # names of the jobs due that day
     evidenced: list[str] = field(default_factory=list)
     gaps: list[str] = field(default_factory=list)
+    gap_jobs: list[int] = field(default_factory=list)  # the heartbeats of `gaps`, in the same order
     failed: list[str] = field(default_factory=list)
     manual: int = 0  # successful manual backups that day (any job or none)
 
@@ -168,23 +178,23 @@ def scheduled_days(heartbeat: Heartbeat, first: datetime.date, last: datetime.da
 def backup_evidence(unit, month: datetime.date, *, today: datetime.date | None = None) -> BackupEvidence:
     """Per day of the month (days already over, and today), which backup jobs were due and which left
     evidence (Art. 5, 9). A job counts from the day it was declared or, when its history was loaded, its
-    first run. Three queries whatever the month's length."""
+    first run. Three queries whatever the month's length and the jobs' history."""
     month = first_of(month)
     today = today or timezone.localdate()
     start, end = month_bounds(month)
     last_day = min(next_month(month) - DAY, today - DAY)
-    jobs = list(Heartbeat.objects.filter(unit=unit, kind=JobKind.BACKUP))
+    # Each job's first run, read with the job: one row of the (heartbeat, received_at) index per job, where
+    # a MIN grouped by job would read every run of the job's whole history on each page.
+    first_run = (
+        HeartbeatRun.objects.filter(heartbeat=OuterRef("pk")).order_by("received_at").values("received_at")
+    )
+    jobs = list(
+        Heartbeat.objects.filter(unit=unit, kind=JobKind.BACKUP).annotate(first_run=Subquery(first_run[:1]))
+    )
     runs = list(
         HeartbeatRun.objects.filter(
             heartbeat__in=jobs, kind__in=FINISHING_KINDS, received_at__gte=start, received_at__lt=end
         ).values_list("heartbeat_id", "received_at", "succeeded", "trusted")
-    )
-    first_runs = dict(
-        HeartbeatRun.objects.filter(heartbeat__in=jobs)
-        .order_by()
-        .values("heartbeat_id")
-        .annotate(first=Min("received_at"))
-        .values_list("heartbeat_id", "first")
     )
     manual = list(
         BackupEntry.objects.filter(
@@ -211,7 +221,7 @@ def backup_evidence(unit, month: datetime.date, *, today: datetime.date | None =
         if job_id is not None:
             good.add((job_id, local))
     for job in jobs:
-        since = _local_day(min(job.created_at, first_runs.get(job.pk) or job.created_at))
+        since = _local_day(min(job.created_at, job.first_run or job.created_at))
         for day in sorted(scheduled_days(job, max(month, since), last_day)):
             entry = days[day]
             entry.due.append(job.name)
@@ -219,6 +229,7 @@ def backup_evidence(unit, month: datetime.date, *, today: datetime.date | None =
                 entry.evidenced.append(job.name)
             else:
                 entry.gaps.append(job.name)
+                entry.gap_jobs.append(job.pk)
             if (job.pk, day) in failed:
                 entry.failed.append(job.name)
     return BackupEvidence(month, [days[d] for d in sorted(days)])
@@ -249,7 +260,12 @@ def missing_rounds(unit, month: datetime.date, *, today: datetime.date | None = 
     today = today or timezone.localdate()
     start, end = month_bounds(month)
     last_day = min(next_month(month) - DAY, today - DAY)
-    templates = list(RoundTemplate.objects.filter(unit=unit, is_active=True, active_from__lte=last_day))
+    # A round retired during the month stays due on its days before (they keep their missing rounds).
+    templates = list(
+        RoundTemplate.objects.filter(unit=unit, active_from__lte=last_day).filter(
+            Q(retired_on__isnull=True) | Q(retired_on__gt=month)
+        )
+    )
     walked = {
         (template_id, _local_day(at))
         for template_id, at in Round.objects.filter(
@@ -260,8 +276,7 @@ def missing_rounds(unit, month: datetime.date, *, today: datetime.date | None = 
     day = month
     while day <= last_day:
         for template in templates:
-            due = day >= template.active_from and day.weekday() in template.weekdays
-            if due and (template.pk, day) not in walked:
+            if template.is_due_on(day) and (template.pk, day) not in walked:
                 missing.append(MissingRound(template, day))
         day += DAY
     return missing

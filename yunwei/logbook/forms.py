@@ -126,10 +126,18 @@ class TemplateForm(BootstrapFormMixin, forms.Form):
         help_text=_("One a line: name | number, boolean or text | measured in | lower limit | upper limit"),
     )
 
-    def __init__(self, *args, user, **kwargs):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, user, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         units = scoping.visible(Unit.objects.all(), user)
         self.fields["unit"].queryset = units
+        if editing:
+            # A round stays in its unit; an edit says which version it was made on (a stale one: refused).
+            del self.fields["unit"]
+            self.fields["version"].required = True
+        else:
+            del self.fields["version"]
         self.fields["team"].queryset = scoping.visible(Team.objects.select_related("unit"), user)
         self.fields["location"].queryset = scoping.visible(Item.objects.all(), user).order_by("code")
 
@@ -166,7 +174,7 @@ class RoundForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, template, **kwargs):
         super().__init__(*args, **kwargs)
-        self.checkpoints = list(template.checkpoints.all())
+        self.checkpoints = list(template.current_checkpoints())
         for point in self.checkpoints:
             label = f"{point.label}" + (f" ({point.unit_label})" if point.unit_label else "")
             if point.kind == ReadingKind.BOOLEAN:
@@ -213,7 +221,9 @@ class SignForm(BootstrapFormMixin, forms.Form):
 class RectifyForm(BootstrapFormMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     owner = PersonChoiceField(label=_("Owner"), queryset=Person.objects.none())
-    deadline = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(
+        label=_("Deadline"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
 
     def __init__(self, *args, unit, **kwargs):
         super().__init__(*args, **kwargs)

@@ -164,6 +164,8 @@ class RoundTemplate(VersionedModel):
     weekdays = models.JSONField(_("due on weekdays"), default=list)
     active_from = models.DateField(_("due from"))
     is_active = models.BooleanField(_("active"), default=True)
+    # Retired: not due from this day on; the days before keep their missing rounds.
+    retired_on = models.DateField(_("retired on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("inspection round template")
@@ -172,6 +174,18 @@ class RoundTemplate(VersionedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def current_checkpoints(self):
+        """The readings walked now; an edit retires the ones it changes, and the rounds walked before keep
+        theirs (each reading points at the checkpoint, with the limits, it was judged against)."""
+        return self.checkpoints.filter(retired_at__isnull=True).order_by("position")
+
+    def is_due_on(self, day) -> bool:
+        return (
+            day >= self.active_from
+            and (self.retired_on is None or day < self.retired_on)
+            and day.weekday() in self.weekdays
+        )
 
 
 class Checkpoint(models.Model):
@@ -188,17 +202,26 @@ class Checkpoint(models.Model):
     unit_label = models.CharField(_("measured in"), max_length=20, blank=True)
     low = models.FloatField(_("lower limit"), null=True, blank=True)
     high = models.FloatField(_("upper limit"), null=True, blank=True)
+    # Replaced by an edit of its round: kept for the readings judged against it, never walked again.
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("checkpoint")
         verbose_name_plural = _("checkpoints")
         ordering = ["template", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["template", "position"], name="logbook_checkpoint_position")
+            models.UniqueConstraint(
+                fields=["template", "position"],
+                condition=models.Q(retired_at__isnull=True),
+                name="logbook_checkpoint_position",
+            )
         ]
 
     def __str__(self) -> str:
         return self.label
+
+    def definition(self) -> tuple:
+        return (self.label, self.kind, self.unit_label, self.low, self.high)
 
 
 class Round(Entry):

@@ -50,6 +50,7 @@ from .choices import (
 from .models import (
     Attachment,
     BackupEntry,
+    Checkpoint,
     Finding,
     LogNote,
     MonthlyReview,
@@ -263,7 +264,9 @@ def record_round(
     unit = template.unit
     base = _entry_fields(unit, actor, occurred_at, correction, now)
     _check_unit_person(unit, performed_by, "performed_by")
-    checkpoints = list(template.checkpoints.all())
+    if template.retired_on is not None and occurred_at >= _day_start(template.retired_on):
+        raise DomainError(_("This round is retired: it is not walked any more."), field="template")
+    checkpoints = list(template.current_checkpoints())
     known = {str(c.pk) for c in checkpoints}
     unknown = [key for key in (readings or {}) if str(key) not in known]
     if unknown:
@@ -367,54 +370,171 @@ def attachments_of(entry):
 # -- a round template -------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def create_template(*, actor, unit, team, name: str, weekdays, checkpoints, location=None, active_from=None):
-    """A round's checklist (Art. 4, 5): the team's readings, due on `weekdays` (0 = Monday), with limits."""
-    require_record(actor, unit.pk)
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_default_timezone())
+
+
+def may_define_rounds(actor, unit_id: int | None) -> bool:
+    """The unit's admins (and the group's) edit and retire its rounds' checklists."""
+    return access_of(actor).can_manage_unit(unit_id)
+
+
+def _check_template_fields(unit, *, team, location, weekdays, checkpoints) -> tuple[list[int], list[dict]]:
+    """The team, place, days and readings of a round, checked; answers the days and the readings cleaned."""
     if team is None or team.unit_id not in (unit.pk, problems.group_unit_of(unit).pk):
         raise DomainError(_("Choose a team of the unit."), field="team")
     if location is not None and location.unit_id != unit.pk:
         raise DomainError(_("Choose a room or rack of the unit."), field="location")
-    days = sorted({int(d) for d in weekdays or ()})
+    try:
+        days = sorted({int(d) for d in weekdays or ()})
+    except (TypeError, ValueError):
+        days = [-1]
     if not days or any(d < 0 or d > 6 for d in days):
         raise DomainError(
             _("Choose the weekdays the round is due (0 = Monday … 6 = Sunday)."), field="weekdays"
         )
     if not checkpoints:
         raise DomainError(_("A round needs at least one reading."), field="checkpoints")
+    cleaned = []
     for point in checkpoints:
         if not str(point.get("label", "")).strip():
             raise DomainError(_("Each reading needs a name."), field="checkpoints")
-        if point.get("kind", ReadingKind.NUMBER) not in ReadingKind.values:
+        kind = point.get("kind") or ReadingKind.NUMBER
+        if kind not in ReadingKind.values:
             raise DomainError(_("Unknown kind of reading."), field="checkpoints")
-        low, high = point.get("low"), point.get("high")
-        if low is not None and high is not None and float(low) > float(high):
+        try:
+            low, high = (None if point.get(k) in (None, "") else float(point[k]) for k in ("low", "high"))
+        except (TypeError, ValueError):
+            raise DomainError(_("A limit must be a number."), field="checkpoints") from None
+        if any(v is not None and (not math.isfinite(v) or abs(v) > READING_BOUND) for v in (low, high)):
+            raise DomainError(_("A limit is out of range."), field="checkpoints")
+        if kind != ReadingKind.NUMBER and (low is not None or high is not None):
+            raise DomainError(_("Only a number reading has limits."), field="checkpoints")
+        if low is not None and high is not None and low > high:
             raise DomainError(_("A lower limit above the upper limit."), field="checkpoints")
+        cleaned.append(
+            {
+                "label": str(point["label"]).strip()[:100],
+                "kind": kind,
+                "unit_label": str(point.get("unit_label") or "")[:20],
+                "low": low,
+                "high": high,
+            }
+        )
+    return days, cleaned
+
+
+@transaction.atomic
+def create_template(*, actor, unit, team, name: str, weekdays, checkpoints, location=None, active_from=None):
+    """A round's checklist (Art. 4, 5): the team's readings, due on `weekdays` (0 = Monday), with limits."""
+    require_record(actor, unit.pk)
+    days, cleaned = _check_template_fields(
+        unit, team=team, location=location, weekdays=weekdays, checkpoints=checkpoints
+    )
+    if not (name or "").strip():
+        raise DomainError(_("This field is required."), field="name")
     template = records.create_record(
         RoundTemplate,
         actor=actor,
         unit=unit,
         team=team,
-        name=name,
+        name=name.strip(),
         location=location,
         weekdays=days,
         active_from=active_from or timezone.localdate(),
     )
     template.checkpoints.bulk_create(
         [
-            template.checkpoints.model(
-                template=template,
-                position=position,
-                label=str(point["label"]).strip()[:100],
-                kind=point.get("kind", ReadingKind.NUMBER),
-                unit_label=str(point.get("unit_label", ""))[:20],
-                low=point.get("low"),
-                high=point.get("high"),
-            )
-            for position, point in enumerate(checkpoints, start=1)
+            template.checkpoints.model(template=template, position=position, **point)
+            for position, point in enumerate(cleaned, start=1)
         ]
     )
     return template
+
+
+@transaction.atomic
+def update_template(
+    template: RoundTemplate,
+    *,
+    actor,
+    expected_version: int | None = None,
+    name=None,
+    team=None,
+    location=...,
+    weekdays=None,
+    checkpoints=None,
+    now=None,
+) -> RoundTemplate:
+    """Edit a round's checklist (its unit's admins; `expected_version` guards against a stale edit). A
+    reading whose definition changes is retired and a new one takes its place: the rounds walked before
+    keep the readings, limits and flags they were judged against; nothing already walked is rewritten."""
+    if not may_define_rounds(actor, template.unit_id):
+        raise PermissionDenied(_("Only the unit's system admins edit its rounds."))
+    now = now or timezone.now()
+    locked = records.lock(RoundTemplate.objects.select_related("unit"), template.pk, expected_version)
+    if locked.retired_on is not None:
+        raise TransitionNotAllowed(_("This round is retired: it is not edited any more."), field="is_active")
+    current = list(locked.current_checkpoints())
+    days, cleaned = _check_template_fields(
+        locked.unit,
+        team=team if team is not None else locked.team,
+        location=locked.location if location is ... else location,
+        weekdays=weekdays if weekdays is not None else locked.weekdays,
+        checkpoints=checkpoints if checkpoints is not None else [_point(c) for c in current],
+    )
+    fields = {"weekdays": days}
+    if name is not None:
+        if not name.strip():
+            raise DomainError(_("This field is required."), field="name")
+        fields["name"] = name.strip()
+    if team is not None:
+        fields["team"] = team
+    if location is not ...:
+        fields["location"] = location
+    changed = [
+        position
+        for position in range(1, max(len(current), len(cleaned)) + 1)
+        if position > len(current)
+        or position > len(cleaned)
+        or current[position - 1].definition() != tuple(cleaned[position - 1].values())
+    ]
+    retired = [c.pk for c in current if c.position in changed]
+    if retired:
+        Checkpoint.objects.filter(pk__in=retired).update(retired_at=now)
+    Checkpoint.objects.bulk_create(
+        [
+            Checkpoint(template=locked, position=position, **cleaned[position - 1])
+            for position in changed
+            if position <= len(cleaned)
+        ]
+    )
+    if changed:
+        # The readings are rows of their own: their replacement is audited apart from the round's fields.
+        audit.record(
+            "update",
+            actor=actor,
+            obj=locked,
+            before={"checkpoints": [_point(c) for c in current if c.position in changed]},
+            after={"checkpoints": [cleaned[p - 1] for p in changed if p <= len(cleaned)]},
+            comment=_("%(n)s readings replaced") % {"n": len(changed)},
+        )
+    return records.update_record(locked, actor=actor, **fields)
+
+
+def _point(checkpoint) -> dict:
+    return dict(zip(("label", "kind", "unit_label", "low", "high"), checkpoint.definition(), strict=True))
+
+
+@transaction.atomic
+def retire_template(template: RoundTemplate, *, actor, expected_version: int | None = None) -> RoundTemplate:
+    """Retire a round (its unit's admins): not due from today on, not walked any more; the rounds walked
+    and the days missed before stay in the month's log."""
+    if not may_define_rounds(actor, template.unit_id):
+        raise PermissionDenied(_("Only the unit's system admins retire its rounds."))
+    locked = records.lock(RoundTemplate.objects.all(), template.pk, expected_version)
+    if locked.retired_on is not None:
+        raise TransitionNotAllowed(_("This round is retired already."), field="is_active")
+    return records.update_record(locked, actor=actor, retired_on=timezone.localdate(), is_active=False)
 
 
 # -- a flagged reading becomes an incident or a problem -----------------------------------------------
@@ -712,6 +832,23 @@ def rectify(finding: Finding, *, actor, owner, deadline: datetime.date, title: s
     )
     _rect_event(rect, EventKind.CREATED, actor=actor, to_state=RectificationState.OPEN, owner=owner.pk)
     return rect
+
+
+@transaction.atomic
+def rectify_from(
+    unit, month: datetime.date, *, log: str, text: str, actor, owner, deadline, title: str = ""
+) -> Rectification:
+    """A finding made outside the review (a compliance check's) becomes a rectification in one step: it is
+    recorded as a finding of the month's review while that is open (the lead sees it before signing), of
+    the running month's once the month is signed (a signed review stays as signed), then rectified."""
+    require_lead(actor, unit)
+    month = facts.first_of(month)
+    review = facts.review_of(unit, month)
+    if review is not None and review.state != ReviewState.OPEN:
+        month = timezone.localdate().replace(day=1)
+    review = open_review(unit, month, actor=actor)
+    finding = add_finding(review, log=log, text=text, actor=actor)
+    return rectify(finding, actor=actor, owner=owner, deadline=deadline, title=title)
 
 
 def _is_owner(actor, rect) -> bool:

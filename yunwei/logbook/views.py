@@ -9,6 +9,7 @@ import io
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -249,13 +250,79 @@ def template_detail(request, pk):
     walk_url = request.build_absolute_uri(reverse("logbook:round-walk", args=[template.pk]))
     context = {
         "template": template,
-        "checkpoints": template.checkpoints.all(),
+        "checkpoints": template.current_checkpoints(),
         "weekday_names": [str(label) for day, label in forms.WEEKDAYS if day in template.weekdays],
         "rounds": rounds,
         "walk_url": walk_url,
-        "may_record": services.may_record(request.user, template.unit_id),
+        "may_record": services.may_record(request.user, template.unit_id) and template.retired_on is None,
+        "may_define": services.may_define_rounds(request.user, template.unit_id)
+        and template.retired_on is None,
     }
     return render(request, "logbook/template_detail.html", context)
+
+
+def _checkpoint_lines(template) -> str:
+    def number(value):
+        return "" if value is None else f"{value:g}"
+
+    return "\n".join(
+        f"{c.label} | {c.kind} | {c.unit_label} | {number(c.low)} | {number(c.high)}"
+        for c in template.current_checkpoints()
+    )
+
+
+@page_view
+def template_edit(request, pk):
+    """Edit a round's checklist (the unit's admins), guarded by its version; the rounds already walked
+    keep the readings they were judged against."""
+    template = _template(request, pk)
+    if not services.may_define_rounds(request.user, template.unit_id):
+        raise PermissionDenied(_("Only the unit's system admins edit its rounds."))
+    initial = {
+        "unit": template.unit,
+        "team": template.team,
+        "name": template.name,
+        "location": template.location,
+        "weekdays": template.weekdays,
+        "checkpoints": _checkpoint_lines(template),
+        "version": template.version,
+    }
+    form = forms.TemplateForm(request.POST or None, user=request.user, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        saved = form_call(
+            form,
+            lambda: services.update_template(template, actor=request.user, expected_version=version, **data),
+        )
+        if saved is not None:
+            return done(request, reverse("logbook:template-detail", args=[template.pk]), _("Saved."))
+    return render(
+        request,
+        "web/form.html",
+        {
+            "form": form,
+            "title": _("Edit %(name)s") % {"name": template.name},
+            "cancel_url": reverse("logbook:template-detail", args=[template.pk]),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+@page_view
+def template_retire(request, pk):
+    template = _template(request, pk)
+    back = reverse("logbook:template-detail", args=[template.pk])
+    version = request.POST.get("version", "")
+    return act(
+        request,
+        back,
+        lambda: services.retire_template(
+            template, actor=request.user, expected_version=int(version) if version.isdigit() else None
+        ),
+        _("The round is retired."),
+    )
 
 
 @page_view
