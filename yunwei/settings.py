@@ -65,7 +65,15 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env_int("YUNWEI_SESSION_SECONDS", 8 * 3600)
+# A session ends after SESSION_IDLE_SECONDS without a request, and SESSION_ABSOLUTE_SECONDS after its
+# log-in whatever its use (yunwei.accounts.middleware.SessionTimeoutMiddleware); the cookie lives as long.
+SESSION_IDLE_SECONDS = env_int("YUNWEI_SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_ABSOLUTE_SECONDS = env_int("YUNWEI_SESSION_SECONDS", 12 * 3600)
+if not 60 <= SESSION_IDLE_SECONDS <= SESSION_ABSOLUTE_SECONDS:
+    raise ImproperlyConfigured(
+        "YUNWEI_SESSION_IDLE_SECONDS must be at least 60 and at most YUNWEI_SESSION_SECONDS"
+    )
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
 
 # Content security policy (django-csp): scripts only from our own static files, never inline code (no
 # <script> blocks, no on*= attributes: tests/core/test_security.py scans the templates). Inline style
@@ -131,6 +139,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "yunwei.accounts.middleware.RequireSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "yunwei.accounts.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",

@@ -1,6 +1,7 @@
 """Log-in, log-out and API tokens: the one write path for sessions and tokens (Art. 8, 11)."""
 
 import datetime
+import time
 
 from django.conf import settings
 from django.contrib.auth import login, logout
@@ -76,6 +77,7 @@ def log_in(request, user) -> None:
     """Django's login() issues a new session key (no fixation); the key is kept so disabling ends it."""
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     LoginSession.objects.create(user=user, session_key=request.session.session_key)
+    stamp_session(request.session, started=True)
     audit.record("login", actor=user, obj=user, object_repr=user.username, unit_id=user.access.unit_id)
 
 
@@ -104,12 +106,46 @@ def follow_session_key(user, old_key: str | None, new_key: str | None) -> None:
 
 
 @transaction.atomic
-def log_out(request) -> None:
+def log_out(request, *, reason: str = "") -> None:
     user = request.user
     if user.is_authenticated:
         LoginSession.objects.filter(user=user, session_key=request.session.session_key).delete()
-        audit.record("logout", actor=user, obj=user, object_repr=user.username, unit_id=user.access.unit_id)
+        audit.record(
+            "logout",
+            actor=user,
+            obj=user,
+            object_repr=user.username,
+            unit_id=user.access.unit_id,
+            comment=reason,
+        )
     logout(request)
+
+
+# Session time-outs (settings.SESSION_IDLE_SECONDS, SESSION_ABSOLUTE_SECONDS): the session carries when
+# it was logged in and when it was last used, as Unix seconds; SessionTimeoutMiddleware ends it when
+# either limit is passed.
+SESSION_STARTED = "yunwei_started_at"
+SESSION_SEEN = "yunwei_seen_at"
+# The last-used stamp is rewritten at most this often, so a page's requests do not each write the session.
+SEEN_GRANULARITY = 60
+
+
+def stamp_session(session, *, started: bool = False, now: float | None = None) -> None:
+    now = time.time() if now is None else now
+    if started or SESSION_STARTED not in session:
+        session[SESSION_STARTED] = now
+    session[SESSION_SEEN] = now
+
+
+def session_expiry(session, *, now: float | None = None) -> str:
+    """'idle' or 'absolute' when the session has passed that limit, else ''."""
+    now = time.time() if now is None else now
+    started, seen = session.get(SESSION_STARTED), session.get(SESSION_SEEN)
+    if started is not None and now - started > settings.SESSION_ABSOLUTE_SECONDS:
+        return "absolute"
+    if seen is not None and now - seen > settings.SESSION_IDLE_SECONDS:
+        return "idle"
+    return ""
 
 
 @transaction.atomic
