@@ -414,6 +414,19 @@ if not 1 <= LOGBOOK_REVIEW_DUE_DAY <= 28:
     )
 # A log-book attachment larger than this many bytes is refused.
 LOGBOOK_ATTACHMENT_LIMIT = env_int("YUNWEI_LOGBOOK_ATTACHMENT_LIMIT", 10_000_000)
+# …and of these types only (the file name's extension): documents, images, logs and archives.
+LOGBOOK_ATTACHMENT_TYPES = [
+    t.lower().lstrip(".")
+    for t in env_list(
+        "YUNWEI_LOGBOOK_ATTACHMENT_TYPES",
+        "pdf,png,jpg,jpeg,gif,webp,txt,log,csv,json,xml,xlsx,xls,docx,doc,pptx,ppt,zip,7z,gz,tar",
+    )
+]
+# Uploaded files are refused by size and type before they are read (yunwei.core.uploads): the work
+# calendar's CSV, and an .xlsx whose zip members unpack to more than this, or has more members.
+CALENDAR_IMPORT_LIMIT = env_int("YUNWEI_CALENDAR_IMPORT_LIMIT", 1_000_000)
+UPLOAD_XLSX_MAX_UNPACKED_BYTES = env_int("YUNWEI_XLSX_MAX_UNPACKED_BYTES", 100 * 1024 * 1024)
+UPLOAD_XLSX_MAX_MEMBERS = env_int("YUNWEI_XLSX_MAX_MEMBERS", 1000)
 
 # The incident page shows the panels of the apps built on fault handling (apps depend downward only).
 INCIDENT_PAGE_PANELS = ["problems/incident_page_panel.html"]

@@ -75,3 +75,124 @@ def test_the_policy_is_on_api_answers_and_errors(client, unit_user_a):
     client.post("/accounts/login/", {"username": "a-user", "password": PASSWORD})
     _assert_policy(client.get("/api/auth/me/"))
     _assert_policy(client.get("/cmdb/999999999/"))
+
+
+# -- upload limits (yunwei.core.uploads), checked before a file is read ----------------------------
+
+
+def _zip_bomb(unpacked: int, members: int = 1) -> bytes:
+    """A real zip bomb: members of zero bytes, deflated a thousandfold; nothing here unpacks it."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", b"<Types/>")
+        for n in range(members):
+            with archive.open(f"xl/worksheets/sheet{n + 1}.xml", "w", force_zip64=True) as member:
+                chunk = b"\0" * (1024 * 1024)
+                left = unpacked // members
+                while left > 0:
+                    member.write(chunk[:left])
+                    left -= len(chunk)
+    return buffer.getvalue()
+
+
+class _Unreadable:
+    """An upload that knows its name and size but must not be read (the check comes first)."""
+
+    def __init__(self, name: str, size: int):
+        self.name, self.size = name, size
+
+    def read(self, *args):
+        raise AssertionError("the upload was read before its limits were checked")
+
+    chunks = read
+
+
+def test_an_over_large_file_is_refused_before_it_is_read():
+    from yunwei.core import uploads
+    from yunwei.core.errors import DomainError
+
+    with pytest.raises(DomainError) as refused:
+        uploads.check_file(_Unreadable("a.pdf", 6 * 1024 * 1024), field="file", max_bytes=5 * 1024 * 1024)
+    assert refused.value.field == "file" and "5 MB" in refused.value.message
+    with pytest.raises(DomainError) as wrong_type:
+        uploads.check_file(_Unreadable("a.exe", 10), field="evidence", max_bytes=100, types=["pdf", "png"])
+    assert wrong_type.value.field == "evidence" and "exe" in wrong_type.value.message
+    assert uploads.check_file(_Unreadable("A.PDF", 10), field="file", max_bytes=100, types=["pdf"]) == "pdf"
+
+
+def test_an_xlsx_zip_bomb_is_refused_from_its_directory(settings):
+    from yunwei.core import uploads
+    from yunwei.core.errors import DomainError
+
+    settings.UPLOAD_XLSX_MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+    bomb = _zip_bomb(60 * 1024 * 1024)
+    assert len(bomb) < 200 * 1024  # small on the wire
+    with pytest.raises(DomainError) as refused:
+        uploads.check_xlsx(bomb, field="file", label="文件")
+    assert refused.value.field == "file"
+    assert refused.value.message.startswith("文件") and "50 MB" in refused.value.message
+    # Under the limit the same shape passes.
+    uploads.check_xlsx(_zip_bomb(1024 * 1024), field="file")
+
+
+def test_an_xlsx_of_too_many_members_is_refused(settings):
+    from yunwei.core import uploads
+    from yunwei.core.errors import DomainError
+
+    settings.UPLOAD_XLSX_MAX_MEMBERS = 20
+    with pytest.raises(DomainError) as refused:
+        uploads.check_xlsx(_zip_bomb(0, members=25), field="file")
+    assert refused.value.field == "file" and "26" in refused.value.message  # 25 sheets and the types part
+    with pytest.raises(DomainError) as garbage:
+        uploads.check_xlsx(b"PK\x03\x04 not a zip", field="file")
+    assert garbage.value.field == "file"
+
+
+def test_the_inventory_import_page_refuses_a_bomb_of_many_members(client, group_admin, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from yunwei.cmdb.models import Item
+
+    settings.UPLOAD_XLSX_MAX_MEMBERS = 10
+    client.force_login(group_admin)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    upload = SimpleUploadedFile("items.xlsx", _zip_bomb(0, members=12))
+    page = client.post("/cmdb/import/", {"file": upload, "mode": "import"})
+    assert page.status_code == 200
+    refused = page.context["refused"]
+    assert refused.startswith("Excel (.xlsx) or CSV file:") and "parts" in refused
+    assert not Item.objects.exists()
+
+
+def test_a_log_book_attachment_of_a_refused_type_names_the_field(api_client_for, unit_a, settings):
+    import datetime
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from tests.conftest import make_user
+    from yunwei.logbook import services as logbook
+    from yunwei.logbook.models import Attachment
+    from yunwei.org.choices import Role
+
+    tech = make_user("a-tech", unit_a, Role.TECH_STAFF)
+    when = timezone.now() - datetime.timedelta(hours=1)
+    note = logbook.record_note(actor=tech, unit=unit_a, occurred_at=when, kind="routine", text="x")
+    api = api_client_for(tech)
+    exe = api.post(
+        "/api/logbook/attachments/",
+        {"entry_type": "note", "entry_id": note.pk, "file": SimpleUploadedFile("tool.exe", b"MZ")},
+        format="multipart",
+    )
+    assert exe.status_code == 400 and exe.json()["field"] == "file"
+    settings.LOGBOOK_ATTACHMENT_LIMIT = 10
+    big = api.post(
+        "/api/logbook/attachments/",
+        {"entry_type": "note", "entry_id": note.pk, "file": SimpleUploadedFile("ups.txt", b"x" * 11)},
+        format="multipart",
+    )
+    assert big.status_code == 400 and big.json()["field"] == "file"
+    assert not Attachment.objects.exists()
