@@ -196,3 +196,72 @@ def test_a_log_book_attachment_of_a_refused_type_names_the_field(api_client_for,
     )
     assert big.status_code == 400 and big.json()["field"] == "file"
     assert not Attachment.objects.exists()
+
+
+# -- secrets are write-only in the API and its schema ----------------------------------------------
+
+SECRET = "s3cret-Probe-Pa55"
+
+
+def test_check_credentials_are_never_read_back(unit_a, group_admin, api_client_for):
+    from tests.conftest import make_item
+    from yunwei.monitoring.models import Check
+
+    item = make_item(unit_a, "application", "OA-DB", actor=group_admin, name="甲数据库")
+    http = api_client_for(group_admin)
+    spec = {"host": "127.0.0.1", "port": 5432, "user": "monitor", "password": SECRET, "timeout": 1}
+    created = http.post(
+        "/api/monitoring/checks/",
+        {"item": item.pk, "name": "库", "kind": "postgresql", "spec": spec},
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert SECRET not in created.content.decode()
+    assert "password" not in body["spec"] and body["spec_secrets"] == ["password"]
+    assert body["spec"]["user"] == "monitor"
+    url = f"/api/monitoring/checks/{body['id']}/"
+    for answer in (http.get(url), http.get("/api/monitoring/checks/")):
+        assert answer.status_code == 200 and SECRET not in answer.content.decode()
+    # A client that writes back what it read keeps the stored password; "" clears it.
+    read = http.get(url).json()
+    changed = {**read["spec"], "timeout": 2}
+    updated = http.patch(url, {"spec": changed, "version": read["version"]}, format="json")
+    assert updated.status_code == 200, updated.json()
+    stored = Check.objects.get(pk=body["id"]).spec
+    assert stored["password"] == SECRET and stored["timeout"] == 2
+    blank = {"spec": {**changed, "password": ""}, "version": read["version"] + 1}
+    cleared = http.patch(url, blank, format="json")
+    assert cleared.status_code == 200 and cleared.json()["spec_secrets"] == []
+
+
+def test_integration_secrets_are_write_only(unit_a, group_admin, api_client_for):
+    http = api_client_for(group_admin)
+    created = http.post(
+        "/api/alerts/integrations/",
+        {"unit": unit_a.pk, "name": "Prometheus", "kind": "alertmanager", "hmac_secret": SECRET},
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    token = created.json()["token"]  # answered once, on create
+    assert SECRET not in created.content.decode()
+    read = http.get(f"/api/alerts/integrations/{created.json()['id']}/")
+    assert read.status_code == 200 and read.json()["has_secret"] is True
+    text = read.content.decode() + http.get("/api/alerts/integrations/").content.decode()
+    assert SECRET not in text and token not in text
+
+
+def test_the_schema_marks_secrets_write_only(group_admin, api_client_for):
+    schema = api_client_for(group_admin).get("/api/schema/", {"format": "json"}).json()
+    components = schema["components"]["schemas"]
+    integration = components["Integration"]["properties"]
+    assert "hmac_secret" not in integration and "token" not in integration  # the answer's shape
+    assert "hmac_secret" in components["IntegrationRequest"]["properties"]
+    check = components["Check"]["properties"]
+    assert check["spec_secrets"]["readOnly"] is True and "write-only" in check["spec"]["description"]
+    assert "spec_secrets" not in components["CheckRequest"]["properties"]
+    # No answer of any operation carries a password property.
+    for name, component in components.items():
+        if name.endswith("Request"):
+            continue
+        assert "password" not in component.get("properties", {}), name
