@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from yunwei.audit import services as audit
 from yunwei.core.errors import DomainError, PermissionDenied
+from yunwei.core.records import update_record
 
 from .models import ApiToken, LoginSession
 
@@ -207,4 +208,34 @@ def record_password_change(user) -> None:
         object_repr=user.username,
         unit_id=user.access.unit_id,
         after={"password": "changed"},
+    )
+
+
+CONTACT_FIELDS = ("email", "phone")
+
+
+@transaction.atomic
+def change_own_contact(user, *, password: str = "", otp: str = "", expected_version=None, **fields):
+    """The account holder's own e-mail and phone, changed only after they prove it is them again
+    (check_fresh_factor: a fresh TOTP code, else the password), so a session left open is not enough
+    to redirect the notices and the password resets that go to them. Audited like any update."""
+    from yunwei.org.models import Person
+
+    unknown = set(fields) - set(CONTACT_FIELDS)
+    if unknown:
+        raise DomainError(_("Only the e-mail and the phone are changed here."), field=sorted(unknown)[0])
+    if not fields:
+        raise DomainError(_("Give the new e-mail or phone."), field="email")
+    person = Person.objects.filter(account=user).first()
+    if person is None:
+        raise DomainError(
+            _("This account belongs to no person, so it has no contact details."), field="email"
+        )
+    check_fresh_factor(user, password=password, otp=otp)
+    return update_record(
+        person,
+        actor=user,
+        expected_version=expected_version,
+        comment="own contact details, re-authenticated",
+        **{name: (value or "").strip() for name, value in fields.items()},
     )
