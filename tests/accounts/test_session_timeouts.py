@@ -93,3 +93,11 @@ def test_token_requests_are_not_sessions(api_client_for, unit_user_a):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.get("/api/auth/me/").status_code == 200
+
+
+def test_an_htmx_request_of_an_expired_session_sends_the_whole_page_to_log_in(client, unit_user_a, settings):
+    _log_in(client)
+    _move_stamps(client, seen_ago=settings.SESSION_IDLE_SECONDS + 5)
+    response = client.get("/incidents/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 204
+    assert response["HX-Redirect"].startswith("/accounts/login/?next=/incidents/")

@@ -7,7 +7,7 @@ record in step when the session key changes, so disabling the account still ends
 """
 
 from django.contrib import messages
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -81,7 +81,13 @@ class SessionTimeoutMiddleware:
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": text}, status=403)
             messages.info(request, text)
-            return redirect(f"{reverse('accounts:login')}?next={request.get_full_path()}")
+            login = f"{reverse('accounts:login')}?next={request.get_full_path()}"
+            if request.headers.get("HX-Request") == "true":
+                # An htmx swap would draw the log-in page inside the part it replaces: the whole page goes.
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = login
+                return response
+            return redirect(login)
         seen = session.get(services.SESSION_SEEN)
         now = services.time.time()
         if seen is None or now - seen >= services.SEEN_GRANULARITY:
