@@ -71,7 +71,7 @@ def test_the_api_answers_403_for_an_expired_session(client, unit_user_a, setting
     _log_in(client)
     assert client.get("/api/auth/me/").status_code == 200
     _move_stamps(client, seen_ago=601)
-    response = client.get("/api/auth/me/")
+    response = client.get("/api/auth/me/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 403
     assert "log in again" in response.json()["detail"]
     assert client.get("/api/auth/me/").status_code == 401  # logged out: no session any more
