@@ -1,8 +1,10 @@
 """Benchmark: impact analysis on a large inventory (issue 3), against reading the same rows by key.
 
     python bench/cmdb_impact.py --scale small|full
+    python bench/cmdb_impact.py --size 1000000
 
-Generates items and dependency relations (full: 100,000 / 300,000; small: 5,000 / 15,000) in its own
+Generates items and dependency relations (full: 100,000 / 300,000; small: 5,000 / 15,000; `--size N`:
+N items and about 3·N relations, e.g. the 1,000,000 of issue 27) in its own
 database — `YUNWEI_DATABASE_URL` when set (an empty database of its own), else a temporary SQLite file —
 then measures downstream impact (unlimited depth) from 50 start items (p50/p95) and a 20-item blast
 radius, and, as the baseline in the same run, reading the same result rows by primary key. Prints the
@@ -177,8 +179,12 @@ def measure(layers: list[list[int]], rng: random.Random, admin, unit_user) -> di
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default="small")
+    parser.add_argument("--size", type=int, default=0, help="number of items (overrides --scale)")
     parser.add_argument("--seed", type=int, default=3)
     args = parser.parse_args()
+    if args.size and args.size < 1000:
+        parser.error("--size: at least 1000 items")
+    size = args.size or SCALES[args.scale]
     setup_django()
 
     from yunwei.cmdb.models import Item
@@ -186,14 +192,14 @@ def main() -> None:
     migrate_empty(Item, "items")
     rng = random.Random(args.seed)
     began = time.perf_counter()
-    layers, relations, group, unit = generate(SCALES[args.scale], rng)
+    layers, relations, group, unit = generate(size, rng)
     generated = time.perf_counter() - began
     print(f"generated {sum(map(len, layers))} items and {relations} relations in {generated:.1f} s")
     admin, unit_user = _users(group, unit)
     figures = measure(layers, rng, admin, unit_user)
     summary = {
         "bench": "cmdb_impact",
-        "scale": args.scale,
+        "scale": "custom" if args.size else args.scale,
         "items": sum(map(len, layers)),
         "relations": relations,
     }

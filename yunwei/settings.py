@@ -66,7 +66,33 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env_int("YUNWEI_SESSION_SECONDS", 8 * 3600)
+# A session ends after SESSION_IDLE_SECONDS without a request, and SESSION_ABSOLUTE_SECONDS after its
+# log-in whatever its use (yunwei.accounts.middleware.SessionTimeoutMiddleware); the cookie lives as long.
+SESSION_IDLE_SECONDS = env_int("YUNWEI_SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_ABSOLUTE_SECONDS = env_int("YUNWEI_SESSION_SECONDS", 12 * 3600)
+if not 60 <= SESSION_IDLE_SECONDS <= SESSION_ABSOLUTE_SECONDS:
+    raise ImproperlyConfigured(
+        "YUNWEI_SESSION_IDLE_SECONDS must be at least 60 and at most YUNWEI_SESSION_SECONDS"
+    )
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
+
+# Content security policy (django-csp): scripts only from our own static files, never inline code (no
+# <script> blocks, no on*= attributes: tests/core/test_security.py scans the templates). Inline style
+# attributes stay allowed (Bootstrap's and ECharts' own element styles); nothing loads from elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -80,6 +106,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -103,6 +130,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -112,6 +140,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "yunwei.accounts.middleware.RequireSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "yunwei.accounts.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -398,6 +427,19 @@ if not 1 <= LOGBOOK_REVIEW_DUE_DAY <= 28:
     )
 # A log-book attachment larger than this many bytes is refused.
 LOGBOOK_ATTACHMENT_LIMIT = env_int("YUNWEI_LOGBOOK_ATTACHMENT_LIMIT", 10_000_000)
+# …and of these types only (the file name's extension): documents, images, logs and archives.
+LOGBOOK_ATTACHMENT_TYPES = [
+    t.lower().lstrip(".")
+    for t in env_list(
+        "YUNWEI_LOGBOOK_ATTACHMENT_TYPES",
+        "pdf,png,jpg,jpeg,gif,webp,txt,log,csv,json,xml,xlsx,xls,docx,doc,pptx,ppt,zip,7z,gz,tar",
+    )
+]
+# Uploaded files are refused by size and type before they are read (yunwei.core.uploads): the work
+# calendar's CSV, and an .xlsx whose zip members unpack to more than this, or has more members.
+CALENDAR_IMPORT_LIMIT = env_int("YUNWEI_CALENDAR_IMPORT_LIMIT", 1_000_000)
+UPLOAD_XLSX_MAX_UNPACKED_BYTES = env_int("YUNWEI_XLSX_MAX_UNPACKED_BYTES", 100 * 1024 * 1024)
+UPLOAD_XLSX_MAX_MEMBERS = env_int("YUNWEI_XLSX_MAX_MEMBERS", 1000)
 
 # The incident page shows the panels of the apps built on fault handling (apps depend downward only).
 INCIDENT_PAGE_PANELS = ["problems/incident_page_panel.html"]

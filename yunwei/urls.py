@@ -2,7 +2,7 @@ from django.http import JsonResponse
 from django.urls import include, path
 from django.utils.translation import gettext as _
 from django.views import defaults
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 api_patterns = [
     path("auth/", include("yunwei.accounts.api_urls")),
@@ -21,7 +21,7 @@ api_patterns = [
     path("audit/", include("yunwei.audit.api_urls")),
     path("system/", include("yunwei.core.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
 ]
 
 urlpatterns = [

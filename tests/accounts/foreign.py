@@ -18,6 +18,7 @@ CASES: dict[str, tuple[str, str]] = {
 }
 NOT_OBJECT_ROUTES: dict[str, str] = {
     "accounts:directory-rule-create": "a form for group system admins only (403 for others, tests/accounts)",
+    "accounts:contact": "one's own contact details: no record is addressed (tests/accounts)",
 }
 # The delegation has no page of its own: the end button's address shows where it is listed.
 DETAIL_PAGES: dict[str, str] = {

@@ -26,6 +26,11 @@ def _code(device) -> str:
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
 
 
+def _next_code(device) -> str:
+    """The code of the device's next time step (accepted within django-otp's one-step tolerance)."""
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=1):06d}"
+
+
 def _password_only(client, username="a-user"):
     assert client.post("/accounts/login/", {"username": username, "password": PASSWORD}).status_code == 302
 
@@ -66,13 +71,20 @@ def test_unverified_session_reaches_only_the_otp_step(client, unit_user_a, path)
     assert client.post("/accounts/logout/").status_code == 302
 
 
-def test_verified_session_may_replace_its_device(client, unit_user_a):
+def test_verified_session_may_replace_its_device(client, unit_user_a, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # a refused code would hold the next try back a second
     old = _device(unit_user_a)
     _password_only(client)
     _verify(client, old)
     assert client.get("/accounts/otp/setup/").status_code == 200
     new = TOTPDevice.objects.get(user=unit_user_a, confirmed=False)
-    assert client.post("/accounts/otp/setup/", {"code": _code(new), "next": "/"}).status_code == 302
+    # Replacing asks for a fresh code of the current device: the one just used does not count again.
+    reused = client.post("/accounts/otp/setup/", {"otp": _code(old), "code": _code(new), "next": "/"})
+    assert reused.status_code == 200 and reused.context["form"].errors.keys() == {"otp"}
+    assert not TOTPDevice.objects.get(pk=new.pk).confirmed
+    fresh = _next_code(old)
+    replaced = client.post("/accounts/otp/setup/", {"otp": fresh, "code": _code(new), "next": "/"})
+    assert replaced.status_code == 302
     assert list(TOTPDevice.objects.filter(user=unit_user_a)) == [TOTPDevice.objects.get(pk=new.pk)]
     assert TOTPDevice.objects.get(pk=new.pk).confirmed
 

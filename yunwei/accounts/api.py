@@ -79,6 +79,27 @@ class TokenView(APIView):
         return [AllowAny()] if self.request.method == "POST" else super().get_permissions()
 
 
+class ContactChangeSerializer(serializers.Serializer):
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    password = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        max_length=256,
+        style={"input_type": "password"},
+        help_text="the account's password, typed again (when no TOTP device is set up)",
+    )
+    otp = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        max_length=10,
+        help_text="a fresh TOTP code (when a device is set up)",
+    )
+    version = serializers.IntegerField(required=False, help_text="the person record's version, as read")
+
+
 class MeView(APIView):
     @extend_schema(
         responses=inline_serializer(
@@ -103,6 +124,32 @@ class MeView(APIView):
                 "admin_units": sorted(access.admin_unit_ids),
             }
         )
+
+    @extend_schema(
+        request=ContactChangeSerializer,
+        responses=inline_serializer(
+            "OwnContact",
+            {
+                "email": serializers.CharField(),
+                "phone": serializers.CharField(),
+                "version": serializers.IntegerField(),
+            },
+        ),
+    )
+    def patch(self, request):
+        """Change one's own e-mail or phone; the password (or a fresh TOTP code when set up) is asked
+        again, and a refusal names the field (`password`, `otp`, `email`, `phone`, `version`)."""
+        form = ContactChangeSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        person = services.change_own_contact(
+            request.user,
+            password=data.pop("password", ""),
+            otp=data.pop("otp", ""),
+            expected_version=data.pop("version", None),
+            **data,
+        )
+        return Response({"email": person.email, "phone": person.phone, "version": person.version})
 
 
 class TokenViewSet(

@@ -80,3 +80,38 @@ class DirectoryRuleForm(BootstrapFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = Unit.objects.order_by("name")
         self.fields["role"].choices = Role.choices
+
+
+class FreshFactorMixin(forms.Form):
+    """The account holder proves it is them again: a fresh TOTP code when a device is set up, else the
+    password (services.check_fresh_factor decides which, and names the field it refuses)."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    otp = forms.CharField(
+        label=_("A fresh one-time code"),
+        required=False,
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args, has_device: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["password" if has_device else "otp"]
+
+
+class ContactForm(BootstrapFormMixin, FreshFactorMixin):
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=32)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    field_order = ["email", "phone", "password", "otp"]
+
+
+class OtpSetupForm(FreshFactorMixin, OtpForm):
+    """The new device's code, after the current factor (the password, or the current device's code)."""
+
+    field_order = ["password", "otp", "code"]

@@ -6,7 +6,8 @@ not the API (which accepts the browser session). The same middleware keeps the l
 record in step when the session key changes, so disabling the account still ends the session.
 """
 
-from django.http import JsonResponse
+from django.contrib import messages
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -49,3 +50,46 @@ class RequireSecondFactorMiddleware:
                 {"detail": _("Pass the second factor (TOTP) on the web page first.")}, status=403
             )
         return redirect(f"{reverse('accounts:otp')}?next={path}")
+
+
+class SessionTimeoutMiddleware:
+    """Ends a browser session idle longer than SESSION_IDLE_SECONDS or older than SESSION_ABSOLUTE_SECONDS
+    (audited as a log-out naming the limit); a page then goes to the log-in page, the API answers 403.
+    Token requests are not sessions: their tokens expire on their own (API_TOKEN_DAYS)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is None
+            or not user.is_authenticated
+            or _token_request(request)
+            or request.path.startswith(EXEMPT_PREFIXES)
+        ):
+            return self.get_response(request)
+        session = request.session
+        expired = services.session_expiry(session)
+        if expired:
+            services.log_out(request, reason=f"session {expired} time-out")
+            text = (
+                _("Your session ended after a time without use; log in again.")
+                if expired == "idle"
+                else _("Your session reached its longest allowed length; log in again.")
+            )
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": text}, status=403)
+            messages.info(request, text)
+            login = f"{reverse('accounts:login')}?next={request.get_full_path()}"
+            if request.headers.get("HX-Request") == "true":
+                # An htmx swap would draw the log-in page inside the part it replaces: the whole page goes.
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = login
+                return response
+            return redirect(login)
+        seen = session.get(services.SESSION_SEEN)
+        now = services.time.time()
+        if seen is None or now - seen >= services.SEEN_GRANULARITY:
+            services.stamp_session(session, now=now)
+        return self.get_response(request)

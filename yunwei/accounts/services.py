@@ -1,6 +1,7 @@
 """Log-in, log-out and API tokens: the one write path for sessions and tokens (Art. 8, 11)."""
 
 import datetime
+import time
 
 from django.conf import settings
 from django.contrib.auth import login, logout
@@ -13,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from yunwei.audit import services as audit
 from yunwei.core.errors import DomainError, PermissionDenied
+from yunwei.core.records import update_record
 
 from .models import ApiToken, LoginSession
 
@@ -76,6 +78,7 @@ def log_in(request, user) -> None:
     """Django's login() issues a new session key (no fixation); the key is kept so disabling ends it."""
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     LoginSession.objects.create(user=user, session_key=request.session.session_key)
+    stamp_session(request.session, started=True)
     audit.record("login", actor=user, obj=user, object_repr=user.username, unit_id=user.access.unit_id)
 
 
@@ -104,12 +107,46 @@ def follow_session_key(user, old_key: str | None, new_key: str | None) -> None:
 
 
 @transaction.atomic
-def log_out(request) -> None:
+def log_out(request, *, reason: str = "") -> None:
     user = request.user
     if user.is_authenticated:
         LoginSession.objects.filter(user=user, session_key=request.session.session_key).delete()
-        audit.record("logout", actor=user, obj=user, object_repr=user.username, unit_id=user.access.unit_id)
+        audit.record(
+            "logout",
+            actor=user,
+            obj=user,
+            object_repr=user.username,
+            unit_id=user.access.unit_id,
+            comment=reason,
+        )
     logout(request)
+
+
+# Session time-outs (settings.SESSION_IDLE_SECONDS, SESSION_ABSOLUTE_SECONDS): the session carries when
+# it was logged in and when it was last used, as Unix seconds; SessionTimeoutMiddleware ends it when
+# either limit is passed.
+SESSION_STARTED = "yunwei_started_at"
+SESSION_SEEN = "yunwei_seen_at"
+# The last-used stamp is rewritten at most this often, so a page's requests do not each write the session.
+SEEN_GRANULARITY = 60
+
+
+def stamp_session(session, *, started: bool = False, now: float | None = None) -> None:
+    now = time.time() if now is None else now
+    if started or SESSION_STARTED not in session:
+        session[SESSION_STARTED] = now
+    session[SESSION_SEEN] = now
+
+
+def session_expiry(session, *, now: float | None = None) -> str:
+    """'idle' or 'absolute' when the session has passed that limit, else ''."""
+    now = time.time() if now is None else now
+    started, seen = session.get(SESSION_STARTED), session.get(SESSION_SEEN)
+    if started is not None and now - started > settings.SESSION_ABSOLUTE_SECONDS:
+        return "absolute"
+    if seen is not None and now - seen > settings.SESSION_IDLE_SECONDS:
+        return "idle"
+    return ""
 
 
 @transaction.atomic
@@ -171,4 +208,34 @@ def record_password_change(user) -> None:
         object_repr=user.username,
         unit_id=user.access.unit_id,
         after={"password": "changed"},
+    )
+
+
+CONTACT_FIELDS = ("email", "phone")
+
+
+@transaction.atomic
+def change_own_contact(user, *, password: str = "", otp: str = "", expected_version=None, **fields):
+    """The account holder's own e-mail and phone, changed only after they prove it is them again
+    (check_fresh_factor: a fresh TOTP code, else the password), so a session left open is not enough
+    to redirect the notices and the password resets that go to them. Audited like any update."""
+    from yunwei.org.models import Person
+
+    unknown = set(fields) - set(CONTACT_FIELDS)
+    if unknown:
+        raise DomainError(_("Only the e-mail and the phone are changed here."), field=sorted(unknown)[0])
+    if not fields:
+        raise DomainError(_("Give the new e-mail or phone."), field="email")
+    person = Person.objects.filter(account=user).first()
+    if person is None:
+        raise DomainError(
+            _("This account belongs to no person, so it has no contact details."), field="email"
+        )
+    check_fresh_factor(user, password=password, otp=otp)
+    return update_record(
+        person,
+        actor=user,
+        expected_version=expected_version,
+        comment="own contact details, re-authenticated",
+        **{name: (value or "").strip() for name, value in fields.items()},
     )

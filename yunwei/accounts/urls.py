@@ -9,6 +9,7 @@ urlpatterns = [
     path("otp/", views.otp_verify, name="otp"),
     path("otp/setup/", views.otp_setup, name="otp-setup"),
     path("password/", views.PasswordChangeView.as_view(), name="password-change"),
+    path("contact/", views.contact_change, name="contact"),
     path("deputies/", views.delegation_list, name="delegation-list"),
     path("deputies/<int:pk>/end/", views.delegation_end, name="delegation-end"),
     path("directory/", views.directory_rule_list, name="directory-rule-list"),

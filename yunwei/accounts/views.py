@@ -11,7 +11,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -29,7 +29,15 @@ from yunwei.org.choices import UnitKind
 from yunwei.org.models import Person, Unit
 
 from . import delegation, provisioning, services
-from .forms import DelegationForm, DirectoryRuleForm, LoginForm, OtpForm, PasswordChangeForm
+from .forms import (
+    ContactForm,
+    DelegationForm,
+    DirectoryRuleForm,
+    LoginForm,
+    OtpForm,
+    OtpSetupForm,
+    PasswordChangeForm,
+)
 from .models import DirectoryAccount, DirectoryRule
 
 
@@ -107,12 +115,19 @@ def otp_setup(request):
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=request.user, name="TOTP", confirmed=False)
-    form = OtpForm(request.POST or None)
+    form = OtpSetupForm(request.POST or None, has_device=user_has_device(request.user, confirmed=True))
     if request.method == "POST" and form.is_valid():
         try:
+            # Setting up or replacing the second factor asks for the current one again (the password,
+            # or a fresh code of the device being replaced): a session left open is not enough.
+            services.check_fresh_factor(
+                request.user,
+                password=form.cleaned_data.get("password", ""),
+                otp=form.cleaned_data.get("otp", ""),
+            )
             services.confirm_totp_device(device, form.cleaned_data["code"], actor=request.user)
         except DomainError as exc:
-            form.add_error("code", exc.message)
+            form.add_error(exc.field if exc.field in form.fields else "code", exc.message)
         else:
             otp_login(request, device)
             messages.success(request, _("The second factor is set up."))
@@ -126,6 +141,34 @@ def otp_setup(request):
         "next": _next_url(request),
     }
     return render(request, "accounts/otp_setup.html", context)
+
+
+@login_required
+def contact_change(request):
+    """One's own e-mail and phone, after the password (or a fresh TOTP code) is given again."""
+    person = Person.objects.filter(account=request.user).first()
+    if person is None:
+        raise Http404
+    has_device = user_has_device(request.user, confirmed=True)
+    initial = {"email": person.email, "phone": person.phone, "version": person.version}
+    form = ContactForm(request.POST or None, initial=initial, has_device=has_device)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        changed = form_call(
+            form,
+            lambda: services.change_own_contact(
+                request.user,
+                password=data.get("password", ""),
+                otp=data.get("otp", ""),
+                expected_version=data["version"],
+                email=data["email"],
+                phone=data["phone"],
+            ),
+        )
+        if changed is not None:
+            messages.success(request, _("Your contact details are changed."))
+            return redirect("accounts:contact")
+    return render(request, "accounts/contact.html", {"form": form})
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

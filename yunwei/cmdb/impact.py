@@ -68,7 +68,7 @@ def _walk_sql(direction: str, n_starts: int, n_types: int, scope_sql: str = "") 
     here, nxt = _COLUMNS[Direction(direction)]
     starts = ", ".join(["%s"] * n_starts)
     types = ", ".join(["%s"] * n_types)
-    # Only fixed column names, placeholders and the scope subquery Django compiled are formatted in;
+    # Only fixed column names, placeholders and the scope test (placeholders too) are formatted in;
     # every value is a parameter.
     return f"""
 WITH RECURSIVE reach(item_id, depth, parent_id) AS (
@@ -113,11 +113,14 @@ def walk(start_ids, direction: str = Direction.DOWN, depth: int | None = None, u
         return []
     scope_sql, scope_params = "", []
     if user is not None:
-        visible = scoping.visible(Item.objects.all(), user)
-        if visible.query.where:  # a group admin sees every unit: no filter to add
-            inner, scope_params = visible.values("pk").query.sql_with_params()
-            # Hidden items stay in the rows (their parents carry the paths through them), flagged.
-            scope_sql = f"CASE WHEN i.id IN ({inner}) THEN 1 ELSE 0 END"
+        unit_ids = scoping.visible_unit_ids(Item, user)
+        if unit_ids is not None:  # None: a group admin sees every unit, no filter to add
+            # Hidden items stay in the rows (their parents carry the paths through them), flagged. The
+            # test is on the item's own unit column against constants: a subquery of the unit's items
+            # (`i.id IN (…)`) is re-run for every row once it outgrows PostgreSQL's work_mem.
+            scope_params = sorted(unit_ids)
+            units = ", ".join(["%s"] * len(scope_params))
+            scope_sql = f"CASE WHEN i.unit_id IN ({units}) THEN 1 ELSE 0 END" if scope_params else "0"
     sql = _walk_sql(direction, len(start_ids), len(type_ids), scope_sql)
     with connection.cursor() as cursor:
         cursor.execute(sql, [*start_ids, *type_ids, _limit(depth), *scope_params])

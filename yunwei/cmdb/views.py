@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yunwei.audit.models import AuditEvent
-from yunwei.core import errors, scoping
+from yunwei.core import errors, scoping, uploads
 from yunwei.core.filters import prepare_filter_form
 from yunwei.core.listing import Sorting
 from yunwei.core.pages import act, done, form_call, form_page, page_view, paginate
@@ -373,18 +373,22 @@ def import_page(request):
     result, refused = None, None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if upload.size > excel.MAX_BYTES:
-            refused = _("The file is larger than 5 MB; split it.")
-        else:
-            try:
-                result = excel.run_import(
-                    upload.name,
-                    upload.read(),
-                    actor=request.user,
-                    dry_run=request.POST.get("mode") != "import",
-                )
-            except errors.DomainError as exc:
-                refused = exc.message
+        try:
+            # Size, type and (for a workbook) its zip directory, before a byte of it is read.
+            label = form.fields["file"].label
+            kind = uploads.check_file(
+                upload, field="file", label=label, max_bytes=excel.MAX_BYTES, types=["xlsx", "csv"]
+            )
+            if kind == "xlsx":
+                uploads.check_xlsx(upload, field="file", label=label, max_unpacked=excel.MAX_UNPACKED_BYTES)
+            result = excel.run_import(
+                upload.name,
+                upload.read(),
+                actor=request.user,
+                dry_run=request.POST.get("mode") != "import",
+            )
+        except errors.DomainError as exc:
+            refused = exc.message
         if result is not None and result.committed:
             messages.success(
                 request,

@@ -99,6 +99,27 @@ def visible(queryset: QuerySet, user) -> QuerySet:
     return queryset.filter(**{f"{path}__in": unit_ids})
 
 
+def visible_unit_ids(model: type[Model], user) -> frozenset[int] | None:
+    """The units whose rows of `model` `user` may see, as `visible()` decides: None means every unit.
+
+    For raw SQL that tests visibility on a row's own unit column (impact analysis): a list of unit ids
+    is a constant the database compares in place, where a scoped subquery over a large unit is not.
+    Only for models without personal records (no `scope_owner_field`).
+    """
+    if getattr(model, "scope_owner_field", None):
+        raise TypeError(f"{model.__name__} has personal records; its visibility is not a set of units")
+    _unit_path(model)
+    access = access_of(user)
+    if access.is_group_admin or access.is_group_staff:
+        return None
+    if access.is_group_leader and getattr(model, "scope_open_to_group_leader", False):
+        return None
+    unit_ids = set(access.admin_unit_ids | access.staff_unit_ids)
+    if access.unit_id is not None:
+        unit_ids.add(access.unit_id)
+    return frozenset(unit_ids)
+
+
 def writable(queryset: QuerySet, user) -> QuerySet:
     """Rows `user` may change: every unit for a group admin, their own unit for a unit admin."""
     access = access_of(user)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from yunwei.accounts.services import check_fresh_factor
 from yunwei.audit import services as audit
-from yunwei.core import records
+from yunwei.core import records, uploads
 from yunwei.core.errors import DomainError, PermissionDenied, TransitionNotAllowed
 from yunwei.core.scoping import access_of
 from yunwei.incidents.services import incident as incidents
@@ -335,11 +335,15 @@ def attach(entry, upload, *, actor, now=None) -> Attachment:
         raise Frozen(_("%(month)s is signed: its entries are kept as signed.") % {"month": f"{month:%Y-%m}"})
     if upload is None or not upload.size:
         raise DomainError(_("Choose a file."), field="file")
-    if upload.size > settings.LOGBOOK_ATTACHMENT_LIMIT:
-        raise DomainError(
-            _("The file is larger than %(limit)s bytes.") % {"limit": settings.LOGBOOK_ATTACHMENT_LIMIT},
-            field="file",
-        )
+    # Type and size by what the upload knows, before it is read.
+    uploads.check_file(
+        upload,
+        field="file",
+        label=_("File"),
+        max_bytes=settings.LOGBOOK_ATTACHMENT_LIMIT,
+        types=settings.LOGBOOK_ATTACHMENT_TYPES,
+        limit_text=f"{settings.LOGBOOK_ATTACHMENT_LIMIT} bytes",
+    )
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)

@@ -13,6 +13,7 @@ from yunwei.org.models import Unit
 from . import series as check_series
 from . import services
 from .filters import BackupLogFilter, CheckFilter, HeartbeatFilter, RunFilter
+from .forms import SECRET_KEYS
 from .models import Check, CheckEvent, CheckResult, Heartbeat, HeartbeatRun
 
 
@@ -134,10 +135,43 @@ class BackupLogViewSet(mixins.ListModelMixin, ScopedViewSet):
     ordering_fields = ["id", "received_at"]
 
 
-class CheckSerializer(serializers.ModelSerializer):
+class SecretSpecMixin:
+    """The credentials in a probe's spec (password, community, auth_key, priv_key) are write-only: a read
+    leaves them out of `spec` and lists which are stored in `spec_secrets`; a write that leaves one out
+    of a spec of the same kind keeps the stored one (send "" to clear it)."""
+
+    def get_spec_secrets(self, obj) -> list[str]:
+        return sorted(key for key in SECRET_KEYS if (obj.spec or {}).get(key))
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if isinstance(data.get("spec"), dict):
+            data["spec"] = {k: v for k, v in data["spec"].items() if k not in SECRET_KEYS}
+        return data
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        stored = getattr(self.instance, "spec", None) or {}
+        spec = attrs.get("spec")
+        same_kind = self.instance is not None and attrs.get("kind", self.instance.kind) == self.instance.kind
+        if same_kind and isinstance(spec, dict):
+            for key in SECRET_KEYS:
+                if key not in spec and key in stored:
+                    spec[key] = stored[key]
+        return attrs
+
+
+SPEC_SECRETS_HELP = "which credentials are stored (write-only: never read back)"
+
+
+class CheckSerializer(SecretSpecMixin, serializers.ModelSerializer):
     item = ScopedPrimaryKeyRelatedField(queryset=Item.objects.all())
     reference = ScopedPrimaryKeyRelatedField(queryset=Check.objects.all(), required=False, allow_null=True)
-    spec = serializers.JSONField(help_text="the probe's fields for its kind (docs/probes.md), without `type`")
+    spec = serializers.JSONField(
+        help_text="the probe's fields for its kind (docs/probes.md), without `type`; credentials "
+        "(password, community, auth_key, priv_key) are write-only"
+    )
+    spec_secrets = serializers.SerializerMethodField(help_text=SPEC_SECRETS_HELP)
     version = VersionField()
 
     class Meta:
@@ -149,6 +183,7 @@ class CheckSerializer(serializers.ModelSerializer):
             "name",
             "kind",
             "spec",
+            "spec_secrets",
             "interval",
             "retry_interval",
             "fail_after",

@@ -14,6 +14,7 @@ from yunwei.core.api import RecordViewSet, ScopedPrimaryKeyRelatedField, Version
 from yunwei.org.models import Unit
 
 from . import services
+from .api import SPEC_SECRETS_HELP, SecretSpecMixin
 from .choices import CheckKind
 from .models import CheckTemplate
 
@@ -29,15 +30,17 @@ class CheckTemplateFilter(django_filters.FilterSet):
         fields = ["unit", "item_type", "kind", "enabled"]
 
 
-class CheckTemplateSerializer(serializers.ModelSerializer):
+class CheckTemplateSerializer(SecretSpecMixin, serializers.ModelSerializer):
     unit = ScopedPrimaryKeyRelatedField(
         queryset=Unit.objects.all(), help_text="the unit owning it (the group's applies to every unit)"
     )
     item_type = serializers.PrimaryKeyRelatedField(queryset=ItemType.objects.all())
     spec = serializers.JSONField(
         help_text="the probe's fields for its kind, with placeholders {host} {ip} {hostname} {code} {name} "
-        "{attr.<code>} (docs/probes.md, Templates)"
+        "{attr.<code>} (docs/probes.md, Templates); credentials (password, community, auth_key, "
+        "priv_key) are write-only"
     )
+    spec_secrets = serializers.SerializerMethodField(help_text=SPEC_SECRETS_HELP)
     checks = serializers.IntegerField(source="check_count", read_only=True, help_text="checks made from it")
     version = VersionField()
 
@@ -50,6 +53,7 @@ class CheckTemplateSerializer(serializers.ModelSerializer):
             "name",
             "kind",
             "spec",
+            "spec_secrets",
             "interval",
             "retry_interval",
             "fail_after",

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from yunwei.cmdb.models import Item
+from yunwei.core import uploads
 from yunwei.core.forms import BootstrapFormMixin
 from yunwei.org.models import Person
 
@@ -78,6 +79,15 @@ class RequestForm(BootstrapFormMixin, forms.Form):
             value = self.cleaned_data.get(f"f_{spec['name']}")
             if spec["kind"] == FieldKind.ATTACHMENT:
                 if value:
+                    # Size and type refused by what the upload knows, before it is read into memory.
+                    uploads.check_file(
+                        value,
+                        field=spec["name"],
+                        label=spec["label"],
+                        max_bytes=spec["max_kb"] * 1024,
+                        types=spec["types"],
+                        limit_text=f"{spec['max_kb']} KB",
+                    )
                     files[spec["name"]] = Upload(value.name, getattr(value, "content_type", ""), value.read())
             else:
                 data[spec["name"]] = value or ""

@@ -4,6 +4,7 @@ the catalogue, the working calendar, reply templates and the month's figures. Th
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from yunwei.changes.models import Change
 from yunwei.core import calendar as work_calendar
-from yunwei.core import errors, scoping
+from yunwei.core import errors, scoping, uploads
 from yunwei.core.pages import act, done, form_call, page_view
 from yunwei.incidents.choices import NoticeKind
 from yunwei.incidents.models import Incident, Notice
@@ -95,18 +96,19 @@ def request_create(request, code):
         raise Http404
     form = RequestForm(request.POST or None, request.FILES or None, request_type=request_type, unit=unit)
     if request.method == "POST" and form.is_valid():
-        data, files = form.values()
-        created = form_call(
-            form,
-            lambda: services.submit(
+
+        def submit():
+            data, files = form.values()  # refuses an attachment over its limits before reading it
+            return services.submit(
                 actor=request.user,
                 request_type=request_type,
                 title=form.cleaned_data["title"],
                 description=form.cleaned_data["description"],
                 data=data,
                 files=files,
-            ),
-        )
+            )
+
+        created = form_call(form, submit)
         if created is not None:
             return done(
                 request, _detail_url(created), _("Thank you: %(code)s is made.") % {"code": created.code}
@@ -585,7 +587,15 @@ def calendar_import(request):
     form = CalendarImportForm(request.POST, request.FILES)
 
     def call():
-        raw = form.cleaned_data["file"].read()
+        upload = form.cleaned_data["file"]
+        uploads.check_file(
+            upload,
+            field="file",
+            label=form.fields["file"].label,
+            max_bytes=settings.CALENDAR_IMPORT_LIMIT,
+            types=["csv", "txt"],
+        )
+        raw = upload.read()
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
