@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "yunwei.alerts",
     "yunwei.logbook",
     "yunwei.compliance",
+    "yunwei.reports",
     "yunwei.servicedesk",
     "yunwei.knowledge",
     "yunwei.web",
@@ -329,6 +330,8 @@ CELERY_TASK_ROUTES = {
     "yunwei.logbook.tasks.sweep_overdue": {"queue": "default"},
     "yunwei.compliance.tasks.run_compliance": {"queue": "default"},
     "yunwei.compliance.tasks.nightly_compliance": {"queue": "default"},
+    "yunwei.reports.tasks.generate_report": {"queue": "default"},
+    "yunwei.reports.tasks.render_signed_files": {"queue": "default"},
     "yunwei.servicedesk.tasks.escalate_overdue_requests": {"queue": "default"},
     "yunwei.servicedesk.tasks.close_waiting_requests": {"queue": "default"},
     "yunwei.accounts.tasks.sync_directory": {"queue": "default"},
@@ -385,6 +388,11 @@ if not 1 <= LOGBOOK_REVIEW_DUE_DAY <= 28:
     )
 # A log-book attachment larger than this many bytes is refused.
 LOGBOOK_ATTACHMENT_LIMIT = env_int("YUNWEI_LOGBOOK_ATTACHMENT_LIMIT", 10_000_000)
+# Art. 6: at most this many monthly reports are generated at once (the rest wait queued), each within this
+# many seconds; a group's Word template is at most this many bytes.
+REPORT_RENDERS = env_int("YUNWEI_REPORT_RENDERS", 2)
+REPORT_TIME_LIMIT = env_int("YUNWEI_REPORT_TIME_LIMIT", 600)
+REPORT_TEMPLATE_LIMIT = env_int("YUNWEI_REPORT_TEMPLATE_LIMIT", 5_000_000)
 
 # The incident page shows the panels of the apps built on fault handling (apps depend downward only).
 INCIDENT_PAGE_PANELS = ["problems/incident_page_panel.html"]
