@@ -478,9 +478,7 @@ def test_review_and_compliance_figures_match_the_records(unit_a, unit_b, group, 
 
 def test_availability_is_monitorings_figure_against_its_target(unit_a, group_admin):
     item = make_item(unit_a, "application", "OA-A", actor=group_admin, name="甲OA")
-    indicator = monitoring.create(
-        Indicator, actor=group_admin, item=item, name="甲OA可用性", availability_target="99.5"
-    )
+    monitoring.create(Indicator, actor=group_admin, item=item, name="甲OA可用性", availability_target="99.5")
     check = monitoring.create(
         Check,
         actor=group_admin,
