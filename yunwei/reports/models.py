@@ -94,6 +94,10 @@ class Report(VersionedModel):
         return f"{self.unit_name} {self.month:%Y-%m} v{self.edition}"
 
     @property
+    def code(self) -> str:
+        return f"RPT{self.pk:05d}" if self.pk else "RPT"
+
+    @property
     def unit_name(self) -> str:
         return self.unit.name if self.unit_id else str(_("Group"))
 
