@@ -34,6 +34,8 @@ DETAIL_PAGES: dict[str, str] = {"report": "reports:detail"}
 def build_records(unit, actor) -> dict:
     """Last month's report of `unit`, opened as a draft (`actor` is a group admin). `fmt` names the file
     the download routes ask for."""
-    report = services.open_report(unit, services.issued_last_month(type(unit).objects.none())["month"], actor=actor)
+    report = services.open_report(
+        unit, services.issued_last_month(type(unit).objects.none())["month"], actor=actor
+    )
     report.fmt = "docx"
     return {"report": report}
