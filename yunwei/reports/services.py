@@ -213,9 +213,12 @@ def save_text(report: Report, *, actor, analysis, plan, expected_version: int | 
 
 
 @transaction.atomic
-def request_generation(report: Report, *, actor, expected_version: int | None = None) -> Report:
+def request_generation(
+    report: Report, *, actor, expected_version: int | None = None, queue: bool = True
+) -> Report:
     """Queue the report's generation (a draft, a failed one again, or a ready one with newer data). A
-    report being generated already is refused naming the running generation (409)."""
+    report being generated already is refused naming the running generation (409). `queue=False` leaves
+    the running to the caller (`execute`: the demo, the benchmark)."""
     if not may_handle(actor, report.unit):
         raise PermissionDenied(_("You may not generate this unit's monthly report."))
     locked = records.lock(Report.objects, report.pk, expected_version)
@@ -251,7 +254,8 @@ def request_generation(report: Report, *, actor, expected_version: int | None = 
     )
     from . import tasks  # tasks import this module: the task is named here only to queue it
 
-    transaction.on_commit(lambda: tasks.generate_report.delay(locked.pk))
+    if queue:
+        transaction.on_commit(lambda: tasks.generate_report.delay(locked.pk))
     return locked
 
 
@@ -280,9 +284,10 @@ class TimeLimit(Exception):
     pass
 
 
-def execute(report_id: int, *, now: datetime.datetime | None = None) -> str:
+def execute(report_id: int, *, now: datetime.datetime | None = None, render_files: bool = True) -> str:
     """Generate a queued report in the worker: read the figures, render the files, store them; "done",
-    "failed", "gone" (nothing to do), or "waiting" when every render slot is taken (the task asks again)."""
+    "failed", "gone" (nothing to do), or "waiting" when every render slot is taken (the task asks again).
+    Without `render_files` the files are made at their first download, from the stored figures."""
     report = Report.objects.select_related("unit").filter(pk=report_id, state=State.GENERATING).first()
     if report is None:
         return "gone"
@@ -311,7 +316,7 @@ def execute(report_id: int, *, now: datetime.datetime | None = None) -> str:
         computed = figures.compute(report.unit, report.month, now=now, progress=told)
         report.figures = audit.json_safe(computed)
         files, warnings = {}, []
-        for position, fmt in enumerate(Format, start=0):
+        for position, fmt in enumerate(Format if render_files else [], start=0):
             check_time()
             _progress(
                 report_id,
@@ -469,6 +474,7 @@ def sign(
     otp: str = "",
     expected_version: int | None = None,
     now: datetime.datetime | None = None,
+    render_files: bool = True,
 ) -> Report:
     """Sign the report (Art. 6): the lead, a ready report, a fresh password or TOTP code. The figures
     stored are then the report's for good; its files are rendered once from them and kept. A correction
@@ -493,7 +499,8 @@ def sign(
         records.save_version(older, "state", "superseded_by")
     from . import tasks
 
-    transaction.on_commit(lambda: tasks.render_signed_files.delay(locked.pk))
+    if render_files:  # otherwise made at their first download, from what was signed (the demo)
+        transaction.on_commit(lambda: tasks.render_signed_files.delay(locked.pk))
     return locked
 
 
