@@ -285,6 +285,9 @@ SPECTACULAR_SETTINGS = {
         "RequestStateEnum": "yunwei.servicedesk.choices.State",
         "RequestEscalationLevelEnum": "yunwei.servicedesk.choices.EscalationLevel",
         "ProblemEscalationLevelEnum": "yunwei.problems.choices.EscalationLevel",
+        "ReportStateEnum": "yunwei.reports.choices.State",
+        "ReportEventKindEnum": "yunwei.reports.choices.EventKind",
+        "ReportFormatEnum": "yunwei.reports.choices.Format",
     },
 }
 

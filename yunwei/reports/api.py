@@ -78,24 +78,24 @@ class ReportSerializer(ReportListSerializer):
         read_only_fields = fields
 
 
-class OpenSerializer(serializers.Serializer):
+class ReportOpenSerializer(serializers.Serializer):
     unit = ScopedPrimaryKeyRelatedField(
         queryset=Unit.objects.all(), allow_null=True, required=False, default=None
     )
     month = serializers.CharField()
 
 
-class TextSerializer(serializers.Serializer):
+class ReportTextSerializer(serializers.Serializer):
     analysis = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
     plan = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
     version = VersionField(required=True)
 
 
-class GenerateSerializer(serializers.Serializer):
+class ReportGenerateSerializer(serializers.Serializer):
     version = VersionField()
 
 
-class SignSerializer(serializers.Serializer):
+class ReportSignSerializer(serializers.Serializer):
     password = serializers.CharField(
         required=False, allow_blank=True, default="", style={"input_type": "password"}
     )
@@ -103,7 +103,7 @@ class SignSerializer(serializers.Serializer):
     version = VersionField()
 
 
-class ProgressSerializer(serializers.Serializer):
+class ReportProgressSerializer(serializers.Serializer):
     state = serializers.CharField()
     progress = serializers.IntegerField()
     step = serializers.CharField()
@@ -155,28 +155,28 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         report = Report.objects.select_related("unit").prefetch_related("files", "events").get(pk=report.pk)
         return Response(ReportSerializer(report).data, status=code)
 
-    @extend_schema(request=OpenSerializer, responses=ReportSerializer)
+    @extend_schema(request=ReportOpenSerializer, responses=ReportSerializer)
     @action(detail=False, methods=["post"], url_path="open")
     def open(self, request):
         """The month's report of a unit (or of the group: unit null), opened as a draft on first use."""
-        data = self._body(OpenSerializer)
+        data = self._body(ReportOpenSerializer)
         return self._answer(services.open_report(data["unit"], data["month"], actor=request.user))
 
-    @extend_schema(request=GenerateSerializer, responses=ReportSerializer)
+    @extend_schema(request=ReportGenerateSerializer, responses=ReportSerializer)
     @action(detail=True, methods=["post"])
     def generate(self, request, pk=None):
         """Generate in the background; a report being generated already answers 409."""
         report = self.get_object()
-        data = self._body(GenerateSerializer)
+        data = self._body(ReportGenerateSerializer)
         queued = services.request_generation(report, actor=request.user, expected_version=data.get("version"))
         return self._answer(queued, status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=TextSerializer, responses=ReportSerializer)
+    @extend_schema(request=ReportTextSerializer, responses=ReportSerializer)
     @action(detail=True, methods=["post"])
     def text(self, request, pk=None):
         """The lead's analysis and next month's plan, with the version edited."""
         report = self.get_object()
-        data = self._body(TextSerializer)
+        data = self._body(ReportTextSerializer)
         saved = services.save_text(
             report,
             actor=request.user,
@@ -186,12 +186,12 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         )
         return self._answer(saved)
 
-    @extend_schema(request=SignSerializer, responses=ReportSerializer)
+    @extend_schema(request=ReportSignSerializer, responses=ReportSerializer)
     @action(detail=True, methods=["post"])
     def sign(self, request, pk=None):
         """Sign with a fresh password or TOTP code: the report is frozen."""
         report = self.get_object()
-        data = self._body(SignSerializer)
+        data = self._body(ReportSignSerializer)
         signed = services.sign(
             report,
             actor=request.user,
@@ -207,7 +207,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         """A correction of a signed report: the next version, as a draft."""
         return self._answer(services.correct(self.get_object(), actor=request.user), status.HTTP_201_CREATED)
 
-    @extend_schema(responses=ProgressSerializer)
+    @extend_schema(responses=ReportProgressSerializer)
     @action(detail=True, methods=["get"])
     def progress(self, request, pk=None):
         report = self.get_object()
