@@ -32,7 +32,9 @@ def test_a_malformed_or_future_month_answers_400_naming_month(lead_a, unit_a, ap
         assert response.status_code == 400 and response.json()["field"] == "month", bad
         assert http.get("/api/reports/reports/", {"month": bad}).json()["field"] == "month"
     client.force_login(lead_a)
-    response = client.post(reverse("reports:open"), {"unit": unit_a.pk, "month": "2026-13"})
+    response = client.post(
+        reverse("reports:open"), {"unit": unit_a.pk, "month": "2026-13"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400 and "YYYY-MM" in response.content.decode()
     assert not Report.objects.exists()
 
@@ -59,6 +61,7 @@ def test_the_api_flow_generate_write_sign_download(
     draft_a, lead_a, unit_a, api_client_for, django_capture_on_commit_callbacks
 ):
     http = api_client_for(lead_a)
+    http.credentials(HTTP_ACCEPT_LANGUAGE="en")
     url = f"/api/reports/reports/{draft_a.pk}/"
     with django_capture_on_commit_callbacks(execute=False) as queued:
         assert http.post(url + "generate/", {}, format="json").status_code == 202
@@ -116,7 +119,9 @@ def test_the_template_page_is_the_group_admins(group_admin, unit_admin_a, client
     assert client.get(reverse("reports:templates")).status_code == 403
     client.force_login(group_admin)
     assert client.get(reverse("reports:templates")).status_code == 200
-    response = client.post(reverse("reports:templates"), {"file": _upload("模板.txt", b"text")})
+    response = client.post(
+        reverse("reports:templates"), {"file": _upload("模板.txt", b"text")}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400 and ".docx" in response.content.decode()
 
 
