@@ -32,6 +32,7 @@ from .logbook import foreign as logbook_foreign
 from .monitoring import foreign as monitoring_foreign
 from .notify import foreign as notify_foreign
 from .problems import foreign as problems_foreign
+from .reports import foreign as reports_foreign
 from .servicedesk import foreign as servicedesk_foreign
 from .web import foreign as web_foreign
 
@@ -91,6 +92,7 @@ def records(org_records_a, unit_a, group_admin):
         **exports_foreign.build_records(unit_a, group_admin),
         **servicedesk_foreign.build_records(unit_a, group_admin),
         **knowledge_foreign.build_records(unit_a, group_admin),
+        **reports_foreign.build_records(unit_a, group_admin),
         **accounts_foreign.build_records(unit_a, group_admin),
         "token": token,
         "event": AuditEvent.objects.filter(unit_id=unit_a.pk).order_by("seq").first(),
@@ -178,6 +180,7 @@ FOREIGN_MODULES = (
     servicedesk_foreign,
     knowledge_foreign,
     accounts_foreign,
+    reports_foreign,
 )
 for module in FOREIGN_MODULES:
     CASES.update(module.CASES)

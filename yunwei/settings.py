@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "yunwei.alerts",
     "yunwei.logbook",
     "yunwei.compliance",
+    "yunwei.reports",
     "yunwei.servicedesk",
     "yunwei.knowledge",
     "yunwei.web",
@@ -314,6 +315,9 @@ SPECTACULAR_SETTINGS = {
         "RequestStateEnum": "yunwei.servicedesk.choices.State",
         "RequestEscalationLevelEnum": "yunwei.servicedesk.choices.EscalationLevel",
         "ProblemEscalationLevelEnum": "yunwei.problems.choices.EscalationLevel",
+        "ReportStateEnum": "yunwei.reports.choices.State",
+        "ReportEventKindEnum": "yunwei.reports.choices.EventKind",
+        "ReportFormatEnum": "yunwei.reports.choices.Format",
     },
 }
 
@@ -359,6 +363,8 @@ CELERY_TASK_ROUTES = {
     "yunwei.logbook.tasks.sweep_overdue": {"queue": "default"},
     "yunwei.compliance.tasks.run_compliance": {"queue": "default"},
     "yunwei.compliance.tasks.nightly_compliance": {"queue": "default"},
+    "yunwei.reports.tasks.generate_report": {"queue": "default"},
+    "yunwei.reports.tasks.render_signed_files": {"queue": "default"},
     "yunwei.servicedesk.tasks.escalate_overdue_requests": {"queue": "default"},
     "yunwei.servicedesk.tasks.close_waiting_requests": {"queue": "default"},
     "yunwei.accounts.tasks.sync_directory": {"queue": "default"},
@@ -440,6 +446,11 @@ LOGBOOK_ATTACHMENT_TYPES = [
 CALENDAR_IMPORT_LIMIT = env_int("YUNWEI_CALENDAR_IMPORT_LIMIT", 1_000_000)
 UPLOAD_XLSX_MAX_UNPACKED_BYTES = env_int("YUNWEI_XLSX_MAX_UNPACKED_BYTES", 100 * 1024 * 1024)
 UPLOAD_XLSX_MAX_MEMBERS = env_int("YUNWEI_XLSX_MAX_MEMBERS", 1000)
+# Art. 6: at most this many monthly reports are generated at once (the rest wait queued), each within this
+# many seconds; a group's Word template is at most this many bytes.
+REPORT_RENDERS = env_int("YUNWEI_REPORT_RENDERS", 2)
+REPORT_TIME_LIMIT = env_int("YUNWEI_REPORT_TIME_LIMIT", 600)
+REPORT_TEMPLATE_LIMIT = env_int("YUNWEI_REPORT_TEMPLATE_LIMIT", 5_000_000)
 
 # The incident page shows the panels of the apps built on fault handling (apps depend downward only).
 INCIDENT_PAGE_PANELS = ["problems/incident_page_panel.html"]

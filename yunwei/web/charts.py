@@ -165,6 +165,20 @@ def open_problems_by_age(user, unit: Unit | None = None, now=None) -> dict:
     }
 
 
+def change_outcome_q(outcome: str) -> Q:
+    """The finished changes of an outcome: completed, rolled back or failed (a reviewed change counts under
+    the outcome its notes record). The monthly report counts with the same condition."""
+    rolled_back = Q(state=ChangeState.ROLLED_BACK) | Q(state=ChangeState.REVIEWED, rollback_note__gt="")
+    failed = Q(state=ChangeState.FAILED) | Q(
+        state=ChangeState.REVIEWED, failure_note__gt="", rollback_note=""
+    )
+    if outcome == ChangeState.ROLLED_BACK:
+        return rolled_back
+    if outcome == ChangeState.FAILED:
+        return failed
+    return Q(state__in=(ChangeState.COMPLETED, ChangeState.REVIEWED)) & ~(rolled_back | failed)
+
+
 def changes_by_outcome(user, unit: Unit | None = None, now=None) -> dict:
     """Changes finished each week over the last 12 weeks, by outcome: completed, rolled back, failed (a
     reviewed change counts under the outcome its notes record)."""
@@ -173,16 +187,7 @@ def changes_by_outcome(user, unit: Unit | None = None, now=None) -> dict:
         _scoped(Change.objects.filter(finished_at__isnull=False), user, unit), "finished_at", weeks
     )
     counts: dict[tuple[datetime.date, str], int] = {}
-    outcome_of = {
-        ChangeState.ROLLED_BACK: Q(state=ChangeState.ROLLED_BACK)
-        | Q(state=ChangeState.REVIEWED, rollback_note__gt=""),
-        ChangeState.FAILED: Q(state=ChangeState.FAILED)
-        | Q(state=ChangeState.REVIEWED, failure_note__gt="", rollback_note=""),
-    }
-    outcome_of[ChangeState.COMPLETED] = Q(state__in=(ChangeState.COMPLETED, ChangeState.REVIEWED)) & ~(
-        outcome_of[ChangeState.ROLLED_BACK] | outcome_of[ChangeState.FAILED]
-    )
-    aggregates = {outcome.value: Count("id", filter=condition) for outcome, condition in outcome_of.items()}
+    aggregates = {outcome.value: Count("id", filter=change_outcome_q(outcome)) for outcome in OUTCOMES}
     for row in rows.values("day").annotate(**aggregates):
         for outcome in OUTCOMES:
             key = (_week_of(row["day"]), outcome.value)

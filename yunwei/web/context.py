@@ -33,6 +33,7 @@ NAVIGATION = [
     (_("Problems"), "problems:problem-list", "bug"),
     (_("Changes"), "changes:change-list", "arrow-repeat"),
     (_("Log books"), "logbook:index", "journal-check"),
+    (_("Monthly reports"), "reports:archive", "file-earmark-text"),
     (_("Monitoring"), "monitoring:heartbeat-list", "activity"),
     (_("Alerts"), "alerts:alert-list", "bell-fill"),
     (_("Compliance"), "compliance:overview", "clipboard-check"),

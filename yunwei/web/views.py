@@ -18,6 +18,7 @@ from yunwei.incidents import services as incidents
 from yunwei.logbook.book import months_at_a_glance
 from yunwei.org.choices import UnitKind
 from yunwei.org.models import CONTRACT_EXPIRING_DAYS, MaintenanceContract, Person, Team, Unit, Vendor
+from yunwei.reports import services as reports
 
 from .charts import chart_units
 from .work import my_work, work_in_hand
@@ -79,6 +80,8 @@ def dashboard(request):
         "months": months_at_a_glance(user),
         # The month's compliance score per unit, from the one function the compliance pages call.
         "compliance": compliance.month_scores(units),
+        # Art. 6: last month's analysis report per unit, issued (signed) or not.
+        "reports": reports.issued_last_month(units.filter(kind=UnitKind.UNIT)),
         "heartbeat": WorkerHeartbeat.objects.order_by("-at").first() if user.access.is_group_admin else None,
     }
     return render(request, "web/dashboard.html", context)

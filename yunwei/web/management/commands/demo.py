@@ -14,6 +14,7 @@ from yunwei.monitoring import indicator_demo
 from yunwei.org import demo as org_demo
 from yunwei.org.models import Unit
 from yunwei.problems import demo as problems_demo
+from yunwei.reports import demo as reports_demo
 from yunwei.servicedesk import demo as servicedesk_demo
 from yunwei.web import demo as web_demo
 
@@ -35,6 +36,7 @@ class Command(BaseCommand):
             alerts_demo.load(self.stdout)
             logbook_demo.load(self.stdout)
             compliance_demo.load(self.stdout)
+            reports_demo.load(self.stdout)
             web_demo.load(self.stdout)
             servicedesk_demo.load(self.stdout)
             knowledge_demo.load(self.stdout)
