@@ -92,7 +92,7 @@ def test_tables_have_grid_and_cell_widths_and_the_figures(word):
     for row in incidents.rows:
         for cell, width in zip(row.cells, wanted, strict=True):
             assert abs(cell.width - width) <= 635
-    layout = incidents._tbl.tblPr.find(qn("w:tblLayout"))
+    (layout,) = incidents._tbl.tblPr.findall(qn("w:tblLayout"))
     assert layout.get(qn("w:type")) == "fixed"
     people = word.tables[1]
     assert people.rows[1].cells[0].text == f"刘{RARE_EXT_A}"
@@ -142,6 +142,19 @@ def test_header_and_page_number_field():
         headers = [archive.read(n).decode() for n in archive.namelist() if n.startswith("word/header")]
     assert any(" PAGE " in f for f in footers)
     assert any("运维分析月报" in h for h in headers)
+
+
+def test_pages_are_numbered_from_the_contents_on_as_in_the_pdf(word):
+    cover, body = word.sections
+    assert cover.different_first_page_header_footer and not body.different_first_page_header_footer
+    assert body.header.is_linked_to_previous and body.footer.is_linked_to_previous
+    assert body._sectPr.find(qn("w:pgNumType")).get(qn("w:start")) == "1"
+    # The cover section ends right after the cover, before the contents.
+    texts = [p.text for p in word.paragraphs]
+    breaks = [
+        i for i, p in enumerate(word.paragraphs) if p._p.find(qn("w:pPr") + "/" + qn("w:sectPr")) is not None
+    ]
+    assert len(breaks) == 1 and breaks[0] < texts.index("目　录")
 
 
 def test_a_twelve_chart_report_renders():

@@ -28,6 +28,7 @@ from __future__ import annotations
 import io
 
 from docx import Document as open_docx
+from docx.enum.section import WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
@@ -99,11 +100,7 @@ def _has_text(word) -> bool:
 
 def set_run_fonts(rpr_parent, east_asia: str, latin: str) -> None:
     """w:rFonts with eastAsia, ascii, hAnsi and cs named, and no theme font left to override them."""
-    rpr = rpr_parent.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
+    fonts = rpr_parent.get_or_add_rPr().get_or_add_rFonts()  # in its schema place, after any rStyle
     for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
         fonts.attrib.pop(qn(attr), None)
     fonts.set(qn("w:ascii"), latin)
@@ -223,7 +220,38 @@ class _Writer:
             line.paragraph_format.left_indent = Cm(4)
             self.run(line, f"{label}：", "Cover Line", bold=True)
             self.run(line, value, "Cover Line")
-        self.page_break()
+        if self.own_styles:
+            self.numbered_section()
+        else:
+            self.page_break()
+
+    def numbered_section(self) -> None:
+        """The cover is a section of its own: pages are numbered from the contents on, as in the PDF."""
+        section = self.word.add_section(WD_SECTION.NEW_PAGE)
+        section.different_first_page_header_footer = False  # the header and footer come back
+        sect_pr = section._sectPr
+        numbering = OxmlElement("w:pgNumType")
+        numbering.set(qn("w:start"), "1")
+        later = {
+            qn(f"w:{t}")
+            for t in (
+                "cols",
+                "formProt",
+                "vAlign",
+                "noEndnote",
+                "titlePg",
+                "textDirection",
+                "bidi",
+                "rtlGutter",
+                "docGrid",
+                "printerSettings",
+            )
+        }
+        following = next((child for child in sect_pr if child.tag in later), None)
+        if following is None:
+            sect_pr.append(numbering)
+        else:
+            following.addprevious(numbering)
 
     def contents(self) -> None:
         self.paragraph(contents_title(self.doc), "Contents Title")
@@ -360,9 +388,11 @@ def _fix_layout(table, widths: list[float]) -> None:
         tbl_pr.append(width)
     width.set(qn("w:w"), _twips(sum(widths)))
     width.set(qn("w:type"), "dxa")
-    layout = OxmlElement("w:tblLayout")
+    layout = tbl_pr.find(qn("w:tblLayout"))
+    if layout is None:
+        layout = OxmlElement("w:tblLayout")
+        tbl_pr.append(layout)
     layout.set(qn("w:type"), "fixed")
-    tbl_pr.append(layout)
     borders = OxmlElement("w:tblBorders")
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
         line = OxmlElement(f"w:{edge}")
