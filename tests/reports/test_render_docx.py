@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import shutil
+import subprocess
 import zipfile
 
 import pytest
@@ -160,3 +163,21 @@ def test_pages_are_numbered_from_the_contents_on_as_in_the_pdf(word):
 def test_a_twelve_chart_report_renders():
     word = open_docx(io.BytesIO(render_docx(sample_document(charts=12))))
     assert len(word.inline_shapes) == 12
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_an_office_suite_that_runs_no_fields_shows_the_contents(tmp_path):
+    """Like WPS, LibreOffice shows a field's cached result: the static contents list must be there."""
+    source = tmp_path / "report.docx"
+    source.write_bytes(render_docx(sample_document()))
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "txt:Text", "--outdir", str(tmp_path), str(source)],
+        check=True,
+        capture_output=True,
+        timeout=240,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+    lines = [line.strip() for line in (tmp_path / "report.txt").read_text(encoding="utf-8-sig").splitlines()]
+    start = lines.index("目　录")
+    listed = [line for line in lines[start + 1 :] if line][: len(HEADINGS)]
+    assert listed == HEADINGS

@@ -30,7 +30,7 @@ import io
 from docx import Document as open_docx
 from docx.enum.section import WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -135,8 +135,8 @@ class _Writer:
                 style.font.size = Pt(size)
                 style.font.bold = bold
                 style.font.italic = False
-                if name.startswith("Heading") or name in ("Title", "Subtitle"):
-                    style.font.color.rgb = RGBColor(0, 0, 0)
+                if name.startswith("Heading") or name in ("Title", "Subtitle", "Caption"):
+                    style.font.color.rgb = RGBColor(0, 0, 0)  # the default template's are blue
                 self._style_fonts[name] = (east_asia, latin)
             else:
                 self._style_fonts[name] = self._declared_fonts(style, (east_asia, latin))
@@ -153,7 +153,12 @@ class _Writer:
             styles["Contents Title"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
             styles["Table Head"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
             for name in ("Table Text", "Table Head"):
-                styles[name].paragraph_format.line_spacing = 1.0
+                fmt = styles[name].paragraph_format
+                fmt.line_spacing = 1.0
+                fmt.space_before = fmt.space_after = Pt(2)
+            title_pr = styles["Title"].element.pPr
+            if title_pr is not None and title_pr.find(qn("w:pBdr")) is not None:
+                title_pr.remove(title_pr.find(qn("w:pBdr")))  # the default template underlines it in blue
             for level in (1, 2, 3):
                 styles[f"TOC {level}"].paragraph_format.left_indent = Cm(0.74 * (level - 1))
 
@@ -310,6 +315,16 @@ class _Writer:
         for col, column in enumerate(block.columns):
             cell = table.rows[0].cells[col]
             self._cell(cell, column.title, "Table Head", widths[col], align=WD_ALIGN_PARAGRAPH.CENTER)
+            shading = OxmlElement("w:shd")
+            shading.set(qn("w:val"), "clear")
+            shading.set(qn("w:color"), "auto")
+            shading.set(qn("w:fill"), "DDE4EE")  # the PDF's and the .xlsx's header colour
+            tc_pr = cell._tc.get_or_add_tcPr()
+            v_align = tc_pr.find(qn("w:vAlign"))  # shd comes before vAlign in tcPr's sequence
+            if v_align is None:
+                tc_pr.append(shading)
+            else:
+                v_align.addprevious(shading)
         _repeat_header(table.rows[0])
         for r, row in enumerate(block.rows, start=1):
             cells = table.rows[r].cells
@@ -321,6 +336,7 @@ class _Writer:
 
     def _cell(self, cell, text: str, style: str, width_cm: float, *, align) -> None:
         cell.width = Cm(width_cm)
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         paragraph = cell.paragraphs[0]
         paragraph.style = self.word.styles[style]
         paragraph.alignment = align
