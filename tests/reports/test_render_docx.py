@@ -144,7 +144,8 @@ def test_header_and_page_number_field():
         footers = [archive.read(n).decode() for n in archive.namelist() if n.startswith("word/footer")]
         headers = [archive.read(n).decode() for n in archive.namelist() if n.startswith("word/header")]
     assert any(" PAGE " in f for f in footers)
-    assert any("运维分析月报" in h for h in headers)
+    # The header names the report and its unit and month (the document's subtitle).
+    assert any("运维分析月报　信息中心 · 2026年11月" in h for h in headers)
 
 
 def test_pages_are_numbered_from_the_contents_on_as_in_the_pdf(word):

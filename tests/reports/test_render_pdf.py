@@ -69,6 +69,7 @@ def test_contents_give_the_page_each_heading_is_printed_on(reader):
 def test_page_numbers_and_bookmarks(reader):
     pages = _pages_text(reader)
     assert "— 1 —" not in pages[0]  # the cover carries no number
+    assert all("运维分析月报\u3000信息中心 · 2026年11月" in page for page in pages[1:])  # the header
     assert [int(n) for n in re.findall(r"—\s*(\d+)\s*—", "\n".join(pages[1:]))] == list(range(1, len(pages)))
     titles = []
 

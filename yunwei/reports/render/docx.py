@@ -206,7 +206,7 @@ class _Writer:
         header = section.header.paragraphs[0]
         header.style = self.word.styles["Header"]
         header.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        self.run(header, f"{self.doc.organisation}　{self.doc.title}", "Header")
+        self.run(header, f"{self.doc.title}　{self.doc.subtitle}", "Header")
         footer = section.footer.paragraphs[0]
         footer.style = self.word.styles["Footer"]
         footer.alignment = WD_ALIGN_PARAGRAPH.CENTER

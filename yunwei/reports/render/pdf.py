@@ -111,7 +111,7 @@ class _Report(BaseDocTemplate):
         self.report = doc
         self.missing = missing
         frame = Frame(MARGIN, MARGIN, FRAME_WIDTH, A4[1] - 2 * MARGIN, id="body")
-        self.header_text = drawable(f"{doc.organisation}　{doc.title}", missing)
+        self.header_text = drawable(f"{doc.title}　{doc.subtitle}", missing)
         self.addPageTemplates(
             [PageTemplate("cover", [frame]), PageTemplate("body", [frame], onPage=self._decorate)]
         )
