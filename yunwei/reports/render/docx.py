@@ -40,6 +40,7 @@ from yunwei.reports.document import Chart, Document, Paragraph, Table
 
 from .charts import chart_png
 from .common import captions, cell_text, contents_title, headings
+from .template import fill_template
 
 BODY = "宋体"
 HEADING = "黑体"
@@ -73,8 +74,6 @@ TEXT_WIDTH_CM = 16.0  # A4 less 2.5 cm margins
 def render_docx(doc: Document, template: bytes | None = None) -> bytes:
     """The report as .docx bytes; `template` is a group's own .docx (raises TemplateError when unusable)."""
     if template is not None:
-        from .template import fill_template
-
         word = open_docx(io.BytesIO(fill_template(template, doc)))
         writer = _Writer(word, doc, own_styles=False)
         if not _has_text(word):
