@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import shutil
+import subprocess
 import zipfile
 
 import pytest
@@ -92,7 +95,7 @@ def test_tables_have_grid_and_cell_widths_and_the_figures(word):
     for row in incidents.rows:
         for cell, width in zip(row.cells, wanted, strict=True):
             assert abs(cell.width - width) <= 635
-    layout = incidents._tbl.tblPr.find(qn("w:tblLayout"))
+    (layout,) = incidents._tbl.tblPr.findall(qn("w:tblLayout"))
     assert layout.get(qn("w:type")) == "fixed"
     people = word.tables[1]
     assert people.rows[1].cells[0].text == f"刘{RARE_EXT_A}"
@@ -141,9 +144,41 @@ def test_header_and_page_number_field():
         footers = [archive.read(n).decode() for n in archive.namelist() if n.startswith("word/footer")]
         headers = [archive.read(n).decode() for n in archive.namelist() if n.startswith("word/header")]
     assert any(" PAGE " in f for f in footers)
-    assert any("运维分析月报" in h for h in headers)
+    # The header names the report and its unit and month (the document's subtitle).
+    assert any("运维分析月报　信息中心 · 2026年11月" in h for h in headers)
+
+
+def test_pages_are_numbered_from_the_contents_on_as_in_the_pdf(word):
+    cover, body = word.sections
+    assert cover.different_first_page_header_footer and not body.different_first_page_header_footer
+    assert body.header.is_linked_to_previous and body.footer.is_linked_to_previous
+    assert body._sectPr.find(qn("w:pgNumType")).get(qn("w:start")) == "1"
+    # The cover section ends right after the cover, before the contents.
+    texts = [p.text for p in word.paragraphs]
+    breaks = [
+        i for i, p in enumerate(word.paragraphs) if p._p.find(qn("w:pPr") + "/" + qn("w:sectPr")) is not None
+    ]
+    assert len(breaks) == 1 and breaks[0] < texts.index("目　录")
 
 
 def test_a_twelve_chart_report_renders():
     word = open_docx(io.BytesIO(render_docx(sample_document(charts=12))))
     assert len(word.inline_shapes) == 12
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_an_office_suite_that_runs_no_fields_shows_the_contents(tmp_path):
+    """Like WPS, LibreOffice shows a field's cached result: the static contents list must be there."""
+    source = tmp_path / "report.docx"
+    source.write_bytes(render_docx(sample_document()))
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "txt:Text", "--outdir", str(tmp_path), str(source)],
+        check=True,
+        capture_output=True,
+        timeout=240,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+    lines = [line.strip() for line in (tmp_path / "report.txt").read_text(encoding="utf-8-sig").splitlines()]
+    start = lines.index("目　录")
+    listed = [line for line in lines[start + 1 :] if line][: len(HEADINGS)]
+    assert listed == HEADINGS

@@ -28,8 +28,9 @@ from __future__ import annotations
 import io
 
 from docx import Document as open_docx
+from docx.enum.section import WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -39,6 +40,7 @@ from yunwei.reports.document import Chart, Document, Paragraph, Table
 
 from .charts import chart_png
 from .common import captions, cell_text, contents_title, headings
+from .template import fill_template
 
 BODY = "宋体"
 HEADING = "黑体"
@@ -72,8 +74,6 @@ TEXT_WIDTH_CM = 16.0  # A4 less 2.5 cm margins
 def render_docx(doc: Document, template: bytes | None = None) -> bytes:
     """The report as .docx bytes; `template` is a group's own .docx (raises TemplateError when unusable)."""
     if template is not None:
-        from .template import fill_template
-
         word = open_docx(io.BytesIO(fill_template(template, doc)))
         writer = _Writer(word, doc, own_styles=False)
         if not _has_text(word):
@@ -99,11 +99,7 @@ def _has_text(word) -> bool:
 
 def set_run_fonts(rpr_parent, east_asia: str, latin: str) -> None:
     """w:rFonts with eastAsia, ascii, hAnsi and cs named, and no theme font left to override them."""
-    rpr = rpr_parent.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
+    fonts = rpr_parent.get_or_add_rPr().get_or_add_rFonts()  # in its schema place, after any rStyle
     for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
         fonts.attrib.pop(qn(attr), None)
     fonts.set(qn("w:ascii"), latin)
@@ -138,8 +134,8 @@ class _Writer:
                 style.font.size = Pt(size)
                 style.font.bold = bold
                 style.font.italic = False
-                if name.startswith("Heading") or name in ("Title", "Subtitle"):
-                    style.font.color.rgb = RGBColor(0, 0, 0)
+                if name.startswith("Heading") or name in ("Title", "Subtitle", "Caption"):
+                    style.font.color.rgb = RGBColor(0, 0, 0)  # the default template's are blue
                 self._style_fonts[name] = (east_asia, latin)
             else:
                 self._style_fonts[name] = self._declared_fonts(style, (east_asia, latin))
@@ -156,7 +152,12 @@ class _Writer:
             styles["Contents Title"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
             styles["Table Head"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
             for name in ("Table Text", "Table Head"):
-                styles[name].paragraph_format.line_spacing = 1.0
+                fmt = styles[name].paragraph_format
+                fmt.line_spacing = 1.0
+                fmt.space_before = fmt.space_after = Pt(2)
+            title_pr = styles["Title"].element.pPr
+            if title_pr is not None and title_pr.find(qn("w:pBdr")) is not None:
+                title_pr.remove(title_pr.find(qn("w:pBdr")))  # the default template underlines it in blue
             for level in (1, 2, 3):
                 styles[f"TOC {level}"].paragraph_format.left_indent = Cm(0.74 * (level - 1))
 
@@ -204,7 +205,7 @@ class _Writer:
         header = section.header.paragraphs[0]
         header.style = self.word.styles["Header"]
         header.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        self.run(header, f"{self.doc.organisation}　{self.doc.title}", "Header")
+        self.run(header, f"{self.doc.title}　{self.doc.subtitle}", "Header")
         footer = section.footer.paragraphs[0]
         footer.style = self.word.styles["Footer"]
         footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -223,7 +224,38 @@ class _Writer:
             line.paragraph_format.left_indent = Cm(4)
             self.run(line, f"{label}：", "Cover Line", bold=True)
             self.run(line, value, "Cover Line")
-        self.page_break()
+        if self.own_styles:
+            self.numbered_section()
+        else:
+            self.page_break()
+
+    def numbered_section(self) -> None:
+        """The cover is a section of its own: pages are numbered from the contents on, as in the PDF."""
+        section = self.word.add_section(WD_SECTION.NEW_PAGE)
+        section.different_first_page_header_footer = False  # the header and footer come back
+        sect_pr = section._sectPr
+        numbering = OxmlElement("w:pgNumType")
+        numbering.set(qn("w:start"), "1")
+        later = {
+            qn(f"w:{t}")
+            for t in (
+                "cols",
+                "formProt",
+                "vAlign",
+                "noEndnote",
+                "titlePg",
+                "textDirection",
+                "bidi",
+                "rtlGutter",
+                "docGrid",
+                "printerSettings",
+            )
+        }
+        following = next((child for child in sect_pr if child.tag in later), None)
+        if following is None:
+            sect_pr.append(numbering)
+        else:
+            following.addprevious(numbering)
 
     def contents(self) -> None:
         self.paragraph(contents_title(self.doc), "Contents Title")
@@ -282,6 +314,16 @@ class _Writer:
         for col, column in enumerate(block.columns):
             cell = table.rows[0].cells[col]
             self._cell(cell, column.title, "Table Head", widths[col], align=WD_ALIGN_PARAGRAPH.CENTER)
+            shading = OxmlElement("w:shd")
+            shading.set(qn("w:val"), "clear")
+            shading.set(qn("w:color"), "auto")
+            shading.set(qn("w:fill"), "DDE4EE")  # the PDF's and the .xlsx's header colour
+            tc_pr = cell._tc.get_or_add_tcPr()
+            v_align = tc_pr.find(qn("w:vAlign"))  # shd comes before vAlign in tcPr's sequence
+            if v_align is None:
+                tc_pr.append(shading)
+            else:
+                v_align.addprevious(shading)
         _repeat_header(table.rows[0])
         for r, row in enumerate(block.rows, start=1):
             cells = table.rows[r].cells
@@ -293,6 +335,7 @@ class _Writer:
 
     def _cell(self, cell, text: str, style: str, width_cm: float, *, align) -> None:
         cell.width = Cm(width_cm)
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         paragraph = cell.paragraphs[0]
         paragraph.style = self.word.styles[style]
         paragraph.alignment = align
@@ -360,9 +403,11 @@ def _fix_layout(table, widths: list[float]) -> None:
         tbl_pr.append(width)
     width.set(qn("w:w"), _twips(sum(widths)))
     width.set(qn("w:type"), "dxa")
-    layout = OxmlElement("w:tblLayout")
+    layout = tbl_pr.find(qn("w:tblLayout"))
+    if layout is None:
+        layout = OxmlElement("w:tblLayout")
+        tbl_pr.append(layout)
     layout.set(qn("w:type"), "fixed")
-    tbl_pr.append(layout)
     borders = OxmlElement("w:tblBorders")
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
         line = OxmlElement(f"w:{edge}")

@@ -105,11 +105,13 @@ class _Report(BaseDocTemplate):
             subject=doc.subtitle,
             author=doc.organisation,
             creator="Yunwei",
+            # The canvas's own initial font would otherwise be Helvetica, listed (unembedded) on every page.
+            initialFontName=FONT,
         )
         self.report = doc
         self.missing = missing
         frame = Frame(MARGIN, MARGIN, FRAME_WIDTH, A4[1] - 2 * MARGIN, id="body")
-        self.header_text = drawable(f"{doc.organisation}　{doc.title}", missing)
+        self.header_text = drawable(f"{doc.title}　{doc.subtitle}", missing)
         self.addPageTemplates(
             [PageTemplate("cover", [frame]), PageTemplate("body", [frame], onPage=self._decorate)]
         )
@@ -151,7 +153,19 @@ def render_pdf(doc: Document) -> tuple[bytes, list[str]]:
         story.append(RLParagraph(f"{text(label)}：{text(value)}", STYLES["cover"]))
     story += [NextPageTemplate("body"), PageBreak()]
 
-    contents = TableOfContents(levelStyles=TOC_LEVELS, dotsMinLevel=0)
+    contents = TableOfContents(
+        levelStyles=TOC_LEVELS,
+        dotsMinLevel=0,
+        # The contents' table names a cell font of its own (Helvetica) unless told otherwise.
+        tableStyle=TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), FONT),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        ),
+    )
     story += [RLParagraph(text(contents_title(doc)), STYLES["contents"]), contents, PageBreak()]
 
     labels = captions(doc)
@@ -166,6 +180,9 @@ def render_pdf(doc: Document) -> tuple[bytes, list[str]]:
                 caption = RLParagraph(text(f"{labels[id(block)]}　{block.title}"), STYLES["caption"])
                 story += [caption, _table(block, text, log), Spacer(1, 0.3 * cm)]
             elif isinstance(block, Chart):
+                # The PNG writes these characters as [U+XXXX] too: the log names them all the same.
+                for label in [block.title, block.unit, *block.categories, *(s.name for s in block.series)]:
+                    drawable(label, missing)
                 story.append(
                     KeepTogether(
                         [
@@ -205,6 +222,7 @@ def _table(block: Table, text, log: list[str]) -> RLTable:
     table.setStyle(
         TableStyle(
             [
+                ("FONT", (0, 0), (-1, -1), FONT),
                 ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDE4EE")),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),

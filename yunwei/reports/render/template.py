@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import signal
 import subprocess
 import sys
 import tempfile
@@ -28,7 +29,7 @@ from .common import TemplateError
 MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
 MAX_EXPANDED_BYTES = 50 * 1024 * 1024
 MEMORY_BYTES = 768 * 1024 * 1024
-CPU_SECONDS = 20
+CPU_SECONDS = 10  # filling a cover takes well under a second
 WALL_SECONDS = 40
 WORKER = Path(__file__).with_name("template_worker.py")
 
@@ -88,6 +89,8 @@ def fill_template(template: bytes, doc: Document) -> bytes:
             )
         except subprocess.TimeoutExpired as error:
             raise TemplateError(f"template: filling it took more than {WALL_SECONDS} s") from error
+    if done.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        raise TemplateError(f"template: filling it took more than the {CPU_SECONDS} s of CPU time allowed")
     if done.returncode != 0:
         message = _child_error(done.stderr)
         raise TemplateError(f"template: {message}")

@@ -26,26 +26,38 @@ def main() -> int:
 
     from docx import Document as open_docx
     from docxtpl import DocxTemplate
-    from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
+    from jinja2 import StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
     resource.setrlimit(resource.RLIMIT_NOFILE, (16, 16))
     request = json.loads(sys.stdin.buffer.read())
     data = base64.b64decode(request["template"])
+    context = request["context"]
     env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
 
     try:
         template = DocxTemplate(io.BytesIO(data))
-        template.render(request["context"], jinja_env=env)
-        out = io.BytesIO()
-        template.save(out)
-    except (TemplateSyntaxError, UndefinedError, TemplateError) as error:
-        where = locate(open_docx(io.BytesIO(data)), env, error)
-        fail(f"{where}: {type(error).__name__}: {error}")
+        template.init_docx()
     except Exception as error:  # a broken package: name the error, never a traceback
         fail(f"the .docx could not be read ({type(error).__name__}: {error})")
+    try:
+        template.render(context, jinja_env=env)
+        out = io.BytesIO()
+        template.save(out)
+    except BaseException as error:  # Jinja's errors, the sandbox's refusals, MemoryError, OverflowError …
+        if isinstance(error, SystemExit | KeyboardInterrupt):
+            raise
+        where, cause = locate(open_docx(io.BytesIO(data)), env, context)
+        cause = cause or error
+        fail(f"{where}: {describe(cause)}")
     sys.stdout.buffer.write(out.getvalue())
     return 0
+
+
+def describe(error: BaseException) -> str:
+    if isinstance(error, MemoryError):
+        return "MemoryError: it needs more memory than a template may use"
+    return f"{type(error).__name__}: {error}"
 
 
 def paragraphs(word):
@@ -63,27 +75,34 @@ def paragraphs(word):
                 yield f"section {s} {name} paragraph {index}", paragraph.text
 
 
-def locate(word, env, error) -> str:
-    """The paragraph holding the faulty placeholder, quoted."""
-    from jinja2 import TemplateSyntaxError, UndefinedError
+BLOCK_BALANCE = ("Unexpected end of template", "Encountered unknown tag 'end", "Encountered unknown tag 'el")
 
+
+def locate(word, env, context):
+    """(where, error) of the first paragraph whose placeholders fail on their own, quoted.
+
+    A paragraph that fails only because its {% for %}/{% if %} block closes in another paragraph is
+    named only when no paragraph has a real error.
+    """
     candidates = [(where, text) for where, text in paragraphs(word) if "{{" in text or "{%" in text]
-    if isinstance(error, UndefinedError):
-        name = str(error).split("'")[1] if "'" in str(error) else ""
-        for where, text in candidates:
-            if name and name in text:
-                return f"{where} ({quote(text)})"
-    if isinstance(error, TemplateSyntaxError):
-        for where, text in candidates:
-            if "{%" in text:
-                continue  # a block tag may open and close in different paragraphs
-            try:
-                env.parse(text)
-            except TemplateSyntaxError:
-                return f"{where} ({quote(text)})"
+    unbalanced = None
+    for where, text in candidates:
+        try:
+            env.from_string(text).render(context)
+        except Exception as error:
+            if any(marker in str(error) for marker in BLOCK_BALANCE):
+                unbalanced = unbalanced or (f"{where} ({quote(text)})", error)
+                continue
+            return f"{where} ({quote(text)})", error
+        except MemoryError as error:
+            return f"{where} ({quote(text)})", error
+    if unbalanced:
+        return unbalanced
     if candidates:
-        return "placeholders in " + ", ".join(f"{where} ({quote(text)})" for where, text in candidates[:3])
-    return "the template"
+        return "placeholders in " + ", ".join(
+            f"{where} ({quote(text)})" for where, text in candidates[:3]
+        ), None
+    return "the template", None
 
 
 def quote(text: str) -> str:
