@@ -1,6 +1,7 @@
 """Named personas shared by every test: a group admin, unit admins of two units, a unit user."""
 
 import datetime
+import os
 from pathlib import Path
 
 import pytest
@@ -25,13 +26,35 @@ def pytest_configure(config):
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "live_server", "module_db"}
+)
+
+
+def _uses_the_database(item) -> bool:
+    # pytest-django refuses database access to a test without one of these, so the rest cannot touch it.
+    return bool(
+        item.get_closest_marker("django_db")
+        or item.get_closest_marker("scale")
+        or DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+    )
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups off the items
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (`-n`), the tests that start the real product share one worker, so the
-    product and its demo load start once per run rather than once per worker."""
+    product and its demo load start once per run rather than once per worker.
+
+    With YUNWEI_TESTS_DATABASE_ONLY=1 (CI's second database), the tests that never reach the database
+    are left out: they ran with the first, and a second database cannot change what they prove."""
     for item in items:
         if any(item.get_closest_marker(name) for name in ("browser", "e2e", "scale")):
             item.add_marker(pytest.mark.xdist_group("product"))
+    if os.environ.get("YUNWEI_TESTS_DATABASE_ONLY") == "1":
+        database_free = [item for item in items if not _uses_the_database(item)]
+        if database_free:
+            config.hook.pytest_deselected(items=database_free)
+            items[:] = [item for item in items if _uses_the_database(item)]
 
 
 @pytest.fixture(autouse=True)
