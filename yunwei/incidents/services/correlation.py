@@ -195,10 +195,21 @@ def impact_scope_of(item: Item) -> str:
     return ImpactScope.ONE_DEPARTMENT
 
 
-def _roots(signal: Signal) -> list[Signal]:
-    """The firing signals with an incident on the signal's item or upstream of it, the most upstream
-    first, then the earliest."""
-    depth = {signal.item_id: 0, **{r.id: r.depth for r in impact.walk([signal.item_id], Direction.UP)}}
+def _lock_chain(item_id: int) -> dict[int, int]:
+    """Lock the item and every item upstream of it, in id order; {item id: depth above the item}.
+
+    Two signals at the same instant on one item (or on a root and its child) would each find no incident
+    and each open one: whoever finds or opens the incident holds the rows of the chain until it commits,
+    so the other waits, then reads the incident the first one committed. The same order for everyone
+    (ids ascending) keeps two chains sharing a root from locking each other in a cycle."""
+    depth = {item_id: 0, **{r.id: r.depth for r in impact.walk([item_id], Direction.UP)}}
+    list(Item.objects.select_for_update().filter(pk__in=sorted(depth)).order_by("pk").values_list("pk"))
+    return depth
+
+
+def _roots(signal: Signal, depth: dict[int, int]) -> list[Signal]:
+    """The firing signals with an incident on the signal's item or upstream of it (`depth`), the most
+    upstream first, then the earliest."""
     rows = (
         Signal.objects.filter(state=SignalState.FIRING, item_id__in=list(depth), incident__isnull=False)
         .exclude(pk=signal.pk)
@@ -212,7 +223,7 @@ def correlate(signal: Signal, *, reported_at: datetime.datetime, suspect=None) -
     one; then adopt the incidents of the signals downstream. `suspect`: the change whose window held the
     signal back, linked as suspected cause."""
     window = fold_window()
-    roots = _roots(signal)
+    roots = _roots(signal, _lock_chain(signal.item_id))
     open_roots = [row for row in roots if row.incident.state in OPEN_STATES and _within(row, signal, window)]
     if open_roots:
         root = open_roots[0]
