@@ -44,7 +44,7 @@ from ..choices import OPEN_STATES, ClosedAs, EventKind, ImpactScope, SignalSourc
 from ..models import CorrelationSettings, Incident, IncidentEvent, Signal
 from .common import add_event
 from .incident import report
-from .suspects import correlation_settings, link_suspects
+from .suspects import correlation_settings, link_suspects, settings_in_force
 
 SETTINGS_FIELDS = ("fold_window_minutes", "suspect_hours")
 SETTINGS_LIMITS = {"fold_window_minutes": (1, 24 * 60), "suspect_hours": (0, 30 * 24)}
@@ -54,7 +54,7 @@ SETTINGS_LIMITS = {"fold_window_minutes": (1, 24 * 60), "suspect_hours": (0, 30 
 
 
 def fold_window() -> datetime.timedelta:
-    return datetime.timedelta(minutes=correlation_settings().fold_window_minutes)
+    return datetime.timedelta(minutes=settings_in_force().fold_window_minutes)
 
 
 @transaction.atomic
@@ -227,7 +227,7 @@ def correlate(signal: Signal, *, reported_at: datetime.datetime, suspect=None) -
     open_roots = [row for row in roots if row.incident.state in OPEN_STATES and _within(row, signal, window)]
     if open_roots:
         root = open_roots[0]
-        incident = Incident.objects.get(pk=root.incident_id)
+        incident = root.incident  # read with the root's signal, just now
         signal.incident, signal.folded_under = incident, root
         signal.save(update_fields=["incident", "folded_under"])
     else:
