@@ -5,6 +5,7 @@ import datetime
 import zoneinfo
 
 import pytest
+import time_machine
 
 from yunwei.changes import recurring, schedule
 from yunwei.changes.models import RecurringWindow
@@ -147,3 +148,33 @@ def test_a_unit_admin_declares_one_on_the_page(client, unit_admin_a, unit_a, ser
     )
     assert refused.status_code == 200 and list(refused.context["form"].errors) == ["time_zone"]
     assert RecurringWindow.objects.count() == 1
+
+
+def test_the_list_shows_the_open_occurrence_and_the_next_ones_in_the_windows_own_zone(
+    client, unit_admin_a, unit_a, server_a
+):
+    declare(
+        unit_admin_a,
+        unit_a,
+        [server_a],
+        name="UPS 周测",
+        weekdays=[3],
+        start_time=datetime.time(22, 0),
+        duration_minutes=180,
+        time_zone="America/New_York",
+    )
+    # Wednesday 9 December 2026, 23:30 in New York: the occurrence that began at 22:00 is open and runs
+    # past midnight; the page shows New York's clock, not the reader's (Shanghai).
+    now = datetime.datetime(2026, 12, 9, 23, 30, tzinfo=NEW_YORK)
+    with time_machine.travel(now, tick=False):
+        client.force_login(unit_admin_a)  # in the travelled time: a session idle for days is over
+        page = client.get("/changes/recurring-windows/")
+    assert page.status_code == 200
+    [row] = page.context["rows"]
+    assert row.upcoming == [
+        {"start": "2026-12-09 22:00", "end": "2026-12-10 01:00", "open": True},
+        {"start": "2026-12-16 22:00", "end": "2026-12-17 01:00", "open": False},
+        {"start": "2026-12-23 22:00", "end": "2026-12-24 01:00", "open": False},
+    ]
+    html = page.content.decode()
+    assert 'data-testid="recurring-open"' in html and "2026-12-16 22:00" in html

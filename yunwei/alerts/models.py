@@ -9,6 +9,8 @@ item; an alert no rule places waits in the unmatched queue until someone maps it
 Correlation into incidents is built on top: `Alert.incident` is the link it will set.
 """
 
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +31,10 @@ from .choices import (
 
 def default_replica_labels() -> list:
     return ["prometheus_replica"]
+
+
+def new_rules_key() -> str:
+    return uuid.uuid4().hex
 
 
 class Integration(VersionedModel):
@@ -75,6 +81,9 @@ class Integration(VersionedModel):
     silent_since = models.DateTimeField(_("silent since"), null=True, blank=True, editable=False)
     last_payload_at = models.DateTimeField(_("last payload"), null=True, blank=True, editable=False)
     last_watchdog_at = models.DateTimeField(_("last watchdog"), null=True, blank=True, editable=False)
+    # A new value at every write of a mapping rule or a hand mapping: intake keeps the rules by it
+    # (services/intake.py), so an edit is read by the next request of every process.
+    rules_key = models.CharField(max_length=32, default=new_rules_key, editable=False)
 
     class Meta:
         verbose_name = _("alert integration")

@@ -383,3 +383,47 @@ class RecurringWindow(VersionedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WindowNotice(models.Model):
+    """That the start or the end of one occurrence of a maintenance window, a change's or a recurring one,
+    was told to its items' teams (Art. 18, our reading). Written in the notices' own transaction and unique
+    per window, occurrence and edge: a rerun of the sweep, or a second worker, never tells it twice.
+    `late`: told after the moment had passed (the scheduler was down), and the notice says so."""
+
+    class Edge(models.TextChoices):
+        START = "start", _("start")
+        END = "end", _("end")
+
+    # "change:<id>" or "recurring:<id>": one key for both kinds of window.
+    window_key = models.CharField(_("window"), max_length=40)
+    change = models.ForeignKey(
+        Change, verbose_name=_("change"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    recurring = models.ForeignKey(
+        RecurringWindow,
+        verbose_name=_("recurring maintenance window"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notices",
+    )
+    occurrence_start = models.DateTimeField(_("occurrence start"))
+    occurrence_end = models.DateTimeField(_("occurrence end"))
+    edge = models.CharField(_("edge"), max_length=8, choices=Edge.choices)
+    told_at = models.DateTimeField(_("told at"))
+    late = models.BooleanField(_("told late"), default=False)
+    event_keys = models.JSONField(_("notices"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("window notice")
+        verbose_name_plural = _("window notices")
+        ordering = ["-told_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["window_key", "occurrence_start", "edge"], name="change_window_notice_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.window_key} {self.edge} {self.occurrence_start:%Y-%m-%d %H:%M}"

@@ -2,6 +2,7 @@
 
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -9,11 +10,12 @@ from yunwei.core import scoping
 from yunwei.core.pages import act, done, form_call, page_view
 from yunwei.org.models import Unit
 
-from . import recurring
+from . import recurring, schedule
 from .forms import WEEKDAYS, RecurringWindowForm
 from .models import RecurringWindow
 
 DAY_NAMES = dict(WEEKDAYS)
+NEXT_SHOWN = 3
 
 
 def _rows(user):
@@ -22,8 +24,19 @@ def _rows(user):
 
 def _page(request, form, instance=None):
     rows = list(_rows(request.user).order_by("unit__name", "name", "pk")) if instance is None else None
+    now = timezone.now()
     for row in rows or []:
         row.day_names = [DAY_NAMES[day] for day in row.weekdays if day in DAY_NAMES]
+        # The occurrence open now, if any, and the next ones, in the window's own time zone (written
+        # out here: the template's date filter would show them in the reader's).
+        row.upcoming = [
+            {
+                "start": start.strftime("%Y-%m-%d %H:%M"),
+                "end": end.strftime("%H:%M" if end.date() == start.date() else "%Y-%m-%d %H:%M"),
+                "open": start <= now < end,
+            }
+            for start, end in schedule.next_occurrences(row, now, NEXT_SHOWN)
+        ]
     context = {"rows": rows, "form": form, "instance": instance}
     return render(request, "changes/recurring_windows.html", context)
 

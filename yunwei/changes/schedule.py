@@ -154,6 +154,37 @@ def occurrence_at(window: RecurringWindow, at: datetime.datetime) -> tuple | Non
     return None
 
 
+def occurrences(window: RecurringWindow, since: datetime.datetime, until: datetime.datetime) -> list[tuple]:
+    """(start, end) of every occurrence of a recurring window that overlaps [since, until), the first
+    first, laid out as `occurrence_at` lays them out (local time, across daylight saving and midnight)."""
+    zone = zoneinfo.ZoneInfo(window.time_zone)
+    length = datetime.timedelta(minutes=window.duration_minutes)
+    day = since.astimezone(zone).date() - datetime.timedelta(days=length.days + 1)
+    last = until.astimezone(zone).date()
+    found = []
+    while day <= last:
+        inside = day >= window.starts_on and (window.ends_on is None or day <= window.ends_on)
+        if inside and day.isoweekday() in window.weekdays:
+            start = datetime.datetime.combine(day, window.start_time, tzinfo=zone)
+            if start < until and start + length > since:
+                found.append((start, start + length))
+        day += datetime.timedelta(days=1)
+    return found
+
+
+def next_occurrences(window: RecurringWindow, now: datetime.datetime, count: int = 3) -> list[tuple]:
+    """The occurrence open at `now`, if any, and the next ones: at most `count`, within a year."""
+    found: list[tuple] = []
+    since = now
+    for _weeks in range(53):
+        until = since + datetime.timedelta(days=7)
+        found += [pair for pair in occurrences(window, since, until) if pair not in found]
+        if len(found) >= count or (window.ends_on is not None and until.date() > window.ends_on):
+            break
+        since = until
+    return found[:count]
+
+
 def active_recurring_for(item, at: datetime.datetime | None = None) -> RecurringWindow | None:
     """The recurring window `item` is inside at `at` (now by default), or None."""
     at = at or timezone.now()

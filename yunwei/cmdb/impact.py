@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from yunwei.core import scoping
+from yunwei.core import memo, scoping
 from yunwei.org.models import Unit
 
 from .choices import Direction
@@ -97,8 +97,14 @@ def _limit(depth: int | None) -> int:
 
 
 def _dependency_type_ids() -> list[int]:
-    # A handful of rows; reading them first keeps the recursive step a plain index range.
-    return list(RelationType.objects.filter(is_dependency=True).order_by("pk").values_list("pk", flat=True))
+    # A handful of rows; reading them first keeps the recursive step a plain index range. Asked once per
+    # unit of work (a delivery of alerts walks for each of them): yunwei.core.memo.
+    return memo.remember(
+        "cmdb.dependency_type_ids",
+        lambda: list(
+            RelationType.objects.filter(is_dependency=True).order_by("pk").values_list("pk", flat=True)
+        ),
+    )
 
 
 def walk(start_ids, direction: str = Direction.DOWN, depth: int | None = None, user=None) -> list[Reached]:

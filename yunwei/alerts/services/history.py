@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import CharField, Exists, F, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Concat
 
+from yunwei.core import memo
 from yunwei.incidents import signals
 from yunwei.incidents.choices import SignalState
 from yunwei.incidents.models import Signal
@@ -80,16 +81,19 @@ def correlate_stored(pending: list[tuple[int, str, datetime.datetime]]) -> None:
     other delivery and every person's audited write would queue behind it. Here each change holds it only
     while its own incident opens. A change that fails is logged and left to `sweep_uncorrelated`: the
     alerts are stored, and the sender is answered either way."""
-    for pk, change, at in pending:
-        try:
-            with transaction.atomic():
-                alert = (
-                    Alert.objects.select_for_update(of=("self",)).select_related("item").filter(pk=pk).first()
-                )
-                if alert is not None and alert.status == STILL[change]:
-                    _correlate(alert, change, at)
-        except Exception:
-            logger.exception("correlating alert %s (%s) failed; the sweep will try again", pk, change)
+    with memo.scope():
+        for pk, change, at in pending:
+            _correlate_one(pk, change, at)
+
+
+def _correlate_one(pk: int, change: str, at: datetime.datetime) -> None:
+    try:
+        with transaction.atomic():
+            alert = Alert.objects.select_for_update(of=("self",)).select_related("item").filter(pk=pk).first()
+            if alert is not None and alert.status == STILL[change]:
+                _correlate(alert, change, at)
+    except Exception:
+        logger.exception("correlating alert %s (%s) failed; the sweep will try again", pk, change)
 
 
 def _firing_signals_of_alert():

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yunwei.cmdb.models import Item
+from yunwei.core import memo
 
 from ..choices import AlertChange, AlertStatus, IntegrationState, MatchField, MatchState
 from ..models import Alert, Integration, LabelMapping, MappingRule, Payload, SeenSignature
@@ -122,23 +123,42 @@ def _is_ip(value: str) -> bool:
     return True
 
 
+# The rules and hand mappings of each integration, kept by the process under the integration's
+# `rules_key` (read with the integration by every request, so checking it costs nothing): every write of a
+# rule or a hand mapping gives the integration a new key, and the next request reads them again.
+_RULES: dict[int, tuple[str, list, dict]] = {}
+_RULES_KEPT = 256
+
+
+def _rules_of(integration: Integration) -> tuple[list, dict]:
+    kept = _RULES.get(integration.pk)
+    if kept is None or kept[0] != integration.rules_key or not integration.rules_key:
+        rules = list(MappingRule.objects.filter(integration=integration).order_by("position", "id"))
+        kept = (integration.rules_key, rules, {})
+        if len(_RULES) >= _RULES_KEPT:
+            _RULES.clear()
+        _RULES[integration.pk] = kept
+    return kept[1], kept[2]
+
+
 class Mapper:
-    """The rules and hand mappings of one integration, read once per request; lookups cached by value."""
+    """The rules and hand mappings of one integration (kept by the process until one of them is written);
+    the inventory's lookups cached by value for the request."""
 
     def __init__(self, integration: Integration):
         self.integration = integration
-        self.rules = list(MappingRule.objects.filter(integration=integration).order_by("position", "id"))
+        self.rules, self.hands = _rules_of(integration)
         self.cache: dict = {}
 
     def _hand(self, label: str, value: str) -> int | None:
-        key = ("hand", label, value)
-        if key not in self.cache:
-            self.cache[key] = (
+        key = (label, value)
+        if key not in self.hands:
+            self.hands[key] = (
                 LabelMapping.objects.filter(integration=self.integration, label=label, value=value)
                 .values_list("item_id", flat=True)
                 .first()
             )
-        return self.cache[key]
+        return self.hands[key]
 
     def place(self, labels: dict) -> tuple[str, int | None, str, str]:
         """(match state, item id, the label that decided, its value)."""
@@ -190,7 +210,8 @@ def receive(
     integration = integration_for(token, kind)
     for attempt in range(DEADLOCK_RETRIES + 1):
         try:
-            return _receive(integration, body, content_type, timestamp, signature, remote_addr, now)
+            with memo.scope():  # the relation types and correlation settings: once per delivery
+                return _receive(integration, body, content_type, timestamp, signature, remote_addr, now)
         except OperationalError as exc:
             # Two deliveries creating and repeating the same alerts can, rarely, lock each other in a
             # cycle on PostgreSQL; the database aborts one, which is run again whole (nothing of it stayed).

@@ -16,7 +16,7 @@ from yunwei.core.scoping import access_of
 from yunwei.org.models import Unit
 
 from ..choices import WAITING, AlertChange, IntegrationKind, MatchField, MatchState
-from ..models import Alert, Integration, LabelMapping, MappingRule
+from ..models import Alert, Integration, LabelMapping, MappingRule, new_rules_key
 from . import parsing
 from .history import alert_changed
 from .intake import instance_host, token_hash
@@ -173,6 +173,11 @@ def _check_rule(integration: Integration, fields: dict, sample: dict | None) -> 
     return fields
 
 
+def rules_changed(integration_id: int) -> None:
+    """A rule or a hand mapping was written: intake reads the integration's rules again (a new key)."""
+    Integration.objects.filter(pk=integration_id).update(rules_key=new_rules_key())
+
+
 @transaction.atomic
 def create_rule(*, actor, integration: Integration, sample: dict | None = None, **fields) -> MappingRule:
     require_manage(actor, integration.unit_id)
@@ -180,7 +185,9 @@ def create_rule(*, actor, integration: Integration, sample: dict | None = None, 
     if "position" not in fields or fields["position"] is None:
         last = MappingRule.objects.filter(integration=integration).order_by("-position").first()
         fields["position"] = (last.position + 1) if last else 1
-    return create_record(MappingRule, actor=actor, integration=integration, **fields)
+    rule = create_record(MappingRule, actor=actor, integration=integration, **fields)
+    rules_changed(integration.pk)
+    return rule
 
 
 @transaction.atomic
@@ -190,13 +197,16 @@ def update_rule(rule: MappingRule, *, actor, expected_version=None, sample: dict
     merged = {"label": rule.label, "field": rule.field, **fields}
     merged = _check_rule(rule.integration, merged, sample)
     fields.update(label=merged["label"], field=merged["field"])
-    return update_record(rule, actor=actor, expected_version=expected_version, **fields)
+    rule = update_record(rule, actor=actor, expected_version=expected_version, **fields)
+    rules_changed(rule.integration_id)
+    return rule
 
 
 @transaction.atomic
 def delete_rule(rule: MappingRule, *, actor) -> None:
     require_manage(actor, rule.integration.unit_id)
     delete_record(rule, actor=actor)
+    rules_changed(rule.integration_id)
 
 
 # -- the unmatched queue --------------------------------------------------------------------------
@@ -233,6 +243,7 @@ def map_alert(alert: Alert, item: Item, *, actor) -> list[int]:
             value=alert.match_value,
             defaults={"item": item},
         )
+        rules_changed(alert.integration_id)
     Alert.objects.filter(pk__in=ids).update(item=item, match=MatchState.MANUAL)
     for sibling in Alert.objects.filter(pk__in=ids):
         alert_changed(

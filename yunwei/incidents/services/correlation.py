@@ -44,7 +44,7 @@ from ..choices import OPEN_STATES, ClosedAs, EventKind, ImpactScope, SignalSourc
 from ..models import CorrelationSettings, Incident, IncidentEvent, Signal
 from .common import add_event
 from .incident import report
-from .suspects import correlation_settings, link_suspects
+from .suspects import correlation_settings, link_suspects, settings_in_force
 
 SETTINGS_FIELDS = ("fold_window_minutes", "suspect_hours")
 SETTINGS_LIMITS = {"fold_window_minutes": (1, 24 * 60), "suspect_hours": (0, 30 * 24)}
@@ -54,7 +54,7 @@ SETTINGS_LIMITS = {"fold_window_minutes": (1, 24 * 60), "suspect_hours": (0, 30 
 
 
 def fold_window() -> datetime.timedelta:
-    return datetime.timedelta(minutes=correlation_settings().fold_window_minutes)
+    return datetime.timedelta(minutes=settings_in_force().fold_window_minutes)
 
 
 @transaction.atomic
@@ -195,10 +195,21 @@ def impact_scope_of(item: Item) -> str:
     return ImpactScope.ONE_DEPARTMENT
 
 
-def _roots(signal: Signal) -> list[Signal]:
-    """The firing signals with an incident on the signal's item or upstream of it, the most upstream
-    first, then the earliest."""
-    depth = {signal.item_id: 0, **{r.id: r.depth for r in impact.walk([signal.item_id], Direction.UP)}}
+def _lock_chain(item_id: int) -> dict[int, int]:
+    """Lock the item and every item upstream of it, in id order; {item id: depth above the item}.
+
+    Two signals at the same instant on one item (or on a root and its child) would each find no incident
+    and each open one: whoever finds or opens the incident holds the rows of the chain until it commits,
+    so the other waits, then reads the incident the first one committed. The same order for everyone
+    (ids ascending) keeps two chains sharing a root from locking each other in a cycle."""
+    depth = {item_id: 0, **{r.id: r.depth for r in impact.walk([item_id], Direction.UP)}}
+    list(Item.objects.select_for_update().filter(pk__in=sorted(depth)).order_by("pk").values_list("pk"))
+    return depth
+
+
+def _roots(signal: Signal, depth: dict[int, int]) -> list[Signal]:
+    """The firing signals with an incident on the signal's item or upstream of it (`depth`), the most
+    upstream first, then the earliest."""
     rows = (
         Signal.objects.filter(state=SignalState.FIRING, item_id__in=list(depth), incident__isnull=False)
         .exclude(pk=signal.pk)
@@ -212,11 +223,11 @@ def correlate(signal: Signal, *, reported_at: datetime.datetime, suspect=None) -
     one; then adopt the incidents of the signals downstream. `suspect`: the change whose window held the
     signal back, linked as suspected cause."""
     window = fold_window()
-    roots = _roots(signal)
+    roots = _roots(signal, _lock_chain(signal.item_id))
     open_roots = [row for row in roots if row.incident.state in OPEN_STATES and _within(row, signal, window)]
     if open_roots:
         root = open_roots[0]
-        incident = Incident.objects.get(pk=root.incident_id)
+        incident = root.incident  # read with the root's signal, just now
         signal.incident, signal.folded_under = incident, root
         signal.save(update_fields=["incident", "folded_under"])
     else:
@@ -374,103 +385,10 @@ __all__ = [
 
 # -- telling the items' team of a window ------------------------------------------------------------
 
-WINDOW_NOTICES = {
-    "start": {
-        "zh-hans": (
-            "【维护窗口开始】{change} {title}",
-            "变更{change}“{title}”的维护窗口已开始（{start}至{end}），涉及：{items}。窗口内这些配置项的告警只记录、"
-            "不立案、不通知；窗口结束时仍未恢复的，将立案并关联此变更为疑似原因。",
-        ),
-        "en": (
-            "[Window started] {change} {title}",
-            "The maintenance window of change {change} “{title}” has started ({start} to {end}) for: "
-            "{items}. Inside it their alerts are recorded only, with no incident and no notice; those still "
-            "failing when it ends open an incident with this change as suspected cause.",
-        ),
-    },
-    "end": {
-        "zh-hans": (
-            "【维护窗口结束】{change} {title}",
-            "变更{change}“{title}”的维护窗口已于{end}结束，涉及：{items}。仍未恢复的告警已重新评估。",
-        ),
-        "en": (
-            "[Window ended] {change} {title}",
-            "The maintenance window of change {change} “{title}” ended at {end} for: {items}. Signals "
-            "still failing were evaluated again.",
-        ),
-    },
-}
-# A window that began or ended this long ago and was not told (the scheduler was down) is still told.
-WINDOW_LOOKBACK = datetime.timedelta(hours=2)
-
-
-def _team_accounts(team_id: int | None, unit_id: int) -> list[int]:
-    """The active members with an account of the items' team; without one, the technical staff of the
-    items' unit and of the group (as the checks' notices)."""
-    from yunwei.org.choices import Role, UnitKind
-    from yunwei.org.models import Person
-    from yunwei.org.services import accounts_holding
-
-    if team_id:
-        members = list(
-            Person.objects.filter(team_id=team_id, is_active=True, account__isnull=False).values_list(
-                "account_id", flat=True
-            )
-        )
-        if members:
-            return members
-    group_ids = list(Unit.objects.filter(kind=UnitKind.GROUP).values_list("pk", flat=True))
-    return accounts_holding(Role.TECH_STAFF, [unit_id, *group_ids])
-
-
-def _local(moment: datetime.datetime) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
-
 
 def tell_windows(now: datetime.datetime | None = None) -> int:
-    """Tell each team whose items a window covers that it began, or ended: one notice per change, phase,
-    team and moment (a moved window is told again). How many notices were written."""
-    from yunwei.changes.models import MaintenanceWindow
-    from yunwei.notify import services as notify
+    """Tell the items' teams of every window start and end due now, a change's or a recurring window's
+    (yunwei.changes.window_notices): once per window, occurrence and edge. How many notices were written."""
+    from yunwei.changes import window_notices
 
-    now = now or timezone.now()
-    since = now - WINDOW_LOOKBACK
-    phases = {
-        "start": MaintenanceWindow.objects.filter(starts_at__gt=since, starts_at__lte=now, ends_at__gt=now),
-        "end": MaintenanceWindow.objects.filter(ends_at__gt=since, ends_at__lte=now),
-    }
-    sent = 0
-    for phase, windows in phases.items():
-        groups: dict[tuple, list] = {}
-        for window in windows.select_related("change", "item").order_by("change_id", "item__code"):
-            key = (
-                window.change_id,
-                window.item.owner_team_id,
-                window.item.unit_id,
-                window.starts_at,
-                window.ends_at,
-            )
-            groups.setdefault(key, []).append(window)
-        for (change_id, team_id, unit_id, start, end), rows in groups.items():
-            change = rows[0].change
-            values = {
-                "change": change.code,
-                "title": change.title,
-                "start": _local(start),
-                "end": _local(end),
-                "items": "、".join(f"{w.item.code} {w.item.name}" for w in rows[:20])
-                + ("…" if len(rows) > 20 else ""),
-            }
-            moment = start if phase == "start" else end
-            whom = f"t{team_id}" if team_id else f"u{unit_id}"
-            templates = WINDOW_NOTICES[phase]
-            with transaction.atomic():
-                created = notify.send(
-                    event_key=f"change:{change_id}:window:{phase}:{whom}:{moment:%Y%m%dT%H%M%S}",
-                    unit_id=unit_id,
-                    recipients=notify.user_recipients(_team_accounts(team_id, unit_id)),
-                    subject={lang: s.format(**values) for lang, (s, _b) in templates.items()},
-                    body={lang: b.format(**values) for lang, (_s, b) in templates.items()},
-                )
-            sent += bool(created)
-    return sent
+    return window_notices.tell_windows(now)

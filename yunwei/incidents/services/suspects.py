@@ -8,6 +8,7 @@ import datetime
 from django.db.models import Q
 
 from yunwei.changes.models import Change, MaintenanceWindow
+from yunwei.core import memo
 
 from ..choices import EventKind
 from ..models import CorrelationSettings, Incident
@@ -22,6 +23,12 @@ def correlation_settings() -> CorrelationSettings:
     return row
 
 
+def settings_in_force() -> CorrelationSettings:
+    """The settings to read (never to write): once per unit of work (a delivery of alerts correlates
+    each of its alerts with them; yunwei.core.memo)."""
+    return memo.remember("incidents.correlation_settings", correlation_settings)
+
+
 def suspected_for(
     item_ids, at: datetime.datetime, until: datetime.datetime | None = None, hours: int | None = None
 ) -> list[int]:
@@ -30,7 +37,7 @@ def suspected_for(
     item_ids = [int(pk) for pk in item_ids]
     if not item_ids:
         return []
-    hours = correlation_settings().suspect_hours if hours is None else hours
+    hours = settings_in_force().suspect_hours if hours is None else hours
     since = at - datetime.timedelta(hours=hours)
     at = max(at, until or at)
     through_windows = MaintenanceWindow.objects.filter(

@@ -1,0 +1,54 @@
+"""What one new alert costs the database (issue 22, Performance): the rules, relation types and
+correlation settings are not read again for every alert, and an edit of a rule is still seen by the
+next request."""
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from yunwei.alerts import services
+from yunwei.alerts.models import Alert
+
+from .conftest import am_alert, am_payload
+
+pytestmark = pytest.mark.django_db
+
+
+def deliver(integration, *alerts):
+    return services.receive(integration.token, integration.kind, json.dumps(am_payload(*alerts)).encode())
+
+
+def queries_of(integration, *alerts) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        deliver(integration, *alerts)
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def test_a_new_alert_on_an_item_with_an_open_incident_reads_no_rule_type_or_setting_twice(am_a, servers_a):
+    deliver(am_a, am_alert(name="InstanceDown", instance="oa-app-01:9100"))  # opens the incident
+    sql = queries_of(am_a, am_alert(name="DiskFull", instance="oa-app-01:9100"))
+    first, second = Alert.objects.get(name="InstanceDown"), Alert.objects.get(name="DiskFull")
+    assert second.incident_id == first.incident_id is not None
+    assert not [query for query in sql if '"alerts_mappingrule"' in query]  # kept since the first delivery
+    assert len([query for query in sql if 'FROM "cmdb_relationtype"' in query]) == 1
+    assert len([query for query in sql if 'FROM "incidents_correlationsettings"' in query]) <= 1
+    assert len(sql) <= 29  # 33 before the rules, types and settings were kept
+
+
+def test_a_batch_reads_the_relation_types_and_settings_once(am_a, servers_a):
+    deliver(am_a, am_alert(name="Warm", instance="oa-db-01:9100"))
+    sql = queries_of(am_a, *(am_alert(name=f"A{n}", instance="oa-app-01:9100") for n in range(10)))
+    assert Alert.objects.filter(name__startswith="A", item=servers_a["app"]).count() == 10
+    assert len([query for query in sql if 'FROM "cmdb_relationtype"' in query]) == 1
+    assert len([query for query in sql if 'FROM "incidents_correlationsettings"' in query]) == 1
+
+
+def test_an_edited_rule_is_read_by_the_next_request(am_a, servers_a, group_admin):
+    deliver(am_a, am_alert(name="First", instance="oa-app-01:9100"))
+    assert Alert.objects.get(name="First").item == servers_a["app"]
+    rule = am_a.rules.get()
+    services.update_rule(rule, actor=group_admin, label="host", field="hostname", sample={"host": "oa-db-01"})
+    deliver(am_a, am_alert(name="Second", instance="oa-app-01:9100", host="oa-db-01"))
+    assert Alert.objects.get(name="Second").item == servers_a["db"]

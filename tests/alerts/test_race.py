@@ -1,0 +1,106 @@
+"""Two signals at the same instant on one item, or on a root and its child, open one incident (Art. 3:
+one fault, one incident): correlation's "find or open the incident" holds the chain's rows."""
+
+import json
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from yunwei.alerts import services
+from yunwei.alerts.models import Alert
+from yunwei.incidents.choices import OPEN_STATES, Source
+from yunwei.incidents.models import Incident, Signal
+
+from ..incidents.topology import depends, item
+from .conftest import am_alert, am_payload, make_integration
+
+pytestmark = [
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises writers by itself"),
+    # Threads need committed rows; serialized_rollback reloads what the migrations shipped afterwards.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def at_once(*targets) -> list[Exception]:
+    """Run the targets in threads released together by a barrier; the errors they raised."""
+    errors = []
+    barrier = threading.Barrier(len(targets))
+
+    def run(target):
+        try:
+            barrier.wait()
+            target()
+        except Exception as exc:  # reported by the caller's assertion
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(target,)) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def deliver(integration, alert: dict):
+    body = json.dumps(am_payload(alert)).encode()
+    return lambda: services.receive(integration.token, integration.kind, body)
+
+
+@pytest.fixture
+def chain(unit_a, group_admin):
+    """A switch and a server behind it (SRV → SW), each found by its hostname."""
+    sw = item(unit_a, "switch", "SW-R", actor=group_admin, hostname="sw-r")
+    srv = item(unit_a, "server", "SRV-R", actor=group_admin, hostname="srv-r")
+    depends(srv, sw, actor=group_admin, type_code="connected-via")
+    integration = make_integration(unit_a, group_admin)
+    services.create_rule(actor=group_admin, integration=integration, label="instance", field="instance")
+    return {"sw": sw, "srv": srv, "integration": integration}
+
+
+def test_two_alerts_on_one_item_at_once_open_one_incident_holding_both(chain):
+    integration = chain["integration"]
+    errors = at_once(
+        deliver(integration, am_alert(name="InstanceDown", instance="srv-r:9100")),
+        deliver(integration, am_alert(name="DiskFull", instance="srv-r:9100")),
+    )
+    assert errors == []
+    alerts = list(Alert.objects.filter(integration=integration))
+    assert len(alerts) == 2 and {alert.item_id for alert in alerts} == {chain["srv"].pk}
+    incidents = Incident.objects.filter(source=Source.MONITORING)
+    assert incidents.count() == 1
+    incident = incidents.get()
+    assert {alert.incident_id for alert in alerts} == {incident.pk}
+    signals = Signal.objects.filter(key__in=[f"alert:{alert.pk}" for alert in alerts])
+    assert signals.count() == 2 and {signal.incident_id for signal in signals} == {incident.pk}
+
+
+def test_a_root_and_its_child_at_once_end_in_one_open_incident_holding_both(chain):
+    integration = chain["integration"]
+    errors = at_once(
+        deliver(integration, am_alert(name="SwitchDown", instance="sw-r:161")),
+        deliver(integration, am_alert(name="InstanceDown", instance="srv-r:9100")),
+    )
+    assert errors == []
+    alerts = {alert.item_id: alert for alert in Alert.objects.filter(integration=integration)}
+    assert set(alerts) == {chain["sw"].pk, chain["srv"].pk}
+    signals = {
+        signal.item_id: signal
+        for signal in Signal.objects.filter(key__in=[f"alert:{alert.pk}" for alert in alerts.values()])
+    }
+    open_incidents = Incident.objects.filter(source=Source.MONITORING, state__in=OPEN_STATES)
+    # Whichever came first, the child's signal ends in the root's incident: folded under it, or its own
+    # incident merged into the root's when the root's was opened second.
+    assert open_incidents.count() == 1
+    incident = open_incidents.get()
+    assert {signal.incident_id for signal in signals.values()} == {incident.pk}
+    assert signals[chain["srv"].pk].folded_under_id == signals[chain["sw"].pk].pk
+    assert (
+        Incident.objects.filter(source=Source.MONITORING)
+        .exclude(pk=incident.pk)
+        .exclude(merged_into=incident)
+        .count()
+        == 0
+    )
