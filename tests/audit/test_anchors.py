@@ -200,11 +200,14 @@ def test_the_command_compares_with_the_heads_outside():
 def test_the_audit_page_shows_the_last_verification_and_its_age(client, group_admin):
     client.force_login(group_admin)
     page = client.get(reverse("audit:event-list")).content.decode()
-    assert "The chain has not been verified yet." in page
+    assert "审计链尚未校验过。" in page
     chain(2)
     anchors.write_anchor()
     client.post(reverse("audit:verify"))
-    page = client.get(reverse("audit:event-list")).content.decode()
+    page = client.get(reverse("audit:event-list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'data-testid="last-verification"' in page
     assert "full walk" in page
     assert "It agrees with the heads written outside" in page
+    page = client.get(reverse("audit:event-list")).content.decode()
+    assert "全链校验" in page
+    assert "与写到数据库外的链头一致" in page
