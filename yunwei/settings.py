@@ -316,6 +316,7 @@ SPECTACULAR_SETTINGS = {
         "RequestEscalationLevelEnum": "yunwei.servicedesk.choices.EscalationLevel",
         "ProblemEscalationLevelEnum": "yunwei.problems.choices.EscalationLevel",
         "ReportStateEnum": "yunwei.reports.choices.State",
+        "KnowledgeStateEnum": "yunwei.knowledge.choices.State",
         "ReportEventKindEnum": "yunwei.reports.choices.EventKind",
         "ReportFormatEnum": "yunwei.reports.choices.Format",
     },
