@@ -48,8 +48,14 @@ def pytest_collection_modifyitems(config, items):
     With YUNWEI_TESTS_DATABASE_ONLY=1 (CI's second database), the tests that never reach the database
     are left out: they ran with the first, and a second database cannot change what they prove."""
     for item in items:
-        if any(item.get_closest_marker(name) for name in ("browser", "e2e", "scale")):
+        if item.path.name == "test_fuzz.py":
+            # The fuzzer starts a product of its own: beside the shared one, on the other worker.
+            item.add_marker(pytest.mark.xdist_group("fuzz"))
+        elif any(item.get_closest_marker(name) for name in ("browser", "e2e", "scale")):
             item.add_marker(pytest.mark.xdist_group("product"))
+        elif "module_db" in getattr(item, "fixturenames", ()):
+            # A module that loads once for all its tests keeps them on one worker, so it loads once.
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
     if os.environ.get("YUNWEI_TESTS_DATABASE_ONLY") == "1":
         database_free = [item for item in items if not _uses_the_database(item)]
         if database_free:

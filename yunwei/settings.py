@@ -370,6 +370,8 @@ CELERY_TASK_ROUTES = {
     "yunwei.servicedesk.tasks.close_waiting_requests": {"queue": "default"},
     "yunwei.accounts.tasks.sync_directory": {"queue": "default"},
     "yunwei.audit.tasks.write_audit_anchor": {"queue": "default"},
+    "yunwei.web.tasks.build_export": {"queue": "default"},
+    "yunwei.web.tasks.expire_exports": {"queue": "default"},
     "yunwei.audit.tasks.verify_audit_chain": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {

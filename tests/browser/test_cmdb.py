@@ -4,6 +4,7 @@ in the server's impact list and dependency graph."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import log_in
 
@@ -39,6 +40,6 @@ def test_application_running_on_a_new_server_shows_in_its_impact(page):
     page.goto(server_url)
     assert page.get_by_test_id("impact-down-BR-APP-1").is_visible()
     graph = page.get_by_test_id("item-graph")
-    page.wait_for_function("document.querySelector('[data-testid=item-graph]').dataset.ready === 'true'")
+    expect(page.locator("[data-testid=item-graph]")).to_have_attribute("data-ready", "true", timeout=60_000)
     assert graph.get_attribute("data-nodes") == "2"
     assert graph.locator("canvas").count() >= 1

@@ -11,6 +11,7 @@ import threading
 import urllib.request
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import SCREENSHOTS, log_in
 
@@ -117,7 +118,7 @@ def test_a_check_made_on_the_per_kind_form_goes_down_with_its_target_and_comes_b
     rows = page.get_by_test_id("result-table").locator("tbody tr")
     assert rows.count() == 3
     chart = page.get_by_test_id("check-chart")
-    page.wait_for_function("document.querySelector('[data-check-chart]').dataset.loaded === '24h'")
+    expect(page.locator("[data-check-chart]")).to_have_attribute("data-loaded", "24h", timeout=60_000)
     assert chart.locator("canvas").count() >= 1
     page.mouse.move(0, 0)
     page.screenshot(path=str(SCREENSHOTS / "monitoring-check-made.png"), full_page=True)
@@ -129,11 +130,11 @@ def test_a_demo_check_shows_its_history_in_the_chart_and_a_heartbeat_its_runs(pa
     page.get_by_role("link", name="流程审批模块（时好时坏）").click()
     page.wait_for_url(re.compile(r"/monitoring/checks/\d+/$"))
     assert page.get_by_test_id("check-flapping").inner_text().strip() == "状态抖动"
-    page.wait_for_function("document.querySelector('[data-check-chart]').dataset.loaded === '24h'")
+    expect(page.locator("[data-check-chart]")).to_have_attribute("data-loaded", "24h", timeout=60_000)
     availability = page.get_by_test_id("chart-availability").inner_text()
     assert re.fullmatch(r"\d+(\.\d+)? %", availability), availability
     page.get_by_test_id("chart-range-7d").click()
-    page.wait_for_function("document.querySelector('[data-check-chart]').dataset.loaded === '7d'")
+    expect(page.locator("[data-check-chart]")).to_have_attribute("data-loaded", "7d", timeout=60_000)
     assert "active" in page.get_by_test_id("chart-range-7d").get_attribute("class")
     page.mouse.move(0, 0)
     segments = page.evaluate(

@@ -5,6 +5,7 @@ wrong one is said first) and download the .docx, .pdf and .xlsx; the archive lis
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import SCREENSHOTS, log_in
 
@@ -34,7 +35,8 @@ def test_a_lead_generates_writes_signs_and_downloads_the_monthly_report(browser,
     assert page.get_by_test_id("report-state").get_attribute("data-state") == "draft"
 
     _click(page, "generate")
-    page.wait_for_function("document.querySelector('[data-testid=report-state]').dataset.state === 'ready'")
+    state = page.locator("[data-testid=report-state]")
+    expect(state).to_have_attribute("data-state", "ready", timeout=60_000)
     assert page.get_by_test_id("table-incidents_by_grade").is_visible()
     page.wait_for_selector("[data-testid=chart-incidents-by-grade][data-loaded=true]")
 
