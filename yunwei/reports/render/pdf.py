@@ -10,7 +10,7 @@ charts as the same PNG images as the .docx.
 from __future__ import annotations
 
 import io
-from xml.sax.saxutils import escape
+from html import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
@@ -132,7 +132,7 @@ class _Report(BaseDocTemplate):
             self.canv.bookmarkPage(flowable.toc_key)
             self.canv.addOutlineEntry(text, flowable.toc_key, level=flowable.toc_level - 1, closed=False)
             # The page number printed in the footer: the cover is not counted.
-            self.notify("TOCEntry", (flowable.toc_level - 1, escape(text), self.page - 1, flowable.toc_key))
+            self.notify("TOCEntry", (flowable.toc_level - 1, escape(text, quote=False), self.page - 1, flowable.toc_key))
 
 
 def render_pdf(doc: Document) -> tuple[bytes, list[str]]:
@@ -142,7 +142,7 @@ def render_pdf(doc: Document) -> tuple[bytes, list[str]]:
     log: list[str] = []
 
     def text(value: str) -> str:
-        return escape(drawable(value, missing))
+        return escape(drawable(value, missing), quote=False)
 
     story: list = [Spacer(1, 4 * cm)]
     story.append(RLParagraph(text(doc.organisation), STYLES["subtitle"]))
