@@ -171,25 +171,48 @@ def make_item(unit: Unit, type_code: str, code: str, *, actor, **fields):
 
 
 @pytest.fixture(scope="session")
-def product_url(tmp_path_factory):
+def run_folder(tmp_path_factory) -> Path:
+    """A folder of this test run that every pytest-xdist worker shares (its workers' folders sit in it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session")
+def product_url(tmp_path_factory, run_folder):
     """A running Yunwei with the demo group, shared by the end-to-end tests of a session."""
-    with running_product(tmp_path_factory.mktemp("yunwei-product")) as url:
+    with running_product(tmp_path_factory.mktemp("yunwei-product"), run_folder) as url:
         yield url
+
+
+def make_group() -> Unit:
+    return Unit.objects.create(code="group", name="集团公司", kind=UnitKind.GROUP)
+
+
+def make_unit_a(group: Unit) -> Unit:
+    return Unit.objects.create(code="unit-a", name="甲单位", parent=group)
+
+
+def make_unit_b(group: Unit) -> Unit:
+    return Unit.objects.create(code="unit-b", name="乙单位", parent=group)
+
+
+def make_team_a(unit_a: Unit, *, actor) -> Team:
+    return services.create(Team, actor=actor, unit=unit_a, code="ops", name="运维班", domains=["network"])
 
 
 @pytest.fixture
 def group(db) -> Unit:
-    return Unit.objects.create(code="group", name="集团公司", kind=UnitKind.GROUP)
+    return make_group()
 
 
 @pytest.fixture
 def unit_a(group) -> Unit:
-    return Unit.objects.create(code="unit-a", name="甲单位", parent=group)
+    return make_unit_a(group)
 
 
 @pytest.fixture
 def unit_b(group) -> Unit:
-    return Unit.objects.create(code="unit-b", name="乙单位", parent=group)
+    return make_unit_b(group)
 
 
 @pytest.fixture
@@ -214,9 +237,7 @@ def unit_user_a(unit_a):
 
 @pytest.fixture
 def team_a(unit_a, group_admin) -> Team:
-    return services.create(
-        Team, actor=group_admin, unit=unit_a, code="ops", name="运维班", domains=["network"]
-    )
+    return make_team_a(unit_a, actor=group_admin)
 
 
 @pytest.fixture
@@ -232,28 +253,27 @@ def api_client_for():
     return build
 
 
-@pytest.fixture
-def org_records_a(unit_a, group_admin, team_a) -> dict:
-    """One organisation record of every kind in unit A, created through the services."""
+def build_org_records(unit: Unit, team: Team, *, actor) -> dict:
+    """One organisation record of every kind in `unit`, created through the services."""
     person = services.create(
         Person,
-        actor=group_admin,
-        unit=unit_a,
+        actor=actor,
+        unit=unit,
         name="甲某某",
         phone="13900000001",
         email="jia@example.cn",
-        team=team_a,
+        team=team,
     )
-    role = services.assign_role(person, "clerk", actor=group_admin)
-    vendor = services.create(Vendor, actor=group_admin, unit=unit_a, code="jia-vendor", name="甲厂家")
+    role = services.assign_role(person, "clerk", actor=actor)
+    vendor = services.create(Vendor, actor=actor, unit=unit, code="jia-vendor", name="甲厂家")
     engineer = services.create(
-        VendorEngineer, actor=group_admin, vendor=vendor, name="甲工程师", phone="13900000002"
+        VendorEngineer, actor=actor, vendor=vendor, name="甲工程师", phone="13900000002"
     )
     today = timezone.localdate()
     contract = services.create(
         MaintenanceContract,
-        actor=group_admin,
-        unit=unit_a,
+        actor=actor,
+        unit=unit,
         vendor=vendor,
         number="A-001",
         title="甲合同",
@@ -262,11 +282,17 @@ def org_records_a(unit_a, group_admin, team_a) -> dict:
         ends_on=today + datetime.timedelta(days=30),
     )
     return {
-        "unit": unit_a,
-        "team": team_a,
+        "unit": unit,
+        "team": team,
         "person": person,
         "role": role,
         "vendor": vendor,
         "engineer": engineer,
         "contract": contract,
     }
+
+
+@pytest.fixture
+def org_records_a(unit_a, group_admin, team_a) -> dict:
+    """One organisation record of every kind in unit A, created through the services."""
+    return build_org_records(unit_a, team_a, actor=group_admin)

@@ -2,7 +2,9 @@
 temporary folder, on a free loopback port."""
 
 import contextlib
+import fcntl
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -19,13 +21,34 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@contextlib.contextmanager
-def running_product(var_dir: Path):
+def _environment(var_dir: Path) -> dict:
     env = {**os.environ, "YUNWEI_VAR_DIR": str(var_dir), "YUNWEI_TASKS_EAGER": "true"}
     env.pop("YUNWEI_DATABASE_URL", None)  # its own SQLite database, whatever the suite runs on
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    for command in (["migrate"], ["demo"], ["manage", "collectstatic", "--noinput", "-v0"]):
-        subprocess.run([YUNWEI, *command], env=env, check=True, capture_output=True)
+    return env
+
+
+def _demo_folder(shared: Path) -> Path:
+    """A var/ folder migrated, with the demo loaded and the static files collected — made once per test run
+    by whichever product starts first (the workers of pytest-xdist take turns on a lock), then copied by
+    every product: each starts from the same fresh demo and changes only its own copy."""
+    folder = shared / "yunwei-demo"
+    with (shared / "yunwei-demo.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "ready").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            for command in (["migrate"], ["demo"], ["manage", "collectstatic", "--noinput", "-v0"]):
+                subprocess.run([YUNWEI, *command], env=_environment(folder), check=True, capture_output=True)
+            (folder / "ready").touch()
+    return folder
+
+
+@contextlib.contextmanager
+def running_product(var_dir: Path, shared: Path):
+    """The product on a copy of the run's demo folder (`_demo_folder(shared)`) in `var_dir`."""
+    shutil.copytree(_demo_folder(shared), var_dir, dirs_exist_ok=True)
+    env = _environment(var_dir)
     port = _free_port()
     log_path = var_dir / "web.log"
     with log_path.open("w") as log:

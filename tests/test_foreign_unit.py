@@ -24,7 +24,7 @@ from .alerts import foreign as alerts_foreign
 from .changes import foreign as changes_foreign
 from .cmdb import foreign as cmdb_foreign
 from .compliance import foreign as compliance_foreign
-from .conftest import make_user
+from .conftest import build_org_records, make_group, make_team_a, make_unit_a, make_unit_b, make_user
 from .exports import foreign as exports_foreign
 from .incidents import foreign as incidents_foreign
 from .knowledge import foreign as knowledge_foreign
@@ -71,13 +71,18 @@ def _routes(resolver=None, namespace=""):
             yield f"{namespace}{entry.name}", list(entry.pattern.regex.groupindex)
 
 
-@pytest.fixture
-def records(org_records_a, unit_a, group_admin):
-    """One record of every kind in unit A, created through the services."""
+@pytest.fixture(scope="module")
+def world(module_db) -> dict:
+    """Unit A with one record of every kind, created through the services, and unit B's admin and user:
+    made once for the module (756 cases), each test in a savepoint of its own (`module_db`)."""
+    group = make_group()
+    unit_a, unit_b = make_unit_a(group), make_unit_b(group)
+    group_admin = make_user("group-admin", group, Role.GROUP_ADMIN)
+    org_records_a = build_org_records(unit_a, make_team_a(unit_a, actor=group_admin), actor=group_admin)
     person = org_records_a["person"]
     services.create_account(person, actor=group_admin, username="jia-user", password="a-long-password-77")
     _key, token = issue_token(person.account)
-    return {
+    records = {
         **org_records_a,
         **cmdb_foreign.build_records(unit_a, group_admin),
         **incidents_foreign.build_records(unit_a, group_admin),
@@ -97,6 +102,32 @@ def records(org_records_a, unit_a, group_admin):
         "token": token,
         "event": AuditEvent.objects.filter(unit_id=unit_a.pk).order_by("seq").first(),
     }
+    return {
+        "records": records,
+        "unit_b": unit_b,
+        "unit_admin_b": make_user("b-admin", unit_b, Role.UNIT_ADMIN),
+        "unit_user_b": make_user("b-user", unit_b, Role.USER),
+    }
+
+
+@pytest.fixture
+def records(world, db) -> dict:
+    return world["records"]
+
+
+@pytest.fixture
+def unit_b(world, db):
+    return world["unit_b"]
+
+
+@pytest.fixture
+def unit_admin_b(world, db):
+    return world["unit_admin_b"]
+
+
+@pytest.fixture
+def unit_user_b(world, db):
+    return world["unit_user_b"]
 
 
 # route → (kind, record key). API kinds: list | detail (GET, PATCH, PUT, DELETE) | detail-ro (GET, DELETE)
@@ -238,11 +269,6 @@ def _label(record) -> str:
     return (
         getattr(record, "name", None) or getattr(record, "code", None) or getattr(record, "object_repr", "")
     )
-
-
-@pytest.fixture
-def unit_user_b(unit_b):
-    return make_user("b-user", unit_b, Role.USER)
 
 
 @pytest.mark.parametrize("persona", ["unit_admin_b", "unit_user_b"])

@@ -27,10 +27,10 @@ def _token(product_url: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def fuzzed_product(tmp_path_factory):
+def fuzzed_product(tmp_path_factory, run_folder):
     """A product of its own: the fuzzer renames, disables and deletes demo records that the browser
     tests of the shared product rely on."""
-    with running_product(tmp_path_factory.mktemp("yunwei-fuzzed")) as url:
+    with running_product(tmp_path_factory.mktemp("yunwei-fuzzed"), run_folder) as url:
         yield url
 
 

@@ -132,7 +132,10 @@ class _Report(BaseDocTemplate):
             self.canv.bookmarkPage(flowable.toc_key)
             self.canv.addOutlineEntry(text, flowable.toc_key, level=flowable.toc_level - 1, closed=False)
             # The page number printed in the footer: the cover is not counted.
-            self.notify("TOCEntry", (flowable.toc_level - 1, escape(text, quote=False), self.page - 1, flowable.toc_key))
+            self.notify(
+                "TOCEntry",
+                (flowable.toc_level - 1, escape(text, quote=False), self.page - 1, flowable.toc_key),
+            )
 
 
 def render_pdf(doc: Document) -> tuple[bytes, list[str]]:
