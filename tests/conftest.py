@@ -63,6 +63,24 @@ def pytest_collection_modifyitems(config, items):
             items[:] = [item for item in items if _uses_the_database(item)]
 
 
+GROUPS_LOST = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-xdist wrote the groups into the node ids
+def pytest_collection_finish(session):
+    """A run under `--dist loadgroup` whose groups did not take fails every test (below): the tests of a
+    shared load would be spread over the workers and each would make the load again. (An error raised in a
+    worker's collection reaches the terminal without its message.)"""
+    if os.environ.get("PYTEST_XDIST_WORKER") and session.config.getvalue("loadgroup"):
+        grouped = [item.nodeid for item in session.items if item.get_closest_marker("xdist_group")]
+        session.config.stash[GROUPS_LOST] = any("@" not in nodeid.rpartition("]")[2] for nodeid in grouped)
+
+
+def pytest_runtest_setup(item):
+    if item.config.stash.get(GROUPS_LOST, False):
+        pytest.fail("pytest-xdist's `--dist loadgroup` did not take (pytest-xdist#1386): see the pytest pin.")
+
+
 @pytest.fixture(autouse=True)
 def _static_files_without_collectstatic(settings):
     """Pages render from the source folders; the manifest of collectstatic belongs to a deployment."""
