@@ -13,8 +13,11 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    """Chromium for the browser tests, stopped when they are done: Playwright's event loop runs in the
+    worker's thread while it is up, and Django refuses database calls from there (SynchronousOnlyOperation)
+    to the tests that follow on the same worker."""
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian's chromium is not installed (./test.sh installs it when run as root)")
     from playwright.sync_api import sync_playwright
