@@ -6,7 +6,6 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import tarfile
 import time
@@ -197,6 +196,7 @@ def test_a_member_whose_hash_differs_is_refused_naming_it_before_anything_is_tou
 def test_a_database_that_holds_tables_is_refused_naming_it(settings, tmp_path, source_var, org_records_a):
     archive = _backed_up(tmp_path)
     settings.VAR_DIR = tmp_path / "empty-var"
+    settings.AUDIT_ANCHOR_FILE = tmp_path / "empty-var" / "audit" / "anchors.jsonl"
     name = connection.settings_dict["NAME"]
     before = _manifest(archive)["tables"]["org_vendor"]
 
@@ -210,23 +210,26 @@ def test_a_database_that_holds_tables_is_refused_naming_it(settings, tmp_path, s
     assert Vendor.objects.count() == before
 
 
-def test_a_var_file_already_in_place_is_refused_naming_it(tmp_path):
-    """The files' check on its own: run against an empty SQLite database in a subprocess."""
-    source = tmp_path / "source"
-    (source / "media").mkdir(parents=True)
-    (source / "media" / "photo.jpg").write_bytes(b"\xff\xd8 photo")
-    env = _environment(source)
-    _yunwei(env, "migrate")
-    _yunwei(env, "backup", "-o", str(tmp_path / "a.tar.gz"))
-    target = tmp_path / "target"
-    (target / "media").mkdir(parents=True)
-    (target / "media" / "photo.jpg").write_bytes(b"another photo")
+def test_a_file_already_in_place_is_refused_naming_it(settings, tmp_path, source_var, org_records_a):
+    archive = _backed_up(tmp_path)
+    target = tmp_path / "target-var"
+    (target / "media" / "logbook").mkdir(parents=True)
+    (target / "media" / "logbook" / "evidence.txt").write_text("another photo")
+    settings.VAR_DIR = target
+    settings.AUDIT_ANCHOR_FILE = target / "audit" / "anchors.jsonl"
 
-    done = _yunwei(_environment(target), "restore", str(tmp_path / "a.tar.gz"), check=False)
-    assert done.returncode == 1
-    assert f"target file {target / 'media' / 'photo.jpg'} already exists" in done.stderr
-    with contextlib.closing(sqlite3.connect(target / "yunwei.sqlite3")) as db:
-        assert db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0] == 0
+    with pytest.raises(
+        CommandError, match=rf"target file {re.escape(str(target))}/media/logbook/evidence\.txt already"
+    ):
+        call_command("restore", str(archive))
+    assert (target / "media" / "logbook" / "evidence.txt").read_text() == "another photo"
+    assert not (target / "exports").exists()
+
+    (target / "media" / "logbook" / "evidence.txt").unlink()
+    settings.AUDIT_ANCHOR_FILE.parent.mkdir()
+    settings.AUDIT_ANCHOR_FILE.write_text('{"seq": 1}\n')
+    with pytest.raises(CommandError, match=r"target audit anchor file .*anchors\.jsonl already exists"):
+        call_command("restore", str(archive))
 
 
 @pytest.mark.skipif(

@@ -308,17 +308,6 @@ def _check_empty_target(manifest: dict) -> None:
     vendor = manifest["database"]["vendor"]
     if vendor != _vendor():
         raise BackupError(f"the archive holds a {vendor} database; the target database is {_vendor()}")
-    name = _database()["NAME"]
-    # Asked through the connection on both vendors (on SQLite this makes an empty file, replaced later).
-    with connection.cursor() as cursor:
-        tables = connection.introspection.table_names(cursor)
-    if tables:
-        raise BackupError(
-            f"target database {name} is not empty (it holds {len(tables)} tables, e.g. {sorted(tables)[0]}): "
-            "restore into an empty database"
-        )
-    if vendor == "sqlite" and connection.is_in_memory_db():
-        raise BackupError(f"target database {name} is in memory: restore into a file")
     var = Path(settings.VAR_DIR)
     for name in manifest["members"]:
         if name.startswith(VAR_PREFIX) and (var / name[len(VAR_PREFIX) :]).exists():
@@ -330,6 +319,17 @@ def _check_empty_target(manifest: dict) -> None:
         raise BackupError(
             f"target audit anchor file {anchors} already exists and is not empty: move it aside"
         )
+    name = _database()["NAME"]
+    # Asked through the connection on both vendors (on SQLite this makes an empty file, replaced later).
+    with connection.cursor() as cursor:
+        tables = connection.introspection.table_names(cursor)
+    if tables:
+        raise BackupError(
+            f"target database {name} is not empty (it holds {len(tables)} tables, e.g. {sorted(tables)[0]}): "
+            "restore into an empty database"
+        )
+    if vendor == "sqlite" and connection.is_in_memory_db():
+        raise BackupError(f"target database {name} is in memory: restore into a file")
 
 
 def _restore_sqlite(dump: Path) -> None:
