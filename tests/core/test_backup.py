@@ -254,7 +254,9 @@ def test_postgresql_is_dumped_and_restored_into_another_empty_database_with_equa
         assert manifest["audit_head"]["seq"] >= 1
 
         target_env = _environment(tmp_path / "target-var", target)
+        started = time.monotonic()
         done = _yunwei(target_env, "restore", str(archive))
+        print(f"restore took {time.monotonic() - started:.1f} s: {done.stdout.strip()}")
         assert "restored and verified" in done.stdout
         restored = _counts(target)
         # The restore's own verification is recorded as one chain check; every other table is as dumped.
