@@ -191,6 +191,16 @@ def test_a_member_whose_hash_differs_is_refused_naming_it_before_anything_is_tou
         tar.add(source_var / "exports" / "items.xlsx", arcname="var/exports/items.xlsx")
     with pytest.raises(CommandError, match=r"no manifest\.json in the archive"):
         call_command("restore", str(no_manifest))
+    escaping = tmp_path / "escaping.tar.gz"
+    manifest = {"format": 1, "database": {}, "tables": {}, "audit_head": {}, "members": {"var/../../x": {}}}
+    with tarfile.open(escaping, "w:gz") as tar:
+        for name, data in (("manifest.json", json.dumps(manifest).encode()), ("var/../../x", b"x")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    with pytest.raises(CommandError, match=r"member var/\.\./\.\./x lies outside"):
+        call_command("restore", str(escaping))
+    assert not (tmp_path / "x").exists()
 
 
 def test_a_database_that_holds_tables_is_refused_naming_it(settings, tmp_path, source_var, org_records_a):

@@ -30,7 +30,7 @@ from importlib import metadata
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -286,6 +286,10 @@ def _unpack(path: Path, staging: Path) -> dict:
             manifest = _read_manifest(archive, path)
             names = {member.name for member in archive.getmembers()} - {MANIFEST}
             expected = set(manifest["members"])
+            for name in sorted(expected):
+                parts = Path(name).parts
+                if Path(name).is_absolute() or ".." in parts or parts[0] not in ("database", "var", "audit"):
+                    raise BackupError(f"{path}: member {name} lies outside the places a backup restores to")
             if names - expected:
                 raise BackupError(f"{path}: member {sorted(names - expected)[0]} is not in the manifest")
             if expected - names:
@@ -321,8 +325,11 @@ def _check_empty_target(manifest: dict) -> None:
         )
     name = _database()["NAME"]
     # Asked through the connection on both vendors (on SQLite this makes an empty file, replaced later).
-    with connection.cursor() as cursor:
-        tables = connection.introspection.table_names(cursor)
+    try:
+        with connection.cursor() as cursor:
+            tables = connection.introspection.table_names(cursor)
+    except DatabaseError as error:
+        raise BackupError(f"target database {name} cannot be reached: {error}") from None
     if tables:
         raise BackupError(
             f"target database {name} is not empty (it holds {len(tables)} tables, e.g. {sorted(tables)[0]}): "
