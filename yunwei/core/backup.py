@@ -17,6 +17,7 @@ Messages are plain English on purpose, as `yunwei audit verify`'s: cron jobs and
 
 import datetime
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -25,7 +26,7 @@ import subprocess
 import tarfile
 import tempfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -54,7 +55,6 @@ class RestoreReport:
     rows: int = 0
     files: int = 0
     audit_events: int = 0
-    lines: list[str] = field(default_factory=list)
 
 
 def sha256_of(path: Path) -> str:
@@ -221,8 +221,9 @@ def backup(output: Path) -> dict:
             files[VAR_PREFIX + path.relative_to(var).as_posix()] = path
         if anchors.is_file():
             files[ANCHORS_MEMBER] = anchors
-        # The files are hashed as they are read into the archive, so a file changing meanwhile cannot
-        # leave a member and its hash apart.
+        # Each file is copied once and hashed and archived from the copy, so a file changing meanwhile
+        # cannot leave a member and its hash apart. The files come after the dump: an upload made in
+        # between is a file without its row (harmless), never a row without its file.
         members: dict[str, dict] = {}
         partial = output.with_name(output.name + ".partial")
         try:
@@ -246,10 +247,7 @@ def backup(output: Path) -> dict:
                 data = json.dumps(manifest, indent=2, sort_keys=True).encode()
                 info = tarfile.TarInfo(MANIFEST)
                 info.size, info.mtime = len(data), int(created_at.timestamp())
-                with tempfile.SpooledTemporaryFile() as buffer:
-                    buffer.write(data)
-                    buffer.seek(0)
-                    archive.addfile(info, buffer)
+                archive.addfile(info, io.BytesIO(data))
             partial.replace(output)
         finally:
             partial.unlink(missing_ok=True)
