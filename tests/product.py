@@ -48,7 +48,13 @@ def _demo_folder(shared: Path) -> Path:
 def running_product(var_dir: Path, shared: Path):
     """The product on a copy of the run's demo folder (`_demo_folder(shared)`) in `var_dir`."""
     shutil.copytree(_demo_folder(shared), var_dir, dirs_exist_ok=True)
-    env = _environment(var_dir)
+    with serving(var_dir, _environment(var_dir)) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serving(var_dir: Path, env: dict):
+    """`yunwei web` with `env` on a free loopback port until /healthz answers; its log in `var_dir`."""
     port = _free_port()
     log_path = var_dir / "web.log"
     with log_path.open("w") as log:

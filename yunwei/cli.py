@@ -336,6 +336,13 @@ DJANGO_COMMANDS = {
         "audit log tools: `yunwei audit verify [--incremental]` checks the hash chain against the heads "
         "written outside the database; `yunwei audit anchor` writes the head out now"
     ),
+    "backup": (
+        "Yunwei's own backup: `yunwei backup [-o FILE]` writes the database dump, var/'s files and a "
+        "manifest of SHA-256 sums and row counts into one .tar.gz"
+    ),
+    "restore": (
+        "`yunwei restore FILE` into an empty database and var/, then checks row counts and the audit chain"
+    ),
     "manage": "any Django management command: yunwei manage <command> [options]",
 }
 PROCESSES = {
