@@ -40,6 +40,15 @@ def _uses_the_database(item) -> bool:
     )
 
 
+def _flushes_the_database(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(
+        (marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+        or {"transactional_db", "live_server", "django_db_reset_sequences"}
+        & set(getattr(item, "fixturenames", ()))
+    )
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups off the items
 def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (`-n`), the tests that start the real product share one worker, so the
@@ -48,7 +57,11 @@ def pytest_collection_modifyitems(config, items):
     With YUNWEI_TESTS_DATABASE_ONLY=1 (CI's second database), the tests that never reach the database
     are left out: they ran with the first, and a second database cannot change what they prove."""
     for item in items:
-        if item.path.name == "test_fuzz.py":
+        if _flushes_the_database(item):
+            # A committed test empties the tables at its end (seeded rows too): after every plain database test
+            # of its worker, as in one process, where pytest-django orders them last.
+            item.add_marker(pytest.mark.xdist_group("committed"))
+        elif item.path.name == "test_fuzz.py":
             # The fuzzer starts a product of its own: beside the shared one, on the other worker.
             item.add_marker(pytest.mark.xdist_group("fuzz"))
         elif any(item.get_closest_marker(name) for name in ("browser", "e2e", "scale")):

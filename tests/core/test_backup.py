@@ -23,7 +23,7 @@ from yunwei.audit import anchors
 from ..conftest import PASSWORD
 from ..product import YUNWEI, serving
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 POSTGRES = os.environ.get("YUNWEI_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
