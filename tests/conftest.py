@@ -58,8 +58,8 @@ def pytest_collection_modifyitems(config, items):
     are left out: they ran with the first, and a second database cannot change what they prove."""
     for item in items:
         if _flushes_the_database(item):
-            # A committed test empties the tables at its end (seeded rows too): after every plain database test
-            # of its worker, as in one process, where pytest-django orders them last.
+            # A committed test empties the tables at its end, seeded rows too: so after every plain
+            # database test of its worker, as in one process, where pytest-django orders them last.
             item.add_marker(pytest.mark.xdist_group("committed"))
         elif item.path.name == "test_fuzz.py":
             # The fuzzer starts a product of its own: beside the shared one, on the other worker.

@@ -18,7 +18,6 @@ from yunwei.reports import demo as reports_demo
 from yunwei.servicedesk import demo as servicedesk_demo
 from yunwei.web import demo as web_demo
 
-
 # In the order they build on each other.
 PARTS = {
     "org": org_demo,
