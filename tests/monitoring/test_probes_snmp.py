@@ -67,7 +67,9 @@ def agent(tmp_path_factory):
 
 
 def ask(port, oid, **fields):
-    spec = {"type": "snmp", "host": "127.0.0.1", "port": port, "oid": oid, "timeout": 1}
+    # A time-out generous for a busy machine: an answer (an SNMPv3 refusal too, after engine discovery)
+    # comes as soon as the agent sends it; the tests of a silence set a short time-out of their own.
+    spec = {"type": "snmp", "host": "127.0.0.1", "port": port, "oid": oid, "timeout": 5}
     if fields.get("version") != "3":
         spec["community"] = COMMUNITY
     return run(probes.run({**spec, **fields}))
