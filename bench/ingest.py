@@ -8,9 +8,11 @@ Creates a unit with servers (full: 2,000, small: 200) and two Alertmanager integ
 own), else a temporary SQLite file — then starts two servers on free loopback ports, each with its own
 var folder:
 
-- the product: `yunwei web` with its default workers and threads: the whole intake path — gunicorn, the
+- the product: `yunwei web` with its default workers and threads, beside a `yunwei worker` and the
+  `yunwei scheduler` on the same var folder (their broker): the whole intake path — gunicorn, the
   middleware stack, the token, the raw payload, dedup by fingerprint, the mapping rules onto the items,
-  the alert's state history, the answer after the commit;
+  the alert's state history and its correlation outbox, the answer after the commit — and then the
+  worker's drain of that outbox: correlation, the incidents service opening, folding and auditing;
 - the baseline: `bench/ingest_baseline.py`, a bare WSGI function that looks the token up and, in one
   transaction, inserts the raw payload and upserts each alert by (integration, fingerprint) in raw SQL on
   the same database settings, served by gunicorn with exactly the arguments of `yunwei web`.
@@ -21,9 +23,12 @@ request (full: 20,000 requests, small: 2,000), then batches of 50 (full: 2,000 r
 The alerts are drawn from a set of distinct ones (full: 10,000, small: 1,000; one in ten on a host that
 is not in the inventory, so it waits unmatched), so most deliveries after the first are repeats. It
 measures alerts/s and each request's latency (p50, p99) as the client sees it, and reports the product's
-throughput as a ratio of the baseline's. Afterwards it checks that every accepted alert was stored once:
-as many alert rows as distinct alerts sent, and rows + repeats = deliveries; the script exits non-zero
-when that fails or a request was refused. Prints the figures and, as its last line, one JSON object.
+throughput as a ratio of the baseline's. After each load it waits for the worker to empty the outbox and
+reports `correlated_alerts_per_s`: the alerts of the load over the time from its start until the last of
+them was correlated (`drain_tail_s`: how long that took after the last answer). Afterwards it checks that
+every accepted alert was stored once: as many alert rows as distinct alerts sent, and rows + repeats =
+deliveries; the script exits non-zero when that fails or a request was refused. Prints the figures and,
+as its last line, one JSON object.
 
 The client runs in this process on the same machine: its own work is in every figure, the same for both
 servers. SQLite allows one writer at a time, so there the requests queue on the database lock.
@@ -51,6 +56,7 @@ SCALES = {"small": (200, 1_000, 2_000, 200), "full": (2_000, 10_000, 20_000, 2_0
 CLIENTS = 8
 BATCH = 50
 WARM_UP = 200
+DRAIN_DEADLINE = 600  # seconds the worker gets to empty the correlation outbox after a load
 
 
 def generate(servers: int) -> dict:
@@ -193,17 +199,35 @@ def load(port: int, path: str, bodies: list[tuple[bytes, int]], clients: int) ->
         "p50_ms": ms(statistics.median(times)),
         "p99_ms": ms(percentile(times, 0.99)),
         "alerts": sum(sent),
+        "wall_s": wall,
         "refused": refused,
     }
 
 
-def measure(name: str, argv: list[str], port: int, token: str, plan: dict) -> dict:
+def drained(deadline_s: float) -> float:
+    """Seconds until the product's correlation outbox is empty (its worker drains it), or the deadline."""
+    from django.db import connection
+
+    from yunwei.alerts.models import PendingCorrelation
+
+    began = time.perf_counter()
+    while PendingCorrelation.objects.exists() and time.perf_counter() - began < deadline_s:
+        time.sleep(0.1)
+    connection.close()
+    return time.perf_counter() - began
+
+
+def measure(name: str, argv: list[str], port: int, token: str, plan: dict, companions: tuple = ()) -> dict:
     path_of = f"/intake/alertmanager/{token}/"
     folders = [ROOT, ROOT / "bench"] if name == "baseline" else [ROOT]
     figures, delivered, refused = {}, {}, []
-    with running(name, argv, port, folders):
+    with running(name, argv, port, folders, companions=companions):
         for mode, bodies in plan.items():
             result = load(port, path_of, bodies, CLIENTS)
+            if companions:  # the product: its alerts are correlated once the worker has drained the outbox
+                tail = drained(DRAIN_DEADLINE)
+                result["drain_tail_s"] = round(tail, 1)
+                result["correlated_alerts_per_s"] = round(result["alerts"] / (result["wall_s"] + tail), 1)
             figures[mode] = result
             delivered[mode] = result["alerts"]
             refused += result["refused"]
@@ -219,7 +243,8 @@ def main() -> None:
     from django.db import connection
     from django.db.models import Sum
 
-    from yunwei.alerts.models import Alert
+    from yunwei.alerts.models import Alert, PendingCorrelation
+    from yunwei.incidents.models import Incident
 
     migrate_empty(Alert, "alerts")
     servers, distinct, singles, batches = SCALES[args.scale]
@@ -255,7 +280,14 @@ def main() -> None:
     baseline_argv = cli._gunicorn_argv(f"127.0.0.1:{baseline_port}", workers, threads)
     baseline_argv[baseline_argv.index("yunwei.wsgi:application")] = "ingest_baseline:application"
     baseline = measure("baseline", baseline_argv, baseline_port, tokens["baseline"][1], plan)
-    product = measure("product", product_argv, product_port, tokens["product"][1], plan)
+    product = measure(
+        "product",
+        product_argv,
+        product_port,
+        tokens["product"][1],
+        plan,
+        ([yunwei, "worker"], [yunwei, "scheduler"]),
+    )
 
     def stored(name: str) -> tuple[int, int]:
         rows = Alert.objects.filter(integration_id=tokens[name][0])
@@ -275,6 +307,8 @@ def main() -> None:
         figures[f"ratio_throughput_{mode}"] = round(
             mine["alerts_per_s"] / max(theirs["alerts_per_s"], 1e-9), 2
         )
+        figures[f"correlated_alerts_per_s_{mode}"] = mine["correlated_alerts_per_s"]
+        figures[f"drain_tail_s_{mode}"] = mine["drain_tail_s"]
     figures["target_alerts_per_s_single"] = ">= 1000"
     figures["target_alerts_per_s_batch50"] = ">= 5000"
     figures["distinct_alerts_sent"] = len(sent_fingerprints)
@@ -286,6 +320,8 @@ def main() -> None:
     figures["unmatched_rows"] = Alert.objects.filter(
         integration_id=tokens["product"][0], match="unmatched"
     ).count()
+    figures["incidents_opened"] = Incident.objects.count()
+    figures["left_uncorrelated"] = PendingCorrelation.objects.count()
     figures["refused"] = len(product["refused"]) + len(baseline["refused"])
     if connection.vendor == "sqlite":
         figures["note"] = "SQLite: one writer at a time, so concurrent requests queue on the database lock"
@@ -302,6 +338,10 @@ def main() -> None:
     }
     report(figures, 30, summary)
     problems = [f"refused: {text}" for text in (product["refused"] + baseline["refused"])[:5]]
+    if figures["left_uncorrelated"]:
+        problems.append(
+            f"{figures['left_uncorrelated']} alert changes left uncorrelated after {DRAIN_DEADLINE} s"
+        )
     for name, rows, deliveries, delivered in (
         ("product", product_rows, product_deliveries, product["delivered"]),
         ("baseline", baseline_rows, baseline_deliveries, baseline["delivered"]),

@@ -148,10 +148,13 @@ def _web_defaults() -> tuple[int, int]:
 
 
 @contextlib.contextmanager
-def running(name: str, argv: list[str], port: int, path: list[Path], pages: bool = False):
+def running(
+    name: str, argv: list[str], port: int, path: list[Path], pages: bool = False, companions: tuple = ()
+):
     """A server started with `argv` on its own var folder, importing from `path` first, until /healthz
     answers; stopped afterwards. `pages`: the static files are collected first, as `yunwei serve` does,
-    for a load that reads HTML pages."""
+    for a load that reads HTML pages. `companions`: the argvs of processes started beside it on the same
+    var folder (a worker, the scheduler: they share its broker), stopped with it."""
     var_dir = Path(tempfile.mkdtemp(prefix=f"yunwei-bench-{name}-"))
     (var_dir / "static").mkdir()
     env = {
@@ -166,6 +169,7 @@ def running(name: str, argv: list[str], port: int, path: list[Path], pages: bool
     log_path = var_dir / "web.log"
     with log_path.open("w") as log:
         server = subprocess.Popen(argv, env=env, stdout=log, stderr=log, cwd=ROOT)  # noqa: S603 - our own
+    started: list[subprocess.Popen] = []
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -182,14 +186,20 @@ def running(name: str, argv: list[str], port: int, path: list[Path], pages: bool
                     tail = log_path.read_text()[-2000:]
                     raise SystemExit(f"the {name} server did not start within 60 s: {tail}") from None
                 time.sleep(0.2)
+        for companion in companions:
+            with log_path.open("a") as log:
+                started.append(
+                    subprocess.Popen(companion, env=env, stdout=log, stderr=log, cwd=ROOT)  # noqa: S603 - our own
+                )
         yield
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        for process in [*started, server]:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         shutil.rmtree(var_dir, ignore_errors=True)
 
 

@@ -359,7 +359,8 @@ CELERY_TASK_ROUTES = {
     "yunwei.monitoring.tasks.evaluate_indicators": {"queue": "default"},
     "yunwei.alerts.tasks.sweep_stale_alerts": {"queue": "default"},
     "yunwei.alerts.tasks.sweep_silent_integrations": {"queue": "default"},
-    "yunwei.alerts.tasks.sweep_uncorrelated_alerts": {"queue": "default"},
+    "yunwei.alerts.tasks.correlate_alerts": {"queue": "default"},
+    "yunwei.alerts.tasks.link_alert_incidents": {"queue": "default"},
     "yunwei.alerts.tasks.prune_payloads": {"queue": "default"},
     "yunwei.logbook.tasks.sweep_overdue": {"queue": "default"},
     "yunwei.compliance.tasks.run_compliance": {"queue": "default"},
@@ -395,7 +396,9 @@ CELERY_BEAT_SCHEDULE = {
     "indicator-breaches": {"task": "yunwei.monitoring.tasks.evaluate_indicators", "schedule": 3600.0},
     "alert-stale-sweep": {"task": "yunwei.alerts.tasks.sweep_stale_alerts", "schedule": 300.0},
     "alert-silence-sweep": {"task": "yunwei.alerts.tasks.sweep_silent_integrations", "schedule": 60.0},
-    "alert-correlation-sweep": {"task": "yunwei.alerts.tasks.sweep_uncorrelated_alerts", "schedule": 120.0},
+    # Intake asks for a drain of its correlation outbox as it stores; this one takes what came in between.
+    "alert-correlation": {"task": "yunwei.alerts.tasks.correlate_alerts", "schedule": 5.0},
+    "alert-incident-links": {"task": "yunwei.alerts.tasks.link_alert_incidents", "schedule": 120.0},
     "alert-payload-retention": {"task": "yunwei.alerts.tasks.prune_payloads", "schedule": 3600.0},
     # Reviews past their day and rectifications past their deadline: whole days, swept every quarter hour.
     "logbook-overdue": {"task": "yunwei.logbook.tasks.sweep_overdue", "schedule": 900.0},

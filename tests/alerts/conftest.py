@@ -56,20 +56,23 @@ def zabbix_a(unit_a, group_admin):
 
 @pytest.fixture
 def post(client):
-    """POST a JSON body to an integration's intake address, as its source does."""
+    """POST a JSON body to an integration's intake address, as its source does; the correlation outbox is
+    then drained, as the worker does (the test's transaction never commits, so nothing asks it)."""
 
     def send(integration, body, *, token=None, headers=None, raw: bytes | None = None, **extra):
         data = raw if raw is not None else json.dumps(body).encode()
         token = integration.token if token is None else token
         # The answer is in the request's language: English, the source the messages are asserted in.
         extra.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
-        return client.post(
+        response = client.post(
             f"/intake/{integration.kind}/{token}/",
             data=data,
             content_type=extra.pop("content_type", "application/json"),
             headers=headers or {},
             **extra,
         )
+        services.correlate_pending()  # what the worker does once asked, after the commit
+        return response
 
     return send
 

@@ -1,18 +1,16 @@
 """Alerts reach correlation: a firing alert placed on its item opens the one incident of its fault (to be
 confirmed, docs/correlation.md), a repeat adds nothing, mapping an unmatched alert by hand places it, and
-its resolve resolves the signal."""
+its resolve resolves the signal. Intake puts each change in an outbox that the worker drains after the
+commit."""
 
 import datetime
+import json
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 
 from yunwei.alerts import services
-from yunwei.alerts.models import Alert
-from yunwei.alerts.services import parsing
-from yunwei.alerts.services.history import correlate_stored
-from yunwei.alerts.services.intake import ingest
+from yunwei.alerts.models import Alert, PendingCorrelation
 from yunwei.incidents.models import Incident, Signal
 from yunwei.incidents.services import correlation
 
@@ -52,46 +50,52 @@ def test_an_unmatched_alert_opens_nothing_until_it_is_mapped(am_a, servers_a, po
     assert Alert.objects.get().incident == signal.incident
 
 
-def _stored_only(integration, payload, at):
-    """What intake commits when its worker is killed before correlating: the alerts, no signal."""
-    pending: list = []
-    with transaction.atomic():
-        ingest(integration, parsing.PARSERS["alertmanager"](payload), at, later=pending)
-    return pending
+def _stored(integration, *alerts, at=None):
+    """Intake alone, as the web process does it: the alerts and the outbox, nothing correlated yet."""
+    body = json.dumps(am_payload(*alerts)).encode()
+    return services.receive(integration.token, integration.kind, body, now=at or timezone.now())
 
 
-def test_the_sweep_correlates_what_a_killed_worker_stored(am_a, servers_a):
+def test_intake_leaves_the_change_in_the_outbox_and_one_drain_correlates_it(am_a, servers_a):
     fired_at = timezone.now() - datetime.timedelta(minutes=5)
-    pending = _stored_only(am_a, am_payload(am_alert(fingerprint="k1")), fired_at)
+    _stored(am_a, am_alert(fingerprint="k1"), at=fired_at)
     alert = Alert.objects.get()
-    assert [(pk, change) for pk, change, _at in pending] == [(alert.pk, "fired")]
+    assert list(PendingCorrelation.objects.values_list("alert_id", "change")) == [(alert.pk, "fired")]
     assert not Signal.objects.exists() and not Incident.objects.exists()
 
-    now = timezone.now()
-    swept = services.sweep_uncorrelated(now, since=now - datetime.timedelta(days=1), before=now)
+    assert services.correlate_pending() == 1
 
     signal = Signal.objects.get(key=f"alert:{alert.pk}")
-    assert swept == 1 and signal.state == "firing" and signal.first_at == fired_at
+    assert signal.state == "firing" and signal.first_at == fired_at  # timed from the delivery, not the drain
     assert Alert.objects.get().incident == signal.incident is not None
-    # Run again, it finds nothing left: the signal is not fired twice.
-    assert services.sweep_uncorrelated(now, since=now - datetime.timedelta(days=1), before=now) == 0
-    assert Signal.objects.count() == 1
+    assert not PendingCorrelation.objects.exists()
+    # Drained again, nothing is left: the signal is not fired twice.
+    assert services.correlate_pending() == 0
+    assert (Signal.objects.count(), Signal.objects.get().repeats) == (1, 0)
 
-    _stored_only(am_a, am_payload(am_alert("resolved", fingerprint="k1")), timezone.now())
-    assert Signal.objects.get().state == "firing"  # the resolve was stored, not correlated
-    now = timezone.now()
-    assert services.sweep_uncorrelated(now, since=now - datetime.timedelta(days=1), before=now) == 1
+    _stored(am_a, am_alert("resolved", fingerprint="k1"))
+    assert Signal.objects.get().state == "firing"  # the resolve is stored, not yet correlated
+    assert services.correlate_pending() == 1
     assert Signal.objects.get().state == "resolved"
 
 
-def test_a_stored_change_overtaken_by_a_later_delivery_is_not_correlated(am_a, servers_a, post):
-    fired = _stored_only(am_a, am_payload(am_alert(fingerprint="o1")), timezone.now())
-    post(am_a, am_payload(am_alert("resolved", fingerprint="o1")))  # resolved before the fire was correlated
+def test_a_repeat_puts_nothing_in_the_outbox(am_a, servers_a):
+    _stored(am_a, am_alert(fingerprint="r1"))
+    services.correlate_pending()
+    _stored(am_a, am_alert(fingerprint="r1"))
+    assert Alert.objects.get().repeat_count == 1 and not PendingCorrelation.objects.exists()
 
-    correlate_stored(fired)  # the late fire of an alert now resolved would leave a signal firing for ever
+
+def test_a_stored_change_overtaken_by_a_later_delivery_is_not_correlated(am_a, servers_a):
+    _stored(am_a, am_alert(fingerprint="o1"))
+    _stored(am_a, am_alert("resolved", fingerprint="o1"))  # resolved before the fire was correlated
+
+    # The late fire of an alert now resolved would leave a signal firing for ever.
+    assert services.correlate_pending() == 2
 
     assert Alert.objects.get().status == "resolved"
     assert not Signal.objects.filter(state="firing").exists() and not Incident.objects.exists()
+    assert not PendingCorrelation.objects.exists()
 
 
 def test_an_alert_held_by_a_window_links_to_the_incident_placed_when_the_window_ends(
@@ -111,7 +115,7 @@ def test_an_alert_held_by_a_window_links_to_the_incident_placed_when_the_window_
     incident = Incident.objects.get()
     assert Alert.objects.get().incident is None  # the window's re-check belongs to incidents, not alerts
 
-    services.sweep_uncorrelated(later, since=now - datetime.timedelta(days=1), before=later)
+    assert services.link_incidents(since=now - datetime.timedelta(days=1)) == 1
 
     assert Alert.objects.get().incident == incident
     assert list(incident.suspected_changes.all()) == [change]

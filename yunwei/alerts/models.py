@@ -269,6 +269,24 @@ class AlertEvent(TimelineEvent):
         verbose_name_plural = _("alert events")
 
 
+class PendingCorrelation(models.Model):
+    """An alert's change that intake stored and correlation has not yet placed: the outbox the worker
+    drains (`history.correlate_pending`). Written in intake's transaction, so a change is never lost
+    between the commit and its correlation; deleted in the transaction that correlates it."""
+
+    alert = models.ForeignKey(Alert, verbose_name=_("alert"), on_delete=models.CASCADE, related_name="+")
+    change = models.CharField(_("change"), max_length=20, choices=AlertChange.choices)
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("alert change to correlate")
+        verbose_name_plural = _("alert changes to correlate")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id} {self.change}"
+
+
 __all__ = [
     "Alert",
     "AlertEvent",
@@ -276,5 +294,6 @@ __all__ = [
     "LabelMapping",
     "MappingRule",
     "Payload",
+    "PendingCorrelation",
     "SeenSignature",
 ]

@@ -1,4 +1,5 @@
-"""Background work of alert intake: the stale and silence sweeps and the retention of raw payloads."""
+"""Background work of alert intake: correlation of what intake stored, the stale and silence sweeps and the
+retention of raw payloads."""
 
 import datetime
 
@@ -17,13 +18,16 @@ def sweep_stale_alerts() -> int:
 
 
 @shared_task(base=YunweiTask)
-def sweep_uncorrelated_alerts() -> int:
-    """Correlate the alert changes a killed worker stored but left uncorrelated (seen in the last day,
-    more than two minutes ago: a request in flight is not a leftover); returns how many."""
-    now = timezone.now()
-    return services.sweep_uncorrelated(
-        now, since=now - datetime.timedelta(days=1), before=now - datetime.timedelta(minutes=2)
-    )
+def correlate_alerts() -> int:
+    """Drain the correlation outbox: the alert changes intake stored; returns how many were correlated."""
+    return services.correlate_pending()
+
+
+@shared_task(base=YunweiTask)
+def link_alert_incidents() -> int:
+    """Point the alerts of the last day at the incident their signal is in now (a window's end, an
+    adoption by the root's incident); returns how many links changed."""
+    return services.link_incidents(since=timezone.now() - datetime.timedelta(days=1))
 
 
 @shared_task(base=YunweiTask)

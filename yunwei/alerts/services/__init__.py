@@ -4,7 +4,7 @@ hand, audited), `sweeps` (stale alerts, silent integrations, retention) and `his
 state change of an alert goes through). Callers use `from yunwei.alerts import services`."""
 
 from ..models import Integration, MappingRule
-from .history import alert_changed, sweep_uncorrelated
+from .history import alert_changed, correlate_pending, link_incidents
 from .intake import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -57,7 +57,7 @@ __all__ = [
     "Mapper",
     "Unauthenticated",
     "alert_changed",
-    "sweep_uncorrelated",
+    "correlate_pending",
     "create",
     "create_integration",
     "create_rule",
@@ -65,6 +65,7 @@ __all__ = [
     "delete_integration",
     "delete_rule",
     "instance_host",
+    "link_incidents",
     "map_alert",
     "may_manage",
     "may_map",

@@ -1,10 +1,12 @@
-"""The one hook of an alert's state change, and the correlation of what intake stored."""
+"""The one hook of an alert's state change, and the outbox through which what intake stored reaches
+correlation."""
 
 import datetime
 import logging
+import time
 
 from django.db import transaction
-from django.db.models import CharField, Exists, F, OuterRef, Subquery, Value
+from django.db.models import CharField, F, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Concat
 
 from yunwei.core import memo
@@ -13,7 +15,7 @@ from yunwei.incidents.choices import SignalState
 from yunwei.incidents.models import Signal
 
 from ..choices import AlertChange, AlertStatus
-from ..models import Alert, AlertEvent
+from ..models import Alert, AlertEvent, PendingCorrelation
 
 
 def alert_changed(
@@ -24,7 +26,7 @@ def alert_changed(
     previous: str = "",
     actor=None,
     comment: str = "",
-    later: list | None = None,
+    deferred: bool = False,
     **data,
 ) -> AlertEvent:
     """Called on every change of an alert's state: fired (first time or again), resolved, stale, a
@@ -34,14 +36,14 @@ def alert_changed(
     fault, docs/correlation.md): a firing alert placed on an item fires its signal — when it fires, or
     when someone maps it — and a resolved one resolves it. A repeat is not a change and never reaches it.
 
-    `later`: intake collects the correlations there, to run each in its own transaction once the alerts
-    are committed (`correlate_stored`), instead of in the request's.
+    `deferred` (intake): the change goes into the outbox in the caller's transaction, and the worker
+    correlates it after the commit (`correlate_pending`), instead of the request doing it.
     """
     to_state = alert.status if change != AlertChange.MAPPED else ""
-    if later is None:
+    if not deferred:
         _correlate(alert, change, at)
-    elif change in (AlertChange.FIRED, AlertChange.RESOLVED):
-        later.append((alert.pk, change, at))
+    elif change in STILL:
+        PendingCorrelation.objects.create(alert=alert, change=change, at=at)
     return AlertEvent.objects.create(
         alert=alert,
         at=at,
@@ -68,52 +70,86 @@ def _correlate(alert: Alert, change: str, at: datetime.datetime) -> None:
 
 
 logger = logging.getLogger(__name__)
-# What the alert's state must still be for a change to be correlated after intake's commit: a later
-# delivery changed it otherwise, and its own correlation follows.
+# The changes that reach correlation, and what the alert's state must still be when its turn comes: a
+# later delivery changed it otherwise, and its own change, later in the outbox, is the one that counts.
 STILL = {AlertChange.FIRED: AlertStatus.FIRING, AlertChange.RESOLVED: AlertStatus.RESOLVED}
+DRAIN_BATCH = 500
 
 
-def correlate_stored(pending: list[tuple[int, str, datetime.datetime]]) -> None:
-    """Correlate the changes intake committed, each in its own short transaction.
-
-    An incident that monitoring opens is audited, and the audit chain's head is locked until the commit:
-    inside the intake's transaction a batch of fifty alerts would hold it for the whole batch, and every
-    other delivery and every person's audited write would queue behind it. Here each change holds it only
-    while its own incident opens. A change that fails is logged and left to `sweep_uncorrelated`: the
-    alerts are stored, and the sender is answered either way."""
-    with memo.scope():
-        for pk, change, at in pending:
-            _correlate_one(pk, change, at)
+ASK_EVERY = 1.0  # seconds between two asks of one process
+_asked_at = -ASK_EVERY
 
 
-def _correlate_one(pk: int, change: str, at: datetime.datetime) -> None:
+def ask_for_correlation() -> None:
+    """Ask a worker to drain the outbox once the caller's transaction commits: at most once a second per
+    process, so a storm of deliveries makes one task a second, not one each. What comes in after a drain
+    began and before the next ask is taken by the scheduler's drain every few seconds
+    (`CELERY_BEAT_SCHEDULE["alert-correlation"]`), which also covers an ask lost to a broker that is
+    down: the alerts are committed, so that is logged and the sender still answered 2xx."""
+    transaction.on_commit(_ask, robust=True)
+
+
+def _ask() -> None:
+    global _asked_at
+    now = time.monotonic()
+    if now - _asked_at < ASK_EVERY:
+        return
+    _asked_at = now
+    from ..tasks import correlate_alerts  # the tasks module imports the services
+
+    correlate_alerts.delay()
+
+
+def correlate_pending(batch: int = DRAIN_BATCH) -> int:
+    """Drain the outbox in order, each change in its own short transaction; how many were correlated.
+
+    An incident that monitoring opens is audited: correlating in intake's transaction (or a batch in one)
+    would make every delivery wait on people's audited writes. Several workers may drain at once: each
+    change is claimed with `SKIP LOCKED` and deleted with its correlation, so it is placed once; a worker
+    killed midway leaves its change in the outbox for the next drain. One pass reads each change once,
+    so a change that keeps failing (logged) holds up neither the drain nor the changes after it."""
+    done, after = 0, 0
+    with memo.scope():  # the relation types and correlation settings: once per drain
+        while True:
+            ids = list(
+                PendingCorrelation.objects.filter(pk__gt=after)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:batch]
+            )
+            for pk in ids:
+                done += _correlate_one(pk)
+            if len(ids) < batch:
+                return done
+            after = ids[-1]
+
+
+def _correlate_one(pk: int) -> int:
     try:
         with transaction.atomic():
-            alert = Alert.objects.select_for_update(of=("self",)).select_related("item").filter(pk=pk).first()
-            if alert is not None and alert.status == STILL[change]:
-                _correlate(alert, change, at)
+            pending = PendingCorrelation.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if pending is None:
+                return 0  # another worker holds it, or has done it
+            alert = (
+                Alert.objects.select_for_update(of=("self",))
+                .select_related("item")
+                .filter(pk=pending.alert_id)
+                .first()
+            )
+            if alert is not None and alert.status == STILL[pending.change]:
+                _correlate(alert, pending.change, pending.at)
+            pending.delete()
+        return 1
     except Exception:
-        logger.exception("correlating alert %s (%s) failed; the sweep will try again", pk, change)
+        # A deadlock, a lost connection, a bug: the change stays in the outbox, the next drain tries again,
+        # and the changes after it go on now.
+        logger.exception("correlating alert change %s failed; the next drain tries again", pk)
+        return 0
 
 
 def _firing_signals_of_alert():
     """The firing signal of the outer query's alert (its key is `alert:<pk>`), as a subquery."""
     key = Concat(Value("alert:"), Cast(OuterRef("pk"), CharField()))
     return Signal.objects.filter(source="alert", key=key, state=SignalState.FIRING)
-
-
-def _firing_signal_of_alert():
-    return Exists(_firing_signals_of_alert())
-
-
-def uncorrelated(before: datetime.datetime, since: datetime.datetime):
-    """(firing alerts on an item with no firing signal, resolved alerts whose signal still fires), among
-    the alerts seen between `since` and `before`: what a worker killed between intake's commit and the
-    correlation left behind."""
-    recent = Alert.objects.filter(last_seen_at__gte=since, last_seen_at__lt=before)
-    unfired = recent.filter(status=AlertStatus.FIRING, item__isnull=False).filter(~_firing_signal_of_alert())
-    unresolved = recent.filter(status=AlertStatus.RESOLVED).filter(_firing_signal_of_alert())
-    return unfired, unresolved
 
 
 def link_incidents(since: datetime.datetime) -> int:
@@ -132,19 +168,3 @@ def link_incidents(since: datetime.datetime) -> int:
     for pk, incident_id in list(rows):
         changed += Alert.objects.filter(pk=pk).update(incident_id=incident_id)
     return changed
-
-
-def sweep_uncorrelated(now: datetime.datetime, since: datetime.datetime, before: datetime.datetime) -> int:
-    """Correlate what `uncorrelated` finds, each firing alert at the moment it last fired, then bring the
-    alerts' incident links up to date; how many alerts were correlated."""
-    unfired, unresolved = uncorrelated(before, since)
-    pending = []
-    for alert in unfired.only("pk"):
-        fired = (
-            alert.events.filter(kind=AlertChange.FIRED).order_by("-at").values_list("at", flat=True).first()
-        )
-        pending.append((alert.pk, AlertChange.FIRED, fired or now))
-    pending += [(pk, AlertChange.RESOLVED, now) for pk in unresolved.values_list("pk", flat=True)]
-    correlate_stored(pending)
-    link_incidents(since)
-    return len(pending)

@@ -23,7 +23,7 @@ from yunwei.core import memo
 from ..choices import AlertChange, AlertStatus, IntegrationState, MatchField, MatchState
 from ..models import Alert, Integration, LabelMapping, MappingRule, Payload, SeenSignature
 from . import parsing
-from .history import alert_changed, correlate_stored
+from .history import alert_changed, ask_for_correlation
 from .sweeps import wake
 
 SIGNATURE_HEADER = "X-Yunwei-Signature"
@@ -221,7 +221,6 @@ def receive(
 
 
 def _receive(integration, body, content_type, timestamp, signature, remote_addr, now) -> Payload:
-    pending: list = []  # the changes to correlate once the alerts are committed (history.correlate_stored)
     with transaction.atomic():
         accepted = verify_signature(integration, body, timestamp, signature, now)
         if accepted:
@@ -242,11 +241,11 @@ def _receive(integration, body, content_type, timestamp, signature, remote_addr,
             content_type=content_type[:100],
             remote_addr=remote_addr or None,
         )
-        payload.outcome = ingest(integration, incoming, now, later=pending)
+        payload.outcome = ingest(integration, incoming, now)
         payload.alert_count = len(incoming)
         payload.save()
         _mark_received(integration, incoming, now)
-    correlate_stored(pending)
+    ask_for_correlation()
     return payload
 
 
@@ -278,12 +277,10 @@ def _mark_received(integration: Integration, incoming: list, now) -> None:
         wake(integration.pk, now)
 
 
-def ingest(
-    integration: Integration, incoming: list, now: datetime.datetime, later: list | None = None
-) -> list[dict]:
+def ingest(integration: Integration, incoming: list, now: datetime.datetime) -> list[dict]:
     """Store each alert once by its identity; a repeat changes no state, only last-seen and the count.
-    Returns how each was mapped (the payload's `outcome`). The watchdog is not an alert on an item: it
-    only proves the source alive."""
+    Each change of state goes into the correlation outbox. Returns how each was mapped (the payload's
+    `outcome`). The watchdog is not an alert on an item: it only proves the source alive."""
     watchdog = integration.watchdog_alert
     keyed = {}
     for alert in incoming:
@@ -313,15 +310,15 @@ def ingest(
             mapper = mapper or Mapper(integration)
             try:
                 with transaction.atomic():
-                    alert = _create(integration, mapper, fingerprint, new, now, stale_in, later)
+                    alert = _create(integration, mapper, fingerprint, new, now, stale_in)
             except IntegrityError:
                 # Another request stored the same new alert meanwhile: this delivery is its repeat.
                 alert = Alert.objects.select_for_update().get(
                     integration=integration, fingerprint=fingerprint
                 )
-                _repeat(alert, new, now, stale_in, later)
+                _repeat(alert, new, now, stale_in)
         else:
-            _repeat(alert, new, now, stale_in, later)
+            _repeat(alert, new, now, stale_in)
         outcome.append(
             {
                 "alert": alert.pk,
@@ -337,7 +334,7 @@ def ingest(
     return outcome
 
 
-def _create(integration, mapper, fingerprint, new, now, stale_in, later=None) -> Alert:
+def _create(integration, mapper, fingerprint, new, now, stale_in) -> Alert:
     match, item_id, label, value = mapper.place(new.labels)
     firing = new.status == AlertStatus.FIRING
     alert = Alert.objects.create(
@@ -361,7 +358,7 @@ def _create(integration, mapper, fingerprint, new, now, stale_in, later=None) ->
         source_url=new.source_url,
     )
     # A resolve never seen firing (a lost problem message, Zabbix out of order) is recorded, not refused.
-    alert_changed(alert, AlertChange.FIRED if firing else AlertChange.RECOVERY_ONLY, at=now, later=later)
+    alert_changed(alert, AlertChange.FIRED if firing else AlertChange.RECOVERY_ONLY, at=now, deferred=True)
     return alert
 
 
@@ -397,7 +394,7 @@ def _count_repeats(alerts: list[Alert], now, **fields) -> None:
         )
 
 
-def _repeat(alert: Alert, new, now, stale_in, later=None) -> None:
+def _repeat(alert: Alert, new, now, stale_in) -> None:
     fields = {"last_seen_at": now}
     if new.annotations and new.annotations != alert.annotations:
         fields["annotations"] = new.annotations
@@ -419,4 +416,4 @@ def _repeat(alert: Alert, new, now, stale_in, later=None) -> None:
     for name, value in fields.items():
         setattr(alert, name, value)
     if changed:
-        alert_changed(alert, changed, at=now, previous=previous, later=later)
+        alert_changed(alert, changed, at=now, previous=previous, deferred=True)
