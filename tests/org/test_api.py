@@ -337,3 +337,32 @@ def test_roles_cannot_be_set_through_the_person_endpoint(unit_admin_a, api_clien
     assert not person.role_assignments.filter(role="group_admin").exists()
     unit_admin_a.refresh_from_db()
     assert not Person.objects.get(pk=person.pk).account.access.is_group_admin
+
+
+def test_ones_own_email_and_phone_are_not_changed_through_the_person_endpoint(unit_admin_a, api_client_for):
+    person = Person.objects.get(account=unit_admin_a)
+    before = (person.email, person.phone, person.version)
+    http = api_client_for(unit_admin_a)
+    for field, value in (("email", "thief@example.cn"), ("phone", "13900000000")):
+        response = http.patch(
+            f"/api/org/people/{person.pk}/", {field: value, "version": person.version}, format="json"
+        )
+        assert response.status_code == 400 and response.json()["field"] == field
+        assert response.json()["detail"] == str(services.OWN_CONTACT_ELSEWHERE)
+    person.refresh_from_db()
+    assert (person.email, person.phone, person.version) == before
+    # The rest of one's own record, with the contact details as they are, still saves.
+    response = http.patch(
+        f"/api/org/people/{person.pk}/",
+        {"title": "管理员", "email": person.email, "version": person.version},
+        format="json",
+    )
+    assert response.status_code == 200 and Person.objects.get(pk=person.pk).title == "管理员"
+
+
+def test_an_admin_still_changes_another_persons_email(unit_admin_a, unit_a, api_client_for):
+    other = services.create(Person, actor=unit_admin_a, unit=unit_a, name="乙某", email="yi@example.cn")
+    response = api_client_for(unit_admin_a).patch(
+        f"/api/org/people/{other.pk}/", {"email": "yi2@example.cn", "version": other.version}, format="json"
+    )
+    assert response.status_code == 200 and Person.objects.get(pk=other.pk).email == "yi2@example.cn"

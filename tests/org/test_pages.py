@@ -661,3 +661,31 @@ def test_delete_is_post_only(records, group_admin, browse):
     assert response.status_code == 405
     assert Team.objects.filter(pk=team.pk).exists()
     assert not AuditEvent.objects.filter(action="delete", object_type="org.team").exists()
+
+
+def test_the_edit_page_keeps_ones_own_phone_and_email_for_the_account_page(unit_admin_a, browse):
+    person = Person.objects.get(account=unit_admin_a)
+    before = (person.phone, person.email)
+    http = browse(unit_admin_a)
+    response = http.get(reverse("org:person-edit", args=[person.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    form = _form(response)
+    for name in ("phone", "email"):
+        assert form.fields[name].disabled
+        assert str(form.fields[name].help_text) == (
+            "Change your own e-mail and phone on your account page, where you confirm it is you."
+        )
+    response = http.post(
+        reverse("org:person-edit", args=[person.pk]),
+        {
+            "unit": person.unit_id,
+            "name": person.name,
+            "title": "管理员",
+            "phone": "13900000099",
+            "email": "thief@example.cn",
+            "is_active": "on",
+            "version": person.version,
+        },
+    )
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert (person.phone, person.email, person.title) == (*before, "管理员")

@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from yunwei.audit import services as audit
 from yunwei.core.errors import DomainError, PermissionDenied
 from yunwei.core.records import update_record
+from yunwei.org import services as org_services
 
 from .models import ApiToken, LoginSession
 
@@ -211,7 +212,7 @@ def record_password_change(user) -> None:
     )
 
 
-CONTACT_FIELDS = ("email", "phone")
+CONTACT_FIELDS = org_services.CONTACT_FIELDS
 
 
 @transaction.atomic

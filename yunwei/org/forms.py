@@ -136,6 +136,11 @@ class PersonForm(RecordForm):
             # Switching oneself off would take back one's own roles (services.update refuses it).
             self.fields["is_active"].disabled = True
             self.fields["is_active"].help_text = own
+        if self.instance.pk and self.instance.account_id == getattr(self.user, "pk", None):
+            # One's own contact details change on one's account page, after re-authentication.
+            for name in services.CONTACT_FIELDS:
+                self.fields[name].disabled = True
+                self.fields[name].help_text = services.OWN_CONTACT_ELSEWHERE
 
 
 class VendorForm(RecordForm):

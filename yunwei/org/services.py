@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yunwei.accounts.models import ApiToken, LoginSession
 from yunwei.audit import services as audit
@@ -114,6 +115,8 @@ def update(instance, *, actor, expected_version=None, **fields):
     if isinstance(instance, Person) and fields.get("is_active") is False and _own(actor, instance):
         # An inactive person holds no role: switching oneself off would take back one's own roles.
         raise PermissionDenied(role_refusal(actor, instance), field="is_active")
+    if isinstance(instance, Person) and _own(actor, instance):
+        _refuse_own_contact_change(instance, fields)
     _check_fields(type(instance), instance, fields)
     return update_record(instance, actor=actor, expected_version=expected_version, **fields)
 
@@ -127,6 +130,21 @@ def delete(instance, *, actor):
         # Deleting one's own person takes its role assignments with it.
         raise PermissionDenied(role_refusal(actor, instance), field="person")
     delete_record(instance, actor=actor)
+
+
+CONTACT_FIELDS = ("email", "phone")
+OWN_CONTACT_ELSEWHERE = gettext_lazy(
+    "Change your own e-mail and phone on your account page, where you confirm it is you."
+)
+
+
+def _refuse_own_contact_change(person: Person, fields: dict) -> None:
+    """One's own e-mail and phone change only on one's account page, after proving it is oneself again
+    (accounts.services.change_own_contact): a session left open, even an admin's, must not redirect the
+    notices and password resets that go to them."""
+    for name in CONTACT_FIELDS:
+        if name in fields and (fields[name] or "").strip() != (getattr(person, name) or ""):
+            raise DomainError(str(OWN_CONTACT_ELSEWHERE), field=name)
 
 
 # -- roles ----------------------------------------------------------------------------------------
