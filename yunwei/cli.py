@@ -1,10 +1,10 @@
 """The `yunwei` command: embedded `serve`, the scale-mode processes, and Django's commands.
 
-Embedded mode (`yunwei serve`) runs migrations, loads the demo data on first start and keeps two
-children running: gunicorn and one Celery worker with the scheduler inside it (filesystem broker,
-SQLite, all under var/); a child that dies is restarted after a growing delay (RestartPolicy). When the
-demo checks are in the database, a third child serves their targets on 127.0.0.1
-(`yunwei demo-targets`; YUNWEI_DEMO_TARGETS=false leaves it out).
+Embedded mode (`yunwei serve`) runs migrations, loads the demo data on first start (`yunwei prepare`, in
+a child) and keeps two children running: gunicorn and one Celery worker with the scheduler as one of its
+threads (filesystem broker, SQLite, all under var/); a child that dies is restarted after a growing delay
+(RestartPolicy). When the demo checks are in the database, a third child serves their targets on
+127.0.0.1 (`yunwei demo-targets`; YUNWEI_DEMO_TARGETS=false leaves it out).
 Scale mode runs `yunwei web`, `yunwei worker` and `yunwei scheduler` as separate processes
 (docs/deploy.md); each replaces itself with gunicorn or Celery, keeping its pid, and systemd
 restarts it.
@@ -151,7 +151,33 @@ def demo_targets(args: argparse.Namespace) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
-    """Embedded mode: web server, worker and scheduler as one process tree, a dead child restarted."""
+    """Embedded mode: web server, worker and scheduler as one process tree, a dead child restarted.
+
+    The supervisor itself never loads Django: the preparation and each look at the watch run in child
+    processes, so the one process that lives as long as the tree stays small (bench/memory.py)."""
+    demo_targets_wanted = _prepare_in_child()
+    port = os.environ.get("YUNWEI_PORT", "8000")
+    children = {
+        # One web process of eight threads: SQLite takes one writer at a time anyway, and each process
+        # more costs about 130 MiB (scale mode runs as many as the machine takes).
+        "web": _gunicorn_argv(f"127.0.0.1:{port}", workers=1, threads=8),
+        # The scheduler as a thread of the worker (yunwei.celery.ThreadedBeat): one process fewer.
+        "worker": _celery_argv(
+            "worker", "--beat-thread", "--pool=threads", "--concurrency=4", "-Q", "default"
+        ),
+    }
+    if demo_targets_wanted:
+        children["demo-targets"] = [sys.executable, "-m", "yunwei.cli", "demo-targets"]
+    print(f"Yunwei is starting at http://127.0.0.1:{port}/ — press Ctrl-C to stop.", flush=True)
+    return run_supervisor(children)
+
+
+DEMO_TARGETS_WANTED = "demo-targets: wanted"  # the last line `yunwei prepare` prints when they are
+
+
+def prepare(args: argparse.Namespace) -> int:
+    """What `serve` does before it starts the children: var/, migrations, static files, the demo on first
+    start; says on its last line whether the demo's targets should run."""
     _setup_django()
     _prepare_var()
     from django.core.management import call_command
@@ -159,16 +185,25 @@ def serve(args: argparse.Namespace) -> int:
     call_command("migrate", interactive=False, verbosity=1)
     call_command("collectstatic", interactive=False, verbosity=0)
     _load_demo_on_first_start()
-
-    port = os.environ.get("YUNWEI_PORT", "8000")
-    children = {
-        "web": _gunicorn_argv(f"127.0.0.1:{port}", workers=2, threads=4),
-        "worker": _celery_argv("worker", "-B", "--pool=threads", "--concurrency=4", "-Q", "default"),
-    }
     if _demo_targets_wanted():
-        children["demo-targets"] = [sys.executable, "-m", "yunwei.cli", "demo-targets"]
-    print(f"Yunwei is starting at http://127.0.0.1:{port}/ — press Ctrl-C to stop.", flush=True)
-    return run_supervisor(children)
+        print(DEMO_TARGETS_WANTED, flush=True)
+    return 0
+
+
+def _prepare_in_child() -> bool:
+    """Run `yunwei prepare` as a child, passing its output on; whether the demo's targets are wanted."""
+    child = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "yunwei.cli", "prepare"], stdout=subprocess.PIPE, text=True
+    )
+    wanted = False
+    for line in child.stdout:
+        if line.strip() == DEMO_TARGETS_WANTED:
+            wanted = True
+        else:
+            print(line, end="", flush=True)
+    if child.wait() != 0:
+        raise SystemExit(f"Preparing Yunwei failed ({_how_it_ended(child.returncode)}); see above.")
+    return wanted
 
 
 def run_supervisor(children: dict[str, list[str]], policy: RestartPolicy | None = None) -> int:
@@ -181,18 +216,17 @@ def run_supervisor(children: dict[str, list[str]], policy: RestartPolicy | None 
 
 def _watch() -> None:
     """Tell the system management lead when the scheduler or the workers went quiet, from the supervisor:
-    the one process of the tree that depends on neither of them (yunwei.web.watch)."""
-    from django.db import close_old_connections
-
-    from yunwei.core import watch
-    from yunwei.web.watch import tell_lead
-
+    the one process of the tree that depends on neither of them (`yunwei manage watch`, yunwei.web.watch),
+    run as a short-lived child so the supervisor stays small."""
     try:
-        tell_lead(watch.state())
-    except Exception:  # noqa: BLE001 - the supervisor keeps supervising; the next look tries again
+        subprocess.run(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "yunwei.cli", "manage", "watch"], timeout=WATCH_EVERY, check=False
+        )
+    except (
+        OSError,
+        subprocess.TimeoutExpired,
+    ):  # the supervisor keeps supervising; the next look tries again
         traceback.print_exc()
-    finally:
-        close_old_connections()
 
 
 def _how_it_ended(returncode: int) -> str:
@@ -304,6 +338,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yunwei", description="Yunwei (运维) O&M management platform")
     sub = parser.add_subparsers(dest="command", required=True, metavar="command")
     sub.add_parser("serve", help="embedded mode: web server, worker and scheduler in one process tree")
+    sub.add_parser(
+        "prepare", help="what serve does before starting: migrate, static files, the demo on first start"
+    )
 
     p = sub.add_parser("web", help="the web server only (scale mode)")
     p.add_argument("--bind", default=f"127.0.0.1:{os.environ.get('YUNWEI_PORT', '8000')}")
@@ -347,6 +384,7 @@ DJANGO_COMMANDS = {
 }
 PROCESSES = {
     "serve": serve,
+    "prepare": prepare,
     "web": web,
     "worker": worker,
     "scheduler": scheduler,

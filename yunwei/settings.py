@@ -397,7 +397,7 @@ CELERY_BEAT_SCHEDULE = {
     "alert-stale-sweep": {"task": "yunwei.alerts.tasks.sweep_stale_alerts", "schedule": 300.0},
     "alert-silence-sweep": {"task": "yunwei.alerts.tasks.sweep_silent_integrations", "schedule": 60.0},
     # Intake asks for a drain of its correlation outbox as it stores; this one takes what came in between.
-    "alert-correlation": {"task": "yunwei.alerts.tasks.correlate_alerts", "schedule": 5.0},
+    "alert-correlation": {"task": "yunwei.alerts.tasks.correlate_alerts", "schedule": 10.0},
     "alert-incident-links": {"task": "yunwei.alerts.tasks.link_alert_incidents", "schedule": 120.0},
     "alert-payload-retention": {"task": "yunwei.alerts.tasks.prune_payloads", "schedule": 3600.0},
     # Reviews past their day and rectifications past their deadline: whole days, swept every quarter hour.
