@@ -242,8 +242,9 @@ def _claim_head() -> AuditChainHead | None:
     """The head row locked for this transaction, or None when another sealer holds it.
 
     SKIP LOCKED rather than waiting: a second sealer has nothing to add, since the one holding the lock
-    reads again after each batch it commits. SQLite has no row locks (Django drops the clause there);
-    its IMMEDIATE transactions take the database's one write lock at BEGIN, which serialises sealers.
+    looks again after each batch it commits (see `seal`). SQLite has no row locks (Django drops the
+    clause there); its IMMEDIATE transactions take the database's one write lock at BEGIN, which
+    serialises sealers.
     """
     head = AuditChainHead.objects.select_for_update(skip_locked=True).filter(pk=1).first()
     if head is None and not AuditChainHead.objects.filter(pk=1).exists():
@@ -278,13 +279,18 @@ def seal(*, batch: int = SEAL_BATCH, rounds: int = SEAL_ROUNDS) -> int:
     committed, after events written later: the chain's order is the order of sealing.
 
     Run right after every commit that recorded an event (`record`) and every few seconds by the
-    scheduler (`tasks.seal_audit_events`). A sealer that finds the head locked returns at once: the
-    holder reads again after each batch until it finds nothing. The one race left — my commit lands
-    after the holder's last (empty) read, while I found the head locked — leaves my event for the next
-    commit's sealer or, in a quiet moment, the periodic task: seconds, never forever.
+    scheduler (`tasks.seal_audit_events`). A sealer that finds the head locked returns at once, and
+    leaves nothing behind by it: it committed its events before it looked, and the holder looks again
+    (the plain read at the top of the loop) only after its own commit has released the lock, so it
+    finds them. What is left to the periodic task: a sealer that stops after `rounds` batches while
+    writers keep coming, or one that fails (logged); seconds, never forever.
     """
     sealed = 0
     for _round in range(rounds):
+        # A plain read first, holding nothing: when another sealer already took my events (the common
+        # case with many writers) this one indexed query is the whole cost, with no lock and no commit.
+        if not AuditEvent.objects.filter(seq__isnull=True).exists():
+            break
         with transaction.atomic():
             head = _claim_head()
             if head is None:
