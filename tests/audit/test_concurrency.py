@@ -8,7 +8,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from yunwei.audit import services
-from yunwei.audit.models import AuditEvent
+from yunwei.audit.models import AuditChainHead, AuditEvent
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises writers by itself"),
@@ -111,3 +111,31 @@ def test_verifying_while_others_append_raises_no_false_alarm():
 
     assert run_threads(verify, *(writer(n, 40) for n in range(4))) == []
     assert [result for result in results if not result.ok] == []
+
+
+def test_a_sealer_finding_the_head_locked_skips_instead_of_waiting():
+    services.record("login")  # outside a transaction: committed and sealed at once; the head exists
+    locked, release = threading.Event(), threading.Event()
+
+    def holder():
+        # Another sealer in the middle of its batch.
+        with transaction.atomic():
+            AuditChainHead.objects.select_for_update().get(pk=1)
+            locked.set()
+            release.wait(timeout=30)
+
+    thread = threading.Thread(target=lambda: run_threads(holder))
+    thread.start()
+    try:
+        assert locked.wait(timeout=30)
+        with transaction.atomic():
+            event = services.record("logout")
+        # The commit's seal returned without waiting for the lock (else this line were never reached
+        # before the release) and left the event to whoever holds it, or to the periodic task.
+        assert AuditEvent.objects.get(pk=event.pk).seq is None
+        assert services.seal() == 0
+    finally:
+        release.set()
+        thread.join()
+    assert services.seal() == 1
+    assert services.verify_chain() == services.VerifyResult(ok=True, checked=2)
