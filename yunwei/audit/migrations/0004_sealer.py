@@ -37,6 +37,8 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='auditevent',
-            index=models.Index(condition=models.Q(('seq__isnull', True)), fields=['id'], name='audit_event_unsealed'),
+            index=models.Index(
+                condition=models.Q(('seq__isnull', True)), fields=['id'], name='audit_event_unsealed'
+            ),
         ),
     ]
