@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from yunwei.accounts.models import ApiToken, LoginSession
 from yunwei.accounts.services import issue_token
+from yunwei.audit import services as audit
 from yunwei.audit.models import AuditEvent
 from yunwei.notify.models import Delivery
 from yunwei.org import services
@@ -61,6 +62,12 @@ NOT_OBJECT_ROUTES = {
 }
 
 
+def sealed_event(unit) -> AuditEvent:
+    """The unit's first audit event, sealed as it is just after its commit."""
+    audit.seal()
+    return AuditEvent.objects.filter(unit_id=unit.pk).order_by("seq").first()
+
+
 def _routes(resolver=None, namespace=""):
     resolver = resolver or get_resolver()
     for entry in resolver.url_patterns:
@@ -100,7 +107,8 @@ def world(module_db) -> dict:
         **reports_foreign.build_records(unit_a, group_admin),
         **accounts_foreign.build_records(unit_a, group_admin),
         "token": token,
-        "event": AuditEvent.objects.filter(unit_id=unit_a.pk).order_by("seq").first(),
+        # Sealed as just after the commits: pages and the API address an event by its number.
+        "event": sealed_event(unit_a),
     }
     return {
         "records": records,
@@ -244,7 +252,7 @@ def _footprint(record) -> dict:
     account_id = row.get("account_id") if isinstance(record, Person) else None
     return {
         "row": row,
-        "audit": list(AuditEvent.objects.values_list("seq", flat=True)),
+        "audit": list(AuditEvent.objects.order_by("pk").values_list("pk", flat=True)),
         "deliveries": list(Delivery.objects.order_by("pk").values_list("pk", "state", "attempts")),
         "account": (
             get_user_model().objects.filter(pk=account_id).values("is_active", "password").first(),

@@ -374,6 +374,7 @@ CELERY_TASK_ROUTES = {
     "yunwei.web.tasks.build_export": {"queue": "default"},
     "yunwei.web.tasks.expire_exports": {"queue": "default"},
     "yunwei.audit.tasks.verify_audit_chain": {"queue": "default"},
+    "yunwei.audit.tasks.seal_audit_events": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "yunwei.core.tasks.record_worker_heartbeat", "schedule": 60.0},
@@ -412,6 +413,8 @@ CELERY_BEAT_SCHEDULE = {
     # night, in full each week (anchors.due_kind decides, so an hourly beat makes up missed nights).
     "audit-anchor": {"task": "yunwei.audit.tasks.write_audit_anchor", "schedule": 300.0},
     "audit-verify": {"task": "yunwei.audit.tasks.verify_audit_chain", "schedule": 3600.0},
+    # Events are sealed just after their commit; this seals what a sealer left (a lost race, a failure).
+    "audit-seal": {"task": "yunwei.audit.tasks.seal_audit_events", "schedule": 5.0},
     # Background exports past their keeping time: their files deleted.
     "export-expiry": {"task": "yunwei.web.tasks.expire_exports", "schedule": 900.0},
     # The directory tells nobody when it disables an account: asking it is what ends the account here.
@@ -467,6 +470,9 @@ AUDIT_NAMES = "yunwei.org.names.audit_names"
 # append-only file and, when set, to syslog ("udp://host:514", "tcp://host:514" or a socket such as /dev/log).
 AUDIT_ANCHOR_FILE = Path(env_str("YUNWEI_AUDIT_ANCHOR_FILE", str(VAR_DIR / "audit" / "anchors.jsonl")))
 AUDIT_ANCHOR_SYSLOG = env_str("YUNWEI_AUDIT_SYSLOG", "")
+# An audit event still unsealed (not yet numbered and chained) this many seconds after it was written is
+# reported by the chain's verification: the sealer is not running (yunwei.audit.services.seal).
+AUDIT_SEAL_LIMIT = env_int("YUNWEI_AUDIT_SEAL_LIMIT", 300)
 # The change page shows the panels of the apps built on changes: the service requests it was made from
 # (Art. 17) and the incidents it is suspected of (Art. 18).
 CHANGE_PAGE_PANELS = ["servicedesk/change_page_panel.html", "incidents/change_page_panel.html"]

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from yunwei.audit.models import GENESIS_HASH, AuditEvent
 
-triggers = importlib.import_module("yunwei.audit.migrations.0002_immutable_triggers")
+triggers = importlib.import_module("yunwei.audit.migrations.0005_sealing_triggers")
 TABLE = connection.ops.quote_name(AuditEvent._meta.db_table)
 
 

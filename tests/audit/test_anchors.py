@@ -16,6 +16,7 @@ from yunwei.audit import anchors, services
 from yunwei.audit.models import AuditChainHead, AuditEvent, ChainCheck
 from yunwei.audit.tasks import verify_audit_chain
 
+from .sealing import sealed
 from .tampering import TABLE, alter, execute, triggers_off
 
 pytestmark = pytest.mark.django_db
@@ -29,9 +30,12 @@ def anchor_file(settings, tmp_path):
 
 
 def chain(n: int) -> list[AuditEvent]:
-    return [
-        services.record("update", object_type="org.team", object_id=str(i), after={"n": i}) for i in range(n)
-    ]
+    return sealed(
+        *(
+            services.record("update", object_type="org.team", object_id=str(i), after={"n": i})
+            for i in range(n)
+        )
+    )
 
 
 def rewrite_from(seq: int) -> None:
@@ -187,7 +191,7 @@ def test_the_command_compares_with_the_heads_outside():
     out = io.StringIO()
     call_command("audit_verify", stdout=out)
     assert out.getvalue().startswith(
-        "audit chain intact: 3 events; it agrees with the 1 head(s) written outside"
+        "audit chain intact: 3 events, every event sealed; it agrees with the 1 head(s) written outside"
     )
     rewrite_from(2)
     with pytest.raises(

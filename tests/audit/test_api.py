@@ -8,6 +8,8 @@ from django.utils import timezone
 from tests.conftest import make_user
 from yunwei.audit import services
 
+from .sealing import sealed
+
 pytestmark = pytest.mark.django_db
 
 URL = "/api/audit/events/"
@@ -15,13 +17,13 @@ URL = "/api/audit/events/"
 
 @pytest.fixture
 def events(unit_a, unit_b, unit_admin_a):
-    return [
+    return sealed(
         services.record("login", actor=unit_admin_a, obj=unit_admin_a, unit_id=unit_a.pk),
         services.record(
             "update", actor=unit_admin_a, obj=unit_a, before={"name": "甲"}, after={"name": "甲单位"}
         ),
         services.record("unmask", obj=unit_b, comment="phone, email"),
-    ]
+    )
 
 
 def test_group_admin_lists_events_newest_first(group_admin, events, api_client_for):
@@ -32,6 +34,16 @@ def test_group_admin_lists_events_newest_first(group_admin, events, api_client_f
     assert first["action"] == "login"
     assert first["actor_name"] == "a-admin"
     assert {"before", "after", "hash", "prev_hash", "object_repr", "unit_id", "action_label"} <= first.keys()
+    assert first["sealed"] is True
+
+
+def test_an_event_not_yet_sealed_is_listed_without_a_number(group_admin, events, api_client_for):
+    services.record("logout", actor=group_admin)
+    http = api_client_for(group_admin)
+    waiting = [row for row in http.get(URL).json()["results"] if not row["sealed"]]
+    assert [(row["action"], row["seq"], row["hash"]) for row in waiting] == [("logout", None, "")]
+    services.seal()
+    assert http.get(f"{URL}4/").json()["action"] == "logout"
 
 
 def test_superuser_counts_as_group_admin(events, api_client_for):

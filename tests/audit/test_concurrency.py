@@ -1,11 +1,14 @@
-"""Concurrent appends on PostgreSQL: contiguous numbers, one unbroken chain, no false alarm meanwhile."""
+"""Concurrent audited writes on PostgreSQL: each commits on its own, the sealers that run after the
+commits number them without gaps into one unbroken chain, and a verification meanwhile raises no alarm."""
 
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
+from django.utils import timezone
 
 from yunwei.audit import services
+from yunwei.audit.models import AuditChainHead, AuditEvent
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises writers by itself"),
@@ -36,17 +39,65 @@ def run_threads(*targets) -> list[Exception]:
     return errors
 
 
-def writer(n: int, count: int = 25):
+class RolledBack(Exception):
+    pass
+
+
+def writer(n: int, count: int = 25, *, roll_back_every: int = 0):
     def write():
         for i in range(count):
-            services.record("update", object_type="test.thread", object_id=f"{n}-{i}")
+            try:
+                # The caller's transaction, as a service holds it; the seal runs after its commit.
+                with transaction.atomic():
+                    services.record("update", object_type="test.thread", object_id=f"{n}-{i}")
+                    services.record("update", object_type="test.thread", object_id=f"{n}-{i}b")
+                    if roll_back_every and i % roll_back_every == 0:
+                        raise RolledBack
+            except RolledBack:
+                pass
 
     return write
 
 
 def test_parallel_writers_keep_the_chain_contiguous():
     assert run_threads(*(writer(n) for n in range(8))) == []
-    assert services.verify_chain() == services.VerifyResult(ok=True, checked=8 * 25)
+    # What a lost race left waiting, the periodic task seals (here, in its place).
+    services.seal()
+    assert services.seal_status().unsealed == 0
+    assert services.verify_chain() == services.VerifyResult(ok=True, checked=8 * 25 * 2)
+    seqs = list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(1, 8 * 25 * 2 + 1))
+
+
+def test_rolled_back_writes_leave_no_gap_among_concurrent_ones():
+    assert run_threads(*(writer(n, 20, roll_back_every=4) for n in range(8))) == []
+    services.seal()
+    kept = 8 * (20 - 5) * 2  # i = 0, 4, 8, 12, 16 rolled back in each thread
+    assert AuditEvent.objects.count() == kept
+    assert services.verify_chain() == services.VerifyResult(ok=True, checked=kept)
+    assert not AuditEvent.objects.filter(object_id__in=["0-0", "0-0b", "7-16"]).exists()
+
+
+def test_the_sealer_after_each_commit_leaves_little_or_nothing_behind():
+    assert run_threads(*(writer(n, 10) for n in range(4))) == []
+    # No timing here: whatever waits is named by the status, and sealed by the next seal.
+    waiting = services.seal_status().unsealed
+    assert services.seal() == waiting
+    assert services.verify_chain().ok
+
+
+def test_concurrent_sealers_never_number_an_event_twice():
+    # Written without their sealers (as if each had lost the race), then six sealers at once.
+    for n in range(300):
+        AuditEvent.objects.create(at=timezone.now(), actor_name="system", action="login", object_id=str(n))
+    counts = []
+
+    def sealer():
+        counts.append(services.seal(batch=7, rounds=100))
+
+    assert run_threads(*(sealer for _ in range(6))) == []
+    assert sum(counts) == 300
+    assert services.verify_chain() == services.VerifyResult(ok=True, checked=300)
 
 
 def test_verifying_while_others_append_raises_no_false_alarm():
@@ -56,6 +107,35 @@ def test_verifying_while_others_append_raises_no_false_alarm():
     def verify():
         for _ in range(20):
             results.append(services.verify_chain())
+            services.seal()  # the periodic task's sealing going on too
 
     assert run_threads(verify, *(writer(n, 40) for n in range(4))) == []
     assert [result for result in results if not result.ok] == []
+
+
+def test_a_sealer_finding_the_head_locked_skips_instead_of_waiting():
+    services.record("login")  # outside a transaction: committed and sealed at once; the head exists
+    locked, release = threading.Event(), threading.Event()
+
+    def holder():
+        # Another sealer in the middle of its batch.
+        with transaction.atomic():
+            AuditChainHead.objects.select_for_update().get(pk=1)
+            locked.set()
+            release.wait(timeout=30)
+
+    thread = threading.Thread(target=lambda: run_threads(holder))
+    thread.start()
+    try:
+        assert locked.wait(timeout=30)
+        with transaction.atomic():
+            event = services.record("logout")
+        # The commit's seal returned without waiting for the lock (else this line were never reached
+        # before the release) and left the event to whoever holds it, or to the periodic task.
+        assert AuditEvent.objects.get(pk=event.pk).seq is None
+        assert services.seal() == 0
+    finally:
+        release.set()
+        thread.join()
+    assert services.seal() == 1
+    assert services.verify_chain() == services.VerifyResult(ok=True, checked=2)

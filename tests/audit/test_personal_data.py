@@ -16,12 +16,14 @@ PHONE, EMAIL = "13900000001", "jia@example.cn"
 @pytest.fixture
 def person_event(org_records_a):
     person = org_records_a["person"]
+    audit.seal()  # as just after the commit of the org records
     return AuditEvent.objects.get(action="create", object_type="org.person", object_id=str(person.pk))
 
 
 @pytest.fixture
 def engineer_event(org_records_a):
     engineer = org_records_a["engineer"]
+    audit.seal()
     return AuditEvent.objects.get(
         action="create", object_type="org.vendorengineer", object_id=str(engineer.pk)
     )
@@ -49,6 +51,7 @@ def test_api_shows_personal_fields_masked(person_event, engineer_event, group_ad
 def test_api_masks_an_update_diff(org_records_a, group_admin, api_client_for):
     person = org_records_a["person"]
     services.update(person, actor=group_admin, phone="13700000009")
+    audit.seal()
     event = AuditEvent.objects.filter(action="update", object_type="org.person").latest("seq")
     shown = api_client_for(group_admin).get(f"/api/audit/events/{event.seq}/").json()
     assert shown["before"]["phone"] == services.mask_phone(PHONE)
@@ -59,6 +62,7 @@ def test_api_reveal_returns_the_real_values_and_is_audited(person_event, group_a
     response = api_client_for(group_admin).post(f"/api/audit/events/{person_event.seq}/reveal/")
     assert response.status_code == 200
     assert response.json()["after"]["phone"] == PHONE
+    audit.seal()
     unmask = AuditEvent.objects.latest("seq")
     assert (unmask.action, unmask.actor_id, unmask.object_id) == (
         "unmask",
@@ -100,6 +104,8 @@ def test_reveal_page_is_post_only_and_not_for_others(person_event, unit_admin_a,
 
 def test_events_without_personal_data_offer_no_reveal(unit_a, group_admin, client):
     event = audit.record("update", obj=unit_a, after={"name": "新名"})
+    audit.seal()
+    event.refresh_from_db()
     client.force_login(group_admin)
     response = client.get(reverse("audit:event-detail", args=[event.seq]))
     assert 'data-testid="reveal-event"' not in response.text

@@ -16,6 +16,8 @@ from yunwei.audit import services
 from yunwei.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from yunwei.org.models import Team, Vendor, VendorEngineer
 
+from .sealing import record_sealed, sealed
+
 pytestmark = pytest.mark.django_db
 
 # PostgreSQL refuses NUL in text and jsonb, and UTF-8 has no lone surrogates: neither reaches the log
@@ -28,9 +30,24 @@ json_values = st.recursive(
 )
 
 
+def test_an_event_is_written_unsealed_and_sealed_after_its_commit():
+    event = services.record("login")
+    assert (event.seq, event.prev_hash, event.hash) == (None, "", "")
+    assert services.seal_status().unsealed == 1
+    assert services.seal() == 1
+    assert AuditEvent.objects.get(pk=event.pk).seq == 1
+    assert services.seal_status() == services.SealStatus(0, None)
+    assert services.seal() == 0  # nothing left: sealing again changes nothing
+
+
+def test_recording_takes_no_lock_on_the_head():
+    # The head is not even created by a write: only the sealer touches it.
+    services.record("login")
+    assert not AuditChainHead.objects.exists()
+
+
 def test_events_are_numbered_from_one_and_chained():
-    first = services.record("login", comment="a")
-    second = services.record("logout", comment="b")
+    first, second = sealed(services.record("login", comment="a"), services.record("logout", comment="b"))
     assert (first.seq, second.seq) == (1, 2)
     assert first.prev_hash == GENESIS_HASH
     assert second.prev_hash == first.hash
@@ -41,6 +58,7 @@ def test_events_are_numbered_from_one_and_chained():
 def test_a_chain_of_records_verifies():
     for n in range(25):
         services.record("update", object_type="org.team", object_id=str(n), after={"n": n})
+    services.seal(batch=7)  # batches chain onto one another
     result = services.verify_chain()
     assert result == services.VerifyResult(ok=True, checked=25)
 
@@ -49,13 +67,26 @@ def test_an_empty_log_verifies():
     assert services.verify_chain() == services.VerifyResult(ok=True, checked=0)
 
 
-def test_a_rolled_back_change_gives_its_number_back():
+def test_a_rolled_back_change_leaves_no_gap():
     services.record("login")
     with pytest.raises(RuntimeError), transaction.atomic():
         services.record("create", comment="rolled back")
         raise RuntimeError
-    assert services.record("logout").seq == 2
+    assert record_sealed("logout").seq == 2
+    assert list(AuditEvent.objects.order_by("seq").values_list("seq", "action")) == [
+        (1, "login"),
+        (2, "logout"),
+    ]
     assert services.verify_chain().ok
+
+
+def test_the_seal_is_asked_for_once_per_commit(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        services.record("login")
+        services.record("logout")
+    assert callbacks == [services.seal_quietly]
+    assert list(AuditEvent.objects.order_by("pk").values_list("seq", flat=True)) == [1, 2]
+    assert services.verify_chain() == services.VerifyResult(ok=True, checked=2)
 
 
 def test_unknown_action_is_refused():
@@ -75,6 +106,7 @@ def test_deleting_an_account_keeps_its_events():
     user = make_user("leaver", None)
     event = services.record("login", actor=user)
     get_user_model().objects.filter(pk=user.pk).delete()
+    services.seal()
     event = AuditEvent.objects.get(pk=event.pk)
     assert (event.actor_id, event.actor_name) == (user.pk, "leaver")
     assert services.verify_chain().ok
@@ -161,6 +193,7 @@ def test_values_read_back_hash_as_they_were_written(before, after, comment, repr
         event = services.record(
             "update", before={"v": before}, after={"v": after}, comment=comment, object_repr=repr_
         )
+        services.seal()
         stored = AuditEvent.objects.get(pk=event.pk)
-        assert stored.compute_hash() == stored.hash == event.hash
+        assert stored.compute_hash() == stored.hash != ""
         transaction.set_rollback(True)

@@ -1,8 +1,10 @@
 """The audit log resists and reveals tampering: refused writes, and verification naming the bad event."""
 
+import datetime
 import io
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, IntegrityError, transaction
@@ -10,18 +12,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from yunwei import cli
-from yunwei.audit import services
-from yunwei.audit.models import AppendOnlyError, AuditChainHead, AuditEvent
+from yunwei.audit import anchors, services
+from yunwei.audit.models import AppendOnlyError, AuditChainHead, AuditEvent, ChainCheck
 
+from .sealing import sealed
 from .tampering import TABLE, TAMPER, alter, execute, insert, remove, triggers_off
 
 pytestmark = pytest.mark.django_db
 
 
 def chain(n: int) -> list[AuditEvent]:
-    return [
-        services.record("update", object_type="org.team", object_id=str(i), after={"n": i}) for i in range(n)
-    ]
+    return sealed(
+        *(
+            services.record("update", object_type="org.team", object_id=str(i), after={"n": i})
+            for i in range(n)
+        )
+    )
 
 
 # -- refused ----------------------------------------------------------------------------------------
@@ -58,6 +64,67 @@ def test_the_database_refuses_raw_update_and_delete(sql):
         execute(sql)
     assert AuditEvent.objects.filter(seq=1, comment="").exists()
     assert services.verify_chain().ok
+
+
+def test_the_database_lets_through_only_the_seal_of_an_unsealed_event():
+    chain(1)
+    waiting = services.record("login")
+    # Its content cannot change while it waits, nor along with its seal …
+    for sql in (
+        f"UPDATE {TABLE} SET comment = 'changed' WHERE seq IS NULL",
+        f"UPDATE {TABLE} SET seq = 2, prev_hash = 'x', hash = 'y', comment = 'changed' WHERE seq IS NULL",
+        # … and a sealed event cannot be sealed again under another number.
+        f"UPDATE {TABLE} SET seq = 9, hash = 'y' WHERE seq = 1",
+        f"DELETE FROM {TABLE} WHERE seq IS NULL",
+    ):
+        with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+            execute(sql)
+    assert services.seal() == 1
+    assert AuditEvent.objects.get(pk=waiting.pk).seq == 2
+    assert services.verify_chain() == services.VerifyResult(ok=True, checked=2)
+
+
+def test_a_sealed_event_removed_or_edited_is_still_found():
+    for n in range(6):
+        services.record("update", object_type="org.team", object_id=str(n))
+        if n % 2:
+            services.seal()  # in batches of two, as a busy system seals
+    with triggers_off():
+        remove(4)
+    services.record("login")
+    services.seal()  # sealing goes on after the removal and does not hide it
+    assert services.verify_chain() == services.VerifyResult(
+        False, checked=3, first_bad_seq=4, reason="removed"
+    )
+    with triggers_off():
+        alter(2)
+    assert services.verify_chain() == services.VerifyResult(
+        False, checked=1, first_bad_seq=2, reason="altered"
+    )
+
+
+def test_an_event_left_unsealed_beyond_the_limit_is_reported(settings):
+    settings.AUDIT_SEAL_LIMIT = 300
+    written = datetime.datetime(2026, 3, 2, 8, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(written, tick=False):
+        chain(2)
+        services.record("login")  # its sealer never ran
+    with time_machine.travel(written + datetime.timedelta(seconds=299), tick=False):
+        fresh = anchors.verify(ChainCheck.Kind.FULL)
+    assert (fresh.ok, fresh.unsealed, fresh.oldest_unsealed_at) == (True, 1, written)
+    with time_machine.travel(written + datetime.timedelta(seconds=301), tick=False):
+        stale = anchors.verify(ChainCheck.Kind.FULL)
+        with pytest.raises(
+            CommandError, match=r"1 event\(s\) waiting to be sealed, the oldest for 301 s"
+        ) as err:
+            call_command("audit_verify", "--no-seal")
+        assert err.value.returncode == 1
+    # The sealed part is intact; the finding is the wait.
+    assert (stale.ok, stale.reason, stale.checked, stale.first_bad_seq) == (False, "unsealed", 2, None)
+    out = io.StringIO()
+    with time_machine.travel(written + datetime.timedelta(seconds=302), tick=False):
+        call_command("audit_verify", stdout=out)  # the command seals first
+    assert out.getvalue().startswith("audit chain intact: 3 events, every event sealed")
 
 
 def test_triggers_come_back_after_tampering():
@@ -147,6 +214,7 @@ def test_verification_names_exactly_the_tampered_event(records, data):
     with transaction.atomic():
         for action, value in records:
             services.record(action, object_type="org.person", object_id=str(value), after={"v": value})
+        services.seal()
         assert services.verify_chain().ok
         with triggers_off():
             TAMPER[kind](position)
@@ -164,7 +232,8 @@ def test_command_reports_an_intact_chain():
     out = io.StringIO()
     call_command("audit_verify", stdout=out)
     assert out.getvalue().strip() == (
-        "audit chain intact: 3 events; no head written outside the database to compare with yet"
+        "audit chain intact: 3 events, every event sealed; no head written outside the database to compare "
+        "with yet"
     )
 
 

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from yunwei.audit import services
 
+from .sealing import record_sealed
 from .tampering import alter, triggers_off
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +18,7 @@ def admin_client(client, group_admin):
 
 
 def test_group_admin_sees_the_log(admin_client, unit_a):
-    services.record("update", obj=unit_a, comment="改名")
+    record_sealed("update", obj=unit_a, comment="改名")
     response = admin_client.get(reverse("audit:event-list"))
     assert response.status_code == 200
     assert "改名" in response.text
@@ -25,15 +26,15 @@ def test_group_admin_sees_the_log(admin_client, unit_a):
 
 
 def test_filter_and_search(admin_client, unit_a):
-    services.record("login", comment="first")
-    services.record("update", obj=unit_a, comment="second")
+    record_sealed("login", comment="first")
+    record_sealed("update", obj=unit_a, comment="second")
     response = admin_client.get(reverse("audit:event-list"), {"action": "update", "search": "sec"})
     assert [event.seq for event in response.context["page_obj"]] == [2]
 
 
 def test_pages_of_fifty_keep_the_filter(admin_client):
     for _ in range(60):
-        services.record("login")
+        record_sealed("login")
     response = admin_client.get(reverse("audit:event-list"), {"action": "login"})
     assert len(response.context["page_obj"]) == 50
     assert "?action=login&page=2" in response.text
@@ -42,7 +43,7 @@ def test_pages_of_fifty_keep_the_filter(admin_client):
 
 
 def test_htmx_gets_only_the_table(admin_client):
-    services.record("login")
+    record_sealed("login")
     response = admin_client.get(reverse("audit:event-list"), headers={"HX-Request": "true"})
     assert [t.name for t in response.templates][0] == "audit/partials/event_table.html"
     assert "<html" not in response.text
@@ -61,7 +62,7 @@ def test_a_bad_date_is_shown_not_a_500(admin_client):
 
 
 def test_detail_shows_before_and_after(admin_client, unit_a):
-    event = services.record("update", obj=unit_a, before={"name": "旧名"}, after={"name": "新名"})
+    event = record_sealed("update", obj=unit_a, before={"name": "旧名"}, after={"name": "新名"})
     response = admin_client.get(reverse("audit:event-detail", args=[event.seq]))
     assert response.status_code == 200
     assert "旧名" in response.text and "新名" in response.text
@@ -69,7 +70,7 @@ def test_detail_shows_before_and_after(admin_client, unit_a):
 
 
 def test_verify_reports_an_intact_chain(admin_client):
-    services.record("login")
+    record_sealed("login")
     response = admin_client.post(reverse("audit:verify"), follow=True)
     assert response.redirect_chain[-1][0] == reverse("audit:event-list")
     assert [m.level_tag for m in response.context["messages"]] == ["success"]
@@ -77,7 +78,7 @@ def test_verify_reports_an_intact_chain(admin_client):
 
 def test_verify_names_the_broken_event(admin_client):
     for _ in range(3):
-        services.record("login")
+        record_sealed("login")
     with triggers_off():
         alter(2)
     response = admin_client.post(reverse("audit:verify"), headers={"HX-Request": "true"})
@@ -88,7 +89,7 @@ def test_verify_names_the_broken_event(admin_client):
 
 @pytest.mark.parametrize("persona", ["unit_admin_a", "unit_user_a"])
 def test_others_get_404_everywhere(persona, request, client):
-    event = services.record("login")
+    event = record_sealed("login")
     client.force_login(request.getfixturevalue(persona))
     assert client.get(reverse("audit:event-list")).status_code == 404
     assert client.get(reverse("audit:event-detail", args=[event.seq])).status_code == 404
@@ -102,8 +103,24 @@ def test_anonymous_is_sent_to_log_in(client):
 
 
 def test_the_page_speaks_chinese_by_default_and_english_on_request(admin_client):
-    services.record("login")
+    record_sealed("login")
     chinese = admin_client.get(reverse("audit:event-list")).text
     assert "审计日志" in chinese and "校验审计链" in chinese and "登录" in chinese
     english = admin_client.get(reverse("audit:event-list"), headers={"Accept-Language": "en"}).text
     assert "Audit log" in english and "Verify chain" in english and "Log-in" in english
+
+
+def test_the_page_shows_how_fresh_the_seal_is_in_both_languages(admin_client, settings):
+    record_sealed("login")
+    page = admin_client.get(reverse("audit:event-list")).text
+    assert "每个事件都已封存进审计链。" in page
+    services.record("logout")  # its commit's seal has not run yet
+    page = admin_client.get(reverse("audit:event-list")).text
+    assert "1 个事件等待封存进审计链" in page
+    assert 'data-testid="unsealed"' in page  # listed, without a number yet
+    english = admin_client.get(reverse("audit:event-list"), headers={"Accept-Language": "en"}).text
+    assert "1 event is waiting to be sealed into the chain" in english
+    services.seal()
+    english = admin_client.get(reverse("audit:event-list"), headers={"Accept-Language": "en"}).text
+    assert "Every event is sealed into the chain." in english
+    assert 'data-testid="unsealed"' not in english

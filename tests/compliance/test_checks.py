@@ -115,14 +115,25 @@ def test_a_unit_with_nobody_is_not_met_and_the_group_is_not_judged(group, unit_a
 def test_every_unmasking_through_the_product_is_recorded(unit_a, group_admin):
     person = Person.objects.create(unit=unit_a, name="张三", phone="13912345678")
     org.reveal_personal_data(person, actor=group_admin)
+    audit.seal()  # as just after the commit
     result = judge("art11-unmasking", unit_a, month=services.this_month(), now=timezone.now())
     assert (result.judged, result.checked, result.failing) == ("met", 1, 0)
+
+
+def test_an_unmasking_waiting_to_be_sealed_is_judged_once_sealed(unit_a, group_admin):
+    person = Person.objects.create(unit=unit_a, name="张三", phone="13912345678")
+    org.reveal_personal_data(person, actor=group_admin)
+    # No hash yet: not a record altered after it was written, just not judged until the sealer runs.
+    result = judge("art11-unmasking", unit_a, month=services.this_month(), now=timezone.now())
+    assert (result.checked, result.failing) == (0, 0)
 
 
 def test_an_unmasking_recorded_without_who_is_a_finding(unit_a, group_admin, findings):
     person = Person.objects.create(unit=unit_a, name="张三", phone="13912345678")
     org.reveal_personal_data(person, actor=group_admin)
     event = audit.record("unmask", actor=None, obj=person, comment="")
+    audit.seal()
+    event.refresh_from_db()
     result = judge("art11-unmasking", unit_a, month=services.this_month(), now=timezone.now())
     assert (result.judged, result.checked, result.failing) == ("partly_met", 2, 1)
     assert findings(result)[0][:2] == ("audit.event", event.seq)

@@ -7,6 +7,7 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
+from yunwei.audit import services as audit
 from yunwei.audit.models import AuditEvent
 from yunwei.incidents import services as incidents
 
@@ -78,12 +79,14 @@ def test_audit_export_is_the_group_admins_and_names_actor_and_unit(
     client, group_admin, unit_admin_a, incidents_ab, tech_a
 ):
     incidents.add_comment(incidents_ab["a"][0], actor=tech_a, text="已联系运营商")
+    audit.seal()  # as just after the commits: the export shows the events' numbers
     client.force_login(unit_admin_a)
     assert client.get("/audit/export/").status_code == 404
     client.force_login(group_admin)
     ws = sheet(client.get("/audit/export/", {"object_type": "incidents.incident"}))
     expected = AuditEvent.objects.filter(object_type="incidents.incident").order_by("-seq")
     assert column(ws, "Number") == list(expected.values_list("seq", flat=True))
+    assert None not in column(ws, "Number")
     assert set(column(ws, "Unit")) == {"甲单位", "乙单位"}
     # The person's name with the account's, never a bare number.
     assert set(column(ws, "Actor")) == {"group-admin", "system", "甲技术员 (a-tech)"}

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from yunwei.audit import services as audit
 from yunwei.audit.models import AuditEvent
 from yunwei.incidents import services as incidents
 from yunwei.org.choices import Role
@@ -48,6 +49,7 @@ def test_the_favicon_answers(client):
 
 def test_the_audit_log_shows_names_where_it_kept_numbers(client, group_admin, tech_a, incidents_ab):
     incidents.add_comment(incidents_ab["a"][0], actor=tech_a, text="看过")
+    audit.seal()  # as just after the commit: the page links events by number
     client.force_login(group_admin)
     page = client.get("/audit/", {"search": "看过"}).content.decode()
     assert "甲技术员 (a-tech)" in page and "甲单位" in page

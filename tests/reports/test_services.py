@@ -211,7 +211,7 @@ def test_signed_is_frozen_whatever_the_data_does_later(
     with django_capture_on_commit_callbacks(execute=True):
         signed = services.sign(ready_a, actor=lead_a, password=PASSWORD)
     assert signed.state == "signed" and signed.signed_by == lead_a and signed.signed_by_name == "甲负责人"
-    event = AuditEvent.objects.filter(action="transition", object_id=str(signed.pk)).order_by("seq").last()
+    event = AuditEvent.objects.filter(action="transition", object_id=str(signed.pk)).order_by("pk").last()
     assert event.after["state"] == "signed" and event.actor_id == lead_a.pk
     files = {f.format: (f.sha256, f.size) for f in ReportFile.objects.filter(report=signed)}
     assert set(files) == {"docx", "pdf", "xlsx"}

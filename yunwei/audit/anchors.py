@@ -9,6 +9,10 @@ A full verification walks the whole chain and compares every anchor on the way; 
 starts at the last anchor (whose event must still carry its hash) and walks only what came after it,
 so its cost follows the day's events rather than the whole history. The weekly full walk finds what an
 incremental one cannot: an old event altered without its hash recomputed.
+
+Anchors copy the head, which only the sealer moves: they name sealed events. A verification also says
+how fresh the seal is (events still waiting for it, the oldest's age) and fails when one has waited
+longer than `AUDIT_SEAL_LIMIT`: until it is sealed, the chain does not protect it.
 """
 
 import datetime
@@ -149,15 +153,26 @@ class _Comparison:
             self.meet(anchor, stored_hash)
 
 
-def verify(kind: str = ChainCheck.Kind.FULL) -> ChainCheck:
-    """Verify the chain (a full walk, or incrementally from the last anchor) and record the result."""
+def _note_seal(check: ChainCheck) -> services.SealStatus:
+    status = services.seal_status()
+    check.unsealed, check.oldest_unsealed_at = status.unsealed, status.oldest_at
+    return status
+
+
+def verify(kind: str = ChainCheck.Kind.FULL, *, seal_first: bool = False) -> ChainCheck:
+    """Verify the chain (a full walk, or incrementally from the last anchor) and record the result with
+    the seal's freshness. `seal_first` seals what is waiting before the walk (the command does; the
+    scheduled check and the page do not, so they see a sealer that has stopped)."""
     started = timezone.now()
     check = ChainCheck(kind=kind, started_at=started)
+    if seal_first:
+        services.seal()
     try:
         anchors = read_anchors()
     except AnchorFileError as error:
         check.ok, check.reason, check.finished_at = False, UNREADABLE, timezone.now()
         logging.getLogger(__name__).error("%s", error)
+        _note_seal(check)
         check.save()
         return check
     comparison = _Comparison(anchors)
@@ -192,6 +207,8 @@ def verify(kind: str = ChainCheck.Kind.FULL) -> ChainCheck:
     else:
         check.ok = True
     check.finished_at = timezone.now()
+    if _note_seal(check).stale(check.finished_at) and check.ok:
+        check.ok, check.reason = False, services.UNSEALED
     check.save()
     return check
 

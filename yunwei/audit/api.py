@@ -13,17 +13,20 @@ from .models import AuditEvent
 
 class AuditEventSerializer(serializers.ModelSerializer):
     """Phone numbers and e-mail addresses in `before`/`after` leave the server masked (Art. 11);
-    `reveal` un-masks them, audited. `hash` is over the stored, un-masked values."""
+    `reveal` un-masks them, audited. `hash` is over the stored, un-masked values. An event just written
+    is listed unsealed for a moment: `sealed` false, no `seq` and blank hashes until the sealer chains it;
+    only sealed events are addressed by number."""
 
     action_label = serializers.CharField(source="get_action_display", read_only=True)
     personal_data_masked = serializers.SerializerMethodField()
+    sealed = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = AuditEvent
         fields = [
             "seq", "at", "actor", "actor_name", "action", "action_label", "object_type", "object_id",
             "object_repr", "unit_id", "before", "after", "personal_data_masked", "comment", "prev_hash",
-            "hash",
+            "hash", "sealed",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -2,8 +2,10 @@
 
 Every event carries the SHA-256 of its content and of the previous event's hash, so altering,
 removing or slipping in an event breaks the chain where it happened (`services.verify_chain`).
-Rows are append-only: the model, its queryset and database triggers (migration 0002) refuse
-UPDATE and DELETE.
+An event is written unnumbered inside the transaction of the change it describes and sealed (numbered
+and chained) by `services.seal` just after that commits. Rows are append-only: the model, its queryset
+and database triggers (migrations 0002, 0005) refuse UPDATE and DELETE, except the one sealing update
+that gives an unsealed event its number and hashes and changes nothing else.
 """
 
 import datetime
@@ -12,6 +14,7 @@ import json
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 GENESIS_HASH = "0" * 64
@@ -46,13 +49,14 @@ class AuditEventQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """One audited act: who did what to which record, when, with the values before and after (Art. 3, 11).
 
-    Written only by `services.record`, which numbers events 1, 2, 3 … without gaps and chains their
-    hashes. `actor` has no database constraint so deleting an account never touches its audit trail;
-    `actor_name` keeps the name it had. `unit_id` is a plain number for the same reason, and because
-    the audit app depends on no other app.
+    Written only by `services.record`, unnumbered; `services.seal` then numbers events 1, 2, 3 …
+    without gaps in the order it finds them committed, and chains their hashes. Until then `seq` is
+    empty and `prev_hash` and `hash` are blank. `actor` has no database constraint so deleting an
+    account never touches its audit trail; `actor_name` keeps the name it had. `unit_id` is a plain
+    number for the same reason, and because the audit app depends on no other app.
     """
 
-    seq = models.PositiveBigIntegerField(_("number"), unique=True)
+    seq = models.PositiveBigIntegerField(_("number"), unique=True, null=True, blank=True)
     at = models.DateTimeField(_("time"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -72,8 +76,8 @@ class AuditEvent(models.Model):
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True)
-    prev_hash = models.CharField(_("previous hash"), max_length=64)
-    hash = models.CharField(_("hash"), max_length=64)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
+    hash = models.CharField(_("hash"), max_length=64, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -86,10 +90,12 @@ class AuditEvent(models.Model):
             models.Index(fields=["at"], name="audit_event_at"),
             models.Index(fields=["object_type", "object_id"], name="audit_event_object"),
             models.Index(fields=["unit_id"], name="audit_event_unit"),
+            # The sealer's and the freshness check's lookup: the few events not yet sealed, oldest first.
+            models.Index(fields=["id"], condition=Q(seq__isnull=True), name="audit_event_unsealed"),
         ]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+        return f"#{self.seq or '-'} {self.action} {self.object_type}:{self.object_id}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -98,6 +104,10 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("audit events cannot be deleted")
+
+    @property
+    def sealed(self) -> bool:
+        return self.seq is not None
 
     def compute_hash(self) -> str:
         """SHA-256 over a canonical JSON of everything the event says, including the previous hash."""
@@ -123,9 +133,9 @@ class AuditEvent(models.Model):
 class AuditChainHead(models.Model):
     """The last event's number and hash (Art. 11), one row (id 1).
 
-    Appending locks this row first, so concurrent writers number events without gaps or duplicates
-    and each sees the hash it must chain to; comparing it with the last event reveals a removed or
-    appended tail.
+    Only the sealer locks this row (never the writers of events), and only for its own short
+    transaction: one sealer at a time numbers events without gaps or duplicates and sees the hash it
+    must chain to; comparing it with the last event reveals a removed or appended tail.
     """
 
     seq = models.PositiveBigIntegerField(default=0)
@@ -164,6 +174,9 @@ class ChainCheck(models.Model):
     agreed_at = models.DateTimeField(null=True, blank=True)
     disagreed_seq = models.PositiveBigIntegerField(null=True, blank=True)
     disagreed_at = models.DateTimeField(null=True, blank=True)
+    # How fresh the seal was: events recorded but not yet sealed when the walk ended, and the oldest's time.
+    unsealed = models.PositiveIntegerField(default=0)
+    oldest_unsealed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-finished_at"]

@@ -1,7 +1,13 @@
-"""Writing and verifying the audit log (Art. 3, 11): the only code that creates audit events.
+"""Writing, sealing and verifying the audit log (Art. 3, 11): the only code that creates audit events.
 
 Every service of every app calls `record()` inside its own transaction, so the event is committed
-with the change it describes, or not at all.
+with the change it describes, or not at all. `record()` takes no lock: the event gets its place from
+the table's own sequence (its primary key) and is written unnumbered. Just after the transaction
+commits, `seal()` numbers the committed events 1, 2, 3 … and chains their hashes, in one short
+transaction of its own that alone locks the chain's head; a periodic task seals whatever a sealer
+left (see `seal`). So audited writes no longer queue behind one lock until they commit, and the chain
+still reveals a removed, altered or inserted event once sealed; `seal_status()` says how fresh the
+seal is, and a verification reports an event left unsealed longer than `AUDIT_SEAL_LIMIT`.
 """
 
 import datetime
@@ -11,8 +17,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.duration import duration_iso_string
 from django.utils.functional import Promise
@@ -74,7 +81,10 @@ def holds_personal_data(event: AuditEvent) -> bool:
 
 @transaction.atomic
 def reveal_event(event: AuditEvent, *, actor) -> dict[str, Any]:
-    """An event's `before` and `after` un-masked; the viewing is itself an audit event."""
+    """An event's `before` and `after` un-masked; the viewing is itself an audit event.
+
+    Pages and the API address an event by its number, so only a sealed one is revealed; the new event
+    names it by that number too."""
     if not can_view(actor):
         raise PermissionDenied
     record(
@@ -167,15 +177,6 @@ def _unit_of(obj: models.Model) -> int | None:
     return value.pk if isinstance(value, models.Model) else value
 
 
-def _locked_head() -> AuditChainHead:
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:
-        # First event ever (or after a test flush): concurrent creators end up sharing the one row.
-        AuditChainHead.objects.get_or_create(pk=1)
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
-    return head
-
-
 def record(
     action: str,
     *,
@@ -189,11 +190,13 @@ def record(
     after: dict | None = None,
     comment: str = "",
 ) -> AuditEvent:
-    """Append one event to the chain. `obj` fills in the object fields that are not given explicitly.
+    """Write one event, to be sealed into the chain when its transaction commits. `obj` fills in the
+    object fields that are not given explicitly.
 
-    Call it inside the transaction that makes the change. Locking the head row serialises appends,
-    so numbers stay contiguous on PostgreSQL with many writers; a rolled-back transaction takes its
-    number back with it.
+    Call it inside the transaction that makes the change: the event commits with it or not at all.
+    It locks nothing, so concurrent writers do not wait on one another; the event has no number
+    (`seq`) or hashes until `seal()` gives them just after the commit. A rolled-back transaction takes
+    its event with it and leaves no gap, since numbers are given only to committed events.
     """
     action = Action(action)
     if obj is not None:
@@ -202,33 +205,151 @@ def record(
         object_repr = object_repr or str(obj)
         unit_id = unit_id if unit_id is not None else _unit_of(obj)
     has_account = actor is not None and actor.pk is not None
-    with transaction.atomic():
-        head = _locked_head()
-        event = AuditEvent(
-            seq=head.seq + 1,
-            at=timezone.now(),
-            actor_id=actor.pk if has_account else None,
-            actor_name=actor.get_username() if has_account else ("system" if actor is None else "anonymous"),
-            action=action.value,
-            object_type=object_type,
-            object_id=str(object_id),
-            object_repr=str(object_repr)[:200],
-            unit_id=unit_id,
-            before=json_safe(before),
-            after=json_safe(after),
-            comment=str(comment),
-            prev_hash=head.hash,
-        )
-        event.hash = event.compute_hash()
-        event.save(force_insert=True)
-        head.seq, head.hash = event.seq, event.hash
-        head.save(update_fields=["seq", "hash"])
+    # One INSERT, atomic by itself: no savepoint inside the caller's transaction.
+    event = AuditEvent.objects.create(
+        at=timezone.now(),
+        actor_id=actor.pk if has_account else None,
+        actor_name=actor.get_username() if has_account else ("system" if actor is None else "anonymous"),
+        action=action.value,
+        object_type=object_type,
+        object_id=str(object_id),
+        object_repr=str(object_repr)[:200],
+        unit_id=unit_id,
+        before=json_safe(before),
+        after=json_safe(after),
+        comment=str(comment),
+    )
+    _seal_after_commit()
     return event
+
+
+def _seal_after_commit() -> None:
+    # Once per transaction, however many events it records: the first seal takes them all.
+    pending = getattr(connection, "run_on_commit", [])
+    if not any(entry[1] is seal_quietly for entry in pending):
+        transaction.on_commit(seal_quietly, robust=True)
+
+
+# -- sealing --------------------------------------------------------------------------------------
+
+SEAL_BATCH = 1000
+# A sealer that keeps finding new events stops after this many batches (its caller is a request that
+# has committed and waits on it); the next commit's sealer or the periodic task goes on.
+SEAL_ROUNDS = 20
+
+
+def _claim_head() -> AuditChainHead | None:
+    """The head row locked for this transaction, or None when another sealer holds it.
+
+    SKIP LOCKED rather than waiting: a second sealer has nothing to add, since the one holding the lock
+    looks again after each batch it commits (see `seal`). SQLite has no row locks (Django drops the
+    clause there); its IMMEDIATE transactions take the database's one write lock at BEGIN, which
+    serialises sealers.
+    """
+    head = AuditChainHead.objects.select_for_update(skip_locked=True).filter(pk=1).first()
+    if head is None and not AuditChainHead.objects.filter(pk=1).exists():
+        # First event ever (or after a test flush): concurrent creators end up sharing the one row.
+        AuditChainHead.objects.get_or_create(pk=1)
+        head = AuditChainHead.objects.select_for_update(skip_locked=True).filter(pk=1).first()
+    return head
+
+
+def _write_seals(events: list[AuditEvent]) -> None:
+    # The one update audit rows allow: an unsealed event given its number and hashes, nothing else
+    # (the model refuses updates; the database triggers of migration 0005 allow exactly this one).
+    # The table name is the model's own; the values go as parameters.
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    sql = f"UPDATE {table} SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s AND seq IS NULL"  # noqa: S608  # nosec B608
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            sql,
+            [(event.seq, event.prev_hash, event.hash, event.pk) for event in events],
+        )
+        if cursor.rowcount != len(events):
+            # Under the head's lock nobody else seals; this is someone writing by hand: refuse the batch.
+            raise RuntimeError(f"audit seal: {cursor.rowcount} of {len(events)} events updated")
+
+
+def seal(*, batch: int = SEAL_BATCH, rounds: int = SEAL_ROUNDS) -> int:
+    """Number and chain the committed events not yet sealed, oldest first; returns how many it sealed.
+
+    Each batch is one short transaction holding the head's lock: the events get the next numbers in
+    primary-key order (the order they were written in), each the previous one's hash and its own, and
+    the head moves to the last. An event whose transaction committed late is sealed when it is found
+    committed, after events written later: the chain's order is the order of sealing.
+
+    Run right after every commit that recorded an event (`record`) and every few seconds by the
+    scheduler (`tasks.seal_audit_events`). A sealer that finds the head locked returns at once, and
+    leaves nothing behind by it: it committed its events before it looked, and the holder looks again
+    (the plain read at the top of the loop) only after its own commit has released the lock, so it
+    finds them. What is left to the periodic task: a sealer that stops after `rounds` batches while
+    writers keep coming, or one that fails (logged); seconds, never forever.
+    """
+    sealed = 0
+    for _round in range(rounds):
+        # A plain read first, holding nothing: when another sealer already took my events (the common
+        # case with many writers) this one indexed query is the whole cost, with no lock and no commit.
+        if not AuditEvent.objects.filter(seq__isnull=True).exists():
+            break
+        with transaction.atomic():
+            head = _claim_head()
+            if head is None:
+                break
+            events = list(AuditEvent.objects.filter(seq__isnull=True).order_by("pk")[:batch])
+            if not events:
+                break
+            seq, prev_hash = head.seq, head.hash
+            for event in events:
+                seq += 1
+                event.seq, event.prev_hash = seq, prev_hash
+                event.hash = prev_hash = event.compute_hash()
+            _write_seals(events)
+            head.seq, head.hash = seq, prev_hash
+            head.save(update_fields=["seq", "hash"])
+        sealed += len(events)
+    return sealed
+
+
+def seal_quietly() -> None:
+    """`seal()` after a commit. Failing here must not fail the request whose change is committed;
+    `transaction.on_commit(robust=True)` logs the error and the periodic task seals the event."""
+    seal()
+
+
+@dataclass(frozen=True)
+class SealStatus:
+    """How fresh the seal is: events written but not yet sealed, and when the oldest was written."""
+
+    unsealed: int
+    oldest_at: datetime.datetime | None
+
+    def age(self, now: datetime.datetime | None = None) -> datetime.timedelta | None:
+        if self.oldest_at is None:
+            return None
+        return max((now or timezone.now()) - self.oldest_at, datetime.timedelta(0))
+
+    def stale(self, now: datetime.datetime | None = None) -> bool:
+        """An event has waited longer than `AUDIT_SEAL_LIMIT`: the sealer is not running."""
+        age = self.age(now)
+        return age is not None and age > seal_limit()
+
+
+def seal_limit() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.AUDIT_SEAL_LIMIT)
+
+
+def seal_status() -> SealStatus:
+    unsealed = AuditEvent.objects.filter(seq__isnull=True).aggregate(
+        n=models.Count("pk"), at=models.Min("at")
+    )
+    return SealStatus(unsealed["n"], unsealed["at"])
 
 
 # -- verifying ------------------------------------------------------------------------------------
 
 ALTERED, INSERTED, REMOVED = "altered", "inserted", "removed"
+# Not a break in the chain but a finding of its verification: an event waited unsealed beyond the limit.
+UNSEALED = "unsealed"
 
 
 @dataclass(frozen=True)
@@ -256,10 +377,12 @@ def verify_chain(after_seq: int = 0, after_hash: str = GENESIS_HASH, *, seen=Non
     Someone who rewrites the tail and the head consistently is caught only against the copies of the
     head written outside the database (`anchors`).
 
-    Appends may go on meanwhile: the head is read before the walk (everything up to it must be seen)
-    and again after it (an append commits its event and the head together, so a seen event is never
-    beyond the second reading). `seen(seq, hash)` is told every intact event walked (the heads written
-    outside the database are compared on the way, `anchors.verify`).
+    Only sealed events are walked (events still waiting for the sealer have no number yet; `seal_status`
+    tells how many and since when). Seals may go on meanwhile: the head is read before the walk
+    (everything up to it must be seen) and again after it (a seal commits its events and the head
+    together, so a seen event is never beyond the second reading). `seen(seq, hash)` is told every
+    intact event walked (the heads written outside the database are compared on the way,
+    `anchors.verify`).
     """
     head_seq, head_hash = _head()
     hash_at_head = after_hash if head_seq == after_seq else GENESIS_HASH

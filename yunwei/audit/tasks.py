@@ -1,10 +1,17 @@
-"""Background work of the audit log (Art. 11): its head copied outside the database, the chain verified."""
+"""Background work of the audit log (Art. 11): events sealed, the head copied outside the database, the
+chain verified."""
 
 from celery import shared_task
 
 from yunwei.core.tasks import YunweiTask
 
-from . import anchors
+from . import anchors, services
+
+
+@shared_task(base=YunweiTask)
+def seal_audit_events() -> int:
+    """Seal what the sealers run after each commit left (a lost race, a failed seal); returns how many."""
+    return services.seal()
 
 
 @shared_task(base=YunweiTask)

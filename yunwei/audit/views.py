@@ -10,7 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from yunwei.core import saved_filters
@@ -57,6 +59,7 @@ def event_list(request):
         "sort": sort,
         "export_url": reverse("audit:event-export") + "?" + query.urlencode(),
         "last_check": _last_check(),
+        "seal": _seal(),
         **saved_filters.context(request, "audit:event-list"),
     }
     # A history restore asks for the whole page, though it comes through htmx.
@@ -132,9 +135,41 @@ def event_reveal(request, seq: int):
     return _detail(request, get_object_or_404(AuditEvent, seq=seq), revealed=True)
 
 
+def _freshness(unsealed: int, oldest_at, now) -> str:
+    """How fresh the seal is: events recorded but not yet numbered and chained, and the oldest's wait."""
+    if not unsealed:
+        return _("Every event is sealed into the chain.")
+    return ngettext(
+        "%(count)s event is waiting to be sealed into the chain, for %(age)s.",
+        "%(count)s events are waiting to be sealed into the chain, the oldest for %(age)s.",
+        unsealed,
+    ) % {"count": unsealed, "age": timesince(oldest_at, now)}
+
+
+def _seal() -> dict:
+    status = services.seal_status()
+    now = timezone.now()
+    return {
+        "status": status,
+        "stale": status.stale(now),
+        "text": _freshness(status.unsealed, status.oldest_at, now),
+    }
+
+
 def _describe(check: ChainCheck) -> str:
+    freshness = _freshness(check.unsealed, check.oldest_unsealed_at, check.finished_at)
     if check.ok:
         text = _("The audit chain is intact: %(count)s events checked.") % {"count": check.checked}
+        text = f"{text} {freshness}"
+    elif check.reason == services.UNSEALED:
+        text = _(
+            "The sealed chain is intact (%(count)s events checked), but events waited longer than "
+            "%(limit)s to be sealed: the sealer is not running. %(freshness)s"
+        ) % {
+            "count": check.checked,
+            "limit": timesince(check.finished_at - services.seal_limit(), check.finished_at),
+            "freshness": freshness,
+        }
     elif check.reason == anchors.UNREADABLE:
         return _("The file of heads written outside the database cannot be read: it was altered or cut.")
     else:

@@ -354,8 +354,10 @@ def unmasking_recorded(ctx: Context) -> dict[int, Judgment]:
     """Art. 11: every un-masking of personal data in the unit is recorded in the audit trail with who
     did it and what was shown, and the event is intact (its own hash still matches)."""
     judgments = _judgments(ctx)
+    # Sealed events only (numbered and hashed seconds after their commit; the chain's verification
+    # reports one left unsealed): an unsealed event has no hash to judge nor number to link to.
     events = AuditEvent.objects.filter(
-        action=Action.UNMASK, unit_id__in=ctx.unit_ids, at__gte=ctx.start, at__lt=ctx.end
+        action=Action.UNMASK, unit_id__in=ctx.unit_ids, at__gte=ctx.start, at__lt=ctx.end, seq__isnull=False
     )
     for unit_id, n in _count_by_unit(events).items():
         judgments[unit_id].checked = n

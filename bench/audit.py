@@ -1,0 +1,327 @@
+"""Benchmark: audited writes from concurrent clients, their events sealed after commit, against the same
+state change without audit in the same run.
+
+    python bench/audit.py --scale small|full
+
+Sets up a group with one unit and its incidents (reported through the incident service, so each has its
+audit events), in its own database — `YUNWEI_DATABASE_URL` when set (an empty database of its own), else
+a temporary SQLite file. Then 8 clients, each a thread with its own database connection, make the
+transition reported → acknowledged through `incidents.services.transition` (the product's one write path:
+the incident row locked, its timeline entry and its audit event written, committed; the event sealed into
+the chain just after the commit), each client on incidents of its own:
+
+- audited: the transition as the product makes it;
+- head locked: the same transition with events written the way they were before sealing after commit:
+  `record()` locked the chain's head row inside the caller's transaction, numbered and hashed the event
+  there and moved the head, so the lock was held until commit (that former `record()` is put in place of
+  the product's for this run only, below);
+- unaudited: the same transition with `record()` writing nothing (put in place for this run only): what
+  the service costs without its audit event, so audited ÷ unaudited is the price of the audit trail;
+- baseline: the bare state change, without the service, timeline or audit: the row locked, `state` and
+  `version` updated, committed.
+
+Each transition runs in a transaction of the bench's own (the service's becomes a savepoint in it) so
+the moment of commit is known: the seal lag is the time from that commit until the event is sealed,
+read by one observer thread that asks every 5 ms for the oldest unsealed event (an indexed query): an
+event committed before the question and older than that oldest unsealed one is sealed. After each
+transition a client reads its event's key (audited runs) or the incident's version (the others),
+untimed, so the figures per second of all four include one small read.
+
+The four runs are interleaved, a quarter of each at a time, so that the changing load of a shared
+machine falls on all of them alike. Prints transitions/s, p50 and p95 of each, the ratios (audited to
+baseline, to unaudited and to head locked), the seal lag, and as its last line one JSON object. The
+chain is verified at the end. The clients are threads of one process: the service's Python work shares
+one interpreter lock, so the unaudited run's figure is the ceiling the audited one can approach. On
+SQLite one writer at a time: the figures measure that queue; the concurrent figure that counts is
+PostgreSQL's.
+"""
+
+import argparse
+import statistics
+import threading
+import time
+
+from common import migrate_empty, ms, p95, report, setup_django
+
+CLIENTS = 8
+SCALES = {"small": 40, "full": 250}  # transitions per client and run
+RUNS = ("audited", "head_locked", "unaudited", "baseline")
+OBSERVE_S = 0.005
+ROUNDS = 4
+
+
+def _head_locking_record(
+    action,
+    *,
+    actor=None,
+    obj=None,
+    object_type="",
+    object_id="",
+    object_repr="",
+    unit_id=None,
+    before=None,
+    after=None,
+    comment="",
+):
+    """`audit.services.record` as it was before events were sealed after commit: it locks the head row
+    in the caller's transaction (held until that commits), numbers and chains the event at once."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from yunwei.audit import services
+    from yunwei.audit.models import Action, AuditChainHead, AuditEvent
+
+    action = Action(action)
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)
+        unit_id = unit_id if unit_id is not None else services._unit_of(obj)
+    has_account = actor is not None and actor.pk is not None
+    with transaction.atomic():
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+        event = AuditEvent(
+            seq=head.seq + 1,
+            at=timezone.now(),
+            actor_id=actor.pk if has_account else None,
+            actor_name=actor.get_username() if has_account else ("system" if actor is None else "anonymous"),
+            action=action.value,
+            object_type=object_type,
+            object_id=str(object_id),
+            object_repr=str(object_repr)[:200],
+            unit_id=unit_id,
+            before=services.json_safe(before),
+            after=services.json_safe(after),
+            comment=str(comment),
+            prev_hash=head.hash,
+        )
+        event.hash = event.compute_hash()
+        event.save(force_insert=True)
+        head.seq, head.hash = event.seq, event.hash
+        head.save(update_fields=["seq", "hash"])
+    return event
+
+
+def _no_record(action, **kwargs):
+    """`record()` writing nothing, for the run without audit."""
+    from yunwei.audit.models import AuditEvent
+
+    return AuditEvent(action=action)
+
+
+def _setup(per_run: int) -> dict:
+    from django.db import transaction
+
+    from yunwei.audit import services as audit
+    from yunwei.incidents import services as incidents
+    from yunwei.org.choices import Role, UnitKind
+    from yunwei.org.models import Person, RoleAssignment, Unit
+
+    group = Unit.objects.create(code="bench-group", name="集团公司", kind=UnitKind.GROUP)
+    unit = Unit.objects.create(code="bench-unit", name="甲单位", parent=group)
+
+    def account(username: str, where, role: str):
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.create_user(username, "", None)
+        RoleAssignment.objects.create(
+            person=Person.objects.create(unit=where, name=username, account=user), unit=where, role=role
+        )
+        return user
+
+    admin = account("bench-group-admin", group, Role.GROUP_ADMIN)
+    reporter = account("bench-user", unit, Role.USER)
+    wanted = CLIENTS * per_run * len(RUNS)
+    pks = []
+    with transaction.atomic():
+        for n in range(wanted):
+            incident = incidents.report(
+                actor=reporter, unit=unit, title=f"压测故障 {n}", impact_scope="one_user"
+            )
+            pks.append(incident.pk)
+    while audit.seal():  # what the set-up recorded, sealed before the clock starts
+        pass
+    runs = {name: pks[k * CLIENTS * per_run : (k + 1) * CLIENTS * per_run] for k, name in enumerate(RUNS)}
+    return {"admin": admin, "runs": runs}
+
+
+class Observer(threading.Thread):
+    """Reads the oldest unsealed event every few milliseconds and times each watched event's seal."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.pending: list[tuple[int, float]] = []  # (event key, commit time)
+        self.lags: list[float] = []
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+
+    def watch(self, event_pk: int, committed: float) -> None:
+        with self.lock:
+            self.pending.append((event_pk, committed))
+
+    def run(self) -> None:
+        from django.db import connections
+        from django.db.models import Min
+
+        from yunwei.audit.models import AuditEvent
+
+        try:
+            while True:
+                asked = time.perf_counter()
+                oldest = AuditEvent.objects.filter(seq__isnull=True).aggregate(pk=Min("pk"))["pk"]
+                answered = time.perf_counter()
+                with self.lock:
+                    waiting = []
+                    for event_pk, committed in self.pending:
+                        if committed < asked and (oldest is None or event_pk < oldest):
+                            self.lags.append(max(answered - committed, 0.0))
+                        else:
+                            waiting.append((event_pk, committed))
+                    self.pending = waiting
+                if self.stop.is_set() and not waiting:
+                    return
+                time.sleep(OBSERVE_S)
+        finally:
+            connections.close_all()
+
+
+def _run(name: str, pks: list[int], admin, observer: Observer | None) -> tuple[list[float], float]:
+    from django.db import connections, transaction
+    from django.db.models import F, Max
+
+    from yunwei.audit.models import AuditEvent
+    from yunwei.incidents import services as incidents
+    from yunwei.incidents.models import Incident
+
+    barrier = threading.Barrier(CLIENTS)
+    times: list[list[float]] = [[] for _ in range(CLIENTS)]
+    failures: list[str] = []
+
+    def one(pk: int) -> float:
+        committed = []
+        incident = Incident.objects.get(pk=pk)
+        began = time.perf_counter()
+        with transaction.atomic():
+            transaction.on_commit(lambda: committed.append(time.perf_counter()))
+            if name == "baseline":
+                Incident.objects.select_for_update().get(pk=pk)
+                Incident.objects.filter(pk=pk).update(state="acknowledged", version=F("version") + 1)
+            else:
+                incidents.transition(incident, to="acknowledged", actor=admin, comment="bench")
+        elapsed = time.perf_counter() - began
+        if name in ("baseline", "unaudited"):
+            Incident.objects.filter(pk=pk).values_list("version", flat=True).get()
+        else:
+            events = AuditEvent.objects.filter(object_type="incidents.incident", object_id=str(pk))
+            event_pk = events.aggregate(pk=Max("pk"))["pk"]
+            if observer is not None:
+                observer.watch(event_pk, committed[0])
+        return elapsed
+
+    def work(index: int) -> None:
+        try:
+            barrier.wait()
+            for pk in pks[index::CLIENTS]:
+                times[index].append(one(pk))
+        except Exception as error:  # a thread's failure must reach the main thread's report
+            failures.append(repr(error))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(index,)) for index in range(CLIENTS)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - began
+    if failures:
+        raise SystemExit(f"{name}: transitions failed: {failures[:3]}")
+    flat = [value for values in times for value in values]
+    acknowledged = Incident.objects.filter(pk__in=pks, state="acknowledged").count()
+    assert acknowledged == len(pks), f"{name}: {acknowledged} of {len(pks)} acknowledged"
+    return flat, wall
+
+
+def _measure(data: dict, per_run: int) -> dict:
+    """The runs interleaved, ROUNDS times each, so a shared machine's changing load falls on all alike."""
+    from yunwei.audit import services as audit
+
+    writers = {"audited": audit.record, "head_locked": _head_locking_record, "unaudited": _no_record}
+    chunk = CLIENTS * per_run // ROUNDS
+    times = {name: [] for name in RUNS}
+    walls = dict.fromkeys(RUNS, 0.0)
+    left = 0
+    observer = Observer()
+    observer.start()
+    product_record = audit.record
+    try:
+        for round_ in range(ROUNDS):
+            for name in RUNS:
+                pks = data["runs"][name][round_ * chunk : (round_ + 1) * chunk]
+                # The write path of this run, for this run only (the product's own for "audited").
+                audit.record = writers.get(name, product_record)
+                flat, wall = _run(name, pks, data["admin"], observer if name == "audited" else None)
+                audit.record = product_record
+                times[name] += flat
+                walls[name] += wall
+                if name == "audited":
+                    left = max(left, audit.seal_status().unsealed)
+                # What a run left unsealed is sealed before the next, so the former path chains onto it.
+                audit.seal()
+    finally:
+        audit.record = product_record
+        observer.stop.set()
+        observer.join(timeout=60)
+    figures = {}
+    for name in RUNS:
+        figures[f"{name}_per_s"] = round(len(times[name]) / walls[name], 1)
+        figures[f"{name}_p50_ms"] = ms(statistics.median(times[name]))
+        figures[f"{name}_p95_ms"] = ms(p95(times[name]))
+    figures["unsealed_after_an_audited_run_max"] = left
+    figures["seal_lags"] = observer.lags
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=sorted(SCALES), default="small")
+    args = parser.parse_args()
+    setup_django()
+    from django.db import connection
+
+    from yunwei.audit import services as audit
+    from yunwei.audit.models import AuditEvent
+
+    migrate_empty(AuditEvent, "audit events")
+    per_run = SCALES[args.scale]
+    began = time.perf_counter()
+    data = _setup(per_run)
+    print(f"set up {CLIENTS * per_run * len(RUNS)} incidents in {time.perf_counter() - began:.1f} s")
+    # No connection may be shared with the threads: each opens its own.
+    connection.close()
+
+    figures = {"backend": connection.vendor, "clients": CLIENTS, "transitions_per_run": CLIENTS * per_run}
+    figures.update(_measure(data, per_run))
+    lags = figures.pop("seal_lags")
+    figures["audited_ratio_per_s"] = round(figures["audited_per_s"] / figures["baseline_per_s"], 2)
+    figures["audited_ratio_p95"] = round(figures["audited_p95_ms"] / max(figures["baseline_p95_ms"], 1e-9), 2)
+    figures["audited_vs_unaudited_per_s"] = round(figures["audited_per_s"] / figures["unaudited_per_s"], 2)
+    figures["head_locked_ratio_per_s"] = round(figures["head_locked_per_s"] / figures["baseline_per_s"], 2)
+    figures["audited_vs_head_locked"] = round(figures["audited_per_s"] / figures["head_locked_per_s"], 2)
+    figures["seal_lag_p50_ms"] = ms(statistics.median(lags)) if lags else None
+    figures["seal_lag_p95_ms"] = ms(p95(lags)) if lags else None
+    figures["seal_lag_max_ms"] = ms(max(lags)) if lags else None
+    figures["seal_lags_measured"] = len(lags)
+    result = audit.verify_chain()
+    figures["chain_intact"] = result.ok
+    figures["chain_events"] = result.checked
+    if connection.vendor == "sqlite":
+        figures["note"] = "SQLite: one writer at a time, the clients queue on the database lock"
+    report(figures, 28, {"bench": "audit", "scale": args.scale})
+    if not result.ok:
+        raise SystemExit(f"the chain does not verify: {result}")
+
+
+if __name__ == "__main__":
+    main()
