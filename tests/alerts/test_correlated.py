@@ -119,3 +119,14 @@ def test_an_alert_held_by_a_window_links_to_the_incident_placed_when_the_window_
 
     assert Alert.objects.get().incident == incident
     assert list(incident.suspected_changes.all()) == [change]
+
+
+def test_after_the_commit_intake_asks_the_worker_which_drains_the_outbox(
+    am_a, servers_a, django_capture_on_commit_callbacks
+):
+    """The ask reaches the task (run in-process here, as in every test): no drain by hand."""
+    for fingerprint in ("a1", "a2"):  # two asks within the second: each drains, with no scheduler after them
+        with django_capture_on_commit_callbacks(execute=True):
+            _stored(am_a, am_alert(fingerprint=fingerprint))
+    assert not PendingCorrelation.objects.exists()
+    assert Alert.objects.filter(incident__isnull=False).count() == 2 and Incident.objects.count() == 1
