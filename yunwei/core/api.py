@@ -210,3 +210,18 @@ class VersionField(serializers.IntegerField):
             self.fail("required")
         return super().validate_empty_values(data)
 
+
+class DateTimeField(serializers.DateTimeField):
+    """A date-time of the years Yunwei holds data for, 1970–2999 (as a month is, in the indicators).
+
+    Every ModelSerializer's date-time field is one (CoreConfig.ready). A year 125 was stored and read back
+    in the site's zone of that year, local mean time: `+08:05:43`, no date-time a client can parse; a
+    year 1 or 9999 overflows the conversion to UTC."""
+
+    default_error_messages = {"out_of_range": _("Give a date-time between the years 1970 and 2999.")}
+
+    def to_internal_value(self, value):
+        moment = super().to_internal_value(value)
+        if not 1970 <= moment.year <= 2999:
+            self.fail("out_of_range")
+        return moment
