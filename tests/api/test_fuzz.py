@@ -61,4 +61,6 @@ def test_no_generated_request_makes_a_server_error_or_an_undocumented_answer(fuz
     assert selected and int(selected[1]) > 300, result.stdout[-3000:]
     scenarios = re.search(r"Scenarios:\s+(\d+)", result.stdout)
     assert scenarios and int(scenarios[1]) > 0, result.stdout[-3000:]
-    assert "No issues found" in result.stdout
+    # Every case passed (warnings, such as operations answering only 404 to random ids, may remain).
+    cases = re.search(r"Test cases:\s+(\d+) generated, (\d+) passed", result.stdout)
+    assert cases and cases[1] == cases[2], result.stdout[-3000:]
