@@ -268,7 +268,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "yunwei.core.schema.YunweiAutoSchema",
     "EXCEPTION_HANDLER": "yunwei.core.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -284,6 +284,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Links from each create to the operations on the record it made (yunwei.core.schema).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "yunwei.core.schema.add_links_from_creates",
+    ],
     # One name for the maintenance domains wherever a serializer offers them.
     # Choice sets of the same field name in several apps (state, to, kind…) get names of their own.
     "ENUM_NAME_OVERRIDES": {
@@ -317,6 +322,7 @@ SPECTACULAR_SETTINGS = {
         "ProblemEscalationLevelEnum": "yunwei.problems.choices.EscalationLevel",
         "ReportStateEnum": "yunwei.reports.choices.State",
         "KnowledgeStateEnum": "yunwei.knowledge.choices.State",
+        "CheckStateEnum": "yunwei.monitoring.choices.CheckState",
         "ReportEventKindEnum": "yunwei.reports.choices.EventKind",
         "ReportFormatEnum": "yunwei.reports.choices.Format",
     },

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from yunwei.changes import services
-from yunwei.changes.models import Change
+from yunwei.changes.models import Change, FreezePeriod
 from yunwei.incidents import services as incidents
 
 from .conftest import approve, new_change, to_scheduled, window
@@ -351,3 +351,18 @@ def test_an_approved_change_is_withdrawn_through_the_api(api_client_for, change,
     response = http.post(url, {"to": "draft", "comment": "需求取消"}, format="json")
     assert response.status_code == 200 and response.json()["state"] == "draft"
     assert response.json()["approved_at"] is None
+
+
+@pytest.mark.parametrize(
+    "moment", ["0125-03-19T07:35:22Z", "0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-08:00"]
+)
+def test_a_freeze_out_of_the_years_yunwei_holds_is_refused_naming_the_field(
+    api_client_for, group_admin, moment
+):
+    """Found by the fuzzer: a year 125 was stored and read back as `+08:05:43` (the site's local mean time
+    then), no date-time a client parses; a year 1 or 9999 overflows the conversion to UTC."""
+    body = {"starts_at": moment, "ends_at": "2030-01-01T00:00:00Z", "reason": "x"}
+    response = api_client_for(group_admin).post("/api/changes/freezes/", body, format="json")
+    assert response.status_code == 400, response.json()
+    assert response.json()["field"] == "starts_at"
+    assert not FreezePeriod.objects.exists()

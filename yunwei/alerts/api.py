@@ -2,6 +2,7 @@
 mapping rules, alerts (read; machine data) and the unmatched queue with its `map` action."""
 
 from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -76,6 +77,22 @@ class RotateSerializer(serializers.Serializer):
     version = VersionField()
 
 
+class PayloadSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Payload
+        fields = [
+            "id",
+            "integration",
+            "received_at",
+            "content_type",
+            "remote_addr",
+            "alert_count",
+            "outcome",
+            "body",
+        ]
+        read_only_fields = fields
+
+
 class IntegrationViewSet(RecordViewSet):
     """Integrations: CRUD through the services. A create answers the token once (`token`, `url_with_token`);
     `rotate` makes a new one (answered once) and the old one stops at once."""
@@ -111,6 +128,7 @@ class IntegrationViewSet(RecordViewSet):
         )
         return self._with_token(integration, token)
 
+    @extend_schema(responses=PayloadSerializer(many=True), filters=False)
     @action(detail=True, methods=["get"])
     def payloads(self, request, pk=None):
         """The integration's latest raw payloads and how each alert in them was mapped (paged)."""
@@ -119,22 +137,6 @@ class IntegrationViewSet(RecordViewSet):
             Payload.objects.filter(integration=integration).order_by("-received_at", "-id")
         )
         return self.get_paginated_response(PayloadSerializer(page, many=True).data)
-
-
-class PayloadSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Payload
-        fields = [
-            "id",
-            "integration",
-            "received_at",
-            "content_type",
-            "remote_addr",
-            "alert_count",
-            "outcome",
-            "body",
-        ]
-        read_only_fields = fields
 
 
 class RuleSerializer(serializers.ModelSerializer):

@@ -3,7 +3,7 @@ request on one), the requests and their decision, the runs, and the scores per u
 of `scores`)."""
 
 from django.db.models import Prefetch, Q
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -65,6 +65,24 @@ class ExemptSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, required=False, default="")
 
 
+class ExemptionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Exemption
+        fields = [
+            "id",
+            "result",
+            "reason",
+            "state",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+            "version",
+        ]
+        read_only_fields = fields
+
+
 def _month_filter(queryset, request):
     month = request.query_params.get("month")
     if month is not None:
@@ -85,6 +103,7 @@ class ResultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     def get_queryset(self):
         return _month_filter(super().get_queryset(), self.request)
 
+    @extend_schema(request=ExemptSerializer, responses={201: ExemptionSerializer})
     @action(detail=True, methods=["post"], serializer_class=ExemptSerializer)
     def exempt(self, request, pk=None):
         result = self.get_object()
@@ -94,24 +113,6 @@ class ResultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
             result, actor=request.user, reason=data.validated_data["reason"]
         )
         return Response(ExemptionSerializer(exemption).data, status=status.HTTP_201_CREATED)
-
-
-class ExemptionSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Exemption
-        fields = [
-            "id",
-            "result",
-            "reason",
-            "state",
-            "requested_by",
-            "requested_at",
-            "decided_by",
-            "decided_at",
-            "decision_note",
-            "version",
-        ]
-        read_only_fields = fields
 
 
 class ExemptionDecideSerializer(serializers.Serializer):
@@ -208,6 +209,7 @@ class UnitScoreSerializer(serializers.Serializer):
     trend = serializers.ListField(child=serializers.DictField())
 
 
+@extend_schema_serializer(many=False)  # the list action answers one table, not a list of them
 class ScoresSerializer(serializers.Serializer):
     month = serializers.CharField()
     count = serializers.IntegerField()

@@ -15,7 +15,7 @@ from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from yunwei.core.api import VersionedWritesMixin, VersionField
+from yunwei.core.api import VersionedWritesMixin, VersionField, refuse_delete
 from yunwei.org.models import Unit
 
 from . import services
@@ -141,10 +141,8 @@ class ArticleViewSet(
             body=data.get("body", instance.body),
         )
 
-    def perform_destroy(self, instance):
-        # Reached only once the article is found readable: another unit's is still a 404. An article is
-        # taken back to draft, never deleted (its votes and history stay).
-        raise exceptions.MethodNotAllowed("DELETE")
+    # An article is taken back to draft, never deleted (its votes and history stay).
+    perform_destroy = refuse_delete
 
     @extend_schema(request=ArticleTransitionSerializer, responses=ArticleSerializer)
     @action(detail=True, methods=["post"])

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, mixins, serializers, status
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -17,9 +17,10 @@ from rest_framework.views import APIView
 
 from yunwei.cmdb.models import Item
 from yunwei.core import scoping
-from yunwei.core.api import ScopedPrimaryKeyRelatedField, ScopedViewSet, VersionField
+from yunwei.core.api import ScopedPrimaryKeyRelatedField, ScopedViewSet, VersionField, refuse_delete
 from yunwei.core.errors import DomainError
 from yunwei.core.filters import is_id
+from yunwei.core.schema import also_answers
 from yunwei.monitoring.models import Heartbeat
 from yunwei.org.models import Person, Team, Unit
 
@@ -136,9 +137,7 @@ class EntryViewSet(
 
     create_service = None
 
-    def perform_destroy(self, instance):
-        # Reached only once the entry is found visible: another unit's is still 404.
-        raise exceptions.MethodNotAllowed("DELETE")
+    perform_destroy = refuse_delete
 
     def get_queryset(self):
         return _month_filter(super().get_queryset(), self.request).order_by("-occurred_at", "-id")
@@ -516,7 +515,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
             services.confirm_log(review, data["log"], actor=request.user, comment=data["comment"])
         )
 
-    @extend_schema(request=FindingInputSerializer, responses=FindingSerializer)
+    @extend_schema(request=FindingInputSerializer, responses={201: FindingSerializer})
     @action(detail=True, methods=["post"])
     def findings(self, request, pk=None):
         review = self.get_object()
@@ -571,7 +570,7 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     queryset = Finding.objects.select_related("review")
     serializer_class = FindingSerializer
 
-    @extend_schema(request=RectifyInputSerializer, responses=RectificationSerializer)
+    @extend_schema(request=RectifyInputSerializer, responses={201: RectificationSerializer})
     @action(detail=True, methods=["post"])
     def rectify(self, request, pk=None):
         """The finding becomes a rectification item with owner and deadline."""
@@ -628,6 +627,7 @@ class MonthView(APIView):
     the missing rounds (`facts`)."""
 
     @extend_schema(parameters=MONTH_PARAMS, responses=OpenApiTypes.OBJECT)
+    @also_answers("404")  # a unit the caller cannot see
     def get(self, request):
         raw = request.query_params.get("unit", "")
         if not is_id(raw):

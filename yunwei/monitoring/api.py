@@ -256,6 +256,7 @@ class CheckViewSet(RecordViewSet):
     search_fields = ["name"]
     ordering_fields = ["id", "name", "state", "next_run_at", "last_run_at"]
 
+    @extend_schema(request=None, responses=CheckResultSerializer)
     @action(detail=True, methods=["post"])
     def run(self, request, pk=None):
         """Run the check's probe now (as the dispatcher would, outside its slot) and answer its result."""
@@ -264,6 +265,7 @@ class CheckViewSet(RecordViewSet):
         result = services.run_check(check.pk)
         return Response(CheckResultSerializer(result).data)
 
+    @extend_schema(responses=CheckResultSerializer(many=True), filters=False)
     @action(detail=True, methods=["get"])
     def results(self, request, pk=None):
         """The check's results, latest first (paginated like every list)."""
@@ -271,6 +273,7 @@ class CheckViewSet(RecordViewSet):
         page = self.paginate_queryset(CheckResult.objects.filter(active_check=check).order_by("-at", "-id"))
         return self.get_paginated_response(CheckResultSerializer(page, many=True).data)
 
+    @extend_schema(responses=CheckEventSerializer(many=True), filters=False)
     @action(detail=True, methods=["get"])
     def events(self, request, pk=None):
         """What the check's damping did (down, up, unknown, judged again, flapping), latest first."""

@@ -2,6 +2,8 @@
 month (`figures?month=YYYY-MM`), and the breaches, read only (machine data)."""
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -82,6 +84,23 @@ class BreachSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class TargetFigureSerializer(serializers.Serializer):
+    figure = serializers.CharField()
+    target = serializers.FloatField(allow_null=True)
+    actual = serializers.FloatField(allow_null=True)
+    missed = serializers.BooleanField()
+
+
+class IndicatorFiguresSerializer(serializers.Serializer):
+    """An indicator's figures of a month: each target, the month's whole and its days."""
+
+    indicator = serializers.IntegerField()
+    month = serializers.CharField()
+    targets = TargetFigureSerializer(many=True)
+    total = FiguresSerializer()
+    days = FiguresSerializer(many=True)
+
+
 class IndicatorViewSet(RecordViewSet):
     """Indicators (Art. 3 (1)): CRUD through the services; `figures?month=YYYY-MM` answers the month's
     figures and each day's (this month by default)."""
@@ -93,6 +112,10 @@ class IndicatorViewSet(RecordViewSet):
     search_fields = ["name", "item__name", "item__code"]
     ordering_fields = ["id", "name"]
 
+    @extend_schema(
+        parameters=[OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM (default: this month)")],
+        responses=IndicatorFiguresSerializer,
+    )
     @action(detail=True, methods=["get"])
     def figures(self, request, pk=None):
         indicator = self.get_object()

@@ -162,7 +162,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         data = self._body(ReportOpenSerializer)
         return self._answer(services.open_report(data["unit"], data["month"], actor=request.user))
 
-    @extend_schema(request=ReportGenerateSerializer, responses=ReportSerializer)
+    @extend_schema(request=ReportGenerateSerializer, responses={202: ReportSerializer})
     @action(detail=True, methods=["post"])
     def generate(self, request, pk=None):
         """Generate in the background; a report being generated already answers 409."""
@@ -201,7 +201,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         )
         return self._answer(signed)
 
-    @extend_schema(request=None, responses=ReportSerializer)
+    @extend_schema(request=None, responses={201: ReportSerializer})
     @action(detail=True, methods=["post"])
     def correct(self, request, pk=None):
         """A correction of a signed report: the next version, as a draft."""

@@ -21,6 +21,7 @@ from yunwei.core.api import RecordViewSet, VersionField, WorkflowViewSet
 from yunwei.core.errors import DomainError
 from yunwei.core.filters import MAX_ID, is_id
 from yunwei.core.models import CalendarDay
+from yunwei.core.schema import also_answers
 from yunwei.org.models import Unit
 from yunwei.problems.models import Problem
 
@@ -220,6 +221,7 @@ class RequestViewSet(WorkflowViewSet):
             rows = rows.filter(timers.overdue_q(timezone.now()))
         return rows
 
+    @extend_schema(request=RequestCreateSerializer, responses={201: RequestDetailSerializer})
     def create(self, request, *args, **kwargs):
         try:
             data = self.action_input(RequestCreateSerializer)
@@ -477,6 +479,7 @@ class CalendarViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(CalendarDaySerializer(days, many=True).data)
 
     @extend_schema(request=CalendarImportSerializer, responses={200: dict})
+    @also_answers("404")  # a unit the caller cannot see
     @action(detail=False, methods=["post"], url_path="import")
     def import_days(self, request):
         serializer = CalendarImportSerializer(data=request.data)
