@@ -8,7 +8,7 @@ incident's version moves on, the page reloads itself.
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -46,6 +46,11 @@ from .services import correlation, figures, suspects
 
 PAGE_SIZE = 25
 RESULTS_ID = "results"
+# A search counts and pages through fewer rows than a list: a term of one or two characters has no
+# trigram for the index to look up (PostgreSQL), so its matches are counted by reading the table.
+SEARCH_ROWS = 1_000
+# The duty view's cards: a board to watch, not a list to page (the list has every open incident).
+DUTY_SHOWN = 200
 
 
 def _incident(request, pk) -> Incident:
@@ -97,7 +102,8 @@ def _filtered(request):
 @page_view
 def incident_list(request):
     rows, form, q, sort = _filtered(request)
-    page_obj, query = paginate(request, rows, PAGE_SIZE)
+    page_obj, query = paginate(request, rows, PAGE_SIZE, bound=SEARCH_ROWS if q else None)
+    shown = [incident.pk for incident in page_obj]
     context = {
         "page_obj": page_obj,
         "filters": form,
@@ -105,9 +111,13 @@ def incident_list(request):
         "sort": sort,
         "query": query,
         "results_id": RESULTS_ID,
-        "breached_ids": set(rows.filter(breached_q(timezone.now())).values_list("pk", flat=True)[:1000]),
+        "breached_ids": set(
+            rows.filter(breached_q(timezone.now()), pk__in=shown).values_list("pk", flat=True)
+        ),
         # False alarms are listed (and filtered) but left out of the count, restore times and compliance.
-        "figures": figures.figures(rows.order_by()),
+        # Beyond the paginator's bound they are not figured at all (a million rows' aggregate takes
+        # seconds): the page asks for narrower filters instead (issue 27).
+        "figures": None if page_obj.paginator.capped else figures.figures(rows.order_by()),
         "bulk": _bulk_context(request),
         **saved_filters.context(request, "incidents:incident-list"),
     }
@@ -215,17 +225,20 @@ def _label(incident) -> str:
 
 @page_view
 def duty(request):
-    """The on-duty view: open incidents, most severe and oldest first."""
+    """The on-duty view: open incidents, most severe and oldest first. The first DUTY_SHOWN are drawn, read
+    in that order from the open incidents' index with their SLA state from the stored moments (one query
+    at any size); the page says when more wait and links the list."""
     now = timezone.now()
     rows = scoping.visible(
         Incident.objects.filter(state__in=OPEN_STATES).select_related("unit", "assignee"), request.user
     )
-    rows = sorted(rows[:500], key=lambda i: (i.grade, i.reported_at))
-    for incident in rows:
-        incident.age = now - incident.started_at
-        incident.breached = services.timers(incident, now).breached
-    response = render(request, "incidents/duty.html", {"rows": rows, "now": now})
-    return response
+    rows = list(
+        rows.annotate(breached=ExpressionWrapper(breached_q(now), output_field=BooleanField())).order_by(
+            "grade", "reported_at", "id"
+        )[: DUTY_SHOWN + 1]
+    )
+    context = {"rows": rows[:DUTY_SHOWN], "more": len(rows) > DUTY_SHOWN, "shown": DUTY_SHOWN, "now": now}
+    return render(request, "incidents/duty.html", context)
 
 
 REPORT_KEPT = ("title", "description", "impact_scope", "started_at")
