@@ -148,9 +148,30 @@ def test_the_lists_search_can_use_the_trigram_indexes(rf, group_admin, five):
     the plan reads them (issue 27)."""
     request = rf.get("/incidents/", {"q": "srv-0042"})
     request.user = group_admin
-    rows, _form, _q, _sort = views._filtered(request)
+    rows, _form, _q, _sort, _held = views._filtered(request)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
         plan = rows.order_by().explain()
     assert "incident_title_trgm" in plan and "incident_description_trgm" in plan
+
+
+def test_a_term_too_short_for_the_trigrams_is_looked_for_among_the_newest_incidents(
+    client, unit_admin_a, unit_admin_b, five, monkeypatch
+):
+    monkeypatch.setattr(views, "SHORT_TERM_ROWS", 3)
+    client.force_login(unit_admin_a)
+    page = client.get("/incidents/", {"q": "故障"}).content.decode()
+    assert [i.pk for i in five if f'data-testid="incident-row-{i.pk}"' in page] == [i.pk for i in five[2:]]
+    assert "一两个字的检索词只在最新的 3 起故障中查找" in page
+    assert "起故障 ·" not in page  # no figures of a part
+    english = client.get("/incidents/", {"q": "故障"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "A term of one or two characters is looked for among the newest 3 incidents only" in english
+    # Three characters or more: the whole table, through the trigram indexes.
+    page = client.get("/incidents/", {"q": "故障1"}).content.decode()
+    assert f'data-testid="incident-row-{five[1].pk}"' in page and 'data-testid="search-held"' not in page
+    # Another unit's admin finds none of them either way.
+    client.force_login(unit_admin_b)
+    for term in ("故障", "故障1"):
+        page = client.get("/incidents/", {"q": term}).content.decode()
+        assert not any(f'data-testid="incident-row-{i.pk}"' in page for i in five)

@@ -49,6 +49,8 @@ RESULTS_ID = "results"
 # A search counts and pages through fewer rows than a list: a term of one or two characters has no
 # trigram for the index to look up (PostgreSQL), so its matches are counted by reading the table.
 SEARCH_ROWS = 1_000
+# A search term too short for the trigram indexes is looked for among this many newest incidents.
+SHORT_TERM_ROWS = 100_000
 # The duty view's cards: a board to watch, not a list to page (the list has every open incident).
 DUTY_SHOWN = 200
 
@@ -84,30 +86,51 @@ SORTING = Sorting(
 )
 
 
+def _search(rows, q: str):
+    """The rows whose title or description holds `q`, and whether the search was held to the newest
+    SHORT_TERM_ROWS incidents. The trigram indexes (migration 0004) answer a term of three characters
+    or more; a shorter one has no trigram to look up, so it is looked for among the newest incidents
+    only, not in every row of the table (issue 27)."""
+    rows = rows.filter(Q(title__icontains=q) | Q(description__icontains=q))
+    if len(q) >= 3:
+        return rows, False
+    # Ids follow time; the newest SHORT_TERM_ROWS-th id is read from the primary key's index.
+    oldest = Incident.objects.order_by("-pk").values_list("pk", flat=True)[
+        SHORT_TERM_ROWS - 1 : SHORT_TERM_ROWS
+    ]
+    oldest = next(iter(oldest), None)
+    if oldest is None:
+        return rows, False
+    return rows.filter(pk__gte=oldest), True
+
+
 def _filtered(request):
     """The list's rows as its filters, search and sort ask (of the incidents the user may see), the
-    filter form, the search text and the sort; the page, the export and the bulk form share it."""
+    filter form, the search text, the sort and whether a short search term was held to the newest
+    incidents; the page, the export and the bulk form share it."""
     user = request.user
     base = scoping.visible(Incident.objects.select_related("unit", "assignee", "team"), user)
     filterset = IncidentFilter(request.GET, queryset=base, request=request)
     prepare_filter_form(filterset.form, user, dates=("reported_after", "reported_before"))
     rows = filterset.qs if filterset.is_valid() else base.none()
     q = request.GET.get("q", "").strip()
+    held = False
     if q:
-        rows = rows.filter(Q(title__icontains=q) | Q(description__icontains=q))
+        rows, held = _search(rows, q)
     rows, sort = SORTING.order(rows, request)
-    return rows, filterset.form, q, sort
+    return rows, filterset.form, q, sort, held
 
 
 @page_view
 def incident_list(request):
-    rows, form, q, sort = _filtered(request)
+    rows, form, q, sort, held = _filtered(request)
     page_obj, query = paginate(request, rows, PAGE_SIZE, bound=SEARCH_ROWS if q else None)
     shown = [incident.pk for incident in page_obj]
     context = {
         "page_obj": page_obj,
         "filters": form,
         "q": q,
+        "held_to": SHORT_TERM_ROWS if held else None,
         "sort": sort,
         "query": query,
         "results_id": RESULTS_ID,
@@ -117,7 +140,8 @@ def incident_list(request):
         # False alarms are listed (and filtered) but left out of the count, restore times and compliance.
         # Beyond the paginator's bound they are not figured at all (a million rows' aggregate takes
         # seconds): the page asks for narrower filters instead (issue 27).
-        "figures": None if page_obj.paginator.capped else figures.figures(rows.order_by()),
+        # Nor are those of a short search term, held to the newest incidents: they would be of a part.
+        "figures": None if page_obj.paginator.capped or held else figures.figures(rows.order_by()),
         "bulk": _bulk_context(request),
         **saved_filters.context(request, "incidents:incident-list"),
     }
@@ -128,7 +152,7 @@ def incident_list(request):
 
 def export_source(request) -> exports.ListSource:
     """The filtered list's export (the page's and a background export job's): the same rows as the page."""
-    rows, _form, _q, _sort = _filtered(request)
+    rows, _form, _q, _sort, _held = _filtered(request)
     return exports.ListSource(
         "incidents.xlsx",
         incident_exports.headers(),
