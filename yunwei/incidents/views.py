@@ -94,14 +94,13 @@ def _search(rows, q: str):
     rows = rows.filter(Q(title__icontains=q) | Q(description__icontains=q))
     if len(q) >= 3:
         return rows, False
-    # Ids follow time; the newest SHORT_TERM_ROWS-th id is read from the primary key's index.
-    oldest = Incident.objects.order_by("-pk").values_list("pk", flat=True)[
-        SHORT_TERM_ROWS - 1 : SHORT_TERM_ROWS
-    ]
-    oldest = next(iter(oldest), None)
-    if oldest is None:
+    # The moment of the newest SHORT_TERM_ROWS-th report, read from the reported_at index: a range on the
+    # column the list is ordered by, so the page, its count and a unit's index all stop at it.
+    since = Incident.objects.order_by("-reported_at").values_list("reported_at", flat=True)
+    since = next(iter(since[SHORT_TERM_ROWS - 1 : SHORT_TERM_ROWS]), None)
+    if since is None:
         return rows, False
-    return rows.filter(pk__gte=oldest), True
+    return rows.filter(reported_at__gte=since), True
 
 
 def _filtered(request):
