@@ -317,3 +317,22 @@ def test_manual_backup_entry_with_a_foreign_job_is_refused(unit_a, unit_b, group
 
 def test_readings_helper_covers_every_checkpoint(template):
     assert len(readings(template)) == template.checkpoints.count()
+
+
+def test_several_units_months_read_at_once_are_each_units_own(
+    template, tech_a, unit_a, unit_b, group_admin, django_assert_max_num_queries
+):
+    """The dashboard reads every unit's month in the same few queries (issue 27); each unit keeps its own
+    gaps and missing rounds, the same as read alone."""
+    walk_month(template, tech_a, FEBRUARY, skip={datetime.date(2026, 2, 10)})
+    job = _backup_job(unit_a, group_admin)
+    for day in range(1, 29):
+        if day != 5:
+            _run(job, datetime.date(2026, 2, day))
+    with django_assert_max_num_queries(5):
+        evidence = facts.backup_evidence_of([unit_a, unit_b.pk], FEBRUARY)
+        missing = facts.missing_rounds_of([unit_a, unit_b], FEBRUARY)
+    assert evidence[unit_a.pk].gap_days == facts.backup_evidence(unit_a, FEBRUARY).gap_days == 1
+    assert evidence[unit_b.pk].gap_days == 0 and evidence[unit_b.pk].days
+    assert [(m.template.pk, m.day) for m in missing[unit_a.pk]] == [(template.pk, datetime.date(2026, 2, 10))]
+    assert missing[unit_b.pk] == []

@@ -178,6 +178,13 @@ class Change(VersionedModel):
             # The list's order and its sortable columns lead an index each (issue 25).
             models.Index(fields=["created_at"], name="change_created"),
             models.Index(fields=["planned_start"], name="change_planned_start"),
+            # The dashboard counts the emergency changes still unapproved (awaiting approval after the
+            # fact, or refused and awaiting rollback): only those are in it, a handful at any size.
+            models.Index(
+                fields=["unit"],
+                condition=Q(kind=ChangeKind.EMERGENCY, approved_at__isnull=True),
+                name="change_emergency_unapproved",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -15,6 +15,7 @@ from yunwei.core.models import AppendOnlyModel, TimelineEvent, VersionedModel
 from yunwei.org.models import MaintenanceContract, Person, Team, Unit, VendorEngineer
 
 from .choices import (
+    OPEN_STATES,
     Cause,
     ChecklistKind,
     ClosedAs,
@@ -264,6 +265,25 @@ class Incident(VersionedModel):
             ),
             # The list's sortable columns lead an index each (issue 25): a sorted page is an index range.
             models.Index(fields=["grade", "reported_at"], name="incident_grade_reported"),
+            # The duty board reads the open incidents most severe and oldest first (issue 27): only open
+            # ones are in it, so it stays small however many are closed. It carries what the dashboard's
+            # counts of open and breached incidents read, so those are index-only scans (PostgreSQL).
+            models.Index(
+                fields=["grade", "reported_at", "id"],
+                condition=Q(state__in=OPEN_STATES),
+                include=[
+                    "unit",
+                    "acknowledge_due_at",
+                    "acknowledged_at",
+                    "restore_due_at",
+                    "restored_at",
+                    "closed_as",
+                ],
+                name="incident_duty",
+            ),
+            # A unit's incidents newest first: the default list (and its pages) of everyone who sees
+            # one unit is an index range, where the list index above leads with the state (issue 27).
+            models.Index(fields=["unit", "-reported_at", "-id"], name="incident_unit_reported"),
             # The breach sweep's filters: only incidents still waiting for the step and not yet warned
             # are in these partial indexes, so they stay small however many incidents are closed.
             models.Index(

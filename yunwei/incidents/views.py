@@ -8,7 +8,7 @@ incident's version moves on, the page reloads itself.
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -46,6 +46,13 @@ from .services import correlation, figures, suspects
 
 PAGE_SIZE = 25
 RESULTS_ID = "results"
+# A search counts and pages through fewer rows than a list: a term of one or two characters has no
+# trigram for the index to look up (PostgreSQL), so its matches are counted by reading the table.
+SEARCH_ROWS = 1_000
+# A search term too short for the trigram indexes is looked for among this many newest incidents.
+SHORT_TERM_ROWS = 100_000
+# The duty view's cards: a board to watch, not a list to page (the list has every open incident).
+DUTY_SHOWN = 200
 
 
 def _incident(request, pk) -> Incident:
@@ -79,35 +86,61 @@ SORTING = Sorting(
 )
 
 
+def _search(rows, q: str):
+    """The rows whose title or description holds `q`, and whether the search was held to the newest
+    SHORT_TERM_ROWS incidents. The trigram indexes (migration 0004) answer a term of three characters
+    or more; a shorter one has no trigram to look up, so it is looked for among the newest incidents
+    only, not in every row of the table (issue 27)."""
+    rows = rows.filter(Q(title__icontains=q) | Q(description__icontains=q))
+    if len(q) >= 3:
+        return rows, False
+    # The moment of the newest SHORT_TERM_ROWS-th report, read from the reported_at index: a range on the
+    # column the list is ordered by, so the page, its count and a unit's index all stop at it.
+    since = Incident.objects.order_by("-reported_at").values_list("reported_at", flat=True)
+    since = next(iter(since[SHORT_TERM_ROWS - 1 : SHORT_TERM_ROWS]), None)
+    if since is None:
+        return rows, False
+    return rows.filter(reported_at__gte=since), True
+
+
 def _filtered(request):
     """The list's rows as its filters, search and sort ask (of the incidents the user may see), the
-    filter form, the search text and the sort; the page, the export and the bulk form share it."""
+    filter form, the search text, the sort and whether a short search term was held to the newest
+    incidents; the page, the export and the bulk form share it."""
     user = request.user
     base = scoping.visible(Incident.objects.select_related("unit", "assignee", "team"), user)
     filterset = IncidentFilter(request.GET, queryset=base, request=request)
     prepare_filter_form(filterset.form, user, dates=("reported_after", "reported_before"))
     rows = filterset.qs if filterset.is_valid() else base.none()
     q = request.GET.get("q", "").strip()
+    held = False
     if q:
-        rows = rows.filter(Q(title__icontains=q) | Q(description__icontains=q))
+        rows, held = _search(rows, q)
     rows, sort = SORTING.order(rows, request)
-    return rows, filterset.form, q, sort
+    return rows, filterset.form, q, sort, held
 
 
 @page_view
 def incident_list(request):
-    rows, form, q, sort = _filtered(request)
-    page_obj, query = paginate(request, rows, PAGE_SIZE)
+    rows, form, q, sort, held = _filtered(request)
+    page_obj, query = paginate(request, rows, PAGE_SIZE, bound=SEARCH_ROWS if q else None)
+    shown = [incident.pk for incident in page_obj]
     context = {
         "page_obj": page_obj,
         "filters": form,
         "q": q,
+        "held_to": SHORT_TERM_ROWS if held else None,
         "sort": sort,
         "query": query,
         "results_id": RESULTS_ID,
-        "breached_ids": set(rows.filter(breached_q(timezone.now())).values_list("pk", flat=True)[:1000]),
+        "breached_ids": set(
+            rows.filter(breached_q(timezone.now()), pk__in=shown).values_list("pk", flat=True)
+        ),
         # False alarms are listed (and filtered) but left out of the count, restore times and compliance.
-        "figures": figures.figures(rows.order_by()),
+        # Beyond the paginator's bound they are not figured at all (a million rows' aggregate takes
+        # seconds): the page asks for narrower filters instead (issue 27).
+        # Nor are those of a short search term, held to the newest incidents: they would be of a part.
+        "figures": None if page_obj.paginator.capped or held else figures.figures(rows.order_by()),
         "bulk": _bulk_context(request),
         **saved_filters.context(request, "incidents:incident-list"),
     }
@@ -118,7 +151,7 @@ def incident_list(request):
 
 def export_source(request) -> exports.ListSource:
     """The filtered list's export (the page's and a background export job's): the same rows as the page."""
-    rows, _form, _q, _sort = _filtered(request)
+    rows, _form, _q, _sort, _held = _filtered(request)
     return exports.ListSource(
         "incidents.xlsx",
         incident_exports.headers(),
@@ -215,17 +248,20 @@ def _label(incident) -> str:
 
 @page_view
 def duty(request):
-    """The on-duty view: open incidents, most severe and oldest first."""
+    """The on-duty view: open incidents, most severe and oldest first. The first DUTY_SHOWN are drawn, read
+    in that order from the open incidents' index with their SLA state from the stored moments (one query
+    at any size); the page says when more wait and links the list."""
     now = timezone.now()
     rows = scoping.visible(
         Incident.objects.filter(state__in=OPEN_STATES).select_related("unit", "assignee"), request.user
     )
-    rows = sorted(rows[:500], key=lambda i: (i.grade, i.reported_at))
-    for incident in rows:
-        incident.age = now - incident.started_at
-        incident.breached = services.timers(incident, now).breached
-    response = render(request, "incidents/duty.html", {"rows": rows, "now": now})
-    return response
+    rows = list(
+        rows.annotate(breached=ExpressionWrapper(breached_q(now), output_field=BooleanField())).order_by(
+            "grade", "reported_at", "id"
+        )[: DUTY_SHOWN + 1]
+    )
+    context = {"rows": rows[:DUTY_SHOWN], "more": len(rows) > DUTY_SHOWN, "shown": DUTY_SHOWN, "now": now}
+    return render(request, "incidents/duty.html", context)
 
 
 REPORT_KEPT = ("title", "description", "impact_scope", "started_at")

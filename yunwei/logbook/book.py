@@ -124,17 +124,21 @@ def months_at_a_glance(user, today: datetime.date | None = None) -> dict:
     units = scoping.visible(
         Unit.objects.filter(kind__in=[UnitKind.GROUP, UnitKind.UNIT], is_active=True), user
     )
+    units = list(units.order_by("kind", "code"))
     reviews = {r.unit_id: r for r in MonthlyReview.objects.filter(unit__in=units, month=month)}
+    # Every unit's logs in the same few queries, not a few per unit (issue 27).
+    evidence = facts.backup_evidence_of(units, month, today=today)
+    missing = facts.missing_rounds_of(units, month, today=today)
     rows = []
-    for unit in units.order_by("kind", "code"):
+    for unit in units:
         review = reviews.get(unit.pk)
         rows.append(
             {
                 "unit": unit,
                 "review": review,
                 "overdue": services.is_overdue(review, month, today),
-                "gap_days": facts.backup_evidence(unit, month, today=today).gap_days,
-                "missing": len(facts.missing_rounds(unit, month, today=today)),
+                "gap_days": evidence[unit.pk].gap_days,
+                "missing": len(missing[unit.pk]),
             }
         )
     return {"month": month, "due_on": facts.due_on(month), "rows": rows}

@@ -10,11 +10,13 @@ A month is a `datetime.date` on its first day, read in the site's zone (`month_b
 - `backup_evidence(unit, month)` → a `BackupEvidence`: one `BackupDay` per day of the month (up to today)
   with the backup jobs due that day, those that left good evidence, the gaps (a job due with no trusted
   successful run nor a successful manual backup for it that day, with `gap_jobs` their heartbeats' keys)
-  and the failed runs; with `gap_days` and `evidence_days` counted.
+  and the failed runs; with `gap_days` and `evidence_days` counted. `backup_evidence_of(units, month)`
+  → the same for several units at once, by unit id, in the same three queries.
 - `restore_drills(unit, since)` → queryset of the unit's `RestoreDrill` rows that happened at or after
   `since` (a date or a moment), newest first.
 - `missing_rounds(unit, month)` → list of `MissingRound(template, day)`: each inspection round due on a
-  day of the month (days already over) with no round walked that day.
+  day of the month (days already over) with no round walked that day; `missing_rounds_of(units, month)`
+  → the same for several units at once, by unit id.
 """
 
 import datetime
@@ -179,17 +181,26 @@ def backup_evidence(unit, month: datetime.date, *, today: datetime.date | None =
     """Per day of the month (days already over, and today), which backup jobs were due and which left
     evidence (Art. 5, 9). A job counts from the day it was declared or, when its history was loaded, its
     first run. Three queries whatever the month's length and the jobs' history."""
+    return backup_evidence_of([unit], month, today=today)[getattr(unit, "pk", unit)]
+
+
+def backup_evidence_of(units, month: datetime.date, *, today: datetime.date | None = None) -> dict:
+    """`backup_evidence()` of each of `units` (records or ids), by unit id: the same three queries for
+    all of them (the dashboard reads every unit's month at once)."""
     month = first_of(month)
     today = today or timezone.localdate()
     start, end = month_bounds(month)
     last_day = min(next_month(month) - DAY, today - DAY)
+    unit_ids = [getattr(unit, "pk", unit) for unit in units]
     # Each job's first run, read with the job: one row of the (heartbeat, received_at) index per job, where
     # a MIN grouped by job would read every run of the job's whole history on each page.
     first_run = (
         HeartbeatRun.objects.filter(heartbeat=OuterRef("pk")).order_by("received_at").values("received_at")
     )
     jobs = list(
-        Heartbeat.objects.filter(unit=unit, kind=JobKind.BACKUP).annotate(first_run=Subquery(first_run[:1]))
+        Heartbeat.objects.filter(unit_id__in=unit_ids, kind=JobKind.BACKUP).annotate(
+            first_run=Subquery(first_run[:1])
+        )
     )
     runs = list(
         HeartbeatRun.objects.filter(
@@ -198,14 +209,9 @@ def backup_evidence(unit, month: datetime.date, *, today: datetime.date | None =
     )
     manual = list(
         BackupEntry.objects.filter(
-            unit=unit, occurred_at__gte=start, occurred_at__lt=end, succeeded=True
-        ).values_list("heartbeat_id", "occurred_at")
+            unit_id__in=unit_ids, occurred_at__gte=start, occurred_at__lt=end, succeeded=True
+        ).values_list("unit_id", "heartbeat_id", "occurred_at")
     )
-    days = {}
-    day = month
-    while day <= min(next_month(month) - DAY, today):
-        days[day] = BackupDay(day)
-        day += DAY
     good: set[tuple[int, datetime.date]] = set()
     failed: set[tuple[int, datetime.date]] = set()
     for job_id, at, succeeded, trusted in runs:
@@ -214,13 +220,22 @@ def backup_evidence(unit, month: datetime.date, *, today: datetime.date | None =
             good.add(key)
         elif succeeded is False:
             failed.add(key)
-    for job_id, at in manual:
+    every: dict[int, dict[datetime.date, BackupDay]] = {}
+    for unit_id in unit_ids:
+        days = {}
+        day = month
+        while day <= min(next_month(month) - DAY, today):
+            days[day] = BackupDay(day)
+            day += DAY
+        every[unit_id] = days
+    for unit_id, job_id, at in manual:
         local = _local_day(at)
-        if local in days:
-            days[local].manual += 1
+        if local in every[unit_id]:
+            every[unit_id][local].manual += 1
         if job_id is not None:
             good.add((job_id, local))
     for job in jobs:
+        days = every[job.unit_id]
         since = _local_day(min(job.created_at, job.first_run or job.created_at))
         for day in sorted(scheduled_days(job, max(month, since), last_day)):
             entry = days[day]
@@ -232,7 +247,9 @@ def backup_evidence(unit, month: datetime.date, *, today: datetime.date | None =
                 entry.gap_jobs.append(job.pk)
             if (job.pk, day) in failed:
                 entry.failed.append(job.name)
-    return BackupEvidence(month, [days[d] for d in sorted(days)])
+    return {
+        unit_id: BackupEvidence(month, [days[d] for d in sorted(days)]) for unit_id, days in every.items()
+    }
 
 
 def restore_drills(unit, since) -> QuerySet:
@@ -256,27 +273,33 @@ class MissingRound:
 
 def missing_rounds(unit, month: datetime.date, *, today: datetime.date | None = None) -> list[MissingRound]:
     """Each round due on a day of the month that is over, with no round of its template walked that day."""
+    return missing_rounds_of([unit], month, today=today)[getattr(unit, "pk", unit)]
+
+
+def missing_rounds_of(units, month: datetime.date, *, today: datetime.date | None = None) -> dict:
+    """`missing_rounds()` of each of `units` (records or ids), by unit id: two queries for all of them."""
     month = first_of(month)
     today = today or timezone.localdate()
     start, end = month_bounds(month)
     last_day = min(next_month(month) - DAY, today - DAY)
+    unit_ids = [getattr(unit, "pk", unit) for unit in units]
     # A round retired during the month stays due on its days before (they keep their missing rounds).
     templates = list(
-        RoundTemplate.objects.filter(unit=unit, active_from__lte=last_day).filter(
+        RoundTemplate.objects.filter(unit_id__in=unit_ids, active_from__lte=last_day).filter(
             Q(retired_on__isnull=True) | Q(retired_on__gt=month)
         )
     )
     walked = {
         (template_id, _local_day(at))
         for template_id, at in Round.objects.filter(
-            unit=unit, occurred_at__gte=start, occurred_at__lt=end
+            unit_id__in=unit_ids, occurred_at__gte=start, occurred_at__lt=end
         ).values_list("template_id", "occurred_at")
     }
-    missing = []
+    missing: dict[int, list[MissingRound]] = {unit_id: [] for unit_id in unit_ids}
     day = month
     while day <= last_day:
         for template in templates:
             if template.is_due_on(day) and (template.pk, day) not in walked:
-                missing.append(MissingRound(template, day))
+                missing[template.unit_id].append(MissingRound(template, day))
         day += DAY
     return missing
