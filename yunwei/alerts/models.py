@@ -241,6 +241,8 @@ class Alert(models.Model):
         indexes = [
             models.Index(fields=["unit", "status"], name="alerts_alert_unit_status"),
             models.Index(fields=["integration", "match"], name="alerts_alert_int_match"),
+            # The alert list's order, read from its head (a group admin's list sorted every alert before).
+            models.Index(fields=["-last_seen_at", "-id"], name="alerts_alert_recent"),
         ]
 
     def __str__(self) -> str:
