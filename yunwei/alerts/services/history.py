@@ -74,8 +74,6 @@ logger = logging.getLogger(__name__)
 # later delivery changed it otherwise, and its own change, later in the outbox, is the one that counts.
 STILL = {AlertChange.FIRED: AlertStatus.FIRING, AlertChange.RESOLVED: AlertStatus.RESOLVED}
 DRAIN_BATCH = 500
-
-
 ASK_EVERY = 1.0  # seconds between two asks of one process
 _asked_at = -ASK_EVERY
 
@@ -104,11 +102,12 @@ def _ask() -> None:
 def correlate_pending(batch: int = DRAIN_BATCH) -> int:
     """Drain the outbox in order, each change in its own short transaction; how many were correlated.
 
-    An incident that monitoring opens is audited: correlating in intake's transaction (or a batch in one)
-    would make every delivery wait on people's audited writes. Several workers may drain at once: each
-    change is claimed with `SKIP LOCKED` and deleted with its correlation, so it is placed once; a worker
-    killed midway leaves its change in the outbox for the next drain. One pass reads each change once,
-    so a change that keeps failing (logged) holds up neither the drain nor the changes after it."""
+    Opening an incident runs the whole incidents service (grading, routing, notices, its audit event):
+    in the request it would hold every sender's answer, and its failure would fail their delivery.
+    Several workers may drain at once: each change is claimed with `SKIP LOCKED` and deleted with its
+    correlation, so it is placed once; a worker killed midway leaves its change in the outbox for the
+    next drain. One pass reads each change once, so a change that keeps failing (logged) holds up
+    neither the drain nor the changes after it."""
     done, after = 0, 0
     with memo.scope():  # the relation types and correlation settings: once per drain
         while True:
