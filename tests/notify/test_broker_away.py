@@ -5,6 +5,7 @@ import contextlib
 import socket
 
 import pytest
+from werkzeug import Response
 
 from yunwei.celery import app as celery_app
 from yunwei.notify import services, tasks
@@ -80,3 +81,48 @@ def test_a_retry_asked_while_the_broker_is_away_is_saved(
     assert tasks.sweep_deliveries() == 1
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.SENT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_sent_while_the_database_restarts_is_recorded_once_it_is_back(
+    httpserver, make_channel, unit_a
+):
+    """The receiver has the message, then the worker's database connection dies (as in a restart of
+    PostgreSQL): the outcome is written once the database answers again, so the row is not left
+    'sending' to be handed back and sent a second time."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("ends the worker's connection with PostgreSQL's pg_terminate_backend")
+    import psycopg
+
+    settings = connection.settings_dict
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+
+    def answer_then_drop_the_connection(request):
+        with psycopg.connect(
+            dbname=settings["NAME"],
+            user=settings["USER"],
+            password=settings["PASSWORD"],
+            host=settings["HOST"],
+            port=settings["PORT"] or 5432,
+            autocommit=True,
+        ) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", [backend])
+        return Response("ok")
+
+    httpserver.expect_request("/hook").respond_with_handler(answer_then_drop_the_connection)
+    channel = make_channel("webhook", httpserver.url_for("/hook"))
+    services.send(
+        event_key="incident:11:reported",
+        unit_id=unit_a.pk,
+        recipients=[Recipient("channel", str(channel.pk))],
+        subject={"zh-hans": "新故障"},
+        body={},
+    )  # queued after the commit: sent at once, the tasks being eager here
+
+    delivery = Delivery.objects.get()
+    assert (delivery.state, delivery.attempts, delivery.last_error) == (DeliveryState.SENT, 1, "")
+    assert len(httpserver.log) == 1
