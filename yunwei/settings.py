@@ -172,7 +172,11 @@ TEMPLATES = [
 
 DATABASE_URL = env_str("YUNWEI_DATABASE_URL", f"sqlite:///{VAR_DIR / 'yunwei.sqlite3'}")
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("YUNWEI_DB_CONN_MAX_AGE", 60))
+    # Health checks: a kept connection that broke while idle (PostgreSQL restarted, a fail-over) is
+    # replaced when the next request begins, instead of failing that request with a 500.
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("YUNWEI_DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
