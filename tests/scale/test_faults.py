@@ -25,7 +25,8 @@ arrive.
    checks run again with one result per check and slot.
 
 No timing is asserted: each wait has a deadline only so a failure ends. Skips, saying why, without
-PostgreSQL's server binaries, `runuser`, a `postgres` user or `redis-server`.
+PostgreSQL's server binaries, `runuser`, a `postgres` user or `redis-server`, or when not run as root
+(the cluster runs as the `postgres` user).
 """
 
 import base64
