@@ -172,7 +172,11 @@ TEMPLATES = [
 
 DATABASE_URL = env_str("YUNWEI_DATABASE_URL", f"sqlite:///{VAR_DIR / 'yunwei.sqlite3'}")
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("YUNWEI_DB_CONN_MAX_AGE", 60))
+    # Health checks: a kept connection that broke while idle (PostgreSQL restarted, a fail-over) is
+    # replaced when the next request begins, instead of failing that request with a 500.
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("YUNWEI_DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
@@ -339,6 +343,20 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+# Publishing to a broker that is away must not hold a request: refused, it fails within a second; hung (a
+# stopped process, packets dropped), each reply is awaited 5 s and a failed publish retried once, so about
+# 15 s at worst instead of for ever. What was not queued is logged (robust on-commit callbacks), and the
+# outboxes and sweeps, which read PostgreSQL, pick the work up once the broker is back (docs/deploy.md).
+REDIS_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
 CELERY_TASK_ALWAYS_EAGER = env_bool("YUNWEI_TASKS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True

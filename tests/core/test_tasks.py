@@ -97,3 +97,39 @@ def test_non_admin_may_not_request_or_read_heartbeats(unit_user_a, api_client_fo
 @pytest.mark.django_db
 def test_anonymous_may_not_request_heartbeats(client):
     assert client.post(HEARTBEAT_URL).status_code in (401, 403)
+
+
+def test_a_publish_to_a_hung_redis_fails_instead_of_holding_the_request():
+    """A Redis that accepts connections and never answers (a stopped process): publishing with the
+    settings' time-outs and retry policy raises, so a web request that queues a task after its commit
+    (logged there by a robust on-commit callback) answers all the same. Without them it waits for ever."""
+    import socket
+    import threading
+
+    from celery import Celery
+    from kombu.exceptions import OperationalError
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)  # the kernel accepts; nobody reads or answers
+    app = Celery("hung", broker=f"redis://127.0.0.1:{listener.getsockname()[1]}/0")
+    app.conf.broker_transport_options = settings.REDIS_BROKER_TRANSPORT_OPTIONS
+    app.conf.broker_connection_timeout = settings.CELERY_BROKER_CONNECTION_TIMEOUT
+    app.conf.task_publish_retry_policy = settings.CELERY_TASK_PUBLISH_RETRY_POLICY
+    outcome = []
+
+    def publish():
+        try:
+            app.send_task("yunwei.core.tasks.record_worker_heartbeat")
+        except OperationalError as error:
+            outcome.append(error)
+
+    try:
+        thread = threading.Thread(target=publish, daemon=True)
+        thread.start()
+        thread.join(timeout=120)  # a deadline for the test only: the settings bound it far below
+        assert not thread.is_alive(), "the publish still waits on the hung broker"
+        assert outcome and "Timeout" in str(outcome[0])
+    finally:
+        listener.close()
+        app.close()

@@ -16,9 +16,10 @@ import datetime
 import hashlib
 import logging
 import math
+import time
 import uuid
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 BACKOFF_SECONDS = 30  # 30 s, 1 min, 2 min, 4 min between the five attempts
 STUCK_AFTER = datetime.timedelta(minutes=5)
+# Seconds waited between tries to record a send's outcome while the database is away (a restart).
+OUTCOME_WAITS = (1, 2, 4, 8, 15)
 DIGEST_PREFIX = "notify.digest:"
 TEST_PREFIX = "notify.test:"
 DIGEST_SUBJECT = {
@@ -169,10 +172,28 @@ def _content(delivery: Delivery) -> tuple[str, str]:
     return DIGEST_SUBJECT[language].format(count=len(lines)), "\n".join(lines)
 
 
-def _attempt(delivery: Delivery) -> None:
-    delivery = Delivery.objects.select_related("notice", "channel").get(pk=delivery.pk)
-    channel = delivery.channel
+def _record(pk: int, **outcome) -> int:
+    """Write a send's outcome on its row (still 'sending'), waiting out a database that went away
+    meanwhile (a restart, a fail-over): the message has left, and a row left 'sending' would be handed
+    back after STUCK_AFTER and go out a second time."""
+    for wait in (*OUTCOME_WAITS, None):
+        try:
+            return Delivery.objects.filter(pk=pk, state=SENDING).update(**outcome)
+        except (OperationalError, InterfaceError):
+            if wait is None or connection.in_atomic_block:
+                raise
+            log.warning("delivery %s: the database is away; recording its outcome again in %s s", pk, wait)
+            connection.close()  # a broken connection is not reopened by itself outside a request
+            time.sleep(wait)
+    return 0
+
+
+def _attempt(claimed: Delivery) -> None:
     try:
+        # Read inside the try: a database gone right after the claim is recorded as a failed attempt
+        # (once it is back), not left 'sending'.
+        delivery = Delivery.objects.select_related("notice", "channel").get(pk=claimed.pk)
+        channel = delivery.channel
         if channel is None:
             raise senders.PermanentError(_("The channel was deleted."))
         if not channel.enabled:
@@ -191,19 +212,18 @@ def _attempt(delivery: Delivery) -> None:
         permanent = isinstance(exc, senders.PermanentError)
         reason = str(exc) if isinstance(exc, senders.SendError) else f"{exc.__class__.__name__}: {exc}"
         if not isinstance(exc, senders.SendError):
-            log.exception("delivery %s failed unexpectedly", delivery.pk)
-        attempts = delivery.attempts + 1
+            log.exception("delivery %s failed unexpectedly", claimed.pk)
+        attempts = claimed.attempts + 1
         give_up = permanent or attempts >= MAX_ATTEMPTS
-        Delivery.objects.filter(pk=delivery.pk, state=SENDING).update(
+        _record(
+            claimed.pk,
             state=FAILED if give_up else PENDING,
             attempts=attempts,
             last_error=reason[:500],
             next_attempt_at=timezone.now() + (datetime.timedelta(0) if give_up else backoff(attempts)),
         )
         return
-    Delivery.objects.filter(pk=delivery.pk, state=SENDING).update(
-        state=SENT, sent_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
-    )
+    _record(claimed.pk, state=SENT, sent_at=timezone.now(), attempts=F("attempts") + 1, last_error="")
 
 
 def send_test(channel: Channel, *, subject: str, body: str, to: str = "") -> str:

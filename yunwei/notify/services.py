@@ -533,7 +533,9 @@ def send(
     if due and now_in_this_process:
         transaction.on_commit(lambda: [outbox.process(pk) for pk in due])
     elif due:
-        transaction.on_commit(lambda: [tasks.deliver.delay(pk) for pk in due])
+        # Robust: the rows are committed, so a broker that is away is logged, not raised into the
+        # caller's answer (a 500 on a saved write); the sweep queues them once the broker is back.
+        transaction.on_commit(lambda: [tasks.deliver.delay(pk) for pk in due], robust=True)
     return created
 
 
@@ -636,5 +638,5 @@ def retry_delivery(delivery: Delivery, *, actor) -> Delivery:
     locked.next_attempt_at, locked.claimed_at = timezone.now(), None
     locked.save(update_fields=["state", "attempts", "last_error", "next_attempt_at", "claimed_at", "channel"])
     audit.record("transition", actor=actor, obj=locked, before=before, after=_delivery_view(locked))
-    transaction.on_commit(lambda: tasks.deliver.delay(locked.pk))
+    transaction.on_commit(lambda: tasks.deliver.delay(locked.pk), robust=True)  # as in send: the sweep
     return locked
