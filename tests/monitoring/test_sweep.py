@@ -128,3 +128,17 @@ def test_an_untrusted_backup_does_not_keep_the_heartbeat_up(client, backup_a, te
         clock.shift(datetime.timedelta(hours=3))
         tasks.sweep_heartbeats()
     assert _state(backup_a) == "down"
+
+
+def test_a_ping_that_changes_the_state_while_the_broker_is_away_is_still_answered_and_kept(
+    client, backup_a, django_capture_on_commit_callbacks, caplog
+):
+    """Redis away: the notice's task cannot be queued (logged), but the ping and the state it set are kept,
+    not a 500 on a committed change."""
+    from tests.notify.test_broker_away import broker_refusing
+
+    with broker_refusing(), django_capture_on_commit_callbacks(execute=True) as queued:
+        response = client.get(f"/ping/{backup_a.uuid}/fail")
+    assert response.status_code == 200 and len(queued) == 1
+    assert _state(backup_a) == "down" and backup_a.runs.count() == 1
+    assert "Error calling" in caplog.text

@@ -61,7 +61,7 @@ def start_run(month: str, *, actor, unit: Unit | None = None) -> ComplianceRun:
         audit.record(
             "create", actor=actor, obj=run, after={"month": month, "unit": unit.pk if unit else None}
         )
-        transaction.on_commit(lambda: tasks.run_compliance.delay(run.pk))
+        transaction.on_commit(lambda: tasks.run_compliance.delay(run.pk), robust=True)
     return run
 
 

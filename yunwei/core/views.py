@@ -66,5 +66,5 @@ class HeartbeatView(APIView):
     def post(self, request):
         token = uuid.uuid4().hex
         # Queued only once the request's transaction (if any) commits, like every task.
-        transaction.on_commit(lambda: record_worker_heartbeat.delay(token))
+        transaction.on_commit(lambda: record_worker_heartbeat.delay(token), robust=True)
         return Response(HeartbeatRequestedSerializer({"token": token}).data, status=status.HTTP_202_ACCEPTED)

@@ -255,7 +255,7 @@ def request_generation(
     from . import tasks  # tasks import this module: the task is named here only to queue it
 
     if queue:
-        transaction.on_commit(lambda: tasks.generate_report.delay(locked.pk))
+        transaction.on_commit(lambda: tasks.generate_report.delay(locked.pk), robust=True)
     return locked
 
 
@@ -500,7 +500,7 @@ def sign(
     from . import tasks
 
     if render_files:  # otherwise made at their first download, from what was signed (the demo)
-        transaction.on_commit(lambda: tasks.render_signed_files.delay(locked.pk))
+        transaction.on_commit(lambda: tasks.render_signed_files.delay(locked.pk), robust=True)
     return locked
 
 

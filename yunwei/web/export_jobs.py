@@ -75,7 +75,7 @@ def start(*, kind: str, actor, query: str, now=None) -> ExportJob:
         audit.record("create", actor=actor, obj=job, after={"kind": kind, "query": query})
         from . import tasks
 
-        transaction.on_commit(lambda: tasks.build_export.delay(job.pk))
+        transaction.on_commit(lambda: tasks.build_export.delay(job.pk), robust=True)
     return job
 
 

@@ -267,7 +267,9 @@ def ping(
         # The notice goes only to the ping that made the change: a sweep or ping in between takes it.
         if tell and rows.filter(state=heartbeat.state).update(**changes) == 1:
             at = now.isoformat()
-            transaction.on_commit(lambda: tasks.tell_heartbeat_state.delay(heartbeat.pk, new_state, at))
+            transaction.on_commit(
+                lambda: tasks.tell_heartbeat_state.delay(heartbeat.pk, new_state, at), robust=True
+            )
         else:
             rows.update(**changes)
     return run
