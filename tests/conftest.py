@@ -49,6 +49,11 @@ def _flushes_the_database(item) -> bool:
     )
 
 
+def _flushes_without_reloading(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"))
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups off the items
 def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (`-n`), the tests that start the real product share one worker, so the
@@ -56,6 +61,13 @@ def pytest_collection_modifyitems(config, items):
 
     With YUNWEI_TESTS_DATABASE_ONLY=1 (CI's second database), the tests that never reach the database
     are left out: they ran with the first, and a second database cannot change what they prove."""
+    unserialized = [item.nodeid for item in items if _flushes_without_reloading(item)]
+    if unserialized:
+        raise pytest.UsageError(
+            "A committed test must reload what the migrations shipped after its flush, or the next one's "
+            "reload meets the content types the flush put back: add serialized_rollback=True to "
+            + ", ".join(unserialized)
+        )
     for item in items:
         if _flushes_the_database(item):
             # A committed test empties the tables at its end, seeded rows too: so after every plain

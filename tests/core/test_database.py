@@ -7,7 +7,7 @@ from django.db import close_old_connections, connection
 HEARTBEAT_URL = "/api/system/heartbeat/"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_kept_connection_that_broke_while_idle_is_replaced_at_the_next_request(group_admin, api_client_for):
     """PostgreSQL restarted between two requests ends every kept connection: the next request opens a
     new one (CONN_HEALTH_CHECKS) instead of failing on the dead one with a 500."""

@@ -83,7 +83,7 @@ def test_a_retry_asked_while_the_broker_is_away_is_saved(
     assert delivery.state == DeliveryState.SENT
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_message_sent_while_the_database_restarts_is_recorded_once_it_is_back(
     httpserver, make_channel, unit_a
 ):
