@@ -339,3 +339,20 @@ def build_org_records(unit: Unit, team: Team, *, actor) -> dict:
 def org_records_a(unit_a, group_admin, team_a) -> dict:
     """One organisation record of every kind in unit A, created through the services."""
     return build_org_records(unit_a, team_a, actor=group_admin)
+
+
+def end_backend(settings: dict, backend: int) -> None:
+    """End the PostgreSQL backend `backend` (a connection's `pg_backend_pid()`) of the database that
+    `settings` (a connection's `settings_dict`) names, from a connection of its own, as a restart of
+    PostgreSQL would: the next query on that connection fails."""
+    import psycopg
+
+    with psycopg.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        password=settings["PASSWORD"],
+        host=settings["HOST"],
+        port=settings["PORT"] or 5432,
+        autocommit=True,
+    ) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [backend])

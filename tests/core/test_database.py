@@ -1,8 +1,9 @@
 """The database connection a web process keeps between requests."""
 
-import psycopg
 import pytest
 from django.db import close_old_connections, connection
+
+from tests.conftest import end_backend
 
 HEARTBEAT_URL = "/api/system/heartbeat/"
 
@@ -19,16 +20,7 @@ def test_a_kept_connection_that_broke_while_idle_is_replaced_at_the_next_request
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
-    settings = connection.settings_dict
-    with psycopg.connect(
-        dbname=settings["NAME"],
-        user=settings["USER"],
-        password=settings["PASSWORD"],
-        host=settings["HOST"],
-        port=settings["PORT"] or 5432,
-        autocommit=True,
-    ) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", [backend])
+    end_backend(connection.settings_dict, backend)
 
     close_old_connections()  # what the start of each request does (the test client leaves it out)
     assert client.get(HEARTBEAT_URL).status_code == 200

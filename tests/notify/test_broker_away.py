@@ -7,6 +7,7 @@ import socket
 import pytest
 from werkzeug import Response
 
+from tests.conftest import end_backend
 from yunwei.celery import app as celery_app
 from yunwei.notify import services, tasks
 from yunwei.notify.choices import DeliveryState
@@ -94,23 +95,13 @@ def test_a_message_sent_while_the_database_restarts_is_recorded_once_it_is_back(
 
     if connection.vendor != "postgresql":
         pytest.skip("ends the worker's connection with PostgreSQL's pg_terminate_backend")
-    import psycopg
-
     settings = connection.settings_dict
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
 
     def answer_then_drop_the_connection(request):
-        with psycopg.connect(
-            dbname=settings["NAME"],
-            user=settings["USER"],
-            password=settings["PASSWORD"],
-            host=settings["HOST"],
-            port=settings["PORT"] or 5432,
-            autocommit=True,
-        ) as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", [backend])
+        end_backend(settings, backend)
         return Response("ok")
 
     httpserver.expect_request("/hook").respond_with_handler(answer_then_drop_the_connection)
