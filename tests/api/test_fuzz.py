@@ -49,6 +49,8 @@ def test_no_generated_request_makes_a_server_error_or_an_undocumented_answer(fuz
             "--phases", "fuzzing,stateful",
             # Issuing tokens is rate-limited by the lock-out, which random passwords would trigger.
             "--exclude-path-regex", "auth/token",
+            # A fixed seed: a red run is replayed as it was; change it to explore other requests.
+            "--seed", "20261207",
             "--no-color",
         ],
         capture_output=True,

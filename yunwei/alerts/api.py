@@ -2,7 +2,7 @@
 mapping rules, alerts (read; machine data) and the unmatched queue with its `map` action."""
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -223,6 +223,12 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
     search_fields = ["name", "match_value"]
     ordering_fields = ["id", "last_seen_at", "first_seen_at", "status"]
 
+    @extend_schema(
+        request=MapSerializer,
+        responses=inline_serializer(
+            "MappedAlerts", {"mapped": serializers.ListField(child=serializers.IntegerField())}
+        ),
+    )
     @action(detail=True, methods=["post"], serializer_class=MapSerializer)
     def map(self, request, pk=None):
         """Map this waiting alert, and every waiting sibling (same label value), to `item`."""
