@@ -4,6 +4,7 @@ import datetime
 import os
 from pathlib import Path
 
+import hypothesis
 import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
@@ -17,6 +18,13 @@ from yunwei.org.models import MaintenanceContract, Person, Team, Unit, Vendor, V
 from .product import running_product
 
 PASSWORD = "correct-horse-battery-9"
+
+# The machine running the suite is shared: how long an example takes proves nothing (no timing
+# assertions), so neither a deadline nor the "too slow" health check may fail a test.
+hypothesis.settings.register_profile(
+    "yunwei", deadline=None, suppress_health_check=[hypothesis.HealthCheck.too_slow]
+)
+hypothesis.settings.load_profile("yunwei")
 
 
 def pytest_configure(config):

@@ -99,7 +99,7 @@ def test_without_a_fingerprint_a_redundant_prometheus_pair_counts_once(am_a, ser
     ),
     replica=st.text("0123456789", min_size=1, max_size=4),
 )
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 def test_identity_ignores_only_the_replica_labels_and_their_order(labels, replica):
     forward = parsing.Incoming(name="x", status="firing", labels=dict(labels), annotations={})
     shuffled = dict(reversed(list({**labels, "prometheus_replica": replica}.items())))
@@ -226,7 +226,11 @@ def test_the_watchdog_proves_the_source_alive_and_is_not_an_alert(am_a, post):
 
 
 @given(statuses=st.lists(st.sampled_from(["firing", "resolved"]), min_size=1, max_size=12))
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 def test_any_order_of_deliveries_keeps_one_alert_whose_history_has_each_change_once(am_a, statuses):
     """Deliveries of one alert in any order: one row; its status is the last delivered; each change of
     status (and only a change) is one history entry; every other delivery is a repeat."""

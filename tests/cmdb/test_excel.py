@@ -138,7 +138,11 @@ cell_text = st.one_of(
 )
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(rows=st.lists(st.lists(cell_text, min_size=len(HEADERS) + 2, max_size=len(HEADERS) + 2), max_size=6))
 def test_generated_rows_never_crash_and_never_half_import(rows, unit_a, group_admin):
     switch = ItemType.objects.get(code="switch")

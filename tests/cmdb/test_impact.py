@@ -51,7 +51,11 @@ graphs = st.integers(min_value=2, max_value=14).flatmap(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(graph=graphs)
 def test_walk_matches_brute_force_bfs_on_random_graphs(graph, unit_a, item_types, relation_types):
     n, edges, starts, direction, depth = graph
