@@ -1,6 +1,7 @@
 """What one new alert costs the database (issue 22, Performance): the request stores it and reads no rule
-again; the worker's drain of the correlation outbox reads the relation types and correlation settings
-once, not for every alert; an edit of a rule is still seen by the next request."""
+again; the worker's drain of the correlation outbox reads the relation types, the correlation settings,
+each item's impact walks and the items with windows once, not for every alert; an edit of a rule is still
+seen by the next request."""
 
 import json
 
@@ -53,7 +54,7 @@ def test_a_new_alert_on_an_item_with_an_open_incident_reads_no_type_or_setting_t
     assert len(sql) <= 24
 
 
-def test_a_drain_reads_the_relation_types_and_settings_once(am_a, servers_a):
+def test_a_drain_reads_the_types_settings_walks_and_windows_once_not_per_alert(am_a, servers_a):
     deliver(am_a, am_alert(name="Warm", instance="oa-db-01:9100"))
     services.correlate_pending()
     deliver(am_a, *(am_alert(name=f"A{n}", instance="oa-app-01:9100") for n in range(10)))
@@ -64,6 +65,11 @@ def test_a_drain_reads_the_relation_types_and_settings_once(am_a, servers_a):
     )
     assert len([query for query in sql if 'FROM "cmdb_relationtype"' in query]) == 1
     assert len([query for query in sql if 'FROM "incidents_correlationsettings"' in query]) == 1
+    # The item's impact walks (up: the chain it locks; down: what it adopts) and the items with windows.
+    assert len([query for query in sql if "WITH RECURSIVE" in query]) == 2
+    windows = [query for query in sql if query.startswith('SELECT "changes_maintenancewindow"."item_id"')]
+    assert len(windows) == 1
+    assert not [query for query in sql if 'FROM "changes_recurringwindow"' in query]  # no lookup per alert
 
 
 def test_an_edited_rule_is_read_by_the_next_request(am_a, servers_a, group_admin):

@@ -9,10 +9,13 @@ import time_machine
 
 from yunwei.changes import recurring, schedule
 from yunwei.changes.models import RecurringWindow
+from yunwei.core import memo
 from yunwei.core.errors import DomainError, PermissionDenied
 from yunwei.incidents import signals
 from yunwei.incidents.models import Incident
 from yunwei.incidents.services import correlation
+
+from ..conftest import make_item
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -79,6 +82,21 @@ def test_a_signal_inside_an_occurrence_is_held_and_placed_when_it_ends(unit_admi
     assert correlation.recheck_windows(at + datetime.timedelta(minutes=95)) == 1
     signal.refresh_from_db()
     assert signal.incident is not None and not signal.incident.suspected_changes.exists()
+
+
+def test_a_drain_holds_a_signal_on_a_windowed_item_and_reads_the_windowed_items_once(
+    unit_admin_a, unit_a, server_a, group_admin
+):
+    """Within a unit of work (a drain's batch) the items with windows are read once; a signal on one is
+    still held, and one on an item with no window is placed."""
+    window = declare(unit_admin_a, unit_a, [server_a])
+    plain = make_item(unit_a, "server", "SRV-PLAIN", actor=group_admin, name="无窗口服务器")
+    at = datetime.datetime(2026, 12, 6, 2, 30, tzinfo=SHANGHAI)
+    with time_machine.travel(at + datetime.timedelta(minutes=1)), memo.scope():
+        held = signals.fire(source="check", key="srv", item=server_a, at=at)
+        placed = signals.fire(source="check", key="plain", item=plain, at=at)
+    assert held.held_by_window == window and held.incident is None
+    assert placed.held_by_window is None and placed.incident is not None
 
 
 @pytest.mark.parametrize(

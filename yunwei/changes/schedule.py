@@ -134,6 +134,18 @@ def active_window_for(item, at: datetime.datetime | None = None) -> MaintenanceW
     )
 
 
+WINDOWED_LOOKBACK = datetime.timedelta(days=1)
+
+
+def windowed_items() -> tuple[datetime.datetime, set[int]]:
+    """(since, ids): the items with a maintenance window that ends after `since` (a day ago) or with a
+    recurring window. No other item is inside a window at any moment from `since` on."""
+    since = timezone.now() - WINDOWED_LOOKBACK
+    ids = set(MaintenanceWindow.objects.filter(ends_at__gt=since).values_list("item_id", flat=True))
+    ids.update(RecurringWindow.items.through.objects.values_list("item_id", flat=True))
+    return since, ids
+
+
 def occurrence_at(window: RecurringWindow, at: datetime.datetime) -> tuple | None:
     """(start, end) of the occurrence of a recurring window that `at` falls in, or None.
 

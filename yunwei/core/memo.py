@@ -27,6 +27,11 @@ def scope():
         _memo.reset(token)
 
 
+def active() -> bool:
+    """Whether a scope is open: a caller may then read a wider answer once instead of a narrow one often."""
+    return _memo.get() is not None
+
+
 def remember(key: str, compute: Callable[[], Any]) -> Any:
     """`compute()`, once per scope for `key`; every time outside a scope."""
     memo = _memo.get()

@@ -36,8 +36,9 @@ def alert_changed(
     fault, docs/correlation.md): a firing alert placed on an item fires its signal — when it fires, or
     when someone maps it — and a resolved one resolves it. A repeat is not a change and never reaches it.
 
-    `deferred` (intake): the change goes into the outbox in the caller's transaction, and the worker
-    correlates it after the commit (`correlate_pending`), instead of the request doing it.
+    `deferred` (intake, mapping by hand): the change goes into the outbox in the caller's transaction,
+    and the worker correlates it after the commit (`correlate_pending`), instead of the request doing it:
+    the request answers without waiting on the chain of items a storm's worker holds locked.
     """
     to_state = alert.status if change != AlertChange.MAPPED else ""
     if not deferred:
@@ -72,7 +73,11 @@ def _correlate(alert: Alert, change: str, at: datetime.datetime) -> None:
 logger = logging.getLogger(__name__)
 # The changes that reach correlation, and what the alert's state must still be when its turn comes: a
 # later delivery changed it otherwise, and its own change, later in the outbox, is the one that counts.
-STILL = {AlertChange.FIRED: AlertStatus.FIRING, AlertChange.RESOLVED: AlertStatus.RESOLVED}
+STILL = {
+    AlertChange.FIRED: AlertStatus.FIRING,
+    AlertChange.MAPPED: AlertStatus.FIRING,
+    AlertChange.RESOLVED: AlertStatus.RESOLVED,
+}
 DRAIN_BATCH = 500
 ASK_EVERY = 1.0  # seconds between two asks of one process
 _asked_at = -ASK_EVERY
@@ -109,18 +114,21 @@ def correlate_pending(batch: int = DRAIN_BATCH) -> int:
     next drain. One pass reads each change once, so a change that keeps failing (logged) holds up
     neither the drain nor the changes after it."""
     done, after = 0, 0
-    with memo.scope():  # the relation types and correlation settings: once per drain
-        while True:
-            ids = list(
-                PendingCorrelation.objects.filter(pk__gt=after)
-                .order_by("pk")
-                .values_list("pk", flat=True)[:batch]
-            )
+    while True:
+        ids = list(
+            PendingCorrelation.objects.filter(pk__gt=after)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        # What does not change in seconds is read once per batch: the settings, the dependency types, the
+        # walks of the impact graph, the items with windows. A batch takes seconds; an edit of the
+        # inventory or a window is seen by the next one.
+        with memo.scope():
             for pk in ids:
                 done += _correlate_one(pk)
-            if len(ids) < batch:
-                return done
-            after = ids[-1]
+        if len(ids) < batch:
+            return done
+        after = ids[-1]
 
 
 def _correlate_one(pk: int) -> int:

@@ -18,7 +18,7 @@ from yunwei.org.models import Unit
 from ..choices import WAITING, AlertChange, IntegrationKind, MatchField, MatchState
 from ..models import Alert, Integration, LabelMapping, MappingRule, new_rules_key
 from . import parsing
-from .history import alert_changed
+from .history import alert_changed, ask_for_correlation
 from .intake import instance_host, token_hash
 
 MAX_REPLICA_LABELS = 20
@@ -254,7 +254,9 @@ def map_alert(alert: Alert, item: Item, *, actor) -> list[int]:
             comment=str(item),
             item=item.pk,
             item_code=item.code,
+            deferred=True,
         )
+    ask_for_correlation()
     audit.record(
         "update",
         actor=actor,

@@ -35,7 +35,7 @@ from yunwei.changes import schedule
 from yunwei.cmdb import impact
 from yunwei.cmdb.choices import Direction
 from yunwei.cmdb.models import Item
-from yunwei.core import records
+from yunwei.core import memo, records
 from yunwei.core.errors import DomainError, PermissionDenied
 from yunwei.core.scoping import access_of
 from yunwei.org.models import Unit
@@ -162,9 +162,26 @@ def place(signal: Signal, at: datetime.datetime) -> None:
         correlate(signal, reported_at=at)
 
 
+def _walk(item_id: int, direction: str) -> list:
+    """The items reached from one item, remembered for the unit of work (`memo.scope`): a storm's drain
+    places dozens of signals on each item and walks from each."""
+    return memo.remember(f"correlation.walk:{direction}:{item_id}", lambda: impact.walk([item_id], direction))
+
+
+def _may_be_held(item_id: int, at: datetime.datetime) -> bool:
+    """Whether the item has any window that could hold a signal at `at`; asked of the items with windows
+    read once per unit of work, so that most signals (on items with no window) read none."""
+    if not memo.active():
+        return True
+    since, windowed = memo.remember("correlation.windowed_items", schedule.windowed_items)
+    return at < since or item_id in windowed
+
+
 def _hold(signal: Signal, at: datetime.datetime) -> bool:
     """Hold the signal back when its item is inside a change's window or an occurrence of a recurring
     window at `at` (the change's first: it is the suspect when the window ends); whether it is held."""
+    if not _may_be_held(signal.item_id, at):
+        return False
     window = schedule.active_window_for(signal.item_id, at)
     held = {"suppressed_by_id": window.change_id if window else None, "held_by_window_id": None}
     if window is None:
@@ -186,7 +203,7 @@ def impact_scope_of(item: Item) -> str:
     """The impact scope the impact analysis reaches from a failing item: several units (or the whole
     group) when its dependants span units, one unit when an application of the unit depends on it (or it
     is one), one department otherwise."""
-    reached = impact.walk([item.pk], Direction.DOWN)
+    reached = _walk(item.pk, Direction.DOWN)
     unit_ids = {item.unit_id} | {r.unit_id for r in reached}
     if len(unit_ids) > 1:
         return ImpactScope.WHOLE_GROUP if len(unit_ids) >= Unit.objects.count() else ImpactScope.SEVERAL_UNITS
@@ -202,7 +219,7 @@ def _lock_chain(item_id: int) -> dict[int, int]:
     and each open one: whoever finds or opens the incident holds the rows of the chain until it commits,
     so the other waits, then reads the incident the first one committed. The same order for everyone
     (ids ascending) keeps two chains sharing a root from locking each other in a cycle."""
-    depth = {item_id: 0, **{r.id: r.depth for r in impact.walk([item_id], Direction.UP)}}
+    depth = {item_id: 0, **{r.id: r.depth for r in _walk(item_id, Direction.UP)}}
     list(Item.objects.select_for_update().filter(pk__in=sorted(depth)).order_by("pk").values_list("pk"))
     return depth
 
@@ -272,7 +289,7 @@ def _open_incident(signal: Signal, *, reported_at: datetime.datetime, follows: I
 def _adopt(incident: Incident, signal: Signal, window: datetime.timedelta, *, now) -> None:
     """Merge into `incident` the open incidents monitoring opened for signals downstream of `signal`'s
     item that began within the fold window of it."""
-    below = [r.id for r in impact.walk([signal.item_id], Direction.DOWN)]
+    below = [r.id for r in _walk(signal.item_id, Direction.DOWN)]
     if not below:
         return
     openers = (
@@ -327,7 +344,7 @@ def merge(child_id: int, *, into: Incident, root: Signal, now) -> Incident:
 
 
 def _ancestors(item_id: int) -> int:
-    return len(impact.walk([item_id], Direction.UP))
+    return len(_walk(item_id, Direction.UP))
 
 
 def recheck_windows(now: datetime.datetime | None = None) -> int:
