@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from yunwei.alerts import services
-from yunwei.alerts.models import Alert
+from yunwei.alerts.models import Alert, AlertEvent, PendingCorrelation
 
 from .conftest import am_alert, am_payload
 
@@ -40,6 +40,17 @@ def test_the_intake_of_a_new_alert_stores_it_and_reads_no_rule_and_nothing_of_co
     assert not [query for query in sql if '"alerts_mappingrule"' in query]  # kept since the first delivery
     assert not [query for query in sql if '"incidents_' in query or '"audit_' in query]  # the worker's part
     assert len(sql) <= 12
+
+
+def test_the_new_alerts_of_a_batch_are_stored_together_not_one_by_one(am_a, servers_a):
+    deliver(am_a, am_alert(name="Warm", instance="oa-app-01:9100"))  # reads the rules
+    batch = [am_alert(name=f"New{n}", instance="oa-app-01:9100") for n in range(10)]
+    sql = queries_of(am_a, *batch)
+    assert Alert.objects.filter(name__startswith="New", item=servers_a["app"]).count() == 10
+    assert PendingCorrelation.objects.filter(alert__name__startswith="New", change="fired").count() == 10
+    assert AlertEvent.objects.filter(alert__name__startswith="New", kind="fired").count() == 10
+    for table in ("alerts_alert", "alerts_alertevent", "alerts_pendingcorrelation"):
+        assert len([query for query in sql if query.startswith(f'INSERT INTO "{table}"')]) == 1, table
 
 
 def test_a_new_alert_on_an_item_with_an_open_incident_reads_no_type_or_setting_twice(am_a, servers_a):

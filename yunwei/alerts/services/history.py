@@ -40,16 +40,42 @@ def alert_changed(
     and the worker correlates it after the commit (`correlate_pending`), instead of the request doing it:
     the request answers without waiting on the chain of items a storm's worker holds locked.
     """
-    to_state = alert.status if change != AlertChange.MAPPED else ""
     if not deferred:
         _correlate(alert, change, at)
     elif change in STILL:
         PendingCorrelation.objects.create(alert=alert, change=change, at=at)
-    return AlertEvent.objects.create(
+    event = _event(alert, change, at=at, previous=previous, actor=actor, comment=comment, **data)
+    event.save(force_insert=True)
+    return event
+
+
+def alerts_created(alerts: list[Alert], *, at: datetime.datetime) -> None:
+    """`alert_changed(deferred=True)` for the new alerts of one delivery, stored together: their first
+    change (fired, or a recovery with no problem before it) and the outbox, in two INSERTs."""
+    changes = [(alert, first_change(alert)) for alert in alerts]
+    AlertEvent.objects.bulk_create([_event(alert, change, at=at) for alert, change in changes])
+    PendingCorrelation.objects.bulk_create(
+        [
+            PendingCorrelation(alert=alert, change=change, at=at)
+            for alert, change in changes
+            if change in STILL
+        ]
+    )
+
+
+def first_change(alert: Alert) -> str:
+    # A resolve never seen firing (a lost problem message, Zabbix out of order) is recorded, not refused.
+    return AlertChange.FIRED if alert.status == AlertStatus.FIRING else AlertChange.RECOVERY_ONLY
+
+
+def _event(alert: Alert, change: str, *, at, previous="", actor=None, comment="", **data) -> AlertEvent:
+    to_state = alert.status if change != AlertChange.MAPPED else ""
+    has_account = actor is not None and actor.pk is not None
+    return AlertEvent(
         alert=alert,
         at=at,
-        actor=actor if actor is not None and actor.pk is not None else None,
-        actor_name=actor.get_username() if actor is not None and actor.pk is not None else "system",
+        actor=actor if has_account else None,
+        actor_name=actor.get_username() if has_account else "system",
         kind=change,
         from_state=previous if previous in AlertStatus.values and previous != to_state else "",
         to_state=to_state,

@@ -23,7 +23,7 @@ from yunwei.core import memo
 from ..choices import AlertChange, AlertStatus, IntegrationState, MatchField, MatchState
 from ..models import Alert, Integration, LabelMapping, MappingRule, Payload, SeenSignature
 from . import parsing
-from .history import alert_changed, ask_for_correlation
+from .history import alert_changed, alerts_created, ask_for_correlation, first_change
 from .sweeps import wake
 
 SIGNATURE_HEADER = "X-Yunwei-Signature"
@@ -297,8 +297,12 @@ def ingest(integration: Integration, incoming: list, now: datetime.datetime) -> 
         .only(*REPEAT_FIELDS)
         .order_by("fingerprint")
     }
-    mapper = None  # read the rules only when a new alert needs placing (most deliveries are repeats)
     stale_in = datetime.timedelta(seconds=integration.repeat_interval * integration.stale_factor)
+    # Read the rules only when a new alert needs placing (most deliveries are repeats).
+    mapper = Mapper(integration) if len(existing) < len(fingerprints) else None
+    created = _create_all(
+        integration, mapper, [(fp, keyed[fp]) for fp in fingerprints if fp not in existing], now, stale_in
+    )
     outcome = []
     counted: dict[bool, list[Alert]] = {True: [], False: []}  # plain repeats, by firing or not
     for fingerprint in fingerprints:
@@ -306,8 +310,9 @@ def ingest(integration: Integration, incoming: list, now: datetime.datetime) -> 
         alert = existing.get(fingerprint)
         if alert is not None and _plain_repeat(alert, new):
             counted[alert.status == AlertStatus.FIRING].append(alert)
+        elif alert is None and fingerprint in created:
+            alert = created[fingerprint]
         elif alert is None:
-            mapper = mapper or Mapper(integration)
             try:
                 with transaction.atomic():
                     alert = _create(integration, mapper, fingerprint, new, now, stale_in)
@@ -334,10 +339,33 @@ def ingest(integration: Integration, incoming: list, now: datetime.datetime) -> 
     return outcome
 
 
+def _create_all(integration, mapper, new_ones: list, now, stale_in) -> dict[str, Alert]:
+    """The delivery's new alerts in one INSERT, with their first changes (`history.alerts_created`), by
+    fingerprint. When another request stored one of them meanwhile, nothing: the caller then stores them
+    one by one, and that one is this delivery's repeat."""
+    if not new_ones:
+        return {}
+    alerts = [_new(integration, mapper, fingerprint, new, now, stale_in) for fingerprint, new in new_ones]
+    try:
+        with transaction.atomic():
+            Alert.objects.bulk_create(alerts)
+    except IntegrityError:
+        return {}
+    alerts_created(alerts, at=now)
+    return {alert.fingerprint: alert for alert in alerts}
+
+
 def _create(integration, mapper, fingerprint, new, now, stale_in) -> Alert:
+    alert = _new(integration, mapper, fingerprint, new, now, stale_in)
+    alert.save(force_insert=True)
+    alert_changed(alert, first_change(alert), at=now, deferred=True)
+    return alert
+
+
+def _new(integration, mapper, fingerprint, new, now, stale_in) -> Alert:
     match, item_id, label, value = mapper.place(new.labels)
     firing = new.status == AlertStatus.FIRING
-    alert = Alert.objects.create(
+    return Alert(
         integration=integration,
         unit_id=integration.unit_id,
         fingerprint=fingerprint,
@@ -357,9 +385,6 @@ def _create(integration, mapper, fingerprint, new, now, stale_in) -> Alert:
         item_id=item_id,
         source_url=new.source_url,
     )
-    # A resolve never seen firing (a lost problem message, Zabbix out of order) is recorded, not refused.
-    alert_changed(alert, AlertChange.FIRED if firing else AlertChange.RECOVERY_ONLY, at=now, deferred=True)
-    return alert
 
 
 # What a repeat reads of a stored alert (and the payload's outcome shows): not its labels.
