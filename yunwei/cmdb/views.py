@@ -125,7 +125,8 @@ def _history(item: Item, user) -> list[AuditEvent]:
     if not (access.is_group_admin or access.is_group_staff):
         relation_events &= Q(unit_id__in=scoping.visible(Unit.objects.all(), user).values("pk"))
     own = Q(object_type="cmdb.item", object_id=str(pk))
-    events = list(AuditEvent.objects.filter(own | relation_events).order_by("-seq")[:HISTORY_SHOWN])
+    # Write order: the newest event may not be sealed (numbered) yet.
+    events = list(AuditEvent.objects.filter(own | relation_events).order_by("-id")[:HISTORY_SHOWN])
     snapshots = {e.pk: (e.after or e.before or {}) for e in events if e.object_type == "cmdb.relation"}
     ends = [(s.get("source_id") == pk, s) for s in snapshots.values()]
     others = {s.get("target_id") if outgoing else s.get("source_id") for outgoing, s in ends}

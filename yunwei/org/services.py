@@ -221,7 +221,7 @@ def granter_id(assignment: RoleAssignment) -> int | None:
         AuditEvent.objects.filter(
             action="create", object_type=RoleAssignment._meta.label_lower, object_id=str(assignment.pk)
         )
-        .order_by("-seq")
+        .order_by("-id")  # write order: a newest event may not be sealed (numbered) yet
         .first()
     )
     return event.actor_id if event is not None else None
