@@ -1,9 +1,10 @@
 """Answers that do not change within one unit of work, asked once in it.
 
-Alert intake correlates every alert of a delivery; each correlation asks which relation types are
-dependencies and what the fold window is. Inside `scope()` (one delivery, one sweep) such a question is
-answered by the database once and remembered until the scope ends; outside any scope, `remember` simply
-computes. Nothing is kept between scopes, so an edit is seen by the next delivery.
+The worker draining the alert outbox correlates hundreds of alerts a batch; each correlation asks which
+relation types are dependencies, what the fold window is, what its item reaches and whether it has a
+window. Inside `scope()` (one batch, one sweep) such a question is answered by the database once and
+remembered until the scope ends; outside any scope, `remember` simply computes. Nothing is kept between
+scopes, so an edit is seen by the next batch.
 """
 
 import contextlib

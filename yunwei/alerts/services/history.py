@@ -26,7 +26,6 @@ def alert_changed(
     previous: str = "",
     actor=None,
     comment: str = "",
-    deferred: bool = False,
     **data,
 ) -> AlertEvent:
     """Called on every change of an alert's state: fired (first time or again), resolved, stale, a
@@ -36,13 +35,11 @@ def alert_changed(
     fault, docs/correlation.md): a firing alert placed on an item fires its signal — when it fires, or
     when someone maps it — and a resolved one resolves it. A repeat is not a change and never reaches it.
 
-    `deferred` (intake, mapping by hand): the change goes into the outbox in the caller's transaction,
-    and the worker correlates it after the commit (`correlate_pending`), instead of the request doing it:
-    the request answers without waiting on the chain of items a storm's worker holds locked.
+    The hand-over is the outbox, written in the caller's transaction: the worker correlates the change
+    after the commit (`correlate_pending`), so the request (a sender's delivery, a person's mapping)
+    answers without waiting on the chains of items that a storm's worker holds locked.
     """
-    if not deferred:
-        _correlate(alert, change, at)
-    elif change in STILL:
+    if change in STILL:
         PendingCorrelation.objects.create(alert=alert, change=change, at=at)
     event = _event(alert, change, at=at, previous=previous, actor=actor, comment=comment, **data)
     event.save(force_insert=True)
@@ -50,7 +47,7 @@ def alert_changed(
 
 
 def alerts_created(alerts: list[Alert], *, at: datetime.datetime) -> None:
-    """`alert_changed(deferred=True)` for the new alerts of one delivery, stored together: their first
+    """`alert_changed` for the new alerts of one delivery, stored together: their first
     change (fired, or a recovery with no problem before it) and the outbox, in two INSERTs."""
     changes = [(alert, first_change(alert)) for alert in alerts]
     AlertEvent.objects.bulk_create([_event(alert, change, at=at) for alert, change in changes])

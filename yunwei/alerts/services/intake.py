@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yunwei.cmdb.models import Item
-from yunwei.core import memo
 
 from ..choices import AlertChange, AlertStatus, IntegrationState, MatchField, MatchState
 from ..models import Alert, Integration, LabelMapping, MappingRule, Payload, SeenSignature
@@ -210,8 +209,7 @@ def receive(
     integration = integration_for(token, kind)
     for attempt in range(DEADLOCK_RETRIES + 1):
         try:
-            with memo.scope():  # the relation types and correlation settings: once per delivery
-                return _receive(integration, body, content_type, timestamp, signature, remote_addr, now)
+            return _receive(integration, body, content_type, timestamp, signature, remote_addr, now)
         except OperationalError as exc:
             # Two deliveries creating and repeating the same alerts can, rarely, lock each other in a
             # cycle on PostgreSQL; the database aborts one, which is run again whole (nothing of it stayed).
@@ -358,7 +356,7 @@ def _create_all(integration, mapper, new_ones: list, now, stale_in) -> dict[str,
 def _create(integration, mapper, fingerprint, new, now, stale_in) -> Alert:
     alert = _new(integration, mapper, fingerprint, new, now, stale_in)
     alert.save(force_insert=True)
-    alert_changed(alert, first_change(alert), at=now, deferred=True)
+    alert_changed(alert, first_change(alert), at=now)
     return alert
 
 
@@ -441,4 +439,4 @@ def _repeat(alert: Alert, new, now, stale_in) -> None:
     for name, value in fields.items():
         setattr(alert, name, value)
     if changed:
-        alert_changed(alert, changed, at=now, previous=previous, deferred=True)
+        alert_changed(alert, changed, at=now, previous=previous)

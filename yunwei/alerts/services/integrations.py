@@ -254,7 +254,6 @@ def map_alert(alert: Alert, item: Item, *, actor) -> list[int]:
             comment=str(item),
             item=item.pk,
             item_code=item.code,
-            deferred=True,
         )
     ask_for_correlation()
     audit.record(
