@@ -3,7 +3,8 @@
 
 Each bench runs at its tiny scale with `--url` given once per web process: the pages bench generates its
 data in the product's database, signs its two personas in through the log-in form and fetches every page
-as each; the ingest bench adds its own unit and integration there and sends Alertmanager webhooks, which
+as each (the product asks admins for the second factor, which the bench passes with a TOTP device of
+its own); the ingest bench adds its own unit and integration there and sends Alertmanager webhooks, which
 the workers correlate. Asserted from the benches' last line (their JSON): every page answered 200 for both
 personas, and every alert accepted was stored once (rows = distinct alerts sent, rows + repeats = alerts
 accepted) and correlated; and from the access logs, that both web processes served both benches. No
@@ -26,7 +27,9 @@ REDIS_URL = "redis://127.0.0.1:6379/12"
 @pytest.fixture
 def processes(tmp_path):
     with fresh_services(REDIS_URL) as database_url:
-        procs = Processes(product_env(database_url, REDIS_URL, tmp_path), tmp_path)
+        # Admins must pass the second factor: the pages bench's personas (admins) sign in through it.
+        env = product_env(database_url, REDIS_URL, tmp_path, YUNWEI_REQUIRE_TOTP_FOR_ADMINS="true")
+        procs = Processes(env, tmp_path)
         try:
             yield procs
         finally:
@@ -77,6 +80,8 @@ def test_the_pages_and_ingest_benches_run_through_two_web_processes_two_workers_
     assert ingest["left_uncorrelated"] == 0, "the workers left alerts uncorrelated"
 
     processes.check_alive()
+    logs = "".join((processes.logs / f"{name}.log").read_text() for name in ("web1", "web2"))
+    assert logs.count('"POST /accounts/otp/') == 2, "the personas did not pass the second factor over HTTP"
     for name in ("web1", "web2"):  # gunicorn's access log: each web process served both benches
         log = (processes.logs / f"{name}.log").read_text()
         assert '"GET /incidents/' in log, f"{name} served no incident list\n{log[-2000:]}"
