@@ -1,7 +1,7 @@
 """Benchmark: Alertmanager webhooks through the product's whole intake path, against a lean app doing the
 same writes.
 
-    python bench/ingest.py --scale small|full
+    python bench/ingest.py --scale tiny|small|full [--url http://host:port ...]
 
 Creates a unit with servers (full: 2,000, small: 200) and two Alertmanager integrations with the rule
 "`instance`'s host → item" in its own database — `YUNWEI_DATABASE_URL` when set (an empty database of its
@@ -30,6 +30,14 @@ every accepted alert was stored once: as many alert rows as distinct alerts sent
 deliveries; the script exits non-zero when that fails or a request was refused. Prints the figures and,
 as its last line, one JSON object.
 
+`--url` (given once per web process): against a Yunwei already running on the database of
+`YUNWEI_DATABASE_URL` (scale mode: its web processes, workers and scheduler) instead of servers of its
+own. The bench adds its unit (codes tagged with the run, so the database may hold other data), servers
+and one integration there, spreads its clients over the URLs, waits for the product's workers to drain
+the outbox, and checks its own integration's alerts as above. No baseline in this mode (nothing to
+compare on the product's machines), so no ratio. `--scale tiny` (20 servers, 200 distinct alerts, 200
+single requests, 20 batches) is for a test to run the bench.
+
 The client runs in this process on the same machine: its own work is in every figure, the same for both
 servers. SQLite allows one writer at a time, so there the requests queue on the database lock.
 """
@@ -41,10 +49,12 @@ import http.client
 import json
 import math
 import random
+import secrets
 import statistics
 import sys
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 from common import migrate_empty, ms, report, setup_django
@@ -52,15 +62,20 @@ from pings import _free_port, _web_defaults, percentile, running
 
 ROOT = Path(__file__).resolve().parent.parent
 # servers, distinct alerts, requests of one alert, requests of 50
-SCALES = {"small": (200, 1_000, 2_000, 200), "full": (2_000, 10_000, 20_000, 2_000)}
+SCALES = {
+    "tiny": (20, 200, 200, 20),
+    "small": (200, 1_000, 2_000, 200),
+    "full": (2_000, 10_000, 20_000, 2_000),
+}
 CLIENTS = 8
 BATCH = 50
 WARM_UP = 200
 DRAIN_DEADLINE = 600  # seconds the worker gets to empty the correlation outbox after a load
 
 
-def generate(servers: int) -> dict:
-    """A unit, its servers (hostname `host-NNNN`), two integrations each with the `instance` rule."""
+def generate(servers: int, names=("product", "baseline"), tag: str = "bench") -> tuple[int, dict]:
+    """A unit (codes `TAG-group`, `TAG-unit`), its servers (hostname `host-NNNN`), an integration for
+    each of `names` with the `instance` rule: the unit's id and, by name, (integration id, token)."""
     from django.db import connection, transaction
 
     from yunwei.alerts import services
@@ -69,8 +84,8 @@ def generate(servers: int) -> dict:
     from yunwei.org.choices import UnitKind
     from yunwei.org.models import Unit
 
-    group = Unit.objects.create(code="bench-group", name="集团公司", kind=UnitKind.GROUP)
-    unit = Unit.objects.create(code="bench-unit", name="第一单位", parent=group)
+    group = Unit.objects.create(code=f"{tag}-group", name=f"集团公司 {tag}", kind=UnitKind.GROUP)
+    unit = Unit.objects.create(code=f"{tag}-unit", name=f"第一单位 {tag}", parent=group)
     server = ItemType.objects.get(code="server")
     with transaction.atomic():
         Item.objects.bulk_create(
@@ -88,7 +103,7 @@ def generate(servers: int) -> dict:
             batch_size=1000,
         )
     tokens = {}
-    for name in ("product", "baseline"):
+    for name in names:
         token = services.integrations.new_token()
         integration = Integration.objects.create(
             unit=unit,
@@ -101,7 +116,7 @@ def generate(servers: int) -> dict:
         tokens[name] = (integration.pk, token)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    return tokens
+    return unit.pk, tokens
 
 
 def alerts(servers: int, distinct: int) -> list[dict]:
@@ -147,8 +162,9 @@ def body_of(batch: list[dict]) -> bytes:
     ).encode()
 
 
-def load(port: int, path: str, bodies: list[tuple[bytes, int]], clients: int) -> dict:
-    """Send `bodies` (each with its alert count) from `clients` threads on kept-alive connections."""
+def load(bases: list[str], path: str, bodies: list[tuple[bytes, int]], clients: int) -> dict:
+    """Send `bodies` (each with its alert count) from `clients` threads on kept-alive connections, the
+    clients spread over the `bases` (URLs of web processes)."""
     barrier = threading.Barrier(clients + 1)
     results: list[list[float]] = [[] for _ in range(clients)]
     sent: list[int] = [0] * clients
@@ -157,7 +173,9 @@ def load(port: int, path: str, bodies: list[tuple[bytes, int]], clients: int) ->
     lock = threading.Lock()
 
     def work(index: int) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        base = urllib.parse.urlsplit(bases[index % len(bases)])
+        kind = http.client.HTTPSConnection if base.scheme == "https" else http.client.HTTPConnection
+        connection = kind(base.netloc, timeout=60)
         headers = {"Content-Type": "application/json", "User-Agent": "Alertmanager/0.25.0"}
         try:
             connection.connect()
@@ -204,33 +222,46 @@ def load(port: int, path: str, bodies: list[tuple[bytes, int]], clients: int) ->
     }
 
 
-def drained(deadline_s: float) -> float:
-    """Seconds until the product's correlation outbox is empty (its worker drains it), or the deadline."""
+def drained(deadline_s: float, integration_id: int | None = None) -> float:
+    """Seconds until the correlation outbox holds none of the integration's alerts (any alert's when
+    None; the product's workers drain it), or the deadline."""
     from django.db import connection
 
     from yunwei.alerts.models import PendingCorrelation
 
     began = time.perf_counter()
-    while PendingCorrelation.objects.exists() and time.perf_counter() - began < deadline_s:
+    waiting = PendingCorrelation.objects.all()
+    if integration_id is not None:
+        waiting = waiting.filter(alert__integration_id=integration_id)
+    while waiting.exists() and time.perf_counter() - began < deadline_s:
         time.sleep(0.1)
     connection.close()
     return time.perf_counter() - began
 
 
-def measure(name: str, argv: list[str], port: int, token: str, plan: dict, companions: tuple = ()) -> dict:
-    path_of = f"/intake/alertmanager/{token}/"
+def measure(name: str, argv: list[str], port: int, integration: tuple, plan: dict, companions=()) -> dict:
+    """The loads against a server this bench starts (with `companions`: the product's worker and
+    scheduler, whose drain of the outbox is measured too)."""
     folders = [ROOT, ROOT / "bench"] if name == "baseline" else [ROOT]
-    figures, delivered, refused = {}, {}, []
     with running(name, argv, port, folders, companions=companions):
-        for mode, bodies in plan.items():
-            result = load(port, path_of, bodies, CLIENTS)
-            if companions:  # the product: its alerts are correlated once the worker has drained the outbox
-                tail = drained(DRAIN_DEADLINE)
-                result["drain_tail_s"] = round(tail, 1)
-                result["correlated_alerts_per_s"] = round(result["alerts"] / (result["wall_s"] + tail), 1)
-            figures[mode] = result
-            delivered[mode] = result["alerts"]
-            refused += result["refused"]
+        return loads([f"http://127.0.0.1:{port}"], integration, plan, drain=bool(companions))
+
+
+def loads(bases: list[str], integration: tuple, plan: dict, drain: bool) -> dict:
+    """Each load of `plan` in turn against the running server(s) at `bases`; with `drain`, each followed
+    by the wait for the workers to correlate its alerts."""
+    integration_id, token = integration
+    path_of = f"/intake/alertmanager/{token}/"
+    figures, delivered, refused = {}, {}, []
+    for mode, bodies in plan.items():
+        result = load(bases, path_of, bodies, CLIENTS)
+        if drain:  # the product: its alerts are correlated once the workers have drained the outbox
+            tail = drained(DRAIN_DEADLINE, integration_id)
+            result["drain_tail_s"] = round(tail, 1)
+            result["correlated_alerts_per_s"] = round(result["alerts"] / (result["wall_s"] + tail), 1)
+        figures[mode] = result
+        delivered[mode] = result["alerts"]
+        refused += result["refused"]
     return {"figures": figures, "delivered": sum(delivered.values()), "refused": refused}
 
 
@@ -238,21 +269,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default="small")
     parser.add_argument("--seed", type=int, default=22)
+    parser.add_argument(
+        "--url",
+        action="append",
+        default=[],
+        help="a web process of a Yunwei running on the same database (once per process): send to it",
+    )
     args = parser.parse_args()
     setup_django()
+    from django.core.management import call_command
     from django.db import connection
     from django.db.models import Sum
 
     from yunwei.alerts.models import Alert, PendingCorrelation
     from yunwei.incidents.models import Incident
 
-    migrate_empty(Alert, "alerts")
     servers, distinct, singles, batches = SCALES[args.scale]
     began = time.perf_counter()
-    tokens = generate(servers)
+    if args.url:  # the running product's database: its own tagged unit beside whatever is there
+        call_command("migrate", verbosity=0)
+        unit_id, tokens = generate(servers, ("product",), f"ingest-{secrets.token_hex(3)}")
+    else:
+        migrate_empty(Alert, "alerts")
+        unit_id, tokens = generate(servers)
     generated = time.perf_counter() - began
     print(
-        f"generated {servers} servers and two integrations in {generated:.1f} s ({connection.vendor})",
+        f"generated {servers} servers, {len(tokens)} integration(s) in {generated:.1f} s",
         flush=True,
     )
     connection.close()
@@ -260,7 +302,7 @@ def main() -> None:
     pool = alerts(servers, distinct)
     rng = random.Random(args.seed)
     plan = {
-        "warm_up": [(body_of([alert]), 1) for alert in rng.sample(pool, WARM_UP)],
+        "warm_up": [(body_of([alert]), 1) for alert in rng.sample(pool, min(WARM_UP, distinct))],
         "single": [(body_of([rng.choice(pool)]), 1) for _ in range(singles)],
         "batch50": [(body_of(rng.sample(pool, BATCH)), BATCH) for _ in range(batches)],
     }
@@ -272,57 +314,66 @@ def main() -> None:
     }
 
     workers, threads = _web_defaults()
-    yunwei = str(Path(sys.executable).with_name("yunwei"))
-    product_port, baseline_port = _free_port(), _free_port()
-    product_argv = [yunwei, "web", "--bind", f"127.0.0.1:{product_port}"]
-    from yunwei import cli
+    results = {}
+    if args.url:
+        results["product"] = loads(args.url, tokens["product"], plan, drain=True)
+    else:
+        yunwei = str(Path(sys.executable).with_name("yunwei"))
+        product_port, baseline_port = _free_port(), _free_port()
+        product_argv = [yunwei, "web", "--bind", f"127.0.0.1:{product_port}"]
+        from yunwei import cli
 
-    baseline_argv = cli._gunicorn_argv(f"127.0.0.1:{baseline_port}", workers, threads)
-    baseline_argv[baseline_argv.index("yunwei.wsgi:application")] = "ingest_baseline:application"
-    baseline = measure("baseline", baseline_argv, baseline_port, tokens["baseline"][1], plan)
-    product = measure(
-        "product",
-        product_argv,
-        product_port,
-        tokens["product"][1],
-        plan,
-        ([yunwei, "worker"], [yunwei, "scheduler"]),
-    )
+        baseline_argv = cli._gunicorn_argv(f"127.0.0.1:{baseline_port}", workers, threads)
+        baseline_argv[baseline_argv.index("yunwei.wsgi:application")] = "ingest_baseline:application"
+        results["baseline"] = measure("baseline", baseline_argv, baseline_port, tokens["baseline"], plan)
+        results["product"] = measure(
+            "product",
+            product_argv,
+            product_port,
+            tokens["product"],
+            plan,
+            ([yunwei, "worker"], [yunwei, "scheduler"]),
+        )
 
     def stored(name: str) -> tuple[int, int]:
         rows = Alert.objects.filter(integration_id=tokens[name][0])
         return rows.count(), rows.count() + (rows.aggregate(total=Sum("repeat_count"))["total"] or 0)
 
-    product_rows, product_deliveries = stored("product")
-    baseline_rows, baseline_deliveries = stored("baseline")
-    figures = {"backend": connection.vendor, "gunicorn_workers": workers, "gunicorn_threads": threads}
+    counted = {name: stored(name) for name in results}
+    product, baseline = results["product"], results.get("baseline")
+    figures = {"backend": connection.vendor, "over": "--url" if args.url else "servers of its own"}
+    if not args.url:
+        figures |= {"gunicorn_workers": workers, "gunicorn_threads": threads}
     for mode in ("single", "batch50"):
-        mine, theirs = product["figures"][mode], baseline["figures"][mode]
+        mine = product["figures"][mode]
         figures[f"alerts_per_s_{mode}"] = mine["alerts_per_s"]
         figures[f"p50_ms_{mode}"] = mine["p50_ms"]
         figures[f"p99_ms_{mode}"] = mine["p99_ms"]
-        figures[f"baseline_alerts_per_s_{mode}"] = theirs["alerts_per_s"]
-        figures[f"baseline_p50_ms_{mode}"] = theirs["p50_ms"]
-        figures[f"baseline_p99_ms_{mode}"] = theirs["p99_ms"]
-        figures[f"ratio_throughput_{mode}"] = round(
-            mine["alerts_per_s"] / max(theirs["alerts_per_s"], 1e-9), 2
-        )
+        if baseline:
+            theirs = baseline["figures"][mode]
+            figures[f"baseline_alerts_per_s_{mode}"] = theirs["alerts_per_s"]
+            figures[f"baseline_p50_ms_{mode}"] = theirs["p50_ms"]
+            figures[f"baseline_p99_ms_{mode}"] = theirs["p99_ms"]
+            figures[f"ratio_throughput_{mode}"] = round(
+                mine["alerts_per_s"] / max(theirs["alerts_per_s"], 1e-9), 2
+            )
         figures[f"correlated_alerts_per_s_{mode}"] = mine["correlated_alerts_per_s"]
         figures[f"drain_tail_s_{mode}"] = mine["drain_tail_s"]
     figures["target_alerts_per_s_single"] = ">= 1000"
     figures["target_alerts_per_s_batch50"] = ">= 5000"
     figures["distinct_alerts_sent"] = len(sent_fingerprints)
     figures["alerts_delivered"] = product["delivered"]
-    figures["alert_rows"] = product_rows
-    figures["rows_plus_repeats"] = product_deliveries
-    figures["baseline_alert_rows"] = baseline_rows
-    figures["baseline_rows_plus_repeats"] = baseline_deliveries
+    figures["alert_rows"], figures["rows_plus_repeats"] = counted["product"]
+    if baseline:
+        figures["baseline_alert_rows"], figures["baseline_rows_plus_repeats"] = counted["baseline"]
     figures["unmatched_rows"] = Alert.objects.filter(
         integration_id=tokens["product"][0], match="unmatched"
     ).count()
-    figures["incidents_opened"] = Incident.objects.count()
-    figures["left_uncorrelated"] = PendingCorrelation.objects.count()
-    figures["refused"] = len(product["refused"]) + len(baseline["refused"])
+    figures["incidents_opened"] = Incident.objects.filter(unit_id=unit_id).count()
+    figures["left_uncorrelated"] = PendingCorrelation.objects.filter(
+        alert__integration_id=tokens["product"][0]
+    ).count()
+    figures["refused"] = sum(len(result["refused"]) for result in results.values())
     if connection.vendor == "sqlite":
         figures["note"] = "SQLite: one writer at a time, so concurrent requests queue on the database lock"
     summary = {
@@ -334,22 +385,23 @@ def main() -> None:
         "requests_single": singles,
         "requests_batch50": batches,
         "generate_s": round(generated, 1),
+        "urls": args.url,
         "at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
     report(figures, 30, summary)
-    problems = [f"refused: {text}" for text in (product["refused"] + baseline["refused"])[:5]]
+    problems = [f"refused: {text}" for result in results.values() for text in result["refused"]][:5]
     if figures["left_uncorrelated"]:
         problems.append(
             f"{figures['left_uncorrelated']} alert changes left uncorrelated after {DRAIN_DEADLINE} s"
         )
-    for name, rows, deliveries, delivered in (
-        ("product", product_rows, product_deliveries, product["delivered"]),
-        ("baseline", baseline_rows, baseline_deliveries, baseline["delivered"]),
-    ):
+    for name, result in results.items():
+        rows, deliveries = counted[name]
         if rows != len(sent_fingerprints):
             problems.append(f"{name}: {len(sent_fingerprints)} distinct alerts sent, {rows} stored")
-        if deliveries != delivered:
-            problems.append(f"{name}: {delivered} alerts accepted, {deliveries} counted (rows + repeats)")
+        if deliveries != result["delivered"]:
+            problems.append(
+                f"{name}: {result['delivered']} alerts accepted, {deliveries} counted (rows + repeats)"
+            )
     if problems:
         sys.exit("\n".join(problems))
 

@@ -1,6 +1,6 @@
 """Benchmark: every page and list a person opens, at a million incidents (issue 27).
 
-    python bench/pages.py --scale small|full [--samples 30] [--reuse]
+    python bench/pages.py --scale tiny|small|full [--samples 30] [--reuse] [--url http://host:port ...]
 
 In its own database — `YUNWEI_DATABASE_URL` when set (an empty database of its own; the figures are meant
 for PostgreSQL), else a temporary SQLite file — it generates the incidents of bench/incidents.py (full:
@@ -27,8 +27,19 @@ form): the fixed cost of a page through the stack; each p95 is printed beside it
 every query a page ran (once per page and persona) is read with EXPLAIN: `seq_scans` names each page whose
 plan reads one of the large tables by sequential scan, with the table's rows (on a table of a few thousand
 rows that is the planner's choice, not a fault), and `slowest_queries` the three slowest queries of each
-page that missed its target. Prints a table, `missed_targets` (pages over 300 ms p95) and, as its last
-line, one JSON object.
+page that missed its target. Prints a table, `missed_targets` (pages over 300 ms p95), `not_200` (the
+pages that answered anything else, a few of their requests each; the run then exits non-zero) and, as its
+last line, one JSON object (with `pages` and `personas`: what was measured).
+
+`--url` (given once per web process): the same pages, in the same order and with the same parameters,
+over HTTP against a Yunwei already running on the database of `YUNWEI_DATABASE_URL` (scale mode: its
+`yunwei web` processes), instead of in-process. The bench gives each persona a password of this run
+(and, when the product asks for the second factor, a TOTP device whose codes it computes), signs in
+through the log-in form as a browser does (CSRF token, session cookie) and then takes the URLs in turn,
+as a load balancer in front of them would, one kept-alive connection to each; the session lives in the
+database, so each web process honours it. Times are what the client sees, the network included, beside
+a baseline fetched the same way. No EXPLAIN in this mode: the queries run in the servers; the in-process
+run on the same database shows the plans. `--scale tiny` (500 incidents) is for a test to run the bench.
 
 The machine this was written on has 2 cores shared with other people's work: figures vary by ±20 % or
 more from run to run; compare a run's pages with its own baseline.
@@ -36,12 +47,17 @@ more from run to run; compare a run's pages with its own baseline.
 
 import argparse
 import datetime
+import http.client
 import random
+import re
+import secrets
 import time
+import types
+import urllib.parse
 
 from common import ms, p95, report, setup_django
 
-SCALES = {"small": 20_000, "full": 1_000_000}
+SCALES = {"tiny": 500, "small": 20_000, "full": 1_000_000}
 TARGET_MS = 300
 RARE_SHORT_TERMS = ["卡纸", "漏水", "鼠害"]
 PAGE_SIZE = 25
@@ -272,12 +288,101 @@ def _client(user):
     return client
 
 
-def _timed(client, url: str, params=None) -> float:
+class HttpClient:
+    """A browser of one persona over HTTP: one kept-alive connection to each base URL, the requests taking
+    them in turn (as behind a load balancer), one cookie jar for all of them."""
+
+    def __init__(self, bases: list[str]):
+        self.bases = [urllib.parse.urlsplit(base) for base in bases]
+        self.connections: list = [None] * len(self.bases)
+        self.cookies: dict[str, str] = {}
+        self.turn = 0
+
+    def _connection(self, index: int):
+        if self.connections[index] is None:
+            base = self.bases[index]
+            kind = http.client.HTTPSConnection if base.scheme == "https" else http.client.HTTPConnection
+            self.connections[index] = kind(base.netloc, timeout=60)
+        return self.connections[index]
+
+    def request(self, method: str, path: str, params=None, form=None):
+        """One request on the next connection in turn; the answer's status, Location and body."""
+        index, self.turn = self.turn, (self.turn + 1) % len(self.bases)
+        target = f"{path}?{urllib.parse.urlencode(params)}" if params else path
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Referer"] = urllib.parse.urlunsplit(self.bases[index][:2] + (path, "", ""))
+        for attempt in (1, 2):  # a kept-alive connection the server closed meanwhile is opened again
+            connection = self._connection(index)
+            try:
+                connection.request(method, target, body=body, headers=headers)
+                response = connection.getresponse()
+                content = response.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                connection.close()
+                self.connections[index] = None
+                if attempt == 2:
+                    raise
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, value = header.split(";", 1)[0].partition("=")
+            self.cookies[name.strip()] = value.strip()
+        return types.SimpleNamespace(
+            status_code=response.status, location=response.headers.get("Location", ""), content=content
+        )
+
+    def get(self, path: str, params=None):
+        return self.request("GET", path, params)
+
+    def post_form(self, path: str, fields: dict):
+        """The form at `path` as a browser sends it: fetched first for its CSRF token."""
+        page = self.get(path, {"next": fields.get("next", "/")})
+        found = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content)
+        if page.status_code != 200 or not found:
+            raise SystemExit(f"{path} answered {page.status_code} without a form to sign in with")
+        return self.request("POST", path, form={**fields, "csrfmiddlewaretoken": found.group(1).decode()})
+
+
+def _signed_in_over_http(user, bases: list[str]) -> HttpClient:
+    """`user` signed in through the log-in form. The bench's personas have no password: it sets one of
+    this run. When the product asks for the second factor, the persona gets a TOTP device (unless it
+    has one) whose code the bench computes, as a phone would."""
+    from django.urls import reverse
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    password = secrets.token_urlsafe(24)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    client = HttpClient(bases)
+    login, otp = reverse("accounts:login"), reverse("accounts:otp")
+    answer = client.post_form(login, {"username": user.username, "password": password, "next": "/"})
+    if answer.status_code == 302 and urllib.parse.urlsplit(answer.location).path == otp:
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+        code = (
+            f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):0{device.digits}d}"
+        )
+        answer = client.post_form(otp, {"code": code, "next": "/"})
+    if answer.status_code != 302 or urllib.parse.urlsplit(answer.location).path != "/":
+        raise SystemExit(f"signing in as {user.username} answered {answer.status_code} {answer.location}")
+    return client
+
+
+def _timed(client, url: str, params=None, refused: list | None = None) -> float:
+    """Seconds one GET took; an answer other than 200 is noted in `refused` (else it ends the run)."""
     began = time.perf_counter()
     response = client.get(url, params or {})
     spent = time.perf_counter() - began
     if response.status_code != 200:
-        raise SystemExit(f"{url} {params} answered {response.status_code}")
+        said = f"{url} {params} answered {response.status_code}"
+        if refused is None:
+            raise SystemExit(said)
+        refused.append(said)
     return spent
 
 
@@ -336,6 +441,7 @@ def _pages(data: dict, rng: random.Random, n: int, unit_admin_unit: int) -> dict
         "group": list(Item.objects.filter(code__startswith="APP-").values_list("pk", flat=True)),
     }
     deep = 20_000 if n >= 1_000_000 else max(2, n // PAGE_SIZE // 2)
+    shallowest = max(1, deep - 50)
 
     def unit_param(who):
         return {"unit": rng.choice(data["unit_ids"])} if who == "group" else {}
@@ -362,7 +468,7 @@ def _pages(data: dict, rng: random.Random, n: int, unit_admin_unit: int) -> dict
             },
         ),
         "incident_list_search": (incident_list, lambda who: {"q": term()}),
-        "incident_list_deep": (incident_list, lambda who: {"page": rng.randint(deep - 50, deep)}),
+        "incident_list_deep": (incident_list, lambda who: {"page": rng.randint(shallowest, deep)}),
         "duty": (reverse("incidents:duty"), lambda who: {}),
         "dashboard": (reverse("web:dashboard"), lambda who: {}),
         "item_detail": (None, lambda who: rng.choice(items_of[who])),
@@ -387,6 +493,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=27)
     parser.add_argument("--reuse", action="store_true", help="measure the data a previous run left")
     parser.add_argument("--only", default="", help="comma-separated page names to measure")
+    parser.add_argument(
+        "--url",
+        action="append",
+        default=[],
+        help="a web process of a Yunwei running on the same database (once per process): measure over HTTP",
+    )
     args = parser.parse_args()
     setup_django()
     from django.conf import settings
@@ -426,44 +538,54 @@ def main() -> None:
     generated = time.perf_counter() - began
 
     User = get_user_model()
-    personas = {
-        "unit": _client(User.objects.get(username="bench-unit-admin")),
-        "group": _client(User.objects.get(username="bench-group-admin")),
-    }
+    usernames = {"unit": "bench-unit-admin", "group": "bench-group-admin"}
+    if args.url:
+        personas = {
+            who: _signed_in_over_http(User.objects.get(username=name), args.url)
+            for who, name in usernames.items()
+        }
+    else:
+        personas = {who: _client(User.objects.get(username=name)) for who, name in usernames.items()}
     pages = _pages(data, rng, n, data["unit_admin_unit"])
     if args.only:
         pages = {name: page for name, page in pages.items() if name in args.only.split(",")}
     baseline_url = reverse("accounts:password-change")
-    for client in personas.values():  # warm up, as a running server is
-        client.get(baseline_url)
-        client.get(reverse("web:dashboard"))
+    for client in personas.values():  # warm up, as a running server is (each connection of each URL)
+        for _ in args.url or [None]:
+            client.get(baseline_url)
+            client.get(reverse("web:dashboard"))
     baseline = [_timed(personas["unit"], baseline_url) for _ in range(args.samples)]
     base = p95(baseline)
-    figures: dict = {"backend": connection.vendor, "baseline": _p(baseline)}
-    plans, rows = {}, []
+    figures: dict = {"backend": connection.vendor, "over": "http" if args.url else "in-process"}
+    figures["baseline"] = _p(baseline)
+    plans, rows, not_200 = {}, [], {}
     for name, (url, params_of) in pages.items():
         for who, client in personas.items():
-            times = []
+            times, refused = [], []
             for _ in range(args.samples):
                 params = params_of(who)
                 if url is None:  # the item page: the sample's item is its path
                     target, params = reverse("cmdb:item-detail", args=[params]), {}
                 else:
                     target = url
-                times.append(_timed(client, target, params))
+                times.append(_timed(client, target, params, refused))
             key = f"{name}_{who}"
+            if refused:
+                not_200[key] = refused[:3]
             figures[key] = {**_p(times), "ratio_p95": round(p95(times) / base, 2)}
             rows.append((key, p95(times)))
-            if connection.vendor == "postgresql":
+            if connection.vendor == "postgresql" and not args.url:
                 plans[key] = _explain(client, target, params)
             print(
                 f"  {key:<32} p50 {figures[key]['p50_ms']:>8} ms  p95 {figures[key]['p95_ms']:>8} ms",
                 flush=True,
             )
     missed = [key for key, value in rows if value * 1000 > TARGET_MS]
-    figures["seq_scans"] = {key: plan["seq_scan"] for key, plan in plans.items() if plan["seq_scan"]}
-    figures["slowest_queries"] = {key: plans[key]["slowest"] for key in missed if key in plans}
+    if not args.url:  # over HTTP the queries ran in the servers: no plans
+        figures["seq_scans"] = {key: plan["seq_scan"] for key, plan in plans.items() if plan["seq_scan"]}
+        figures["slowest_queries"] = {key: plans[key]["slowest"] for key in missed if key in plans}
     figures["missed_targets"] = missed
+    figures["not_200"] = not_200
     summary = {
         "bench": "pages",
         "scale": args.scale,
@@ -472,8 +594,13 @@ def main() -> None:
         "samples": args.samples,
         "generate_s": round(generated, 1),
         "target_p95_ms": TARGET_MS,
+        "urls": args.url,
+        "pages": list(pages),
+        "personas": list(personas),
     }
     report(figures, 32, summary)
+    if not_200:
+        raise SystemExit(f"{len(not_200)} page(s) answered other than 200: {sorted(not_200)}")
 
 
 if __name__ == "__main__":

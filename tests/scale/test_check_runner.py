@@ -22,7 +22,7 @@ import pytest
 import redis
 
 from ..monitoring.targets import tcp_server
-from .test_scale_mode import PG_ADMIN, Processes
+from .stack import PG_ADMIN, Processes
 
 pytestmark = pytest.mark.scale
 

@@ -56,7 +56,7 @@ import psycopg
 import pytest
 import redis
 
-from .test_scale_mode import Processes
+from .stack import Processes
 
 pytestmark = pytest.mark.scale
 
