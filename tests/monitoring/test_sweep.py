@@ -181,3 +181,13 @@ def test_a_told_change_is_not_told_again_by_the_sweep(
         assert tasks.tell_untold_heartbeat_changes() == 0
     assert HeartbeatNotice.objects.get(heartbeat=backup_a).told_at == START
     assert _notices(backup_a) == [key] and len(_reached(key)) == 1
+
+
+def test_a_notice_task_queued_before_the_upgrade_is_still_told_once(client, backup_a, team_member_a):
+    with time_machine.travel(START, tick=False):
+        client.get(f"/ping/{backup_a.uuid}/fail")
+    at = START.isoformat()
+    assert tasks.tell_heartbeat_state(backup_a.pk, "down", at) is True
+    assert tasks.tell_heartbeat_state(backup_a.pk, "down", at) is True  # a retry: the event key sends once
+    [key] = _notices(backup_a)
+    assert _reached(key) == ["a-ops@example.cn"]

@@ -86,3 +86,18 @@ def test_signed_files_whose_task_was_lost_are_rendered_once_by_the_sweep(
         assert tasks.requeue_reports() == 0
         assert tasks.render_signed_files(signed.pk) == 0  # the original, arriving late
     assert _files(signed) == files
+
+
+def test_signed_files_already_taken_up_by_a_task_are_not_rendered_by_a_second(
+    unit_a, lead_a, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        report = services.open_report(unit_a, "2026-02", actor=lead_a)
+        services.request_generation(report, actor=lead_a)
+    report.refresh_from_db()
+    signed = services.sign(report, actor=lead_a, password=PASSWORD)
+    Report.objects.filter(pk=signed.pk).update(files_taken_at=NOW)  # a worker is rendering them
+    with _at(3):
+        assert tasks.requeue_reports() == 0
+        assert tasks.render_signed_files(signed.pk) == 0
+    assert _files(signed) == {}

@@ -7,6 +7,7 @@ from celery import shared_task
 from yunwei.core.tasks import YunweiTask
 
 from . import services
+from .models import Heartbeat
 from .services import indicators, rollups
 
 
@@ -20,9 +21,15 @@ def sweep_heartbeats() -> int:
 
 
 @shared_task(base=YunweiTask)
-def tell_heartbeat_state(notice_id: int) -> bool:
+def tell_heartbeat_state(notice_id: int, *queued_before_notices) -> bool:
     """Tell of a state change a ping made (down on a failure, up after down); False when it was told
     already (by the sweep, or an earlier delivery of this task)."""
+    if queued_before_notices:  # (heartbeat id, state, at) from before the upgrade: told as it was then
+        state, at = queued_before_notices
+        heartbeat = Heartbeat.objects.select_related("unit", "item").filter(pk=notice_id).first()
+        if heartbeat is not None:
+            services.tell_state(heartbeat, state, at=datetime.datetime.fromisoformat(at))
+        return heartbeat is not None
     return services.tell_change(notice_id)
 
 
