@@ -101,3 +101,24 @@ def test_signed_files_already_taken_up_by_a_task_are_not_rendered_by_a_second(
         assert tasks.requeue_reports() == 0
         assert tasks.render_signed_files(signed.pk) == 0
     assert _files(signed) == {}
+
+
+def test_signed_files_whose_rendering_failed_are_given_back_for_the_retry(
+    unit_a, lead_a, django_capture_on_commit_callbacks, monkeypatch
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        report = services.open_report(unit_a, "2026-02", actor=lead_a)
+        services.request_generation(report, actor=lead_a)
+    report.refresh_from_db()
+    signed = services.sign(report, actor=lead_a, password=PASSWORD)
+    render = services._render
+
+    def broken(report, fmt):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(services, "_render", broken)
+    with pytest.raises(OSError):
+        services.render_signed_files(signed.pk)
+    assert Report.objects.get(pk=signed.pk).files_taken_at is None
+    monkeypatch.setattr(services, "_render", render)
+    assert services.render_signed_files(signed.pk) == 3

@@ -481,10 +481,15 @@ def render_signed_files(report_id: int) -> int:
         return 0
     report = Report.objects.select_related("unit").get(pk=report_id)
     made = 0
-    for fmt in Format.values:
-        if not ReportFile.objects.filter(report=report, format=fmt).exists():
-            file_of(report, fmt)
-            made += 1
+    try:
+        for fmt in Format.values:
+            if not ReportFile.objects.filter(report=report, format=fmt).exists():
+                file_of(report, fmt)
+                made += 1
+    except Exception:
+        # Given back, so the task's retry (or the sweep) renders what is missing.
+        Report.objects.filter(pk=report_id, files_taken_at=now).update(files_taken_at=None)
+        raise
     return made
 
 
