@@ -399,6 +399,10 @@ CELERY_TASK_ROUTES = {
     "yunwei.web.tasks.expire_exports": {"queue": "default"},
     "yunwei.audit.tasks.verify_audit_chain": {"queue": "default"},
     "yunwei.audit.tasks.seal_audit_events": {"queue": "default"},
+    "yunwei.monitoring.tasks.tell_untold_heartbeat_changes": {"queue": "default"},
+    "yunwei.compliance.tasks.requeue_compliance_runs": {"queue": "default"},
+    "yunwei.web.tasks.requeue_exports": {"queue": "default"},
+    "yunwei.reports.tasks.requeue_reports": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "yunwei.core.tasks.record_worker_heartbeat", "schedule": 60.0},
@@ -443,7 +447,16 @@ CELERY_BEAT_SCHEDULE = {
     "export-expiry": {"task": "yunwei.web.tasks.expire_exports", "schedule": 900.0},
     # The directory tells nobody when it disables an account: asking it is what ends the account here.
     "directory-sync": {"task": "yunwei.accounts.tasks.sync_directory", "schedule": LDAP_SYNC_MINUTES * 60.0},
+    # Work committed whose task was lost (the broker away when it was queued): taken up again past
+    # REQUEUE_AFTER; each task claims its work, so a late original does nothing more.
+    "heartbeat-untold": {"task": "yunwei.monitoring.tasks.tell_untold_heartbeat_changes", "schedule": 60.0},
+    "compliance-requeue": {"task": "yunwei.compliance.tasks.requeue_compliance_runs", "schedule": 60.0},
+    "export-requeue": {"task": "yunwei.web.tasks.requeue_exports", "schedule": 60.0},
+    "report-requeue": {"task": "yunwei.reports.tasks.requeue_reports", "schedule": 60.0},
 }
+# Queued work (a ping's notice, a compliance run, an export, a report) not taken up this many seconds after
+# it was committed is queued again by the sweeps above.
+REQUEUE_AFTER = datetime.timedelta(seconds=env_int("YUNWEI_REQUEUE_AFTER", 120))
 # A list export of more rows than this is built in the background (yunwei.web.export_jobs), kept this long.
 EXPORT_JOB_ROWS = env_int("YUNWEI_EXPORT_JOB_ROWS", 10_000)
 EXPORT_JOB_KEEP = datetime.timedelta(hours=env_int("YUNWEI_EXPORT_JOB_HOURS", 24))

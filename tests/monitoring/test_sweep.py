@@ -7,7 +7,7 @@ import pytest
 import time_machine
 
 from yunwei.monitoring import services, tasks
-from yunwei.monitoring.models import Heartbeat
+from yunwei.monitoring.models import Heartbeat, HeartbeatNotice
 from yunwei.notify.models import Delivery, Notice
 
 pytestmark = pytest.mark.django_db
@@ -142,3 +142,52 @@ def test_a_ping_that_changes_the_state_while_the_broker_is_away_is_still_answere
     assert response.status_code == 200 and len(queued) == 1
     assert _state(backup_a) == "down" and backup_a.runs.count() == 1
     assert "Error calling" in caplog.text
+
+
+def test_a_change_whose_notice_task_was_lost_is_told_once_by_the_sweep_past_the_grace(
+    client, backup_a, team_member_a, django_capture_on_commit_callbacks
+):
+    """Redis away for minutes (issue 27): the ping's change is recorded with it, and told on return."""
+    from tests.notify.test_broker_away import broker_refusing
+
+    with time_machine.travel(START, tick=False) as clock:
+        with broker_refusing(), django_capture_on_commit_callbacks(execute=True):
+            client.get(f"/ping/{backup_a.uuid}/fail")  # down; its notice's task is lost
+        assert _state(backup_a) == "down" and _notices(backup_a) == []
+        clock.shift(datetime.timedelta(minutes=1))
+        assert tasks.tell_untold_heartbeat_changes() == 0
+        clock.shift(datetime.timedelta(minutes=2))
+        assert tasks.tell_untold_heartbeat_changes() == 1
+        [key] = _notices(backup_a)
+        assert key == f"heartbeat:{backup_a.pk}:down:20260302T010000"  # the ping's moment, as the task's
+        deliveries = list(Delivery.objects.filter(event_key=key).values_list("pk", flat=True))
+        assert _reached(key) == ["a-ops@example.cn"]
+        clock.shift(datetime.timedelta(minutes=2))
+        assert tasks.tell_untold_heartbeat_changes() == 0
+        [notice] = HeartbeatNotice.objects.filter(heartbeat=backup_a)
+        assert tasks.tell_heartbeat_state(notice.pk) is False  # the original, arriving late
+    assert _notices(backup_a) == [key]
+    assert list(Delivery.objects.filter(event_key=key).values_list("pk", flat=True)) == deliveries
+
+
+def test_a_told_change_is_not_told_again_by_the_sweep(
+    client, backup_a, team_member_a, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(START, tick=False) as clock:
+        with django_capture_on_commit_callbacks(execute=True):
+            client.get(f"/ping/{backup_a.uuid}/fail")
+        [key] = _notices(backup_a)
+        clock.shift(datetime.timedelta(minutes=5))
+        assert tasks.tell_untold_heartbeat_changes() == 0
+    assert HeartbeatNotice.objects.get(heartbeat=backup_a).told_at == START
+    assert _notices(backup_a) == [key] and len(_reached(key)) == 1
+
+
+def test_a_notice_task_queued_before_the_upgrade_is_still_told_once(client, backup_a, team_member_a):
+    with time_machine.travel(START, tick=False):
+        client.get(f"/ping/{backup_a.uuid}/fail")
+    at = START.isoformat()
+    assert tasks.tell_heartbeat_state(backup_a.pk, "down", at) is True
+    assert tasks.tell_heartbeat_state(backup_a.pk, "down", at) is True  # a retry: the event key sends once
+    [key] = _notices(backup_a)
+    assert _reached(key) == ["a-ops@example.cn"]

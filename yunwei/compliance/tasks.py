@@ -2,9 +2,12 @@
 
 from celery import shared_task
 
+from yunwei.core import requeue
 from yunwei.core.tasks import YunweiTask
 
 from . import judging
+from .choices import RunState
+from .models import ComplianceRun
 
 
 @shared_task(base=YunweiTask)
@@ -21,3 +24,11 @@ def nightly_compliance() -> int:
     for run in runs:
         judging.execute(run.pk)
     return len(runs)
+
+
+@shared_task(base=YunweiTask)
+def requeue_compliance_runs() -> int:
+    """Queue again the runs still queued past REQUEUE_AFTER (their task lost while the broker was away);
+    `execute` claims a run once, so a late original does nothing. Returns how many were queued."""
+    waiting = ComplianceRun.objects.filter(state=RunState.QUEUED, created_at__lt=requeue.waited_since())
+    return requeue.queue_again(waiting, run_compliance)

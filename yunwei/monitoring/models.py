@@ -134,6 +134,37 @@ class HeartbeatRun(AppendOnlyModel):
         return bool(self.succeeded) and self.trusted
 
 
+class HeartbeatNotice(models.Model):
+    """A state change a ping made (down on a failure, up after down), to be told to the heartbeat's team
+    (Art. 3, 13). Written with the change and marked told with the notice, so a change whose task was lost
+    (the broker away) is told later by a sweep; the run itself is append-only, hence this row."""
+
+    scope_unit_field = "heartbeat__unit"
+
+    heartbeat = models.ForeignKey(
+        Heartbeat, verbose_name=_("heartbeat"), on_delete=models.CASCADE, related_name="notices"
+    )
+    state = models.CharField(_("state"), max_length=10, choices=HeartbeatState.choices)
+    # The ping's moment: it names the notice's event key, so telling twice sends once.
+    at = models.DateTimeField(_("changed at"))
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    told_at = models.DateTimeField(_("told at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("heartbeat notice")
+        verbose_name_plural = _("heartbeat notices")
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="monitoring_notice_untold",
+                condition=models.Q(told_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.heartbeat_id} {self.state} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
 class Check(VersionedModel):
     """An active check of an inventory item, run by Yunwei itself (Art. 3: the running state of the OA
     system watched): its probe (`kind` and `spec`, fields in docs/probes.md), how often it runs and how

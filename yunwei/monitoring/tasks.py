@@ -21,14 +21,22 @@ def sweep_heartbeats() -> int:
 
 
 @shared_task(base=YunweiTask)
-def tell_heartbeat_state(heartbeat_id: int, state: str, at: str) -> int:
-    """Tell of a state change a ping made (down on a failure, up after down); returns the deliveries.
+def tell_heartbeat_state(notice_id: int, *queued_before_notices) -> bool:
+    """Tell of a state change a ping made (down on a failure, up after down); False when it was told
+    already (by the sweep, or an earlier delivery of this task)."""
+    if queued_before_notices:  # (heartbeat id, state, at) from before the upgrade: told as it was then
+        state, at = queued_before_notices
+        heartbeat = Heartbeat.objects.select_related("unit", "item").filter(pk=notice_id).first()
+        if heartbeat is not None:
+            services.tell_state(heartbeat, state, at=datetime.datetime.fromisoformat(at))
+        return heartbeat is not None
+    return services.tell_change(notice_id)
 
-    The notice's event key names the moment, so a retry of this task sends nothing twice."""
-    heartbeat = Heartbeat.objects.select_related("unit", "item").filter(pk=heartbeat_id).first()
-    if heartbeat is None:
-        return 0
-    return len(services.tell_state(heartbeat, state, at=datetime.datetime.fromisoformat(at)))
+
+@shared_task(base=YunweiTask)
+def tell_untold_heartbeat_changes() -> int:
+    """Tell the changes whose task was lost (the broker away when the ping came); returns how many."""
+    return services.tell_untold()
 
 
 @shared_task(base=YunweiTask)

@@ -62,6 +62,9 @@ class Report(VersionedModel):
         related_name="+",
     )
     signed_by_name = models.CharField(_("signed by"), max_length=150, blank=True)
+    # When making a signed report's files was taken up: by its task (claimed once), or left to their first
+    # download (the demo). Still empty past REQUEUE_AFTER: the task was lost, and a sweep queues it again.
+    files_taken_at = models.DateTimeField(null=True, blank=True, editable=False)
     superseded_by = models.ForeignKey(
         "self",
         verbose_name=_("superseded by"),

@@ -274,6 +274,22 @@ def _claim_slot(report_id: int, now: datetime.datetime) -> int | None:
     return None
 
 
+# The worker's hard limit is the soft one plus this (tasks.py): a claim older than both was a killed
+# worker's, and a redelivered task takes the work again.
+HARD_LIMIT_MARGIN = 30
+
+
+def _dead_before(now: datetime.datetime) -> datetime.datetime:
+    return now - datetime.timedelta(seconds=settings.REPORT_TIME_LIMIT + HARD_LIMIT_MARGIN)
+
+
+def _claim_generation(report_id: int, now: datetime.datetime) -> bool:
+    """One generation per request: a second task (the requeue sweep's, a late original) finds it started."""
+    not_started = Q(started_at__isnull=True) | Q(started_at__lt=_dead_before(now))
+    claimed = Report.objects.filter(not_started, pk=report_id, state=State.GENERATING).update(started_at=now)
+    return claimed == 1
+
+
 def _progress(report_id: int, percent: int, step: str) -> None:
     Report.objects.filter(pk=report_id, state=State.GENERATING).update(
         progress=min(100, percent), step=step[:200]
@@ -293,8 +309,14 @@ def execute(report_id: int, *, now: datetime.datetime | None = None, render_file
         return "gone"
     slot = _claim_slot(report_id, timezone.now())
     if slot is None:
-        _progress(report_id, 0, str(_("Queued: other reports are being generated")))
+        # updated_at says a task still waits on it, so the requeue sweep leaves it alone.
+        Report.objects.filter(pk=report_id, state=State.GENERATING).update(
+            progress=0, step=str(_("Queued: other reports are being generated")), updated_at=timezone.now()
+        )
         return "waiting"
+    if not _claim_generation(report_id, timezone.now()):
+        RenderSlot.objects.filter(pk=slot, report_id=report_id).update(report=None, taken_at=None)
+        return "gone"
     began = time.monotonic()
     limit = settings.REPORT_TIME_LIMIT
 
@@ -303,7 +325,6 @@ def execute(report_id: int, *, now: datetime.datetime | None = None, render_file
             raise TimeLimit(_("Generation took longer than %(limit)s seconds.") % {"limit": limit})
 
     try:
-        Report.objects.filter(pk=report_id).update(started_at=timezone.now())
 
         def told(step, done):
             check_time()
@@ -441,16 +462,34 @@ def file_of(report: Report, fmt: str) -> ReportFile:
         return ReportFile.objects.get(report=report, format=fmt)
 
 
+def waiting_generations(since: datetime.datetime):
+    """Reports queued for generation before `since` and not taken up since (nor waiting on a slot)."""
+    return Report.objects.filter(state=State.GENERATING, started_at__isnull=True, updated_at__lt=since)
+
+
+def waiting_signed_files(since: datetime.datetime):
+    """Reports signed before `since` whose files' rendering no task has taken up."""
+    return Report.objects.filter(state=State.SIGNED, signed_at__lt=since, files_taken_at__isnull=True)
+
+
 def render_signed_files(report_id: int) -> int:
-    """The files of a signed report, rendered once from what was signed; returns how many were made."""
-    report = Report.objects.select_related("unit").filter(pk=report_id, state=State.SIGNED).first()
-    if report is None:
+    """The files of a signed report, rendered once from what was signed; returns how many were made.
+    Claimed once, so a second task (the requeue sweep's, a late original) makes none."""
+    now = timezone.now()
+    untaken = Q(files_taken_at__isnull=True) | Q(files_taken_at__lt=_dead_before(now))
+    if not Report.objects.filter(untaken, pk=report_id, state=State.SIGNED).update(files_taken_at=now):
         return 0
+    report = Report.objects.select_related("unit").get(pk=report_id)
     made = 0
-    for fmt in Format.values:
-        if not ReportFile.objects.filter(report=report, format=fmt).exists():
-            file_of(report, fmt)
-            made += 1
+    try:
+        for fmt in Format.values:
+            if not ReportFile.objects.filter(report=report, format=fmt).exists():
+                file_of(report, fmt)
+                made += 1
+    except Exception:
+        # Given back, so the task's retry (or the sweep) renders what is missing.
+        Report.objects.filter(pk=report_id, files_taken_at=now).update(files_taken_at=None)
+        raise
     return made
 
 
@@ -499,8 +538,10 @@ def sign(
         records.save_version(older, "state", "superseded_by")
     from . import tasks
 
-    if render_files:  # otherwise made at their first download, from what was signed (the demo)
+    if render_files:
         transaction.on_commit(lambda: tasks.render_signed_files.delay(locked.pk), robust=True)
+    else:  # made at their first download, from what was signed (the demo): nothing for the sweep
+        Report.objects.filter(pk=locked.pk).update(files_taken_at=now)
     return locked
 
 

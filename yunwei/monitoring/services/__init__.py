@@ -41,7 +41,9 @@ from .heartbeats import (
     require_manage,
     sweep,
     sweep_candidates,
+    tell_change,
     tell_state,
+    tell_untold,
     update_heartbeat,
 )
 from .indicators import create_indicator, delete_indicator, update_indicator
@@ -128,8 +130,10 @@ __all__ = [
     "run_checks",
     "sweep",
     "sweep_candidates",
+    "tell_change",
     "tell_check_state",
     "tell_state",
+    "tell_untold",
     "update",
     "update_check",
     "update_heartbeat",

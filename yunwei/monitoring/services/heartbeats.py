@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yunwei.cmdb.models import Item
+from yunwei.core import requeue
 from yunwei.core.errors import DomainError, PermissionDenied
 from yunwei.core.records import create_record, delete_record, update_record
 from yunwei.core.scoping import access_of
@@ -39,7 +40,7 @@ from ..choices import (
     PingKind,
     ScheduleKind,
 )
-from ..models import Heartbeat, HeartbeatRun
+from ..models import Heartbeat, HeartbeatNotice, HeartbeatRun
 
 MIN_SECONDS = 60
 MAX_SECONDS = 366 * 86400
@@ -266,10 +267,9 @@ def ping(
         rows = Heartbeat.objects.filter(pk=heartbeat.pk)
         # The notice goes only to the ping that made the change: a sweep or ping in between takes it.
         if tell and rows.filter(state=heartbeat.state).update(**changes) == 1:
-            at = now.isoformat()
-            transaction.on_commit(
-                lambda: tasks.tell_heartbeat_state.delay(heartbeat.pk, new_state, at), robust=True
-            )
+            # Recorded with the change: if the task below is lost, the sweep tells it (tell_untold).
+            notice = HeartbeatNotice.objects.create(heartbeat=heartbeat, state=new_state, at=now)
+            transaction.on_commit(lambda: tasks.tell_heartbeat_state.delay(notice.pk), robust=True)
         else:
             rows.update(**changes)
     return run
@@ -320,6 +320,26 @@ def sweep(now: datetime.datetime | None = None) -> int:
 
 
 # -- notices --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def tell_change(notice_id: int) -> bool:
+    """Tell the state change a ping recorded, once: claimed by a conditional update committed with the
+    notice, so a second task (the sweep's, a late original) finds it told; False when it was."""
+    untold = HeartbeatNotice.objects.filter(pk=notice_id, told_at__isnull=True)
+    if untold.update(told_at=timezone.now()) != 1:
+        return False
+    notice = HeartbeatNotice.objects.select_related("heartbeat__unit", "heartbeat__item").get(pk=notice_id)
+    tell_state(notice.heartbeat, notice.state, at=notice.at)
+    return True
+
+
+def tell_untold(now: datetime.datetime | None = None) -> int:
+    """Tell the changes recorded past REQUEUE_AFTER and still untold (their task was lost); returns how
+    many were told."""
+    waiting = HeartbeatNotice.objects.filter(told_at__isnull=True, created_at__lt=requeue.waited_since(now))
+    return sum(tell_change(pk) for pk in waiting.order_by("pk").values_list("pk", flat=True)[: requeue.BATCH])
+
 
 NOTICES = {
     HeartbeatState.DOWN: {
