@@ -243,7 +243,7 @@ def _claim_head() -> AuditChainHead | None:
     """The head row locked for this transaction, or None when another sealer holds it.
 
     SKIP LOCKED rather than waiting: a second sealer has nothing to add, since the one holding the lock
-    looks again after each batch it commits (see `seal`). SQLite has no row locks (Django drops the
+    looks again after each batch it commits (see `_seal_batches`). SQLite has no row locks (Django drops the
     clause there); its IMMEDIATE transactions take the database's one write lock at BEGIN, which
     serialises sealers.
     """
