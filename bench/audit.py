@@ -186,7 +186,8 @@ class Observer(threading.Thread):
         asked = [reading[0] for reading in self.readings]
         lags = []
         for event_pk, committed in watched:
-            for _asked, answered, oldest in self.readings[bisect.bisect_right(asked, committed) :]:
+            for index in range(bisect.bisect_right(asked, committed), len(self.readings)):
+                _asked, answered, oldest = self.readings[index]
                 if oldest is None or event_pk < oldest:
                     lags.append(max(answered - committed, 0.0))
                     break
