@@ -5,10 +5,10 @@ state change without audit in the same run.
 
 Sets up a group with one unit and its incidents (reported through the incident service, so each has its
 audit events), in its own database — `YUNWEI_DATABASE_URL` when set (an empty database of its own), else
-a temporary SQLite file. Then 8 clients, each a thread with its own database connection, make the
-transition reported → acknowledged through `incidents.services.transition` (the product's one write path:
-the incident row locked, its timeline entry and its audit event written, committed; the event sealed into
-the chain just after the commit), each client on incidents of its own:
+a temporary SQLite file. Then 8 clients, each a process of its own with its own database connection,
+make the transition reported → acknowledged through `incidents.services.transition` (the product's one
+write path: the incident row locked, its timeline entry and its audit event written, committed; the
+event sealed into the chain just after the commit), each client on incidents of its own:
 
 - audited: the transition as the product makes it;
 - head locked: the same transition with events written the way they were before sealing after commit:
@@ -21,27 +21,34 @@ the chain just after the commit), each client on incidents of its own:
   `version` updated, committed.
 
 Each transition runs in a transaction of the bench's own (the service's becomes a savepoint in it) so
-the moment of commit is known: the seal lag is the time from that commit until the event is sealed,
-read by one observer thread that asks every 5 ms for the oldest unsealed event (an indexed query): an
-event committed before the question and older than that oldest unsealed one is sealed. After each
-transition a client reads its event's key (audited runs) or the incident's version (the others),
-untimed, so the figures per second of all four include one small read.
+the moment of commit is known: the seal lag is the time from that commit until the event is sealed. One
+observer thread of the bench's process asks every 5 ms for the oldest unsealed event (an indexed query);
+the clients tell afterwards when each of their events committed, and an event committed before a question
+and older than that question's oldest unsealed one was sealed by then. After each transition a client
+reads its event's key (audited runs) or the incident's version (the others), untimed, so the figures per
+second of all four include one small read.
 
 The four runs are interleaved, a quarter of each at a time, so that the changing load of a shared
 machine falls on all of them alike. Prints transitions/s, p50 and p95 of each, the ratios (audited to
 baseline, to unaudited and to head locked), the seal lag, and as its last line one JSON object. The
-chain is verified at the end. The clients are threads of one process: the service's Python work shares
-one interpreter lock, so the unaudited run's figure is the ceiling the audited one can approach. On
-SQLite one writer at a time: the figures measure that queue; the concurrent figure that counts is
-PostgreSQL's.
+chain is verified at the end.
+
+The clients are processes, not threads, because a deployment runs several web processes: threads of one
+process share its interpreter lock, so their Python work (most of a transition's cost) ran one at a
+time and the figure measured one core, whatever the machine had. Within a process, one thread at a time
+seals (yunwei.audit.services.seal); with one client per process every commit's own sealer runs, and the
+head's row lock (SKIP LOCKED) is what keeps sealers apart. The clients and the database share the
+machine's cores. On SQLite one writer at a time: the figures measure that queue; the concurrent figure
+that counts is PostgreSQL's.
 """
 
 import argparse
+import bisect
 import statistics
 import threading
 import time
 
-from common import migrate_empty, ms, p95, report, setup_django
+from common import Clients, migrate_empty, ms, p95, report, setup_django, start_together
 
 CLIENTS = 8
 SCALES = {"small": 40, "full": 250}  # transitions per client and run
@@ -131,7 +138,7 @@ def _setup(per_run: int) -> dict:
 
     admin = account("bench-group-admin", group, Role.GROUP_ADMIN)
     reporter = account("bench-user", unit, Role.USER)
-    wanted = CLIENTS * per_run * len(RUNS)
+    wanted = CLIENTS * per_run * len(RUNS) + CLIENTS  # and one each for the clients' warm-up
     pks = []
     with transaction.atomic():
         for n in range(wanted):
@@ -142,22 +149,18 @@ def _setup(per_run: int) -> dict:
     while audit.seal():  # what the set-up recorded, sealed before the clock starts
         pass
     runs = {name: pks[k * CLIENTS * per_run : (k + 1) * CLIENTS * per_run] for k, name in enumerate(RUNS)}
-    return {"admin": admin, "runs": runs}
+    return {"admin": admin, "runs": runs, "warm_up": pks[-CLIENTS:]}
 
 
 class Observer(threading.Thread):
-    """Reads the oldest unsealed event every few milliseconds and times each watched event's seal."""
+    """Reads the oldest unsealed event every few milliseconds, until told to stop (then once more). The
+    clients, in processes of their own, tell afterwards when each of their events committed, and the
+    seal lags are read from these readings (`lags`)."""
 
     def __init__(self):
         super().__init__(daemon=True)
-        self.pending: list[tuple[int, float]] = []  # (event key, commit time)
-        self.lags: list[float] = []
-        self.lock = threading.Lock()
+        self.readings: list[tuple[float, float, int | None]] = []  # asked, answered, oldest unsealed key
         self.stop = threading.Event()
-
-    def watch(self, event_pk: int, committed: float) -> None:
-        with self.lock:
-            self.pending.append((event_pk, committed))
 
     def run(self) -> None:
         from django.db import connections
@@ -167,37 +170,46 @@ class Observer(threading.Thread):
 
         try:
             while True:
+                stopping = self.stop.is_set()
                 asked = time.perf_counter()
                 oldest = AuditEvent.objects.filter(seq__isnull=True).aggregate(pk=Min("pk"))["pk"]
-                answered = time.perf_counter()
-                with self.lock:
-                    waiting = []
-                    for event_pk, committed in self.pending:
-                        if committed < asked and (oldest is None or event_pk < oldest):
-                            self.lags.append(max(answered - committed, 0.0))
-                        else:
-                            waiting.append((event_pk, committed))
-                    self.pending = waiting
-                if self.stop.is_set() and not waiting:
+                self.readings.append((asked, time.perf_counter(), oldest))
+                if stopping:
                     return
                 time.sleep(OBSERVE_S)
         finally:
             connections.close_all()
 
+    def lags(self, watched: list[tuple[int, float]]) -> list[float]:
+        """For each (event key, commit moment): the time from the commit until the first reading that
+        found it sealed, that is, asked after the commit and finding only younger events unsealed."""
+        asked = [reading[0] for reading in self.readings]
+        lags = []
+        for event_pk, committed in watched:
+            for index in range(bisect.bisect_right(asked, committed), len(self.readings)):
+                _asked, answered, oldest = self.readings[index]
+                if oldest is None or event_pk < oldest:
+                    lags.append(max(answered - committed, 0.0))
+                    break
+        return lags
 
-def _run(name: str, pks: list[int], admin, observer: Observer | None) -> tuple[list[float], float]:
-    from django.db import connections, transaction
+
+def _client(name: str, pks: list[int], admin_pk: int) -> tuple[list[float], list[tuple[int, float]]]:
+    """One client's part of a run, in a process of its own: each transition's time, and (audited run) each
+    event's key with the moment its transaction committed."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
     from django.db.models import F, Max
 
+    from yunwei.audit import services as audit
     from yunwei.audit.models import AuditEvent
     from yunwei.incidents import services as incidents
     from yunwei.incidents.models import Incident
 
-    barrier = threading.Barrier(CLIENTS)
-    times: list[list[float]] = [[] for _ in range(CLIENTS)]
-    failures: list[str] = []
+    admin = get_user_model().objects.get(pk=admin_pk)
+    times, watched = [], []
 
-    def one(pk: int) -> float:
+    def one(pk: int) -> None:
         committed = []
         incident = Incident.objects.get(pk=pk)
         began = time.perf_counter()
@@ -208,69 +220,66 @@ def _run(name: str, pks: list[int], admin, observer: Observer | None) -> tuple[l
                 Incident.objects.filter(pk=pk).update(state="acknowledged", version=F("version") + 1)
             else:
                 incidents.transition(incident, to="acknowledged", actor=admin, comment="bench")
-        elapsed = time.perf_counter() - began
+        times.append(time.perf_counter() - began)
         if name in ("baseline", "unaudited"):
             Incident.objects.filter(pk=pk).values_list("version", flat=True).get()
         else:
             events = AuditEvent.objects.filter(object_type="incidents.incident", object_id=str(pk))
-            event_pk = events.aggregate(pk=Max("pk"))["pk"]
-            if observer is not None:
-                observer.watch(event_pk, committed[0])
-        return elapsed
+            watched.append((events.aggregate(pk=Max("pk"))["pk"], committed[0]))
 
-    def work(index: int) -> None:
-        try:
-            barrier.wait()
-            for pk in pks[index::CLIENTS]:
-                times[index].append(one(pk))
-        except Exception as error:  # a thread's failure must reach the main thread's report
-            failures.append(repr(error))
-        finally:
-            connections.close_all()
+    # The write path of this run, for this run only (the product's own for "audited").
+    writers = {"head_locked": _head_locking_record, "unaudited": _no_record}
+    product_record = audit.record
+    audit.record = writers.get(name, product_record)
+    try:
+        start_together()
+        for pk in pks:
+            one(pk)
+    finally:
+        audit.record = product_record
+    return times, watched if name == "audited" else []
 
-    threads = [threading.Thread(target=work, args=(index,)) for index in range(CLIENTS)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - began
-    if failures:
-        raise SystemExit(f"{name}: transitions failed: {failures[:3]}")
-    flat = [value for values in times for value in values]
+
+def _run(clients: Clients, name: str, pks: list[int], admin_pk: int) -> tuple[list[float], list, float]:
+    from yunwei.incidents.models import Incident
+
+    jobs = [(name, pks[index::CLIENTS], admin_pk) for index in range(CLIENTS)]
+    results, wall = clients.run(_client, jobs)
     acknowledged = Incident.objects.filter(pk__in=pks, state="acknowledged").count()
     assert acknowledged == len(pks), f"{name}: {acknowledged} of {len(pks)} acknowledged"
-    return flat, wall
+    times = [value for client_times, _ in results for value in client_times]
+    watched = [pair for _, client_watched in results for pair in client_watched]
+    return times, watched, wall
 
 
 def _measure(data: dict, per_run: int) -> dict:
     """The runs interleaved, ROUNDS times each, so a shared machine's changing load falls on all alike."""
     from yunwei.audit import services as audit
 
-    writers = {"audited": audit.record, "head_locked": _head_locking_record, "unaudited": _no_record}
     chunk = CLIENTS * per_run // ROUNDS
     times = {name: [] for name in RUNS}
     walls = dict.fromkeys(RUNS, 0.0)
+    watched = []
     left = 0
     observer = Observer()
     observer.start()
-    product_record = audit.record
     try:
-        for round_ in range(ROUNDS):
-            for name in RUNS:
-                pks = data["runs"][name][round_ * chunk : (round_ + 1) * chunk]
-                # The write path of this run, for this run only (the product's own for "audited").
-                audit.record = writers.get(name, product_record)
-                flat, wall = _run(name, pks, data["admin"], observer if name == "audited" else None)
-                audit.record = product_record
-                times[name] += flat
-                walls[name] += wall
-                if name == "audited":
-                    left = max(left, audit.seal_status().unsealed)
-                # What a run left unsealed is sealed before the next, so the former path chains onto it.
-                audit.seal()
+        with Clients(CLIENTS) as clients:
+            # Untimed: a new process compiles and loads on its first transition what it keeps after.
+            _run(clients, "audited", data["warm_up"], data["admin"].pk)
+            audit.seal()
+            for round_ in range(ROUNDS):
+                for name in RUNS:
+                    pks = data["runs"][name][round_ * chunk : (round_ + 1) * chunk]
+                    run_times, run_watched, wall = _run(clients, name, pks, data["admin"].pk)
+                    times[name] += run_times
+                    watched += run_watched
+                    walls[name] += wall
+                    if name == "audited":
+                        left = max(left, audit.seal_status().unsealed)
+                    # What a run left unsealed is sealed before the next, so the former path chains onto it.
+                    audit.seal()
     finally:
-        audit.record = product_record
         observer.stop.set()
         observer.join(timeout=60)
     figures = {}
@@ -279,7 +288,7 @@ def _measure(data: dict, per_run: int) -> dict:
         figures[f"{name}_p50_ms"] = ms(statistics.median(times[name]))
         figures[f"{name}_p95_ms"] = ms(p95(times[name]))
     figures["unsealed_after_an_audited_run_max"] = left
-    figures["seal_lags"] = observer.lags
+    figures["seal_lags"] = observer.lags(watched)
     return figures
 
 
@@ -297,9 +306,8 @@ def main() -> None:
     per_run = SCALES[args.scale]
     began = time.perf_counter()
     data = _setup(per_run)
-    print(f"set up {CLIENTS * per_run * len(RUNS)} incidents in {time.perf_counter() - began:.1f} s")
-    # No connection may be shared with the threads: each opens its own.
-    connection.close()
+    count = len(data["warm_up"]) + CLIENTS * per_run * len(RUNS)
+    print(f"set up {count} incidents in {time.perf_counter() - began:.1f} s")
 
     figures = {"backend": connection.vendor, "clients": CLIENTS, "transitions_per_run": CLIENTS * per_run}
     figures.update(_measure(data, per_run))

@@ -16,7 +16,9 @@ first page with its count, as served by the whole middleware stack in-process; n
 - full-text search (`?search=`, DRF's search over title and description), half common words, half host
   names that occur in a few rows;
 - the transition reported → acknowledged (`POST /api/incidents/{id}/transition/`) from 8 concurrent
-  clients, each a thread with its own token and database connection.
+  clients, each a process of its own with its own token and database connection. Processes, not
+  threads, because a deployment runs several web processes: threads of one process share its
+  interpreter lock, so their Python work ran one at a time and the figure measured one core.
 
 Baselines in the same run: for the list and search, reading the rows the page answered by primary key
 (`Incident.objects.filter(pk__in=ids)`); for the transition, a committed one-row UPDATE of the same
@@ -36,10 +38,9 @@ import itertools
 import json
 import random
 import statistics
-import threading
 import time
 
-from common import migrate_empty, ms, p95, report, setup_django
+from common import Clients, migrate_empty, ms, p95, report, setup_django, start_together
 
 SCALES = {"small": 20_000, "full": 1_000_000}
 UNITS = 12
@@ -481,53 +482,51 @@ def measure_search(data: dict, rng: random.Random) -> dict:
     }
 
 
-def measure_transitions(data: dict, rng: random.Random) -> dict:
+def _transition_client(key: str, warm_up: int, pks: list[int]) -> tuple[list[float], list[float], list[str]]:
+    """One transition client, in a process of its own: each transition's time, each baseline update's
+    time, and what failed. Its first transition (`warm_up`) is not timed: a new process loads the URLs,
+    views and serializers on its first request, as a server does once, not per request."""
     from django.db import connections
     from django.db.models import F
 
     from yunwei.incidents.models import Incident
 
+    client = _client(key)
+    times, baseline = [], []
+    response = client.post(
+        f"/api/incidents/{warm_up}/transition/", {"to": "acknowledged", "comment": "bench"}, format="json"
+    )
+    if response.status_code != 200:
+        return times, baseline, [f"{warm_up}: {response.status_code} {response.content[:200]}"]
+    start_together()
+    for pk in pks:
+        began = time.perf_counter()
+        response = client.post(
+            f"/api/incidents/{pk}/transition/", {"to": "acknowledged", "comment": "bench"}, format="json"
+        )
+        times.append(time.perf_counter() - began)
+        if response.status_code != 200:
+            return times, baseline, [f"{pk}: {response.status_code} {response.content[:200]}"]
+        connections["default"].ensure_connection()
+        began = time.perf_counter()
+        Incident.objects.filter(pk=pk).update(updated_at=F("updated_at"))
+        baseline.append(time.perf_counter() - began)
+    return times, baseline, []
+
+
+def measure_transitions(data: dict, rng: random.Random) -> dict:
+    from yunwei.incidents.models import Incident
+
     reported = list(Incident.objects.filter(state="reported").values_list("pk", flat=True))
     wanted = CLIENTS * TRANSITIONS_PER_CLIENT
-    if len(reported) < wanted:
-        raise SystemExit(f"only {len(reported)} reported incidents; the transitions need {wanted}")
-    chosen = rng.sample(reported, wanted)
-    barrier = threading.Barrier(CLIENTS)
-    results: list[tuple[list[float], list[float]]] = [([], []) for _ in range(CLIENTS)]
-    failures: list[str] = []
-
-    def work(index: int) -> None:
-        client = _client(data["client_keys"][index])
-        times, baseline = results[index]
-        try:
-            barrier.wait()
-            for pk in chosen[index::CLIENTS]:
-                began = time.perf_counter()
-                response = client.post(
-                    f"/api/incidents/{pk}/transition/",
-                    {"to": "acknowledged", "comment": "bench"},
-                    format="json",
-                )
-                times.append(time.perf_counter() - began)
-                if response.status_code != 200:
-                    failures.append(f"{pk}: {response.status_code} {response.content[:200]}")
-                    return
-                connections["default"].ensure_connection()
-                began = time.perf_counter()
-                Incident.objects.filter(pk=pk).update(updated_at=F("updated_at"))
-                baseline.append(time.perf_counter() - began)
-        except Exception as error:  # a thread's failure must reach the main thread's report
-            failures.append(repr(error))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=work, args=(index,)) for index in range(CLIENTS)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - began
+    if len(reported) < wanted + CLIENTS:
+        raise SystemExit(f"only {len(reported)} reported incidents; the transitions need {wanted + CLIENTS}")
+    chosen = rng.sample(reported, wanted + CLIENTS)
+    chosen, warm_ups = chosen[:wanted], chosen[wanted:]
+    jobs = [(data["client_keys"][index], warm_ups[index], chosen[index::CLIENTS]) for index in range(CLIENTS)]
+    with Clients(CLIENTS) as clients:
+        results, wall = clients.run(_transition_client, jobs)
+    failures = [failure for _, _, client_failures in results for failure in client_failures]
     if failures:
         raise SystemExit(f"transitions failed: {failures[:3]}")
     times = [value for result in results for value in result[0]]

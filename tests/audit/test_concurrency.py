@@ -87,17 +87,59 @@ def test_the_sealer_after_each_commit_leaves_little_or_nothing_behind():
 
 
 def test_concurrent_sealers_never_number_an_event_twice():
-    # Written without their sealers (as if each had lost the race), then six sealers at once.
+    # Written without their sealers (as if each had lost the race), then six sealers at once: as in six
+    # processes, each past its own process's guard, so only the head's lock stands between them.
     for n in range(300):
         AuditEvent.objects.create(at=timezone.now(), actor_name="system", action="login", object_id=str(n))
     counts = []
 
     def sealer():
-        counts.append(services.seal(batch=7, rounds=100))
+        counts.append(services._seal_batches(7, 100)[0])
 
     assert run_threads(*(sealer for _ in range(6))) == []
     assert sum(counts) == 300
     assert services.verify_chain() == services.VerifyResult(ok=True, checked=300)
+
+
+def test_threads_turned_away_by_the_sealing_thread_leave_it_their_events(monkeypatch):
+    # One thread of the process seals at a time; the others return at once. No budget runs out here
+    # (with eight writers the one sealing could spend its rounds): what is tested is that a thread
+    # turned away leaves its event to the one sealing, and none to the periodic task.
+    monkeypatch.setattr(services, "SEAL_ROUNDS", 10_000)
+    assert run_threads(*(writer(n) for n in range(8))) == []
+    assert services.seal_status().unsealed == 0
+    assert services.verify_chain() == services.VerifyResult(ok=True, checked=8 * 25 * 2)
+
+
+def test_the_sealing_thread_seals_again_for_a_thread_it_turned_away(monkeypatch):
+    services.record("login")  # committed and sealed: the head exists
+    real_batches = services._seal_batches
+    holding, turned_away = threading.Event(), threading.Event()
+
+    def batches_then_pause(batch, rounds):
+        # The sealing thread has found nothing left and is about to let go when another commits.
+        result = real_batches(batch, rounds)
+        if not holding.is_set():
+            holding.set()
+            turned_away.wait(timeout=30)
+        return result
+
+    monkeypatch.setattr(services, "_seal_batches", batches_then_pause)
+    counts = []
+    sealer = threading.Thread(target=lambda: run_threads(lambda: counts.append(services.seal())))
+    sealer.start()
+    try:
+        assert holding.wait(timeout=30)
+        with transaction.atomic():
+            event = services.record("logout")
+        # Its commit's seal was turned away by the sealing thread, without looking at the database.
+        assert AuditEvent.objects.get(pk=event.pk).seq is None
+    finally:
+        turned_away.set()
+        sealer.join()
+    assert counts == [1]
+    assert AuditEvent.objects.get(pk=event.pk).seq == 2
+    assert services.verify_chain() == services.VerifyResult(ok=True, checked=2)
 
 
 def test_verifying_while_others_append_raises_no_false_alarm():

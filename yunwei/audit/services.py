@@ -13,6 +13,7 @@ seal is, and a verification reports an event left unsealed longer than `AUDIT_SE
 import datetime
 import decimal
 import json
+import threading
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -242,7 +243,7 @@ def _claim_head() -> AuditChainHead | None:
     """The head row locked for this transaction, or None when another sealer holds it.
 
     SKIP LOCKED rather than waiting: a second sealer has nothing to add, since the one holding the lock
-    looks again after each batch it commits (see `seal`). SQLite has no row locks (Django drops the
+    looks again after each batch it commits (see `_seal_batches`). SQLite has no row locks (Django drops the
     clause there); its IMMEDIATE transactions take the database's one write lock at BEGIN, which
     serialises sealers.
     """
@@ -270,7 +271,14 @@ def _write_seals(events: list[AuditEvent]) -> None:
             raise RuntimeError(f"audit seal: {cursor.rowcount} of {len(events)} events updated")
 
 
-def seal(*, batch: int = SEAL_BATCH, rounds: int = SEAL_ROUNDS) -> int:
+# One thread of a process seals at a time (web servers run several threads per process): the others
+# return at once instead of each asking the database for unsealed events and trying the head's lock
+# after every commit. `_arrived` tells the thread holding `_sealing` that another came by meanwhile.
+_sealing = threading.Lock()
+_arrived = False
+
+
+def seal(*, batch: int = SEAL_BATCH, rounds: int | None = None) -> int:
     """Number and chain the committed events not yet sealed, oldest first; returns how many it sealed.
 
     Each batch is one short transaction holding the head's lock: the events get the next numbers in
@@ -279,14 +287,44 @@ def seal(*, batch: int = SEAL_BATCH, rounds: int = SEAL_ROUNDS) -> int:
     committed, after events written later: the chain's order is the order of sealing.
 
     Run right after every commit that recorded an event (`record`) and every few seconds by the
-    scheduler (`tasks.seal_audit_events`). A sealer that finds the head locked returns at once, and
-    leaves nothing behind by it: it committed its events before it looked, and the holder looks again
-    (the plain read at the top of the loop) only after its own commit has released the lock, so it
-    finds them. What is left to the periodic task: a sealer that stops after `rounds` batches while
-    writers keep coming, or one that fails (logged); seconds, never forever.
+    scheduler (`tasks.seal_audit_events`). A sealer that finds another thread of its process sealing
+    returns at once, and so does one that finds the head locked by another process; neither leaves
+    anything behind by it (see the comments below and `_seal_batches`). What is left to the periodic
+    task: a sealer that stops after `rounds` batches while writers keep coming, or one that fails
+    (logged); seconds, never forever.
+    """
+    global _arrived
+    sealed = 0
+    rounds = SEAL_ROUNDS if rounds is None else rounds
+    # My commit happened before I set `_arrived` and before my acquire fails; that failure is before the
+    # holder's release, which is before it reads `_arrived` again: either the holder cleared the flag
+    # after my commit (so its own look at the database comes after my commit), or it finds the flag set
+    # and seals once more. A flag rather than another query: a holder whose every batch finds the head
+    # locked by another process would otherwise go round while that process seals.
+    _arrived = True
+    while rounds > 0 and _sealing.acquire(blocking=False):
+        try:
+            _arrived = False
+            count, rounds = _seal_batches(batch, rounds)
+            sealed += count
+        finally:
+            _sealing.release()
+        if not _arrived:
+            break
+    return sealed
+
+
+def _seal_batches(batch: int, rounds: int) -> tuple[int, int]:
+    """Seal batches until none is left, the head is locked by another sealer, or `rounds` are spent;
+    returns how many events it sealed and the rounds left.
+
+    A sealer that finds the head locked returns at once, and leaves nothing behind by it: it looked
+    after the commit it runs for, and the holder looks again (the plain read at the top of the loop)
+    only after its own commit has released the lock, so it finds them.
     """
     sealed = 0
-    for _round in range(rounds):
+    while rounds > 0:
+        rounds -= 1
         # A plain read first, holding nothing: when another sealer already took my events (the common
         # case with many writers) this one indexed query is the whole cost, with no lock and no commit.
         if not AuditEvent.objects.filter(seq__isnull=True).exists():
@@ -307,7 +345,7 @@ def seal(*, batch: int = SEAL_BATCH, rounds: int = SEAL_ROUNDS) -> int:
             head.seq, head.hash = seq, prev_hash
             head.save(update_fields=["seq", "hash"])
         sealed += len(events)
-    return sealed
+    return sealed, rounds
 
 
 def seal_quietly() -> None:
