@@ -1,16 +1,19 @@
 """Two signals at the same instant on one item, or on a root and its child, open one incident (Art. 3:
 one fault, one incident): correlation's "find or open the incident" holds the chain's rows. The two
 deliveries are stored at once, then two workers drain the correlation outbox at once: each claims the
-change the other has not (`SKIP LOCKED`), so the two correlations meet."""
+change the other has not (`SKIP LOCKED`), so the two correlations meet. The same new alerts delivered at
+once are stored once: the delivery that inserts first stores them together, the others find them stored
+(the unique fingerprint) and count their repeats."""
 
 import json
 import threading
 
 import pytest
 from django.db import connection, connections
+from django.db.models import Sum
 
 from yunwei.alerts import services
-from yunwei.alerts.models import Alert, PendingCorrelation
+from yunwei.alerts.models import Alert, AlertEvent, PendingCorrelation
 from yunwei.incidents.choices import OPEN_STATES, Source
 from yunwei.incidents.models import Incident, Signal
 
@@ -108,3 +111,21 @@ def test_a_root_and_its_child_at_once_end_in_one_open_incident_holding_both(chai
         .count()
         == 0
     )
+
+
+SENDERS = 4
+
+
+def test_the_same_new_alerts_delivered_at_once_are_stored_and_fired_once(am_a, servers_a):
+    body = json.dumps(am_payload(*(am_alert(name=f"A{n}", instance="oa-app-01:9100") for n in range(20))))
+
+    def deliver_batch():
+        services.receive(am_a.token, am_a.kind, body.encode())
+
+    assert at_once(*[deliver_batch] * SENDERS) == []
+    assert Alert.objects.count() == 20
+    assert AlertEvent.objects.filter(kind="fired").count() == 20
+    # Tasks run in-process here: each commit's ask drained the outbox, one signal per alert.
+    assert not PendingCorrelation.objects.exists()
+    assert Signal.objects.filter(source="alert").count() == 20
+    assert Alert.objects.aggregate(repeats=Sum("repeat_count"))["repeats"] == 20 * (SENDERS - 1)

@@ -65,6 +65,7 @@ def fresh_services(redis_url: str):
     except redis.RedisError as error:
         admin.close()
         pytest.skip(f"Redis is not reachable on 127.0.0.1:6379: {error}")
+    broker.flushdb()  # nothing left by an earlier run that was cut short
     name = f"{DB_PREFIX}{secrets.token_hex(4)}"
     admin.execute(f'CREATE DATABASE "{name}"')
     try:

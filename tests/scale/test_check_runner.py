@@ -11,7 +11,6 @@ import collections
 import datetime
 import json
 import os
-import secrets
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ import pytest
 import redis
 
 from ..monitoring.targets import tcp_server
-from .stack import PG_ADMIN, Processes
+from .stack import Processes, fresh_services
 
 pytestmark = pytest.mark.scale
 
@@ -36,27 +35,14 @@ WAIT_SECONDS = 120
 
 @pytest.fixture
 def database():
-    """A fresh PostgreSQL database and Redis database 5; skips when either server is unreachable."""
-    try:
-        admin = psycopg.connect(PG_ADMIN, connect_timeout=3, autocommit=True)
-    except psycopg.OperationalError as error:
-        pytest.skip(f"PostgreSQL is not reachable on 127.0.0.1:5432: {error}")
-    broker = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
-    try:
-        broker.ping()
-    except redis.RedisError as error:
-        admin.close()
-        pytest.skip(f"Redis is not reachable on 127.0.0.1:6379: {error}")
-    broker.flushdb()
-    name = f"yunwei_runner_{secrets.token_hex(4)}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}", broker
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-        broker.flushdb()
-        broker.close()
+    """A fresh PostgreSQL database and Redis database 5 (flushed), with a client of the latter; skips when
+    either server is unreachable."""
+    with fresh_services(REDIS_URL) as url:
+        broker = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+        try:
+            yield url, broker
+        finally:
+            broker.close()
 
 
 def _driver(env: dict, *args) -> subprocess.Popen:
