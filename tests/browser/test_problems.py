@@ -5,6 +5,7 @@ is in the archive, not in the active problem database."""
 
 import datetime
 import re
+from urllib.parse import unquote
 
 import pytest
 
@@ -98,7 +99,8 @@ def test_a_hidden_danger_goes_from_registration_to_the_archive(browser, product_
     group_admin.screenshot(path=str(SCREENSHOTS / "problem-list.png"), full_page=True)
     group_admin.get_by_test_id("search").fill("温湿度传感器")
     group_admin.get_by_test_id("filter-form").locator("button[type=submit]").click()
-    group_admin.wait_for_load_state()
+    # The search answers in place and then pushes its address: the table read after that is the answer.
+    group_admin.wait_for_url(lambda url: "q=温湿度传感器" in unquote(url))
     assert TITLE not in group_admin.get_by_test_id("problem-table").inner_text()
     group_admin.goto("/problems/archive/?q=温湿度传感器")
     assert TITLE in group_admin.get_by_test_id("problem-table").inner_text()
