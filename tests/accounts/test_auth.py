@@ -35,6 +35,27 @@ def test_token_is_issued_and_accepted(unit_user_a):
     assert ApiToken.objects.get(user=unit_user_a).key_hash != response.json()["token"]
 
 
+def test_a_token_notes_its_last_use_at_most_once_a_minute(unit_user_a):
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {_token('a-user').json()['token']}")
+    token = ApiToken.objects.get(user=unit_user_a)
+    assert token.last_used_at is None
+    assert client.get("/api/auth/me/").status_code == 200
+    token.refresh_from_db()
+    first_use = token.last_used_at
+    assert first_use is not None
+
+    with time_machine.travel(first_use + datetime.timedelta(seconds=50)):
+        assert client.get("/api/auth/me/").status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at == first_use  # within the minute: not written again
+
+    later = first_use + datetime.timedelta(seconds=70)
+    with time_machine.travel(later, tick=False):
+        assert client.get("/api/auth/me/").status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at == later
+
+
 def test_wrong_password_and_unknown_account_answer_the_same(unit_user_a):
     wrong = _token("a-user", "not-the-password")
     unknown = _token("nobody-here", "not-the-password")

@@ -1,12 +1,18 @@
 """`Authorization: Token …` for the API: hashed, expiring, revocable tokens. (A browser session that has
 not passed its second factor is refused by RequireSecondFactorMiddleware.)"""
 
+import datetime
+
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
 from .models import ApiToken
+
+# How stale a token's "last used" may get: one write a minute at most, not one per request (a client
+# sending many requests would otherwise queue them all on its token's row lock).
+LAST_USED_EVERY = datetime.timedelta(minutes=1)
 
 
 class ExpiringTokenAuthentication(TokenAuthentication):
@@ -18,5 +24,7 @@ class ExpiringTokenAuthentication(TokenAuthentication):
             raise exceptions.AuthenticationFailed(_("Token has expired."))
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("Account is disabled."))
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        if token.last_used_at is None or token.last_used_at < now - LAST_USED_EVERY:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return token.user, token

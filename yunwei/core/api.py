@@ -159,6 +159,16 @@ class WorkflowViewSet(
 
     perform_destroy = refuse_delete
 
+    answering = False  # set by detail_answer
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action in ("list", "retrieve") or self.answering:
+            return queryset
+        # An action reads its record to make a step, not to answer: what the queryset prefetches for an
+        # answer would be read for nothing. `detail_answer` reads the record again, with them.
+        return queryset.prefetch_related(None)
+
     def action_input(self, serializer_class) -> dict:
         """The action's body, validated by `serializer_class` (a 400 naming the field otherwise)."""
         serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
@@ -167,6 +177,7 @@ class WorkflowViewSet(
 
     def detail_answer(self, record) -> Response:
         """The answer to an action: the record as it is now, read again through the caller's scope."""
+        self.answering = True
         record = self.get_queryset().get(pk=record.pk)
         return Response(self.detail_serializer_class(record, context=self.get_serializer_context()).data)
 
