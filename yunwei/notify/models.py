@@ -185,6 +185,11 @@ class Delivery(models.Model):
         indexes = [
             models.Index(fields=["robot_key", "state", "sent_at"], name="notify_delivery_robot_rate"),
             models.Index(fields=["state", "next_attempt_at"], name="notify_delivery_due"),
+            # A record's deliveries are found by their key's prefix (`incident:12:`). The unique key's index
+            # serves LIKE only on a database of C collation; this one serves it under any (PostgreSQL).
+            models.Index(
+                fields=["event_key"], opclasses=["varchar_pattern_ops"], name="notify_delivery_event_prefix"
+            ),
         ]
 
     def __str__(self) -> str:
