@@ -3,10 +3,13 @@ sample shown), alerts matching no item or several waiting in the unmatched queue
 that takes the waiting siblings along and places later alerts with the same value."""
 
 import pytest
+from django.db import connection
 
 from yunwei.alerts import services
 from yunwei.alerts.models import Alert, LabelMapping
+from yunwei.alerts.services import intake
 from yunwei.audit.models import AuditEvent
+from yunwei.cmdb.models import Item, ItemType
 from yunwei.core.errors import DomainError, PermissionDenied
 
 from ..conftest import make_item
@@ -114,3 +117,36 @@ def test_a_plain_user_may_not_map(am_a, servers_a, unit_user_a, post):
     with pytest.raises(PermissionDenied):
         services.map_alert(Alert.objects.get(), servers_a["app"], actor=unit_user_a)
     assert Alert.objects.get().match == "unmatched"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan is PostgreSQL's")
+def test_each_rule_finds_its_item_by_index_hostnames_in_any_case(unit_a):
+    # Without it, each new alert read every item of its unit (41 ms at 200,000 items): the value must be
+    # a condition of the index read, not a filter over the unit's rows.
+    values = {"code": "SRV-1", "hostname": "Host-1", "ip": "10.0.0.1", "instance": "HOST-1:9100"}
+    conditions = {
+        "code": "(code)::text = 'SRV-1'",
+        "hostname": "upper((hostname)::text) = 'HOST-1'",
+        "ip": "ip = '10.0.0.1'",
+        "instance": "upper((hostname)::text) = 'HOST-1'",
+    }
+    server = ItemType.objects.get(code="server")
+    Item.objects.bulk_create(
+        Item(
+            unit=unit_a,
+            type=server,
+            domain=server.domain,
+            code=f"SRV-{k}",
+            name=f"server {k}",
+            hostname=f"host-{k}",
+            ip=f"10.0.{k // 250}.{k % 250 + 1}",
+        )
+        for k in range(500)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE cmdb_item")  # the planner weighs the indexes by the table's statistics
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for field, value in values.items():
+            plan = intake.candidates(unit_a.pk, field, value).values("pk").explain()
+            index_conditions = [line for line in plan.splitlines() if "Index Cond" in line]
+            assert any(conditions[field] in line for line in index_conditions), (field, plan)

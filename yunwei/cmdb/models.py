@@ -8,6 +8,7 @@ when the target fails, the source is impacted. `yunwei.cmdb.impact` follows exac
 
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -122,6 +123,8 @@ class Item(VersionedModel):
             models.Index(fields=["domain"], name="cmdb_item_domain"),
             models.Index(fields=["status"], name="cmdb_item_status"),
             models.Index(fields=["ip"], name="cmdb_item_ip"),
+            # Alert mapping finds an item of the unit by its hostname in any case (`hostname__iexact`).
+            models.Index(F("unit"), Upper("hostname"), name="cmdb_item_unit_hostname"),
         ]
 
     def __str__(self) -> str:

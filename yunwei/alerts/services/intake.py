@@ -101,17 +101,20 @@ def instance_host(value: str) -> str:
 
 
 def _lookup(unit_id: int, field: str, value: str) -> list[int]:
-    items = Item.objects.filter(unit_id=unit_id)
+    return list(candidates(unit_id, field, value).values_list("pk", flat=True)[:2])  # one, or two: "several"
+
+
+def candidates(unit_id: int, field: str, value: str):
+    """The unit's items a rule's value names (read by index: the hostname's in any case too)."""
+    items = Item.objects.filter(unit_id=unit_id).order_by()
     if field == MatchField.CODE:
-        rows = items.filter(code=value)
-    elif field == MatchField.HOSTNAME:
-        rows = items.filter(hostname__iexact=value)
-    elif field == MatchField.IP:
-        rows = items.filter(ip=value) if _is_ip(value) else items.none()
-    else:
-        host = instance_host(value)
-        rows = items.filter(ip=host) if _is_ip(host) else items.filter(hostname__iexact=host)
-    return list(rows.values_list("pk", flat=True)[:2])
+        return items.filter(code=value)
+    if field == MatchField.HOSTNAME:
+        return items.filter(hostname__iexact=value)
+    if field == MatchField.IP:
+        return items.filter(ip=value) if _is_ip(value) else items.none()
+    host = instance_host(value)
+    return items.filter(ip=host) if _is_ip(host) else items.filter(hostname__iexact=host)
 
 
 def _is_ip(value: str) -> bool:
