@@ -123,6 +123,15 @@ def test_the_change_page_shows_only_the_allowed_actions(client, change, unit_a, 
     assert "cannot go from" in response.content.decode()
 
 
+def test_a_change_whose_requester_account_is_gone_still_shows(client, change, unit_admin_a):
+    Change.objects.filter(pk=change.pk).update(requester=None)  # as when the account is deleted (SET_NULL)
+    client.force_login(unit_admin_a)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = client.get(f"/changes/{change.pk}/")
+    assert response.status_code == 200
+    assert "<th>Requester</th><td>—</td>" in response.content.decode()
+
+
 def test_edit_page_saves_a_draft(client, change, unit_admin_a, server_a):
     client.force_login(unit_admin_a)
     data = _form(change.unit, [server_a], title="新标题")
