@@ -18,7 +18,9 @@ group admin, so a cliff only scoped users meet cannot hide (p50, p95; target p95
 - the incident list: default, filtered (state, grade, unit), searched (`?q=`, common words, host
   names and now and then a two-character word found nowhere), a deep page (`?page=20000` at full
   scale: offset 500,000);
-- the duty view, the dashboard, an item page (its incidents and impact), the inventory list;
+- the duty view, the dashboard, the inventory list;
+- the detail pages a person opens most: an item (its incidents and impact), an incident (its timeline,
+  notices and deliveries), a problem, a change and a service request, each drawn from the persona's own;
 - the problem and change lists; the alerts, log books (index, rectifications), service desk (list, queue),
   knowledge and reports lists.
 
@@ -61,6 +63,7 @@ SCALES = {"tiny": 500, "small": 20_000, "full": 1_000_000}
 TARGET_MS = 300
 RARE_SHORT_TERMS = ["卡纸", "漏水", "鼠害"]
 PAGE_SIZE = 25
+SAMPLED_RECORDS = 2_000  # the records a detail page's samples are drawn from, per persona
 # The tables a sequential scan must not read on a page (the rest are small: units, types, roles).
 BIG_TABLES = [
     "incidents_incident",
@@ -431,14 +434,28 @@ def _pages(data: dict, rng: random.Random, n: int, unit_admin_unit: int) -> dict
     import incidents as incident_bench
     from django.urls import reverse
 
+    from yunwei.changes.models import Change
     from yunwei.cmdb.models import Item
     from yunwei.incidents.choices import Grade, State
+    from yunwei.incidents.models import Incident
+    from yunwei.problems.models import Problem
+    from yunwei.servicedesk.models import ServiceRequest
 
-    items_of = {
-        "unit": list(
-            Item.objects.filter(unit_id=unit_admin_unit, code__startswith="APP-").values_list("pk", flat=True)
-        ),
-        "group": list(Item.objects.filter(code__startswith="APP-").values_list("pk", flat=True)),
+    def records(model, route: str, **only) -> dict:
+        """A detail page's sample paths for each persona: records of the unit admin's unit, of any unit."""
+        rows = model.objects.filter(**only).order_by()
+        paths = {}
+        for who, scoped in (("unit", rows.filter(unit_id=unit_admin_unit)), ("group", rows)):
+            pks = list(scoped.values_list("pk", flat=True))
+            paths[who] = [reverse(route, args=[pk]) for pk in rng.sample(pks, min(len(pks), SAMPLED_RECORDS))]
+        return paths
+
+    details = {
+        "item_detail": records(Item, "cmdb:item-detail", code__startswith="APP-"),
+        "incident_detail": records(Incident, "incidents:incident-detail"),
+        "problem_detail": records(Problem, "problems:problem-detail"),
+        "change_detail": records(Change, "changes:change-detail"),
+        "request_detail": records(ServiceRequest, "servicedesk:request-detail"),
     }
     deep = 20_000 if n >= 1_000_000 else max(2, n // PAGE_SIZE // 2)
     shallowest = max(1, deep - 50)
@@ -471,7 +488,7 @@ def _pages(data: dict, rng: random.Random, n: int, unit_admin_unit: int) -> dict
         "incident_list_deep": (incident_list, lambda who: {"page": rng.randint(shallowest, deep)}),
         "duty": (reverse("incidents:duty"), lambda who: {}),
         "dashboard": (reverse("web:dashboard"), lambda who: {}),
-        "item_detail": (None, lambda who: rng.choice(items_of[who])),
+        **{name: (None, lambda who, paths=paths: rng.choice(paths[who])) for name, paths in details.items()},
         "item_list": (reverse("cmdb:item-list"), lambda who: {}),
         "problem_list": (reverse("problems:problem-list"), lambda who: {}),
         "change_list": (reverse("changes:change-list"), lambda who: {}),
@@ -564,8 +581,8 @@ def main() -> None:
             times, refused = [], []
             for _ in range(args.samples):
                 params = params_of(who)
-                if url is None:  # the item page: the sample's item is its path
-                    target, params = reverse("cmdb:item-detail", args=[params]), {}
+                if url is None:  # a detail page: the sample is the record's path
+                    target, params = params, {}
                 else:
                     target = url
                 times.append(_timed(client, target, params, refused))

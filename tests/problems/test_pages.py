@@ -196,3 +196,29 @@ def test_a_just_reported_incident_offers_no_register_button(client, unit_a, unit
     client.force_login(unit_admin_a)
     page = client.get(f"/incidents/{incident.pk}/").content.decode()
     assert 'data-testid="problem-panel"' in page and 'data-testid="register-problem"' not in page
+
+
+def test_an_incident_is_linked_by_its_number_and_only_one_of_the_problems_unit(
+    client, problem, unit_a, unit_admin_a, unit_b, unit_admin_b
+):
+    # A unit may hold a million incidents: the page suggests the latest few and takes any by its number.
+    older = incidents.report(actor=unit_admin_a, unit=unit_a, title="较早的故障")
+    latest = incidents.report(actor=unit_admin_a, unit=unit_a, title="最近的故障")
+    elsewhere = incidents.report(actor=unit_admin_b, unit=unit_b, title="别家单位的故障")
+    client.force_login(unit_admin_a)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    page = client.get(f"/problems/{problem.pk}/").content.decode()
+    suggested = page.split('<datalist id="link-incidents">', 1)[1].split("</datalist>", 1)[0]
+    assert suggested.index(latest.code) < suggested.index(older.code)
+    assert elsewhere.code not in suggested
+
+    for number in (elsewhere.code, "INC999999", "最近的故障"):
+        response = client.post(f"/problems/{problem.pk}/link/", {"incident": number}, follow=True)
+        assert "unit, not yet linked, has this number." in response.content.decode()
+    assert list(problem.incidents.all()) == []
+
+    client.post(f"/problems/{problem.pk}/link/", {"incident": older.code.lower()})
+    assert list(problem.incidents.all()) == [older]
+    response = client.post(f"/problems/{problem.pk}/link/", {"incident": str(older.pk)}, follow=True)
+    assert "not yet linked" in response.content.decode()  # linked already
+    assert older.code not in client.get(f"/problems/{problem.pk}/").content.decode().split("<datalist", 1)[1]

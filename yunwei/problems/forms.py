@@ -191,15 +191,36 @@ class StepForm(BootstrapFormMixin, forms.Form):
 
 
 class LinkForm(BootstrapFormMixin, forms.Form):
-    incident = forms.ModelChoiceField(label=_("Incident"), queryset=Incident.objects.none())
+    """An incident of the problem's unit, named by its number (INC000123, or 123): a unit may hold a
+    million incidents, too many for a list. The most recent are suggested (`recent`)."""
+
+    SUGGESTED = 20
+
+    incident = forms.CharField(
+        label=_("Incident"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"placeholder": "INC000123", "list": "link-incidents", "autocomplete": "off"}
+        ),
+    )
 
     def __init__(self, *args, problem: Problem, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["incident"].queryset = (
-            scoping.visible(Incident.objects.filter(unit_id=problem.unit_id), user)
-            .exclude(pk__in=problem.incidents.values("pk"))
-            .order_by("-reported_at")
+        self.candidates = scoping.visible(Incident.objects.filter(unit_id=problem.unit_id), user).exclude(
+            pk__in=problem.incidents.values("pk")
         )
+
+    def recent(self) -> list[Incident]:
+        return list(self.candidates.order_by("-reported_at", "-pk")[: self.SUGGESTED])
+
+    def clean_incident(self) -> Incident:
+        number = self.cleaned_data["incident"].strip().upper().removeprefix("INC")
+        incident = self.candidates.filter(pk=int(number)).first() if number.isdigit() else None
+        if incident is None:
+            raise forms.ValidationError(
+                _("No incident of the problem's unit, not yet linked, has this number.")
+            )
+        return incident
 
 
 REGISTER = "register"

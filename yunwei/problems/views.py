@@ -360,6 +360,7 @@ def problem_detail(request, pk):
     user = request.user
     may_edit = services.may_edit(problem, user)
     steps = list(problem.steps.select_related("done_by"))
+    link_form = LinkForm(problem=problem, user=user) if may_edit else None
     context = {
         "problem": problem,
         "events": problem.events.select_related("actor"),
@@ -371,7 +372,8 @@ def problem_detail(request, pk):
         "may_edit": may_edit,
         "may_tick": services.may_tick(problem, user),
         "step_form": StepForm() if services.may_add_step(problem, user) else None,
-        "link_form": LinkForm(problem=problem, user=user) if may_edit else None,
+        "link_form": link_form,
+        "link_suggestions": link_form.recent() if link_form else [],
         "publish_form": PublishForm(initial={"workaround": problem.workaround}) if may_edit else None,
         "overdue": services.is_overdue(problem),
         "gaps": services.classification_gaps(problem) if problem.state == State.REGISTERED else [],
@@ -437,7 +439,7 @@ def problem_link(request, pk):
         lambda: services.link_incident(problem, form.cleaned_data["incident"], actor=request.user),
         _("Incident linked."),
         form=form,
-        invalid=_("Choose an incident of the problem's unit."),
+        invalid=lambda form: form.errors["incident"][0],
     )
 
 
