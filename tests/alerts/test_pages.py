@@ -11,6 +11,7 @@ from django.utils import translation
 from yunwei.alerts.models import Alert, Integration
 from yunwei.core import scoping
 
+from ..conftest import make_item
 from .conftest import am_alert, am_payload
 
 pytestmark = pytest.mark.django_db
@@ -95,10 +96,35 @@ def test_mapping_an_unmatched_alert_on_its_page_maps_its_siblings(
     first = Alert.objects.get(name="甲")
     page = client.get(f"/alerts/{first.pk}/").content.decode()
     assert 'data-testid="map-form"' in page
-    answer = client.post(f"/alerts/{first.pk}/map/", {"item": servers_a["db"].pk}, follow=True)
+    answer = client.post(f"/alerts/{first.pk}/map/", {"item": servers_a["db"].code}, follow=True)
     assert answer.status_code == 200
     assert set(Alert.objects.values_list("item", flat=True)) == {servers_a["db"].pk}
     assert "甲" not in client.get("/alerts/unmatched/").content.decode().split("<table")[1]
+
+
+def test_the_map_form_takes_an_item_code_suggesting_items_like_the_alerts_host(
+    am_a, servers_a, unit_admin_a, client, post, unit_b, group_admin
+):
+    # An inventory may be too long for a list: the items whose code, hostname or name hold the key's host
+    # are suggested, and any item of the unit is taken by its code.
+    post(am_a, am_payload(am_alert(instance="oa-db:9100")))
+    alert = Alert.objects.get()
+    elsewhere = make_item(unit_b, "server", "B-DB-01", actor=group_admin, hostname="oa-db-b")
+    client.force_login(unit_admin_a)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    page = client.get(f"/alerts/{alert.pk}/").content.decode()
+    suggested = page.split('<datalist id="map-items">', 1)[1].split("</datalist>", 1)[0]
+    assert servers_a["db"].code in suggested
+    assert servers_a["app"].code not in suggested and elsewhere.code not in suggested
+
+    for code in (elsewhere.code, "NO-SUCH-ITEM", ""):
+        answer = client.post(f"/alerts/{alert.pk}/map/", {"item": code}, follow=True)
+        assert (
+            "unit has no item of this code" if code else "This field is required"
+        ) in answer.content.decode()
+    assert Alert.objects.get().match == "unmatched"
+    client.post(f"/alerts/{alert.pk}/map/", {"item": f" {servers_a['app'].code} "})
+    assert (Alert.objects.get().match, Alert.objects.get().item) == ("manual", servers_a["app"])
 
 
 def test_a_plain_user_sees_no_map_form_and_may_not_map(am_a, servers_a, unit_user_a, client, post):
@@ -106,7 +132,7 @@ def test_a_plain_user_sees_no_map_form_and_may_not_map(am_a, servers_a, unit_use
     alert = Alert.objects.get()
     client.force_login(unit_user_a)
     assert 'data-testid="map-form"' not in client.get(f"/alerts/{alert.pk}/").content.decode()
-    assert client.post(f"/alerts/{alert.pk}/map/", {"item": servers_a["db"].pk}).status_code == 403
+    assert client.post(f"/alerts/{alert.pk}/map/", {"item": servers_a["db"].code}).status_code == 403
     assert Alert.objects.get().match == "unmatched"
 
 

@@ -3,6 +3,7 @@
 import json
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from yunwei.cmdb.models import Item
@@ -111,10 +112,34 @@ class RuleForm(RecordForm):
 
 
 class MapForm(BootstrapFormMixin, forms.Form):
-    item = forms.ModelChoiceField(label=_("Inventory item"), queryset=Item.objects.none())
+    """The item of the alert's unit, named by its code: an inventory may be too long for a list. Items
+    whose code, hostname or name holds the host of the alert's key are suggested (`suggestions`)."""
+
+    SUGGESTED = 20
+
+    item = forms.CharField(
+        label=_("Inventory item"),
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={"list": "map-items", "placeholder": _("Item code"), "autocomplete": "off"}
+        ),
+    )
 
     def __init__(self, data=None, *, user, unit_id, **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["item"].queryset = scoping.visible(Item.objects.filter(unit_id=unit_id), user).order_by(
-            "code"
-        )
+        self.items = scoping.visible(Item.objects.filter(unit_id=unit_id), user).order_by("code")
+
+    def suggestions(self, key_value: str) -> list[Item]:
+        host = services.instance_host(key_value) if key_value else ""
+        if host:
+            looking_alike = Q(code__icontains=host) | Q(hostname__icontains=host) | Q(name__icontains=host)
+            alike = list(self.items.filter(looking_alike)[: self.SUGGESTED])
+            if alike:
+                return alike
+        return list(self.items[: self.SUGGESTED])
+
+    def clean_item(self) -> Item:
+        item = self.items.filter(code=self.cleaned_data["item"].strip()).first()
+        if item is None:
+            raise forms.ValidationError(_("The alert's unit has no item of this code."))
+        return item

@@ -293,6 +293,7 @@ def alert_detail(request, pk):
         return redirect("alerts:alert-detail", pk)
     waiting = alert.match in WAITING
     can_map = waiting and services.may_map(request.user, alert.unit_id)
+    map_form = MapForm(user=request.user, unit_id=alert.unit_id) if can_map else None
     return render(
         request,
         "alerts/alert_detail.html",
@@ -300,7 +301,8 @@ def alert_detail(request, pk):
             "alert": alert,
             "labels": json.dumps(alert.labels, ensure_ascii=False, indent=2, sort_keys=True),
             "events": alert.events.order_by("at", "id"),
-            "map_form": MapForm(user=request.user, unit_id=alert.unit_id) if can_map else None,
+            "map_form": map_form,
+            "map_suggestions": map_form.suggestions(alert.match_value) if map_form else [],
             "siblings": services.siblings(alert).count() if waiting else 0,
         },
     )
@@ -336,7 +338,7 @@ def alert_map(request, pk):
     if not back.startswith("/") or back.startswith("//"):
         back = reverse("alerts:unmatched")
     if not form.is_valid():
-        messages.error(request, _("Choose an item of the alert's unit."))
+        messages.error(request, form.errors["item"][0])
         return done(request, reverse("alerts:alert-detail", args=[alert.pk]))
     item = form.cleaned_data["item"]
     try:
