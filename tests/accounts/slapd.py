@@ -6,7 +6,6 @@ import contextlib
 import shutil
 import socket
 import subprocess
-import threading
 import time
 from pathlib import Path
 
@@ -149,31 +148,38 @@ def running_slapd(tmp: Path):
             proc.kill()
 
 
+class SilentDirectory:
+    """A port that takes connections and never answers: a hung directory. The kernel completes each
+    connection in the listen backlog, so a client connects, sends, and waits for an answer that never
+    comes; nothing here accepts until `connections()` counts them."""
+
+    def __init__(self):
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(16)
+        self.server.setblocking(False)
+        self.url = f"ldap://127.0.0.1:{self.server.getsockname()[1]}"
+        self.held: list[socket.socket] = []
+
+    def connections(self) -> int:
+        """How many connections were made to it so far (those waiting in the backlog taken now)."""
+        while True:
+            try:
+                conn, _addr = self.server.accept()
+            except BlockingIOError:
+                return len(self.held)
+            self.held.append(conn)
+
+    def close(self) -> None:
+        for conn in self.held:
+            conn.close()
+        self.server.close()
+
+
 @contextlib.contextmanager
 def silent_port():
-    """A port that accepts connections and never answers: a hung directory."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept():
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                conn, _addr = server.accept()
-            except OSError:
-                continue
-            held.append(conn)
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
+    directory = SilentDirectory()
     try:
-        yield f"ldap://127.0.0.1:{server.getsockname()[1]}"
+        yield directory
     finally:
-        stop.set()
-        thread.join(timeout=2)
-        for conn in held:
-            conn.close()
-        server.close()
+        directory.close()

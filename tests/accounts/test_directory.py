@@ -3,7 +3,6 @@ log-in, group mapping (a nested group too), accounts made on first log-in, the s
 user and revoking their token, and a directory that never answers."""
 
 import socket
-import time
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -133,21 +132,22 @@ def test_the_sync_disables_a_removed_user_and_revokes_their_token_and_session(cl
     assert _log_in(client, "li", PASSWORDS["li"]).status_code == 200
 
 
-def test_a_silent_directory_costs_a_log_in_seconds_and_says_so(client, settings, unit_a):
+def test_a_silent_directory_fails_its_log_in_saying_so_and_local_accounts_never_ask_it(
+    client, settings, unit_a
+):
     local = make_user("local-admin", unit_a, Role.UNIT_ADMIN)
-    with silent_port() as url:
-        _configure(settings, url, timeout=1)
-        started = time.monotonic()
+    with silent_port() as directory:
+        _configure(settings, directory.url, timeout=1)
         response = _log_in(client, "zhang", PASSWORDS["zhang"])
-        elapsed = time.monotonic() - started
         assert response.status_code == 200
+        # Only the timeout gives this message: the log-in waited for it, not for ever.
         assert "The directory (LDAP / AD) did not answer in time" in response.content.decode()
-        assert elapsed < 4, elapsed
-        # Local accounts never wait on it: a right and a wrong password answer at once.
-        started = time.monotonic()
+        asked = directory.connections()
+        assert asked >= 1
+        # Local accounts never wait on it: a right and a wrong password, and no connection to it.
         assert _log_in(client, "local-admin", "wrong-password").status_code == 200
         assert _log_in(client, local.username, PASSWORD).status_code == 302
-        assert time.monotonic() - started < 1
+        assert directory.connections() == asked
         # The sync disables nobody while the directory is silent.
         assert tasks.sync_directory() == 0
 

@@ -24,7 +24,8 @@ def _indexed_leads(model) -> set[str]:
     """The columns an index of the model starts with (and the primary key)."""
     leads = {"id"}
     for index in model._meta.indexes:
-        leads.add(index.fields[0].lstrip("-"))
+        if index.fields:  # an index on expressions leads with no column
+            leads.add(index.fields[0].lstrip("-"))
     for field in model._meta.fields:
         if field.db_index or field.unique:
             leads.add(field.attname)
