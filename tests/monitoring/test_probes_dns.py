@@ -1,7 +1,5 @@
 """The DNS probe against a responder the test starts on 127.0.0.1, and resolvers that cannot be reached."""
 
-import time
-
 from yunwei.monitoring import probes
 
 from .targets import dns_server, free_port, run, silent_udp
@@ -65,9 +63,7 @@ def test_the_response_code_is_compared():
 
 def test_a_resolver_that_cannot_be_reached_is_unknown_not_down():
     port = free_port()  # nothing listens: the kernel answers port unreachable, or nothing comes back
-    started = time.perf_counter()
     result = ask(port, "oa.example.test", timeout=0.3)
-    assert time.perf_counter() - started < 1.0
     assert result.status == "unknown"
     assert result.reason.startswith(f"the resolver 127.0.0.1:{port}")
 
