@@ -51,6 +51,15 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/
     fi
 fi
 
+# The screenshots of the zh-Hans pages need a CJK font: without one chromium draws Chinese as boxes.
+if [ ! -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing Debian's fonts-wqy-microhei for the browser tests' screenshots …"
+    if ! { DEBIAN_FRONTEND=noninteractive apt-get -qq update \
+        && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y fonts-wqy-microhei; } >var/apt-fonts.log 2>&1; then
+        echo "warning: could not install fonts-wqy-microhei (see var/apt-fonts.log); screenshots show Chinese as boxes." >&2
+    fi
+fi
+
 # The SNMP probe tests start Debian's snmpd; without it they skip and say why.
 if [ ! -x /usr/sbin/snmpd ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "Installing Debian's snmpd for the SNMP probe tests …"
