@@ -212,7 +212,7 @@ def test_an_incident_is_linked_by_its_number_and_only_one_of_the_problems_unit(
     assert suggested.index(latest.code) < suggested.index(older.code)
     assert elsewhere.code not in suggested
 
-    for number in (elsewhere.code, "INC999999", "最近的故障"):
+    for number in (elsewhere.code, "INC999999", "最近的故障", "9" * 20):
         response = client.post(f"/problems/{problem.pk}/link/", {"incident": number}, follow=True)
         assert "unit, not yet linked, has this number." in response.content.decode()
     assert list(problem.incidents.all()) == []
