@@ -42,41 +42,27 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ requirements.lock -
     touch "$stamp"
 fi
 
-# Browser tests drive Debian's chromium; without it they skip and say why.
-if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "Installing Debian's chromium for the browser tests …"
-    if ! { DEBIAN_FRONTEND=noninteractive apt-get -qq update \
-        && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y chromium; } >var/apt-chromium.log 2>&1; then
-        echo "warning: could not install chromium (see var/apt-chromium.log); browser tests will skip." >&2
+# Debian's packages that some tests start or drive, installed when missing and we are root with apt:
+# apt_for_tests <a path that shows it is there> <what for> <what happens without it> <packages…>
+apt_for_tests() {
+    local present=$1 purpose=$2 without=$3
+    shift 3
+    if [ ! -e "$present" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "Installing Debian's $* $purpose …"
+        if ! { DEBIAN_FRONTEND=noninteractive apt-get -qq update \
+            && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y "$@"; } >"var/apt-$1.log" 2>&1; then
+            echo "warning: could not install $* (see var/apt-$1.log); $without." >&2
+        fi
     fi
-fi
+}
 
-# The screenshots of the zh-Hans pages need a CJK font: without one chromium draws Chinese as boxes.
-if [ ! -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "Installing Debian's fonts-wqy-microhei for the browser tests' screenshots …"
-    if ! { DEBIAN_FRONTEND=noninteractive apt-get -qq update \
-        && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y fonts-wqy-microhei; } >var/apt-fonts.log 2>&1; then
-        echo "warning: could not install fonts-wqy-microhei (see var/apt-fonts.log); screenshots show Chinese as boxes." >&2
-    fi
-fi
-
-# The SNMP probe tests start Debian's snmpd; without it they skip and say why.
-if [ ! -x /usr/sbin/snmpd ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "Installing Debian's snmpd for the SNMP probe tests …"
-    if ! { DEBIAN_FRONTEND=noninteractive apt-get -qq update \
-        && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y snmpd; } >var/apt-snmpd.log 2>&1; then
-        echo "warning: could not install snmpd (see var/apt-snmpd.log); SNMP probe tests will skip." >&2
-    fi
-fi
-
-# The alert intake test against a real Alertmanager starts Debian's prometheus-alertmanager; without it
-# that test skips and says why.
-if [ ! -x /usr/bin/prometheus-alertmanager ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "Installing Debian's prometheus-alertmanager for the alert intake tests …"
-    if ! { DEBIAN_FRONTEND=noninteractive apt-get -qq update \
-        && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y prometheus-alertmanager; } >var/apt-alertmanager.log 2>&1; then
-        echo "warning: could not install prometheus-alertmanager (see var/apt-alertmanager.log); its test will skip." >&2
-    fi
-fi
+# Without them the tests that need them skip and say why.
+apt_for_tests /usr/bin/chromium "for the browser tests" "browser tests will skip" chromium
+# Without a CJK font chromium draws Chinese as boxes in the screenshots of the zh-Hans pages.
+apt_for_tests /usr/share/fonts/truetype/wqy/wqy-microhei.ttc "for the browser tests' screenshots" \
+    "screenshots show Chinese as boxes" fonts-wqy-microhei
+apt_for_tests /usr/sbin/snmpd "for the SNMP probe tests" "SNMP probe tests will skip" snmpd
+apt_for_tests /usr/bin/prometheus-alertmanager "for the alert intake tests" "its test will skip" \
+    prometheus-alertmanager
 
 exec .venv/bin/python -m pytest "$@"
